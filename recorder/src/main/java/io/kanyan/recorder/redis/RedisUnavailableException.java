@@ -1,0 +1,21 @@
+package io.kanyan.recorder.redis;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
+
+/** Redis could not be reached or did not answer in time: the caller may retry later; nothing was lost. */
+public final class RedisUnavailableException extends RuntimeException {
+
+  public RedisUnavailableException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /** Connection-level failures become this type; errors Redis itself answered with pass through unchanged. */
+  static Throwable wrap(Throwable err) {
+    if (err instanceof RedisCommandExecutionException || !(err instanceof RedisException
+        || err instanceof java.util.concurrent.TimeoutException)) {
+      return err;
+    }
+    return new RedisUnavailableException("the trail store (Redis) is unavailable: " + err.getMessage(), err);
+  }
+}

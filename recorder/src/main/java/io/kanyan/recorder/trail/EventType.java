@@ -1,0 +1,53 @@
+package io.kanyan.recorder.trail;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Every kind of fact the trail records. The wire name ({@link #code()}) is what is stored and hashed;
+ * never rename one, only add.
+ */
+public enum EventType {
+  INSPECTION_CREATED("inspection.created"),
+  INVITE_ISSUED("invite.issued"),
+  INVITE_REVOKED("invite.revoked"),
+  INVITE_OPENED("invite.opened"),
+  PARTICIPANT_JOINED("participant.joined"),
+  PARTICIPANT_DISCONNECTED("participant.disconnected"),
+  PARTICIPANT_RECONNECTED("participant.reconnected"),
+  PARTICIPANT_LEFT("participant.left"),
+  CALL_CONNECTED("call.connected"),
+  LOCATION_FIX("location.fix"),
+  NOTE_ADDED("note.added"),
+  SNAPSHOT_TAKEN("snapshot.taken"),
+  RECORDING_SLICE("recording.slice"),
+  RECORDING_GAP("recording.gap"),
+  RECORDING_FINALISED("recording.finalised"),
+  MEDIA_EVENT("media.event"),
+  INSPECTION_ENDED("inspection.ended"),
+  AUDIT_ACCESS("audit.access");
+
+  private static final Map<String, EventType> BY_CODE =
+      Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(EventType::code, Function.identity()));
+
+  private final String code;
+
+  EventType(String code) {
+    this.code = code;
+  }
+
+  /** The stable name stored in Redis and covered by the hash. */
+  public String code() {
+    return code;
+  }
+
+  public static EventType fromCode(String code) {
+    EventType type = BY_CODE.get(code);
+    if (type == null) {
+      throw new IllegalArgumentException("unknown trail event type: " + code);
+    }
+    return type;
+  }
+}

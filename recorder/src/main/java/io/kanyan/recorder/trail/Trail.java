@@ -1,0 +1,186 @@
+package io.kanyan.recorder.trail;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one entry point that appends to and reads an inspection's hash-chained trail in Redis.
+ *
+ * <p>Appends are idempotent (the event id is checked inside the Lua script, so a command Lettuce replays
+ * after a reconnect is not stored twice) and linear (the script appends only if the caller's previous
+ * hash is still the head, so two server nodes cannot fork a chain). Within this node, appends to one
+ * inspection are queued so they keep their call order. The data model is in {@code recorder/TRAIL.md}.
+ */
+public final class Trail {
+
+  /** A chain head as last seen by this node. */
+  private record Head(String hash, long seq) {
+  }
+
+  static final int MAX_ATTEMPTS = 50;
+
+  private final RedisStore redis;
+  private final Clock clock;
+  private final String script;
+  private final String scriptSha;
+  private final Map<String, Head> heads = new ConcurrentHashMap<>();
+  private final Map<String, Future<TrailEvent>> queues = new ConcurrentHashMap<>();
+
+  public Trail(RedisStore redis, Clock clock) {
+    this.redis = redis;
+    this.clock = clock;
+    this.script = loadScript();
+    this.scriptSha = redis.async().digest(script);
+  }
+
+  public static String streamKey(String inspectionId) {
+    return "kanyan:trail:{" + inspectionId + "}";
+  }
+
+  public static String idsKey(String inspectionId) {
+    return streamKey(inspectionId) + ":ids";
+  }
+
+  public static String headKey(String inspectionId) {
+    return streamKey(inspectionId) + ":head";
+  }
+
+  /** The set of every inspection id that has a trail; checkpoints walk it. */
+  public static final String INDEX_KEY = "kanyan:trail:index";
+
+  /** Appends an event with a fresh id. */
+  public Future<TrailEvent> append(String inspectionId, EventType type, String actor, JsonObject payload) {
+    return append(UUID.randomUUID().toString(), inspectionId, type, actor, payload);
+  }
+
+  /**
+   * Appends an event with a caller-chosen id: calling again with the same id returns the stored event
+   * and stores nothing new.
+   */
+  public Future<TrailEvent> append(String eventId, String inspectionId, EventType type, String actor,
+      JsonObject payload) {
+    String json = (payload == null ? new JsonObject() : payload).encode();
+    Instant time = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    Future<TrailEvent>[] slot = newSlot();
+    queues.compute(inspectionId, (id, previous) -> {
+      Future<TrailEvent> run = previous == null
+          ? attempt(eventId, inspectionId, type, actor, time, json, 1)
+          : previous.transform(ignored -> attempt(eventId, inspectionId, type, actor, time, json, 1));
+      slot[0] = run;
+      return run;
+    });
+    Future<TrailEvent> mine = slot[0];
+    return mine.andThen(done -> queues.remove(inspectionId, mine));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Future<TrailEvent>[] newSlot() {
+    return (Future<TrailEvent>[]) new Future[1];
+  }
+
+  private Future<TrailEvent> attempt(String eventId, String inspectionId, EventType type, String actor,
+      Instant time, String payload, int attempt) {
+    Head head = heads.getOrDefault(inspectionId, new Head(Chain.GENESIS, 0));
+    long seq = head.seq() + 1;
+    String hash = Chain.hash(eventId, inspectionId, seq, type, actor, time, payload, head.hash());
+    TrailEvent event = new TrailEvent(eventId, inspectionId, seq, type, actor, time, payload, head.hash(), hash);
+    return runScript(event).compose(reply -> {
+      String outcome = String.valueOf(reply.get(0));
+      switch (outcome) {
+        case "ok":
+          heads.put(inspectionId, new Head(hash, seq));
+          return Future.succeededFuture(event);
+        case "dup":
+          return readEntry(inspectionId, String.valueOf(reply.get(1)));
+        case "stale":
+          if (attempt >= MAX_ATTEMPTS) {
+            return Future.failedFuture(new IllegalStateException("inspection " + inspectionId
+                + ": trail append kept losing the race for the chain head; try again"));
+          }
+          heads.put(inspectionId, new Head(String.valueOf(reply.get(1)), Long.parseLong(String.valueOf(reply.get(2)))));
+          return attempt(eventId, inspectionId, type, actor, time, payload, attempt + 1);
+        default:
+          return Future.failedFuture(new IllegalStateException("unexpected reply from append script: " + reply));
+      }
+    });
+  }
+
+  private Future<List<Object>> runScript(TrailEvent event) {
+    String[] keys = {streamKey(event.inspectionId()), idsKey(event.inspectionId()),
+        headKey(event.inspectionId()), INDEX_KEY};
+    List<String> args = new ArrayList<>(List.of(event.id(), event.prevHash(), Long.toString(event.seq()),
+        event.hash(), event.inspectionId()));
+    event.toFields().forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    String[] values = args.toArray(String[]::new);
+    return redis.<List<Object>>call(c -> c.evalsha(scriptSha, ScriptOutputType.MULTI, keys, values))
+        .recover(err -> err instanceof RedisNoScriptException || String.valueOf(err.getMessage()).startsWith("NOSCRIPT")
+            ? redis.<List<Object>>call(c -> c.eval(script, ScriptOutputType.MULTI, keys, values))
+            : Future.failedFuture(err));
+  }
+
+  private Future<TrailEvent> readEntry(String inspectionId, String entryId) {
+    return redis.call(c -> c.xrange(streamKey(inspectionId), Range.create(entryId, entryId)))
+        .map(entries -> {
+          if (entries.isEmpty()) {
+            throw new IllegalStateException("inspection " + inspectionId + ": trail entry " + entryId + " vanished");
+          }
+          TrailEvent stored = TrailEvent.fromFields(entries.get(0).getBody());
+          return stored;
+        });
+  }
+
+  /** Every event of an inspection, in chain order. */
+  public Future<List<TrailEvent>> read(String inspectionId) {
+    return redis.call(c -> c.xrange(streamKey(inspectionId), Range.create("-", "+")))
+        .map(Trail::toEvents);
+  }
+
+  /** The stream entry ids beside their events, for callers that need Redis positions (export, tests). */
+  public Future<List<StreamMessage<String, String>>> readRaw(String inspectionId) {
+    return redis.call(c -> c.xrange(streamKey(inspectionId), Range.create("-", "+")));
+  }
+
+  /** Drops this node's cached head of a finished inspection; the next append re-learns it from Redis. */
+  public void forget(String inspectionId) {
+    heads.remove(inspectionId);
+  }
+
+  private static List<TrailEvent> toEvents(List<StreamMessage<String, String>> entries) {
+    List<TrailEvent> events = new ArrayList<>(entries.size());
+    for (StreamMessage<String, String> entry : entries) {
+      events.add(TrailEvent.fromFields(entry.getBody()));
+    }
+    return events;
+  }
+
+  private static String loadScript() {
+    try (InputStream in = Trail.class.getResourceAsStream("append.lua")) {
+      if (in == null) {
+        throw new IllegalStateException("append.lua is missing from the recorder jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package io.kanyan.recorder.trail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.testing.TestRedis;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+class TrailTest {
+
+  static TestRedis server;
+  RedisStore redis;
+  Trail trail;
+
+  @BeforeAll
+  static void startRedis() {
+    server = TestRedis.start();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    server.close();
+  }
+
+  @BeforeEach
+  void connect(Vertx vertx) throws Exception {
+    redis = RedisStore.connect(vertx, server.url()).await();
+    trail = new Trail(redis, Clock.systemUTC());
+  }
+
+  @AfterEach
+  void close() {
+    redis.close();
+  }
+
+  @Test
+  void appendsFormAValidChainReadBackInOrder() {
+    String inspection = UUID.randomUUID().toString();
+    for (EventType type : List.of(EventType.INSPECTION_CREATED, EventType.INVITE_ISSUED, EventType.PARTICIPANT_JOINED)) {
+      trail.append(inspection, type, "user:alice", new JsonObject().put("n", type.ordinal())).await();
+    }
+    List<TrailEvent> events = trail.read(inspection).await();
+    assertThat(events).extracting(TrailEvent::type)
+        .containsExactly(EventType.INSPECTION_CREATED, EventType.INVITE_ISSUED, EventType.PARTICIPANT_JOINED);
+    assertThat(events).extracting(TrailEvent::seq).containsExactly(1L, 2L, 3L);
+    assertThat(events.get(0).prevHash()).isEqualTo(Chain.GENESIS);
+    assertThat(Chain.firstBreak(inspection, events)).isNull();
+  }
+
+  @Test
+  void retriedAppendWithSameIdStoresNothingNew() {
+    String inspection = UUID.randomUUID().toString();
+    TrailEvent first = trail.append("evt-1", inspection, EventType.NOTE_ADDED, "user:a", new JsonObject()).await();
+    TrailEvent again = trail.append("evt-1", inspection, EventType.NOTE_ADDED, "user:a", new JsonObject()).await();
+    assertThat(again.hash()).isEqualTo(first.hash());
+    assertThat(trail.read(inspection).await()).hasSize(1);
+  }
+
+  @Test
+  void twoWritersWithStaleHeadsStillMakeOneLinearChain(Vertx vertx) {
+    String inspection = UUID.randomUUID().toString();
+    // A second Trail instance plays a second server node with its own head cache.
+    RedisStore other = RedisStore.connect(vertx, server.url()).await();
+    Trail node2 = new Trail(other, Clock.systemUTC());
+    List<Future<TrailEvent>> all = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Trail node = i % 2 == 0 ? trail : node2;
+      all.add(node.append(inspection, EventType.NOTE_ADDED, "user:n" + (i % 2), new JsonObject().put("i", i)));
+    }
+    Future.all(all).await();
+    List<TrailEvent> events = trail.read(inspection).await();
+    assertThat(events).hasSize(40);
+    assertThat(Chain.firstBreak(inspection, events)).isNull();
+    other.close();
+  }
+
+  @Test
+  void tamperedPayloadIsDetected() {
+    String inspection = UUID.randomUUID().toString();
+    trail.append(inspection, EventType.INSPECTION_CREATED, "user:a", new JsonObject().put("case", "A-1")).await();
+    trail.append(inspection, EventType.NOTE_ADDED, "user:a", new JsonObject().put("text", "ok")).await();
+    List<TrailEvent> events = new ArrayList<>(trail.read(inspection).await());
+    TrailEvent e = events.get(1);
+    events.set(1, new TrailEvent(e.id(), e.inspectionId(), e.seq(), e.type(), e.actor(), e.time(),
+        "{\"text\":\"not ok\"}", e.prevHash(), e.hash()));
+    assertThat(Chain.firstBreak(inspection, events)).contains("#2").contains("altered");
+  }
+}

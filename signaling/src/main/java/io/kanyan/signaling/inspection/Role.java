@@ -1,0 +1,22 @@
+package io.kanyan.signaling.inspection;
+
+/** The two seats of a call. */
+public enum Role {
+  INSPECTOR("inspector"),
+  APPLICANT("applicant");
+
+  private final String wire;
+
+  Role(String wire) {
+    this.wire = wire;
+  }
+
+  /** The name used in signaling messages and the trail. */
+  public String wire() {
+    return wire;
+  }
+
+  public Role other() {
+    return this == INSPECTOR ? APPLICANT : INSPECTOR;
+  }
+}

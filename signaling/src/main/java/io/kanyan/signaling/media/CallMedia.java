@@ -1,0 +1,30 @@
+package io.kanyan.signaling.media;
+
+import io.kanyan.signaling.inspection.Role;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The media of one live call. Every method is called on the call's context and must not block.
+ * A failure here is reported to the participant who sent the message; the call goes on.
+ */
+public interface CallMedia {
+
+  /** A participant took (or took back) a seat; {@code reconnect} is true when they resumed it. */
+  Future<Void> join(Role role, boolean reconnect);
+
+  /** An SDP offer from a participant's browser. */
+  Future<Void> offer(Role from, String sdp);
+
+  /** An SDP answer from a participant's browser. */
+  Future<Void> answer(Role from, String sdp);
+
+  /** A trickled ICE candidate ({candidate, sdpMid, sdpMLineIndex}) from a participant's browser. */
+  Future<Void> candidate(Role from, JsonObject candidate);
+
+  /** A participant's connection is gone (for now or for good). */
+  Future<Void> leave(Role role);
+
+  /** Ends the call's media; for a recording media server this stops and finalises the recordings. */
+  Future<Void> release();
+}

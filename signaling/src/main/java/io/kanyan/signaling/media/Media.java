@@ -1,0 +1,32 @@
+package io.kanyan.signaling.media;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+
+/**
+ * Where a call's media goes: straight between the two browsers ({@link PeerToPeerMedia}, the embedded
+ * default) or through Kurento Media Server ({@code media.kurento.KurentoMedia}). The {@code inspection}
+ * package only ever sees this interface.
+ */
+public interface Media {
+
+  /** {@code "p2p"} or {@code "kurento"}: told to the browsers in the {@code joined} message. */
+  String mode();
+
+  /**
+   * The ICE servers a browser should use, as RTCIceServer dictionaries; TURN credentials are minted
+   * per call (ephemeral), so this is asked once per join.
+   */
+  JsonArray iceServersFor(String inspectionId);
+
+  /**
+   * Opens the media of one inspection's call. Called on the call's Vert.x context; every callback of
+   * {@code listener} must be delivered on that same context.
+   */
+  Future<CallMedia> open(String inspectionId, MediaListener listener);
+
+  /** Releases what this node owns that no live inspection uses (start-up clean-up), and closes. */
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
+}
