@@ -10,10 +10,15 @@ public final class RedisUnavailableException extends RuntimeException {
     super(message, cause);
   }
 
-  /** Connection-level failures become this type; errors Redis itself answered with pass through unchanged. */
+  /**
+   * Connection-level failures become this type; errors Redis itself answered with pass through unchanged.
+   * Lettuce fails the command at the head of its queue with the raw socket error (for example
+   * {@code java.net.SocketException: Connection reset}) when a connection drops: that command may or may
+   * not have run, so it counts as unavailable too.
+   */
   static Throwable wrap(Throwable err) {
     if (err instanceof RedisCommandExecutionException || !(err instanceof RedisException
-        || err instanceof java.util.concurrent.TimeoutException)) {
+        || err instanceof java.util.concurrent.TimeoutException || err instanceof java.io.IOException)) {
       return err;
     }
     return new RedisUnavailableException("the trail store (Redis) is unavailable: " + err.getMessage(), err);

@@ -1,6 +1,7 @@
 package io.kanyan.recorder.trail;
 
 import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -19,6 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one entry point that appends to and reads an inspection's hash-chained trail in Redis.
@@ -30,11 +34,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Trail {
 
-  /** A chain head as last seen by this node. */
-  private record Head(String hash, long seq) {
+  private static final Logger log = LoggerFactory.getLogger(Trail.class);
+
+  /** A chain head: the hash and seq of an inspection's last event. */
+  public record Head(String hash, long seq) {
   }
 
   static final int MAX_ATTEMPTS = 50;
+  /** Connection failures are retried (the script is idempotent) this many times, 250 ms apart. */
+  static final int MAX_UNAVAILABLE_RETRIES = 40;
+  private static final long RETRY_DELAY_MS = 250;
 
   private final RedisStore redis;
   private final Clock clock;
@@ -58,12 +67,17 @@ public final class Trail {
     return streamKey(inspectionId) + ":ids";
   }
 
-  public static String headKey(String inspectionId) {
-    return streamKey(inspectionId) + ":head";
-  }
+  /**
+   * The hash of every chain head: field = inspection id, value = {@code <seq>:<hash>}. It is also the
+   * index of every inspection that has a trail; checkpoints scan it.
+   */
+  public static final String HEADS_KEY = "kanyan:trail:heads";
 
-  /** The set of every inspection id that has a trail; checkpoints walk it. */
-  public static final String INDEX_KEY = "kanyan:trail:index";
+  /** Parses a value of {@link #HEADS_KEY}: {@code <seq>:<hash>}. */
+  public static Head parseHead(String value) {
+    int sep = value.indexOf(':');
+    return new Head(value.substring(sep + 1), Long.parseLong(value.substring(0, sep)));
+  }
 
   /** Appends an event with a fresh id. */
   public Future<TrailEvent> append(String inspectionId, EventType type, String actor, JsonObject payload) {
@@ -101,14 +115,14 @@ public final class Trail {
     long seq = head.seq() + 1;
     String hash = Chain.hash(eventId, inspectionId, seq, type, actor, time, payload, head.hash());
     TrailEvent event = new TrailEvent(eventId, inspectionId, seq, type, actor, time, payload, head.hash(), hash);
-    return runScript(event).compose(reply -> {
+    return retrying(event, () -> runScript(event), 0).compose(reply -> {
       String outcome = String.valueOf(reply.get(0));
       switch (outcome) {
         case "ok":
           heads.put(inspectionId, new Head(hash, seq));
           return Future.succeededFuture(event);
         case "dup":
-          return readEntry(inspectionId, String.valueOf(reply.get(1)));
+          return retrying(event, () -> readEntry(inspectionId, String.valueOf(reply.get(1))), 0);
         case "stale":
           if (attempt >= MAX_ATTEMPTS) {
             return Future.failedFuture(new IllegalStateException("inspection " + inspectionId
@@ -122,16 +136,27 @@ public final class Trail {
     });
   }
 
-  private Future<List<Object>> runScript(TrailEvent event) {
-    String[] keys = {streamKey(event.inspectionId()), idsKey(event.inspectionId()),
-        headKey(event.inspectionId()), INDEX_KEY};
-    List<String> args = new ArrayList<>(List.of(event.id(), event.prevHash(), Long.toString(event.seq()),
-        event.hash(), event.inspectionId()));
-    event.toFields().forEach((k, v) -> {
-      args.add(k);
-      args.add(v);
+  /**
+   * Runs a step of an append, again while Redis is unreachable. The script is idempotent by event id, so a
+   * resend after a lost connection or a timeout cannot store the event twice: it answers 'dup' if the
+   * first one went through (and so does a command Lettuce itself replays after reconnecting).
+   */
+  private <T> Future<T> retrying(TrailEvent event, Supplier<Future<T>> step, int unavailable) {
+    return step.get().recover(err -> {
+      if (!(err instanceof RedisUnavailableException) || unavailable >= MAX_UNAVAILABLE_RETRIES) {
+        return Future.failedFuture(err);
+      }
+      log.warn("inspection {}: trail append {} failed ({}); resending", event.inspectionId(), event.id(),
+          err.getMessage());
+      return redis.vertx().timer(RETRY_DELAY_MS).compose(t -> retrying(event, step, unavailable + 1));
     });
-    String[] values = args.toArray(String[]::new);
+  }
+
+  private Future<List<Object>> runScript(TrailEvent event) {
+    String[] keys = {streamKey(event.inspectionId()), idsKey(event.inspectionId()), HEADS_KEY};
+    String[] values = {event.id(), event.prevHash(), Long.toString(event.seq()), event.hash(),
+        event.inspectionId(), event.type().code(), event.actor(), Chain.formatTime(event.time()),
+        event.payload()};
     return redis.<List<Object>>call(c -> c.evalsha(scriptSha, ScriptOutputType.MULTI, keys, values))
         .recover(err -> err instanceof RedisNoScriptException || String.valueOf(err.getMessage()).startsWith("NOSCRIPT")
             ? redis.<List<Object>>call(c -> c.eval(script, ScriptOutputType.MULTI, keys, values))
@@ -144,8 +169,7 @@ public final class Trail {
           if (entries.isEmpty()) {
             throw new IllegalStateException("inspection " + inspectionId + ": trail entry " + entryId + " vanished");
           }
-          TrailEvent stored = TrailEvent.fromFields(entries.get(0).getBody());
-          return stored;
+          return TrailEvent.fromFields(entries.get(0).getBody());
         });
   }
 

@@ -1,7 +1,7 @@
--- Appends one event to an inspection's chain, atomically and idempotently.
--- KEYS[1] stream, KEYS[2] ids hash (event id -> stream entry id), KEYS[3] head hash, KEYS[4] index set
--- ARGV[1] event id, ARGV[2] expected prev hash, ARGV[3] seq, ARGV[4] hash, ARGV[5] inspection id,
--- ARGV[6..] field/value pairs of the stream entry.
+-- Appends one event to an inspection's chain, atomically and idempotently (see recorder/TRAIL.md).
+-- KEYS[1] the inspection's stream, KEYS[2] its ids hash (event id -> stream entry id),
+-- KEYS[3] the heads hash (inspection id -> "<seq>:<hash>" of the chain head).
+-- ARGV: 1 event id, 2 prev hash, 3 seq, 4 hash, 5 inspection id, 6 type, 7 actor, 8 time, 9 payload.
 -- Returns {'dup', entryId} when the id is already stored (a replayed or retried append),
 -- {'stale', headHash, headSeq} when another writer moved the head (the caller recomputes and retries),
 -- {'ok', entryId} when appended.
@@ -9,18 +9,19 @@ local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then
   return {'dup', existing}
 end
-local head = redis.call('HMGET', KEYS[3], 'hash', 'seq')
-local headHash = head[1] or '0000000000000000000000000000000000000000000000000000000000000000'
-local headSeq = head[2] or '0'
+local headSeq = '0'
+local headHash = '0000000000000000000000000000000000000000000000000000000000000000'
+local head = redis.call('HGET', KEYS[3], ARGV[5])
+if head then
+  local sep = string.find(head, ':', 1, true)
+  headSeq = string.sub(head, 1, sep - 1)
+  headHash = string.sub(head, sep + 1)
+end
 if headHash ~= ARGV[2] or tonumber(headSeq) + 1 ~= tonumber(ARGV[3]) then
   return {'stale', headHash, headSeq}
 end
-local fields = {}
-for i = 6, #ARGV do
-  fields[#fields + 1] = ARGV[i]
-end
-local entry = redis.call('XADD', KEYS[1], '*', unpack(fields))
+local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'inspection', ARGV[5], 'seq', ARGV[3],
+  'type', ARGV[6], 'actor', ARGV[7], 'time', ARGV[8], 'payload', ARGV[9], 'prev', ARGV[2], 'hash', ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[1], entry)
-redis.call('HSET', KEYS[3], 'hash', ARGV[4], 'seq', ARGV[3])
-redis.call('SADD', KEYS[4], ARGV[5])
+redis.call('HSET', KEYS[3], ARGV[5], ARGV[3] .. ':' .. ARGV[4])
 return {'ok', entry}
