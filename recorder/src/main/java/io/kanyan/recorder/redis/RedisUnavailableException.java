@@ -2,6 +2,7 @@ package io.kanyan.recorder.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisLoadingException;
 
 /** Redis could not be reached or did not answer in time: the caller may retry later; nothing was lost. */
 public final class RedisUnavailableException extends RuntimeException {
@@ -14,9 +15,12 @@ public final class RedisUnavailableException extends RuntimeException {
    * Connection-level failures become this type; errors Redis itself answered with pass through unchanged.
    * Lettuce fails the command at the head of its queue with the raw socket error (for example
    * {@code java.net.SocketException: Connection reset}) when a connection drops: that command may or may
-   * not have run, so it counts as unavailable too.
+   * not have run, so it counts as unavailable too; so does a Redis that is still loading its AOF.
    */
   static Throwable wrap(Throwable err) {
+    if (err instanceof RedisLoadingException) {
+      return new RedisUnavailableException("the trail store (Redis) is still loading its data: " + err.getMessage(), err);
+    }
     if (err instanceof RedisCommandExecutionException || !(err instanceof RedisException
         || err instanceof java.util.concurrent.TimeoutException || err instanceof java.io.IOException)) {
       return err;

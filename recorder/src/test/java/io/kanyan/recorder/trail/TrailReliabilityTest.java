@@ -56,10 +56,10 @@ class TrailReliabilityTest {
   @Test
   void connectionsKilledMidAppendStoreNoDuplicate(Vertx vertx) throws Exception {
     RedisStore killer = RedisStore.connect(vertx, server.url()).await();
-    Future<Void> writers = writeAll("drop", 150);
+    Future<Void> writers = writeAll("drop", 100);
     int kills = 0;
     while (!writers.isComplete()) {
-      Thread.sleep(15);
+      Thread.sleep(40);
       // Drops every normal client connection but the killer's own, wherever the writers are.
       killer.call(c -> c.clientKill(KillArgs.Builder.typeNormal().skipme())).await();
       kills++;
@@ -67,7 +67,7 @@ class TrailReliabilityTest {
     writers.await();
     killer.close();
     assertThat(kills).isGreaterThan(3);
-    assertEveryAcknowledgedEventStoredOnceInValidChains("drop", 150);
+    assertEveryAcknowledgedEventStoredOnceInValidChains("drop", 100);
   }
 
   @Test
