@@ -90,6 +90,10 @@ public final class Trail {
    */
   public Future<TrailEvent> append(String eventId, String inspectionId, EventType type, String actor,
       JsonObject payload) {
+    if (!validId(inspectionId) || !validId(eventId)) {
+      return Future.failedFuture(new IllegalArgumentException("trail ids must be 1-200 characters without "
+          + "whitespace or control characters: inspection '" + inspectionId + "', event '" + eventId + "'"));
+    }
     String json = (payload == null ? new JsonObject() : payload).encode();
     Instant time = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     Future<TrailEvent>[] slot = newSlot();
@@ -102,6 +106,11 @@ public final class Trail {
     });
     Future<TrailEvent> mine = slot[0];
     return mine.andThen(done -> queues.remove(inspectionId, mine));
+  }
+
+  private static boolean validId(String id) {
+    return id != null && !id.isEmpty() && id.length() <= 200
+        && id.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
   }
 
   @SuppressWarnings("unchecked")

@@ -1,0 +1,208 @@
+package io.kanyan.recorder.trail;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.lettuce.core.MapScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signed checkpoints of every chain head: a periodic job commits all heads into an RFC 6962 Merkle tree,
+ * signs its root with Ed25519 and keeps the checkpoint twice: appended to a log file outside Redis (the
+ * reference a verifier trusts) and pushed to the Redis list {@link #REDIS_KEY}. Rewriting Redis alone
+ * therefore cannot rewrite history unnoticed. See {@code recorder/TRAIL.md}.
+ *
+ * <p>Run it on one node only: two nodes making checkpoints would fork the checkpoint chain.
+ */
+public final class Checkpoints {
+
+  private static final Logger log = LoggerFactory.getLogger(Checkpoints.class);
+
+  /** Every checkpoint as a JSON string, oldest first (a Redis list). */
+  public static final String REDIS_KEY = "kanyan:checkpoints";
+  private static final int SCAN_PAGE = 10_000;
+
+  /**
+   * Where and how often.
+   *
+   * @param interval   time between checkpoints ({@code KANYAN_CHECKPOINT_INTERVAL}, default 60 s)
+   * @param logFile    the checkpoint log outside Redis, one JSON line each
+   *                   ({@code KANYAN_CHECKPOINT_LOG}, default {@code <data dir>/checkpoints/checkpoints.jsonl})
+   * @param keyFile    the Ed25519 private key, generated on first start, with its {@code .pub} beside it
+   *                   ({@code KANYAN_SIGNING_KEY}, default {@code <data dir>/keys/checkpoint-ed25519.pem})
+   * @param leavesDir  where the leaves of the latest checkpoint are kept to answer inclusion proofs
+   *                   (default {@code <data dir>/checkpoints})
+   */
+  public record Settings(Duration interval, Path logFile, Path keyFile, Path leavesDir) {
+
+    /** The defaults under one data directory. */
+    public static Settings under(Path dataDir) {
+      return new Settings(Duration.ofSeconds(60), dataDir.resolve("checkpoints/checkpoints.jsonl"),
+          dataDir.resolve("keys/checkpoint-ed25519.pem"), dataDir.resolve("checkpoints"));
+    }
+
+    public Settings withInterval(Duration newInterval) {
+      return new Settings(newInterval, logFile, keyFile, leavesDir);
+    }
+  }
+
+  private final Vertx vertx;
+  private final RedisStore redis;
+  private final SigningKey key;
+  private final Clock clock;
+  private final Settings settings;
+  private final CheckpointFiles files;
+  private final AtomicReference<Checkpoint> latest;
+  private final AtomicReference<Future<Checkpoint>> running = new AtomicReference<>();
+  private volatile long timerId = -1;
+
+  private Checkpoints(Vertx vertx, RedisStore redis, SigningKey key, Clock clock, Settings settings,
+      Checkpoint latest) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.key = key;
+    this.clock = clock;
+    this.settings = settings;
+    this.files = new CheckpointFiles(settings.logFile(), settings.leavesDir());
+    this.latest = new AtomicReference<>(latest);
+  }
+
+  /** Loads (or on first start generates) the signing key and reads the latest checkpoint from the log. */
+  public static Future<Checkpoints> open(Vertx vertx, RedisStore redis, Clock clock, Settings settings) {
+    CheckpointFiles files = new CheckpointFiles(settings.logFile(), settings.leavesDir());
+    return vertx.executeBlocking(() -> {
+      SigningKey key = SigningKey.loadOrCreate(settings.keyFile());
+      return new Checkpoints(vertx, redis, key, clock, settings, files.readLatest().orElse(null));
+    }, false);
+  }
+
+  /** Starts the periodic job; the first checkpoint is made one interval from now. */
+  public Future<Void> start() {
+    timerId = vertx.setPeriodic(settings.interval().toMillis(), id -> checkpointNow()
+        .onFailure(err -> log.error("checkpoints: making a checkpoint failed; will try again: {}", err.toString())));
+    log.info("checkpoints: every {} s into {} (key fingerprint {})", settings.interval().toSeconds(),
+        settings.logFile(), key.fingerprint());
+    return Future.succeededFuture();
+  }
+
+  public Future<Void> stop() {
+    vertx.cancelTimer(timerId);
+    Future<Checkpoint> run = running.get();
+    return run == null ? Future.succeededFuture() : run.<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /**
+   * Commits every chain head now. When no head moved since the latest checkpoint it makes none and
+   * returns the latest. A call while one is running joins that run.
+   */
+  public Future<Checkpoint> checkpointNow() {
+    Promise<Checkpoint> mine = Promise.promise();
+    Future<Checkpoint> current = running.compareAndExchange(null, mine.future());
+    if (current != null) {
+      return current;
+    }
+    scanHeads(ScanCursor.INITIAL, new HashMap<>())
+        .compose(heads -> vertx.executeBlocking(() -> CheckpointFiles.Leaves.of(heads), false))
+        .compose(this::commit)
+        .onComplete(done -> {
+          running.set(null);
+          mine.handle(done);
+        });
+    return mine.future();
+  }
+
+  private Future<Checkpoint> commit(CheckpointFiles.Leaves leaves) {
+    Checkpoint previous = latest.get();
+    if (previous != null && previous.root().equals(leaves.root()) && previous.treeSize() == leaves.size()) {
+      return Future.succeededFuture(previous);
+    }
+    long number = previous == null ? 1 : previous.number() + 1;
+    String prev = previous == null ? Chain.GENESIS : previous.hash();
+    Checkpoint cp = Checkpoint.sign(key, number, clock.instant().truncatedTo(ChronoUnit.MILLIS), leaves.size(),
+        leaves.root(), prev);
+    return vertx.executeBlocking(() -> {
+      files.writeLeaves(cp.number(), leaves);
+      files.append(cp);
+      return cp;
+    }, false)
+        .compose(written -> redis.call(c -> c.rpush(REDIS_KEY, written.toJson().encode())))
+        .map(pushed -> {
+          latest.set(cp);
+          log.info("checkpoints: #{} commits {} chain heads, root {}", cp.number(), cp.treeSize(), cp.root());
+          return cp;
+        });
+  }
+
+  private Future<Map<String, String>> scanHeads(ScanCursor cursor, Map<String, String> heads) {
+    return redis.<MapScanCursor<String, String>>call(c -> c.hscan(Trail.HEADS_KEY, cursor,
+            ScanArgs.Builder.limit(SCAN_PAGE)))
+        .compose(page -> {
+          // HSCAN may return a field twice across pages; the map keeps one.
+          heads.putAll(page.getMap());
+          return page.isFinished() ? Future.succeededFuture(heads) : scanHeads(page, heads);
+        });
+  }
+
+  /** The latest checkpoint this node made or loaded, if any. */
+  public Optional<Checkpoint> latest() {
+    return Optional.ofNullable(latest.get());
+  }
+
+  /** The latest checkpoint as the log file outside Redis holds it (what a verifier trusts). */
+  public Future<Optional<Checkpoint>> readLatestFromLog() {
+    return vertx.executeBlocking(files::readLatest, false);
+  }
+
+  /** The latest checkpoint as Redis holds it. */
+  public Future<Optional<Checkpoint>> readLatestFromRedis() {
+    return redis.call(c -> c.lindex(REDIS_KEY, -1))
+        .map(json -> json == null ? Optional.<Checkpoint>empty()
+            : Optional.of(Checkpoint.fromJson(new JsonObject(json))));
+  }
+
+  /**
+   * The proof that the inspection's head, as committed by checkpoint {@code cp}, is in its tree; empty when
+   * the inspection is newer than that checkpoint. Reads the checkpoint's leaves file (off the event loop).
+   */
+  public Future<Optional<InclusionProof>> prove(Checkpoint cp, String inspectionId) {
+    return vertx.executeBlocking(() -> {
+      CheckpointFiles.Leaves leaves = files.readLeaves(cp.number());
+      int index = leaves.indexOf(inspectionId);
+      if (index < 0) {
+        return Optional.<InclusionProof>empty();
+      }
+      HexFormat hex = HexFormat.of();
+      List<String> path = leaves.tree().inclusionPath(index).stream().map(hex::formatHex).toList();
+      return Optional.of(new InclusionProof(inspectionId, leaves.seq(index), leaves.head(index), cp.number(),
+          index, leaves.size(), path));
+    }, false);
+  }
+
+  public SigningKey key() {
+    return key;
+  }
+
+  /** The public key as PEM, to publish (for example at {@code GET /api/audit/public-key}). */
+  public String publicKeyPem() {
+    return key.publicKeyPem();
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+}
