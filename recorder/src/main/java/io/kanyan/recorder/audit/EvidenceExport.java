@@ -1,0 +1,182 @@
+package io.kanyan.recorder.audit;
+
+import io.kanyan.recorder.trail.Chain;
+import io.kanyan.recorder.trail.Checkpoint;
+import io.kanyan.recorder.trail.Checkpoints;
+import io.kanyan.recorder.trail.InclusionProof;
+import io.kanyan.recorder.trail.Trail;
+import io.lettuce.core.StreamMessage;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds an inspection's evidence package (layout in {@link EvidencePackage}): the trail, its recordings
+ * and snapshots, a fresh signed checkpoint with the inclusion proof, the public key and a manifest of
+ * hashes. The zip is written off the event loop.
+ */
+public final class EvidenceExport {
+
+  private static final Logger log = LoggerFactory.getLogger(EvidenceExport.class);
+
+  private final Vertx vertx;
+  private final Trail trail;
+  private final Checkpoints checkpoints;
+  private final Path dataDir;
+  private final Clock clock;
+
+  public EvidenceExport(Vertx vertx, Trail trail, Checkpoints checkpoints, Path dataDir, Clock clock) {
+    this.vertx = vertx;
+    this.trail = trail;
+    this.checkpoints = checkpoints;
+    this.dataDir = dataDir;
+    this.clock = clock;
+  }
+
+  /** {@link #export(String, Path, JsonObject)} without case facts. */
+  public Future<Path> export(String inspectionId, Path target) {
+    return export(inspectionId, target, null);
+  }
+
+  /**
+   * Writes the package to {@code target}. Commits a checkpoint first, so the package proves every event
+   * on the trail at that moment.
+   *
+   * @param caseFacts the inspection's facts for {@code case.json}, or null
+   * @return {@code target}; failed with {@link UnknownInspectionException} when there is no such trail
+   */
+  public Future<Path> export(String inspectionId, Path target, JsonObject caseFacts) {
+    return checkpoints.checkpointNow()
+        .compose(cp -> Future.all(trail.readRaw(inspectionId), checkpoints.prove(cp, inspectionId))
+            .compose(all -> {
+              List<StreamMessage<String, String>> events = all.resultAt(0);
+              if (events.isEmpty()) {
+                return Future.failedFuture(new UnknownInspectionException(inspectionId));
+              }
+              Optional<InclusionProof> proof = all.resultAt(1);
+              return vertx.executeBlocking(() -> write(inspectionId, events, cp, proof, caseFacts, target), false);
+            }))
+        .onSuccess(path -> log.info("inspection {}: evidence exported to {}", inspectionId, path));
+  }
+
+  private Path write(String inspectionId, List<StreamMessage<String, String>> events, Checkpoint cp,
+      Optional<InclusionProof> proof, JsonObject caseFacts, Path target) throws IOException {
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    JsonArray manifestEntries = new JsonArray();
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(target))) {
+      StringBuilder trailLines = new StringBuilder();
+      Set<String> files = new LinkedHashSet<>();
+      for (StreamMessage<String, String> entry : events) {
+        Map<String, String> fields = entry.getBody();
+        JsonObject line = new JsonObject();
+        fields.forEach(line::put);
+        trailLines.append(line.encode()).append('\n');
+        fileOf(fields).ifPresent(files::add);
+      }
+      put(zip, EvidencePackage.TRAIL, trailLines.toString(), manifestEntries);
+      put(zip, EvidencePackage.CHECKPOINT, cp.toJson().encodePrettily(), manifestEntries);
+      if (proof.isPresent()) {
+        put(zip, EvidencePackage.PROOF, proof.get().toJson().encodePrettily(), manifestEntries);
+      }
+      put(zip, EvidencePackage.PUBLIC_KEY, checkpoints.publicKeyPem(), manifestEntries);
+      if (caseFacts != null) {
+        put(zip, EvidencePackage.CASE, caseFacts.encodePrettily(), manifestEntries);
+      }
+      for (String file : files) {
+        Path source = Verifier.resolveInside(dataDir, file);
+        if (Files.exists(source)) {
+          try (InputStream in = Files.newInputStream(source)) {
+            putStream(zip, EvidencePackage.FILES + file, in, manifestEntries);
+          }
+        } else {
+          log.warn("inspection {}: file {} named on the trail is missing; exported without it", inspectionId, file);
+        }
+      }
+      put(zip, EvidencePackage.README, readme(inspectionId), manifestEntries);
+      JsonObject manifest = new JsonObject()
+          .put("format", EvidencePackage.FORMAT)
+          .put("inspection", inspectionId)
+          .put("exportedAt", Chain.formatTime(clock.instant()))
+          .put("events", events.size())
+          .put("checkpoint", cp.number())
+          .put("publicKeyFingerprint", checkpoints.key().fingerprint())
+          .put("entries", manifestEntries);
+      zip.putNextEntry(new ZipEntry(EvidencePackage.MANIFEST));
+      zip.write(manifest.encodePrettily().getBytes(StandardCharsets.UTF_8));
+      zip.closeEntry();
+    }
+    return target;
+  }
+
+  private static Optional<String> fileOf(Map<String, String> fields) {
+    if (!Verifier.FILE_EVENTS.contains(fields.get("type"))) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(new JsonObject(fields.get("payload")).getString(Verifier.PAYLOAD_FILE));
+    } catch (RuntimeException notJson) {
+      return Optional.empty();
+    }
+  }
+
+  private static void put(ZipOutputStream zip, String name, String text, JsonArray manifest) throws IOException {
+    putStream(zip, name, new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), manifest);
+  }
+
+  private static void putStream(ZipOutputStream zip, String name, InputStream in, JsonArray manifest)
+      throws IOException {
+    zip.putNextEntry(new ZipEntry(name));
+    MessageDigest sha = Chain.sha256();
+    OutputStream out = new DigestOutputStream(new NonClosing(zip), sha);
+    long size = in.transferTo(out);
+    zip.closeEntry();
+    manifest.add(new JsonObject().put("path", name).put("size", size)
+        .put("sha256", HexFormat.of().formatHex(sha.digest())));
+  }
+
+  private static String readme(String inspectionId) {
+    return "Kanyan evidence package for inspection " + inspectionId + "\n\n"
+        + "Verify it with the Kanyan jar (no server or network needed):\n"
+        + "  java -cp kanyan.jar io.kanyan.recorder.audit.VerifyCommand this.zip --public-key published-key.pem\n\n"
+        + "It checks the hash chain of trail.jsonl, the SHA-256 of every file under files/, the Ed25519\n"
+        + "signature of checkpoint.json and the inclusion proof of the trail's head in that checkpoint.\n"
+        + "The rules are in TRAIL.md of the Kanyan sources, precise enough to write your own verifier.\n";
+  }
+
+  /** Lets a digest stream write into the zip without closing it. */
+  private static final class NonClosing extends java.io.FilterOutputStream {
+    NonClosing(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() {
+      // the zip stays open for the next entry
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.kanyan.recorder.audit;
+
+import io.kanyan.recorder.trail.SigningKey;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+
+/**
+ * The offline verifier: {@code java -cp kanyan.jar io.kanyan.recorder.audit.VerifyCommand evidence.zip
+ * [--public-key key.pem]}. Needs no server, Redis or network. Exit status 0 when the package is intact,
+ * 1 when it was tampered with (with a sentence saying what), 2 when it cannot be read.
+ */
+public final class VerifyCommand {
+
+  private VerifyCommand() {
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command, printing to standard output; returns the exit status. */
+  public static int run(String[] args) {
+    return run(args, System.out);
+  }
+
+  public static int run(String[] args, PrintStream out) {
+    Path zip = null;
+    Path keyFile = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--public-key") && i + 1 < args.length) {
+        keyFile = Path.of(args[++i]);
+      } else if (zip == null && !args[i].startsWith("--")) {
+        zip = Path.of(args[i]);
+      } else {
+        return usage(out);
+      }
+    }
+    if (zip == null) {
+      return usage(out);
+    }
+    try {
+      PublicKey trusted = keyFile == null ? null
+          : SigningKey.parsePublicKeyPem(Files.readString(keyFile, StandardCharsets.US_ASCII));
+      out.println("Kanyan evidence package " + zip);
+      Verdict verdict = EvidencePackage.verify(zip, trusted);
+      out.print(verdict.describe());
+      return verdict.valid() ? 0 : 1;
+    } catch (IOException | RuntimeException e) {
+      out.println("cannot verify " + zip + ": " + e.getMessage());
+      return 2;
+    }
+  }
+
+  private static int usage(PrintStream out) {
+    out.println("usage: VerifyCommand <evidence.zip> [--public-key <published-key.pem>]");
+    return 2;
+  }
+}
