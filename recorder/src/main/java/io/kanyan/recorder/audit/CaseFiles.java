@@ -1,8 +1,7 @@
 package io.kanyan.recorder.audit;
 
 import io.kanyan.recorder.redis.RedisStore;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -10,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.crypto.Mac;
@@ -18,16 +18,29 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The store of inspection facts ({@link CaseFile}) and their lookup indexes in Redis.
  *
- * <p>Keys: {@code kanyan:case:<id>} (hash), {@code kanyan:cases:by-time} (zset, score = created ms),
- * {@code kanyan:cases:by-inspector:<user>}, {@code kanyan:cases:by-number:<caseNumber>} and
- * {@code kanyan:cases:by-phone:<hash>} (zsets, same score). None of them ever expires.
+ * <p>Keys: {@code kanyan:case:<id>} (hash) and one sorted set per facet value, scored by the created time
+ * in ms, member = id: {@code kanyan:cases:by-time} (all), {@code by-inspector:<user>},
+ * {@code by-number:<case number>}, {@code by-phone:<keyed hash>}, {@code by-applicant:<name>},
+ * {@code by-matter:<type>}, {@code by-status:<status>}, {@code by-conclusion:<c>} and the composite
+ * {@code by-matter-conclusion:<type>|<c>} (values trimmed and lower-cased). A search intersects the sets of
+ * its criteria inside Redis, walking the smallest from the newest entry in the time range and stopping as
+ * soon as the page is full; see {@code recorder/TRAIL.md}. None of the keys ever expires.
  */
 public final class CaseFiles {
 
   static final String BY_TIME = "kanyan:cases:by-time";
+  private static final String PREFIX = "kanyan:cases:";
+  /** The most index entries one search walks before answering with what it found (a guard, not a limit). */
+  static final int SEARCH_BUDGET = 300_000;
 
   private final RedisStore redis;
   private final byte[] phoneKey;
+  private final Script put;
+  private final Script find;
+
+  /** One page of search results; {@code more} is true when further matches exist. */
+  public record Page(List<CaseFile> items, boolean more) {
+  }
 
   /**
    * @param phoneKey the secret for the applicant phone's keyed hash (at least 32 bytes); without it the
@@ -39,6 +52,8 @@ public final class CaseFiles {
     }
     this.redis = redis;
     this.phoneKey = phoneKey.clone();
+    this.put = new Script(redis, "case_put.lua");
+    this.find = new Script(redis, "case_search.lua");
   }
 
   static String key(String id) {
@@ -46,36 +61,71 @@ public final class CaseFiles {
   }
 
   static String byInspector(String user) {
-    return "kanyan:cases:by-inspector:" + user;
+    return PREFIX + "by-inspector:" + user;
   }
 
   static String byNumber(String caseNumber) {
-    return "kanyan:cases:by-number:" + caseNumber.trim().toLowerCase();
+    return PREFIX + "by-number:" + norm(caseNumber);
   }
 
   static String byPhone(String hash) {
-    return "kanyan:cases:by-phone:" + hash;
+    return PREFIX + "by-phone:" + hash;
   }
 
-  /**
-   * Stores a new case file and its index entries. The commands are pipelined on the shared connection
-   * (a MULTI there would take in other callers' commands); the record is written first, so an index entry
-   * never points at nothing.
-   */
+  static String byApplicant(String name) {
+    return PREFIX + "by-applicant:" + norm(name);
+  }
+
+  static String byMatter(String matterType) {
+    return PREFIX + "by-matter:" + norm(matterType);
+  }
+
+  static String byStatus(CaseFile.Status status) {
+    return PREFIX + "by-status:" + status.wire();
+  }
+
+  static String byConclusion(String conclusion) {
+    return PREFIX + "by-conclusion:" + norm(conclusion);
+  }
+
+  static String byMatterConclusion(String matterType, String conclusion) {
+    return PREFIX + "by-matter-conclusion:" + norm(matterType) + "|" + norm(conclusion);
+  }
+
+  private static String norm(String value) {
+    return value.trim().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+  }
+
+  /** The index sets a case file belongs to. */
+  static List<String> indexesOf(CaseFile f) {
+    List<String> keys = new ArrayList<>(List.of(BY_TIME, byInspector(f.inspector()), byNumber(f.caseNumber()),
+        byPhone(f.applicantPhoneHash()), byApplicant(f.applicantName()), byMatter(f.matterType()),
+        byStatus(f.status())));
+    if (f.conclusion() != null) {
+      keys.add(byConclusion(f.conclusion()));
+      keys.add(byMatterConclusion(f.matterType(), f.conclusion()));
+    }
+    return keys;
+  }
+
+  /** Stores a new case file and its index entries (one atomic script). */
   public Future<CaseFile> create(CaseFile file) {
-    double score = file.createdAt().toEpochMilli();
-    return redis.call(c -> c.hset(key(file.id()), file.toFields()))
-        .compose(ok -> Future.all(
-            redis.call(c -> c.zadd(BY_TIME, score, file.id())),
-            redis.call(c -> c.zadd(byInspector(file.inspector()), score, file.id())),
-            redis.call(c -> c.zadd(byNumber(file.caseNumber()), score, file.id())),
-            redis.call(c -> c.zadd(byPhone(file.applicantPhoneHash()), score, file.id()))))
-        .map(file);
+    return store(file);
   }
 
-  /** Rewrites the mutable facts (status, times, conclusion) of an existing case file. */
+  /** Rewrites the mutable facts (status, times, conclusion) of a case file and moves its index entries. */
   public Future<CaseFile> update(CaseFile file) {
-    return redis.call(c -> c.hset(key(file.id()), file.toFields())).map(file);
+    return store(file);
+  }
+
+  private Future<CaseFile> store(CaseFile file) {
+    List<String> args = new ArrayList<>(List.of(file.id(), Long.toString(file.createdAt().toEpochMilli()),
+        String.join("\n", indexesOf(file))));
+    file.toFields().forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    return put.run(ScriptOutputType.STATUS, new String[] {key(file.id())}, args.toArray(String[]::new)).map(file);
   }
 
   public Future<Optional<CaseFile>> get(String id) {
@@ -83,44 +133,62 @@ public final class CaseFiles {
         .map(fields -> fields.isEmpty() ? Optional.<CaseFile>empty() : Optional.of(CaseFile.fromFields(fields)));
   }
 
-  /**
-   * Finds case files, newest first. The most selective exact criterion picks the index; the rest are
-   * checked on the loaded records.
-   */
+  /** Finds case files, newest first: {@link #searchPage} without the "more" flag. */
   public Future<List<CaseFile>> search(CaseQuery q) {
-    String index = q.caseNumber() != null ? byNumber(q.caseNumber())
-        : q.applicantPhone() != null ? byPhone(phoneHash(q.applicantPhone()))
-        : q.inspector() != null ? byInspector(q.inspector())
-        : BY_TIME;
-    Range<Double> range = Range.create(
-        q.from() == null ? Double.NEGATIVE_INFINITY : (double) q.from().toEpochMilli(),
-        q.to() == null ? Double.POSITIVE_INFINITY : (double) q.to().toEpochMilli());
-    int limit = Math.max(1, Math.min(200, q.limit()));
-    List<CaseFile> found = new ArrayList<>();
-    return scan(index, range, q, 0, limit, found);
+    return searchPage(q).map(Page::items);
   }
 
-  /** Walks the index in pages of 500 ids, filtering, until a page of results or the index end. */
-  private Future<List<CaseFile>> scan(String index, Range<Double> range, CaseQuery q, long position, int limit,
-      List<CaseFile> found) {
-    int batch = 500;
-    return redis.call(c -> c.zrevrangebyscore(index, range, Limit.create(position, batch)))
-        .compose(ids -> loadAll(ids).map(files -> {
-          for (CaseFile f : files) {
-            if (matches(f, q)) {
-              found.add(f);
-            }
+  /**
+   * Finds case files matching every criterion of {@code q}, newest first. Exact criteria (case number,
+   * inspector, applicant name, phone, matter type, status, conclusion; case-insensitive, spaces trimmed)
+   * and the created-time range are answered from the indexes in one script; then the page is loaded.
+   */
+  public Future<Page> searchPage(CaseQuery q) {
+    List<String> keys = queryKeys(q);
+    int limit = Math.max(1, Math.min(200, q.limit()));
+    String min = q.from() == null ? "-inf" : Long.toString(q.from().toEpochMilli());
+    String max = q.to() == null ? "+inf" : Long.toString(q.to().toEpochMilli());
+    String[] args = {min, max, Integer.toString(Math.max(0, q.offset())), Integer.toString(limit),
+        Integer.toString(SEARCH_BUDGET)};
+    return find.<List<Object>>run(ScriptOutputType.MULTI, keys.toArray(String[]::new), args)
+        .compose(reply -> {
+          boolean more = ((Number) reply.get(0)).longValue() == 1;
+          List<String> ids = new ArrayList<>();
+          for (Object id : reply.subList(2, reply.size())) {
+            ids.add((String) id);
           }
-          return ids.size();
-        }))
-        .compose(seen -> {
-          boolean full = found.size() >= q.offset() + limit;
-          if (full || seen < batch) {
-            int from = Math.min(q.offset(), found.size());
-            return Future.succeededFuture(List.copyOf(found.subList(from, Math.min(found.size(), q.offset() + limit))));
-          }
-          return scan(index, range, q, position + batch, limit, found);
+          return loadAll(ids).map(files -> new Page(files, more));
         });
+  }
+
+  private List<String> queryKeys(CaseQuery q) {
+    List<String> keys = new ArrayList<>();
+    if (q.caseNumber() != null) {
+      keys.add(byNumber(q.caseNumber()));
+    }
+    if (q.inspector() != null) {
+      keys.add(byInspector(q.inspector()));
+    }
+    if (q.applicantPhone() != null) {
+      keys.add(byPhone(phoneHash(q.applicantPhone())));
+    }
+    if (q.applicantName() != null) {
+      keys.add(byApplicant(q.applicantName()));
+    }
+    if (q.status() != null) {
+      keys.add(byStatus(q.status()));
+    }
+    if (q.matterType() != null && q.conclusion() != null) {
+      keys.add(byMatterConclusion(q.matterType(), q.conclusion()));
+    } else if (q.matterType() != null) {
+      keys.add(byMatter(q.matterType()));
+    } else if (q.conclusion() != null) {
+      keys.add(byConclusion(q.conclusion()));
+    }
+    if (keys.isEmpty()) {
+      keys.add(BY_TIME);
+    }
+    return keys;
   }
 
   private Future<List<CaseFile>> loadAll(List<String> ids) {
@@ -140,37 +208,40 @@ public final class CaseFiles {
     });
   }
 
-  private boolean matches(CaseFile f, CaseQuery q) {
-    return (q.caseNumber() == null || f.caseNumber().equalsIgnoreCase(q.caseNumber().trim()))
-        && (q.inspector() == null || f.inspector().equals(q.inspector()))
-        && (q.applicantName() == null || f.applicantName().contains(q.applicantName().trim()))
-        && (q.applicantPhone() == null || f.applicantPhoneHash().equals(phoneHash(q.applicantPhone())))
-        && (q.matterType() == null || f.matterType().equals(q.matterType()))
-        && (q.conclusion() == null || q.conclusion().equals(f.conclusion()))
-        && (q.status() == null || q.status() == f.status());
-  }
-
-  /** The keyed hash of a phone number, digits only, so "138 0013 8000" and "13800138000" match. */
+  /**
+   * The keyed hash of a phone number, digits only, so "138 0013 8000" and "13800138000" match, and so do
+   * "+86 138 0013 8000" and "0086 13800138000" (the Chinese country code is dropped from mobile numbers).
+   */
   public String phoneHash(String phone) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(phoneKey, "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(digits(phone).getBytes(StandardCharsets.US_ASCII)));
+      return HexFormat.of().formatHex(mac.doFinal(searchableDigits(phone).getBytes(StandardCharsets.US_ASCII)));
     } catch (NoSuchAlgorithmException | InvalidKeyException e) {
       throw new IllegalStateException("HmacSHA256 unavailable", e);
     }
   }
 
-  /** {@code 13800138000} → {@code 138****8000}; short numbers keep only their last two digits. */
+  /**
+   * {@code 13800138000} (or {@code +86 138 0013 8000}) → {@code 138****8000}; short numbers keep only their
+   * last two digits.
+   */
   public static String maskPhone(String phone) {
-    String d = digits(phone);
+    String d = searchableDigits(phone);
     if (d.length() >= 7) {
       return d.substring(0, 3) + "*".repeat(d.length() - 7) + d.substring(d.length() - 4);
     }
     return "*".repeat(Math.max(0, d.length() - 2)) + d.substring(Math.max(0, d.length() - 2));
   }
 
-  static String digits(String phone) {
-    return phone.replaceAll("[^0-9+]", "");
+  static String searchableDigits(String phone) {
+    String d = phone.replaceAll("[^0-9]", "");
+    if (d.length() == 15 && d.startsWith("00861")) {
+      return d.substring(4);
+    }
+    if (d.length() == 13 && d.startsWith("861")) {
+      return d.substring(2);
+    }
+    return d;
   }
 }
