@@ -1,0 +1,51 @@
+package io.kanyan.recorder.trail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Keeps the worked example in {@code recorder/TRAIL.md} true: every value there is computed here. */
+class TrailDocTest {
+
+  static final String ID = "e-0001";
+  static final String INSPECTION = "9d2c4f7a-1b3e-4c5d-8e6f-0a1b2c3d4e5f";
+  static final Instant TIME = Instant.parse("2026-11-26T02:30:00.000Z");
+  static final String PAYLOAD = "{\"caseNumber\":\"KY-2026-0001\",\"matterType\":\"餐饮许可\"}";
+
+  static List<String> values() {
+    String hash1 = Chain.hash(ID, INSPECTION, 1, EventType.INSPECTION_CREATED, "user:wang", TIME, PAYLOAD, Chain.GENESIS);
+    String hash2 = Chain.hash("e-0002", INSPECTION, 2, EventType.PARTICIPANT_JOINED, "applicant",
+        TIME.plusMillis(61_250), "{\"role\":\"applicant\"}", hash1);
+    String netstrings = new String(Chain.netstrings(List.of(Chain.VERSION, ID, INSPECTION, "1",
+        EventType.INSPECTION_CREATED.code(), "user:wang", Chain.formatTime(TIME), PAYLOAD, Chain.GENESIS)),
+        StandardCharsets.UTF_8);
+    HexFormat hex = HexFormat.of();
+    String leaf = hex.formatHex(Merkle.leafHash(InclusionProof.leafData(INSPECTION, 2, hash2)));
+    String otherLeaf = hex.formatHex(Merkle.leafHash(InclusionProof.leafData("a0000000-other", 7, "11".repeat(32))));
+    // Leaves are sorted by inspection id: "9d2c..." sorts before "a000...", so ours is leaf 0.
+    String root = hex.formatHex(Merkle.nodeHash(hex.parseHex(leaf), hex.parseHex(otherLeaf)));
+    Checkpoint unsigned = new Checkpoint(1, Instant.parse("2026-11-26T02:32:00.000Z"), 2, root, Chain.GENESIS,
+        "f".repeat(64), "");
+    String signed = new String(unsigned.signedBytes(), StandardCharsets.UTF_8);
+    return List.of(netstrings, hash1, hash2, leaf, otherLeaf, root, signed, unsigned.hash());
+  }
+
+  @Test
+  void trailMdHoldsTheComputedWorkedExample() throws Exception {
+    Path doc = Path.of("TRAIL.md");
+    String text = Files.readString(doc);
+    for (String value : values()) {
+      assertThat(text).as("TRAIL.md must contain this computed value; update the worked example").contains(value);
+    }
+  }
+
+  public static void main(String[] args) {
+    values().forEach(System.out::println);
+  }
+}
