@@ -154,6 +154,29 @@ final class CheckpointFiles {
     }
   }
 
+  /** Writes checkpoint {@code number}'s leaves unless they are already there. */
+  void ensureLeaves(long number, Leaves leaves) throws IOException {
+    if (!Files.exists(leavesFile(number))) {
+      writeLeaves(number, leaves);
+    }
+  }
+
+  /** Every checkpoint of the log, oldest first. */
+  List<Checkpoint> readAll() throws IOException {
+    List<Checkpoint> all = new ArrayList<>();
+    if (!Files.exists(logFile)) {
+      return all;
+    }
+    try (BufferedReader in = Files.newBufferedReader(logFile, StandardCharsets.UTF_8)) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (!line.isBlank()) {
+          all.add(Checkpoint.fromJson(new JsonObject(line)));
+        }
+      }
+    }
+    return all;
+  }
+
   /** Reads checkpoint {@code number}'s leaves and rebuilds its tree. */
   Leaves readLeaves(long number) {
     List<String> ids = new ArrayList<>();

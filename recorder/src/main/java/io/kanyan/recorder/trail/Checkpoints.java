@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -82,13 +83,76 @@ public final class Checkpoints {
     this.latest = new AtomicReference<>(latest);
   }
 
-  /** Loads (or on first start generates) the signing key and reads the latest checkpoint from the log. */
+  /**
+   * Loads (or on first start generates) the signing key, reads the latest checkpoint from the log and
+   * reconciles the log with Redis (see {@link #reconcile}).
+   */
   public static Future<Checkpoints> open(Vertx vertx, RedisStore redis, Clock clock, Settings settings) {
     CheckpointFiles files = new CheckpointFiles(settings.logFile(), settings.leavesDir());
     return vertx.executeBlocking(() -> {
       SigningKey key = SigningKey.loadOrCreate(settings.keyFile());
       return new Checkpoints(vertx, redis, key, clock, settings, files.readLatest().orElse(null));
+    }, false).compose(checkpoints -> checkpoints.reconcile().map(checkpoints));
+  }
+
+  /**
+   * After a restore the two copies can differ at their end: a backup copies the log before Redis, so
+   * Redis may hold checkpoints the log lacks; a Redis restored from an older copy may lack the log's
+   * latest. Checkpoints missing from one side are copied from the other when they are signed by this
+   * server's key and link to their predecessor; anything else is left for the verifier to report.
+   */
+  private Future<Void> reconcile() {
+    return redis.call(c -> c.lrange(REDIS_KEY, 0, -1)).compose(jsons -> {
+      List<Checkpoint> inRedis = new ArrayList<>(jsons.size());
+      for (String json : jsons) {
+        inRedis.add(Checkpoint.fromJson(new JsonObject(json)));
+      }
+      Checkpoint logged = latest.get();
+      long logNumber = logged == null ? 0 : logged.number();
+      long redisNumber = inRedis.isEmpty() ? 0 : inRedis.get(inRedis.size() - 1).number();
+      if (redisNumber > logNumber) {
+        return appendToLog(inRedis.stream().filter(cp -> cp.number() > logNumber).toList(), logged);
+      }
+      if (logNumber > redisNumber) {
+        return vertx.executeBlocking(files::readAll, false).compose(all -> pushToRedis(all.stream()
+            .filter(cp -> cp.number() > redisNumber).toList()));
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> appendToLog(List<Checkpoint> missing, Checkpoint logged) {
+    String prev = logged == null ? Chain.GENESIS : logged.hash();
+    long number = logged == null ? 1 : logged.number() + 1;
+    for (Checkpoint cp : missing) {
+      if (!cp.signedBy(key.publicKey()) || !cp.prev().equals(prev) || cp.number() != number) {
+        log.error("checkpoints: Redis holds checkpoint #{} that is not a signed successor of the log's; "
+            + "not copying it (the verifier will report the difference)", cp.number());
+        return Future.succeededFuture();
+      }
+      prev = cp.hash();
+      number++;
+    }
+    log.warn("checkpoints: the log lacks checkpoints #{}..#{} that Redis holds (a restore?); appending them "
+        + "after checking their signatures", missing.get(0).number(), missing.get(missing.size() - 1).number());
+    return vertx.executeBlocking(() -> {
+      for (Checkpoint cp : missing) {
+        files.append(cp);
+      }
+      latest.set(missing.get(missing.size() - 1));
+      return null;
     }, false);
+  }
+
+  private Future<Void> pushToRedis(List<Checkpoint> missing) {
+    if (missing.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    log.warn("checkpoints: Redis lacks checkpoints #{}..#{} of the log (Redis restored from an older copy?); "
+        + "pushing them; inspections whose newer events are gone will fail verification",
+        missing.get(0).number(), missing.get(missing.size() - 1).number());
+    String[] jsons = missing.stream().map(cp -> cp.toJson().encode()).toArray(String[]::new);
+    return redis.call(c -> c.rpush(REDIS_KEY, jsons)).mapEmpty();
   }
 
   /** Starts the periodic job; the first checkpoint is made one interval from now. */
@@ -129,7 +193,12 @@ public final class Checkpoints {
   private Future<Checkpoint> commit(CheckpointFiles.Leaves leaves) {
     Checkpoint previous = latest.get();
     if (previous != null && previous.root().equals(leaves.root()) && previous.treeSize() == leaves.size()) {
-      return Future.succeededFuture(previous);
+      // Same heads: no new checkpoint. Its leaves file may be missing (restored from a backup taken
+      // between a checkpoint and its leaves); these leaves are the same, so write them.
+      return vertx.executeBlocking(() -> {
+        files.ensureLeaves(previous.number(), leaves);
+        return previous;
+      }, false);
     }
     long number = previous == null ? 1 : previous.number() + 1;
     String prev = previous == null ? Chain.GENESIS : previous.hash();

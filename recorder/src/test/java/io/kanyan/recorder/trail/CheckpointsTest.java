@@ -119,4 +119,38 @@ class CheckpointsTest {
     assertThat(checkpoints.latest()).isPresent();
     assertThat(checkpoints.readLatestFromLog().await()).isEqualTo(checkpoints.latest());
   }
+
+  @Test
+  void atStartTheLogTakesBackSignedCheckpointsOnlyRedisHasAndRedisThoseOnlyTheLogHas(Vertx vertx) throws Exception {
+    append("insp-a", 1);
+    Checkpoints checkpoints = open(vertx);
+    Checkpoint first = checkpoints.checkpointNow().await();
+    append("insp-a", 1);
+    Checkpoint second = checkpoints.checkpointNow().await();
+    Path log = checkpoints.settings().logFile();
+    List<String> lines = Files.readAllLines(log);
+
+    // As after restoring a backup whose log was copied before Redis: the log lacks #2.
+    Files.writeString(log, lines.get(0) + "\n");
+    assertThat(open(vertx).latest()).contains(second);
+    assertThat(Files.readAllLines(log)).containsExactlyElementsOf(lines);
+
+    // As after restoring Redis from an older copy: Redis lacks #2.
+    redis.call(c -> c.rpop(Checkpoints.REDIS_KEY)).await();
+    Checkpoints reopened = open(vertx);
+    assertThat(reopened.readLatestFromRedis().await()).contains(second);
+    assertThat(reopened.latest()).contains(second);
+    assertThat(first.number()).isEqualTo(1);
+  }
+
+  @Test
+  void aCheckpointInRedisNotSignedByThisServerIsNotCopiedIntoTheLog(Vertx vertx) throws Exception {
+    append("insp-a", 1);
+    Checkpoints checkpoints = open(vertx);
+    Checkpoint first = checkpoints.checkpointNow().await();
+    Checkpoint forged = Checkpoint.sign(SigningKey.generate(), 2, first.time(), 1, "00".repeat(32), first.hash());
+    redis.call(c -> c.rpush(Checkpoints.REDIS_KEY, forged.toJson().encode())).await();
+    assertThat(open(vertx).latest()).contains(first);
+    assertThat(Files.readAllLines(checkpoints.settings().logFile())).hasSize(1);
+  }
 }
