@@ -96,11 +96,15 @@ public final class CaseFiles {
     return value.trim().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
   }
 
-  /** The index sets a case file belongs to. */
-  static List<String> indexesOf(CaseFile f) {
-    List<String> keys = new ArrayList<>(List.of(BY_TIME, byInspector(f.inspector()), byNumber(f.caseNumber()),
-        byPhone(f.applicantPhoneHash()), byApplicant(f.applicantName()), byMatter(f.matterType()),
-        byStatus(f.status())));
+  /** The index sets of the facts that never change once a case file exists. */
+  static List<String> fixedIndexesOf(CaseFile f) {
+    return List.of(BY_TIME, byInspector(f.inspector()), byNumber(f.caseNumber()), byPhone(f.applicantPhoneHash()),
+        byApplicant(f.applicantName()), byMatter(f.matterType()));
+  }
+
+  /** The index sets of the facts that change as an inspection goes on (status, conclusion). */
+  static List<String> changingIndexesOf(CaseFile f) {
+    List<String> keys = new ArrayList<>(List.of(byStatus(f.status())));
     if (f.conclusion() != null) {
       keys.add(byConclusion(f.conclusion()));
       keys.add(byMatterConclusion(f.matterType(), f.conclusion()));
@@ -120,7 +124,7 @@ public final class CaseFiles {
 
   private Future<CaseFile> store(CaseFile file) {
     List<String> args = new ArrayList<>(List.of(file.id(), Long.toString(file.createdAt().toEpochMilli()),
-        String.join("\n", indexesOf(file))));
+        String.join("\n", changingIndexesOf(file)), String.join("\n", fixedIndexesOf(file))));
     file.toFields().forEach((k, v) -> {
       args.add(k);
       args.add(v);

@@ -43,7 +43,7 @@ public final class KillableRedis implements AutoCloseable {
     try {
       ProcessBuilder builder = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port),
           "--bind", "127.0.0.1", "--dir", dir.toAbsolutePath().toString(), "--appendonly", "yes",
-          "--appendfsync", "always", "--maxmemory-policy", "noeviction", "--save", ""))
+          "--appendfsync", "always", "--maxmemory-policy", "noeviction", "--save", "", "--hash-max-listpack-value", "1024"))
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve("redis.log").toFile());
       process = builder.start();
