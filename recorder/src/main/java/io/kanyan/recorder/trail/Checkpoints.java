@@ -57,6 +57,27 @@ public final class Checkpoints {
           dataDir.resolve("keys/checkpoint-ed25519.pem"), dataDir.resolve("checkpoints"));
     }
 
+    /**
+     * The defaults under {@code dataDir}, overridden by {@code KANYAN_CHECKPOINT_INTERVAL} (seconds),
+     * {@code KANYAN_CHECKPOINT_LOG} and {@code KANYAN_SIGNING_KEY} when set in {@code env}.
+     */
+    public static Settings from(Map<String, String> env, Path dataDir) {
+      Settings defaults = under(dataDir);
+      String seconds = env.get("KANYAN_CHECKPOINT_INTERVAL");
+      Duration interval = seconds == null || seconds.isBlank() ? defaults.interval()
+          : Duration.ofSeconds(Long.parseLong(seconds.trim()));
+      if (interval.isNegative() || interval.isZero() || interval.compareTo(Duration.ofSeconds(60)) > 0) {
+        throw new IllegalArgumentException("KANYAN_CHECKPOINT_INTERVAL must be 1..60 seconds: the trail "
+            + "promises a checkpoint at least every minute");
+      }
+      String logFile = env.get("KANYAN_CHECKPOINT_LOG");
+      String keyFile = env.get("KANYAN_SIGNING_KEY");
+      return new Settings(interval,
+          logFile == null || logFile.isBlank() ? defaults.logFile() : Path.of(logFile.trim()),
+          keyFile == null || keyFile.isBlank() ? defaults.keyFile() : Path.of(keyFile.trim()),
+          defaults.leavesDir());
+    }
+
     public Settings withInterval(Duration newInterval) {
       return new Settings(newInterval, logFile, keyFile, leavesDir);
     }

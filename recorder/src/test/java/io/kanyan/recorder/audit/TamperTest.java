@@ -114,6 +114,18 @@ class TamperTest {
   }
 
   @Test
+  void verifyCommandRunsAsItsOwnJavaProcess(@TempDir Path dir) throws Exception {
+    Path key = dir.resolve("published.pem");
+    Files.writeString(key, fixture.checkpoints.publicKeyPem());
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), VerifyCommand.class.getName(), fixture.zip.toString(),
+        "--public-key", key.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("[ok]   inclusion: events #1..").contains("VALID");
+  }
+
+  @Test
   void editedPackageWithItsOldManifestIsCaughtByTheManifest(@TempDir Path dir) throws Exception {
     Map<String, byte[]> copy = new LinkedHashMap<>(entries);
     byte[] snapshot = copy.get("files/" + EvidenceFixture.SNAPSHOT_1).clone();

@@ -153,4 +153,19 @@ class CheckpointsTest {
     assertThat(open(vertx).latest()).contains(first);
     assertThat(Files.readAllLines(checkpoints.settings().logFile())).hasSize(1);
   }
+
+  @Test
+  void settingsComeFromTheEnvironmentWithDefaultsUnderTheDataDir() {
+    Checkpoints.Settings defaults = Checkpoints.Settings.from(java.util.Map.of(), dataDir);
+    assertThat(defaults.interval()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(defaults.logFile()).isEqualTo(dataDir.resolve("checkpoints/checkpoints.jsonl"));
+    assertThat(defaults.keyFile()).isEqualTo(dataDir.resolve("keys/checkpoint-ed25519.pem"));
+    Checkpoints.Settings set = Checkpoints.Settings.from(java.util.Map.of("KANYAN_CHECKPOINT_INTERVAL", "15",
+        "KANYAN_CHECKPOINT_LOG", "/srv/log/cp.jsonl", "KANYAN_SIGNING_KEY", "/srv/keys/k.pem"), dataDir);
+    assertThat(set.interval()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(set.logFile()).isEqualTo(Path.of("/srv/log/cp.jsonl"));
+    assertThat(set.keyFile()).isEqualTo(Path.of("/srv/keys/k.pem"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Checkpoints.Settings.from(
+        java.util.Map.of("KANYAN_CHECKPOINT_INTERVAL", "600"), dataDir)).hasMessageContaining("1..60");
+  }
 }
