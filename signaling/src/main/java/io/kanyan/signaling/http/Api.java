@@ -79,13 +79,18 @@ public final class Api {
 
   /** Looks up the staff session (if any) and stores the principal for the route handlers. */
   private static void authenticate(RoutingContext ctx, Accounts accounts) {
+    // The session lookup is asynchronous: hold the body back until the route's own BodyHandler (which runs
+    // synchronously inside next()) has registered to read it, then let it flow.
+    HttpServerRequest request = ctx.request();
+    request.pause();
     accounts.session(sessionToken(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
-        return;
+      } else {
+        ar.result().ifPresent(p -> ctx.put(PRINCIPAL, p));
+        ctx.next();
       }
-      ar.result().ifPresent(p -> ctx.put(PRINCIPAL, p));
-      ctx.next();
+      request.resume();
     });
   }
 
@@ -199,6 +204,16 @@ public final class Api {
   /** The client's address; only the direct peer is trusted (no X-Forwarded-For without a configured proxy). */
   public static String clientAddress(HttpServerRequest req) {
     return req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+  }
+
+  /** {@code host[:port]} as the client addressed this server (the Host header). */
+  public static String authority(HttpServerRequest req) {
+    io.vertx.core.net.HostAndPort a = req.authority();
+    if (a == null) {
+      return "localhost";
+    }
+    String host = a.host().contains(":") && !a.host().startsWith("[") ? "[" + a.host() + "]" : a.host();
+    return a.port() > 0 ? host + ":" + a.port() : host;
   }
 
   /** The session cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. */
