@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.slf4j.Logger;
@@ -105,9 +106,7 @@ public final class EvidenceExport {
       for (String file : files) {
         Path source = Verifier.resolveInside(dataDir, file);
         if (Files.exists(source)) {
-          try (InputStream in = Files.newInputStream(source)) {
-            putStream(zip, EvidencePackage.FILES + file, in, manifestEntries);
-          }
+          putStored(zip, EvidencePackage.FILES + file, source, manifestEntries);
         } else {
           log.warn("inspection {}: file {} named on the trail is missing; exported without it", inspectionId, file);
         }
@@ -143,9 +142,38 @@ public final class EvidenceExport {
     putStream(zip, name, new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), manifest);
   }
 
+  /**
+   * Recordings and snapshots are compressed already: they are stored as they are (no deflate), which
+   * needs their CRC before the entry starts, hence one quick pass ahead.
+   */
+  private static void putStored(ZipOutputStream zip, String name, Path source, JsonArray manifest)
+      throws IOException {
+    CRC32 crc = new CRC32();
+    byte[] buffer = new byte[256 * 1024];
+    try (InputStream in = Files.newInputStream(source)) {
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        crc.update(buffer, 0, n);
+      }
+    }
+    ZipEntry entry = new ZipEntry(name);
+    entry.setMethod(ZipEntry.STORED);
+    entry.setSize(Files.size(source));
+    entry.setCompressedSize(Files.size(source));
+    entry.setCrc(crc.getValue());
+    try (InputStream in = Files.newInputStream(source)) {
+      putStream(zip, entry, in, manifest);
+    }
+  }
+
   private static void putStream(ZipOutputStream zip, String name, InputStream in, JsonArray manifest)
       throws IOException {
-    zip.putNextEntry(new ZipEntry(name));
+    putStream(zip, new ZipEntry(name), in, manifest);
+  }
+
+  private static void putStream(ZipOutputStream zip, ZipEntry entry, InputStream in, JsonArray manifest)
+      throws IOException {
+    String name = entry.getName();
+    zip.putNextEntry(entry);
     MessageDigest sha = Chain.sha256();
     OutputStream out = new DigestOutputStream(new NonClosing(zip), sha);
     long size = in.transferTo(out);
