@@ -64,7 +64,7 @@ final class EvidenceFixture implements AutoCloseable {
     for (int i = 0; i < 5; i++) {
       append(EventType.RECORDING_SLICE, "system", new JsonObject().put("n", i));
     }
-    append(EventType.RECORDING_FINALISED, "system", file(RECORDING, random, 40_000));
+    append(EventType.RECORDING_FINALISED, "system", file(RECORDING, random, 8_000));
     append(EventType.INSPECTION_ENDED, "user:wang", new JsonObject().put("conclusion", "pass"));
     for (String other : new String[] {"insp-0001", "insp-9999", "insp-5555"}) {
       trail.append(other, EventType.INSPECTION_CREATED, "user:li", new JsonObject()).await();
