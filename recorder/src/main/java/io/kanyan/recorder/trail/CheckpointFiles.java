@@ -52,8 +52,9 @@ final class CheckpointFiles {
       this.seqs = seqs;
       this.heads = heads;
       List<byte[]> leafHashes = new ArrayList<>(ids.length);
+      java.security.MessageDigest sha = Chain.sha256();
       for (int i = 0; i < ids.length; i++) {
-        leafHashes.add(Merkle.leafHash(InclusionProof.leafData(ids[i], seqs[i], heads[i])));
+        leafHashes.add(Merkle.leafHash(sha, InclusionProof.leafData(ids[i], seqs[i], heads[i])));
       }
       this.tree = Merkle.build(leafHashes);
     }

@@ -91,6 +91,14 @@ public final class Checkpoints {
   private final CheckpointFiles files;
   private final AtomicReference<Checkpoint> latest;
   private final AtomicReference<Future<Checkpoint>> running = new AtomicReference<>();
+  /**
+   * The leaves and tree of the latest checkpoint, kept so that a proof costs log(n), not a re-read of the
+   * leaves file (about 250 MB of heap at a million inspections, 25 MB at 100,000).
+   */
+  private final AtomicReference<NumberedLeaves> cachedLeaves = new AtomicReference<>();
+
+  private record NumberedLeaves(long number, CheckpointFiles.Leaves leaves) {
+  }
   private volatile long timerId = -1;
 
   private Checkpoints(Vertx vertx, RedisStore redis, SigningKey key, Clock clock, Settings settings,
@@ -201,8 +209,14 @@ public final class Checkpoints {
     if (current != null) {
       return current;
     }
+    long started = System.nanoTime();
     scanHeads(ScanCursor.INITIAL, new HashMap<>())
-        .compose(heads -> vertx.executeBlocking(() -> CheckpointFiles.Leaves.of(heads), false))
+        .compose(heads -> {
+          long scanned = System.nanoTime();
+          return vertx.executeBlocking(() -> CheckpointFiles.Leaves.of(heads), false)
+              .andThen(built -> log.debug("checkpoints: scanned {} heads in {} ms, built the tree in {} ms",
+                  heads.size(), (scanned - started) / 1_000_000, (System.nanoTime() - scanned) / 1_000_000));
+        })
         .compose(this::commit)
         .onComplete(done -> {
           running.set(null);
@@ -218,6 +232,7 @@ public final class Checkpoints {
       // between a checkpoint and its leaves); these leaves are the same, so write them.
       return vertx.executeBlocking(() -> {
         files.ensureLeaves(previous.number(), leaves);
+        cachedLeaves.set(new NumberedLeaves(previous.number(), leaves));
         return previous;
       }, false);
     }
@@ -228,6 +243,7 @@ public final class Checkpoints {
     return vertx.executeBlocking(() -> {
       files.writeLeaves(cp.number(), leaves);
       files.append(cp);
+      cachedLeaves.set(new NumberedLeaves(cp.number(), leaves));
       return cp;
     }, false)
         .compose(written -> redis.call(c -> c.rpush(REDIS_KEY, written.toJson().encode())))
@@ -271,7 +287,14 @@ public final class Checkpoints {
    */
   public Future<Optional<InclusionProof>> prove(Checkpoint cp, String inspectionId) {
     return vertx.executeBlocking(() -> {
-      CheckpointFiles.Leaves leaves = files.readLeaves(cp.number());
+      NumberedLeaves cached = cachedLeaves.get();
+      CheckpointFiles.Leaves leaves;
+      if (cached != null && cached.number() == cp.number()) {
+        leaves = cached.leaves();
+      } else {
+        leaves = files.readLeaves(cp.number());
+        cachedLeaves.set(new NumberedLeaves(cp.number(), leaves));
+      }
       int index = leaves.indexOf(inspectionId);
       if (index < 0) {
         return Optional.<InclusionProof>empty();

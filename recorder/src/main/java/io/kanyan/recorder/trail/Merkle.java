@@ -17,13 +17,22 @@ public final class Merkle {
   }
 
   public static byte[] leafHash(byte[] data) {
-    MessageDigest sha = Chain.sha256();
+    return leafHash(Chain.sha256(), data);
+  }
+
+  /** {@link #leafHash(byte[])} with a digest the caller reuses (a million leaves: no provider look-ups). */
+  public static byte[] leafHash(MessageDigest sha, byte[] data) {
+    sha.reset();
     sha.update((byte) 0x00);
     return sha.digest(data);
   }
 
   public static byte[] nodeHash(byte[] left, byte[] right) {
-    MessageDigest sha = Chain.sha256();
+    return nodeHash(Chain.sha256(), left, right);
+  }
+
+  private static byte[] nodeHash(MessageDigest sha, byte[] left, byte[] right) {
+    sha.reset();
     sha.update((byte) 0x01);
     sha.update(left);
     return sha.digest(right);
@@ -69,6 +78,7 @@ public final class Merkle {
 
   /** Builds the tree over leaf hashes (already {@link #leafHash}ed), in the given order. */
   public static Tree build(List<byte[]> leafHashes) {
+    MessageDigest sha = Chain.sha256();
     List<byte[][]> levels = new ArrayList<>();
     byte[][] level = leafHashes.toArray(byte[][]::new);
     levels.add(level);
@@ -76,7 +86,7 @@ public final class Merkle {
       byte[][] up = new byte[(level.length + 1) / 2][];
       for (int i = 0; i < up.length; i++) {
         int left = 2 * i;
-        up[i] = left + 1 < level.length ? nodeHash(level[left], level[left + 1]) : level[left];
+        up[i] = left + 1 < level.length ? nodeHash(sha, level[left], level[left + 1]) : level[left];
       }
       levels.add(up);
       level = up;
