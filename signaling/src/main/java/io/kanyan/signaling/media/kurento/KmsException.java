@@ -1,0 +1,33 @@
+package io.kanyan.signaling.media.kurento;
+
+/**
+ * A request to a Kurento Media Server failed, or no media server could take the call. The message names the
+ * operation and the media server's own reason, so an operator can act on it.
+ */
+public class KmsException extends RuntimeException {
+
+  private final int code;
+
+  public KmsException(String message) {
+    this(message, 0, null);
+  }
+
+  public KmsException(String message, int code, Throwable cause) {
+    super(message, cause);
+    this.code = code;
+  }
+
+  static KmsException of(String what, Throwable cause) {
+    if (cause instanceof KmsException kms) {
+      return kms;
+    }
+    int code = KurentoFutures.errorCode(cause);
+    String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return new KmsException(what + " failed: " + reason + (code == 0 ? "" : " (KMS error " + code + ")"), code, cause);
+  }
+
+  /** The media server's JSON-RPC error code (for example 40101, object not found), or 0. */
+  public int code() {
+    return code;
+  }
+}
