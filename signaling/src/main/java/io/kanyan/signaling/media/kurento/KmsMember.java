@@ -129,8 +129,8 @@ final class KmsMember {
       log.warn("kms {}: cannot connect: {}; retrying in {} ms", url,
           failure == null ? "closing" : failure.getMessage(), settings.retryInterval().toMillis());
       // A timed-out attempt may still succeed later: destroy whatever it makes.
-      attempt.onSuccess(late -> issuer.executeBlocking(() -> destroy(late), false));
-      attempt.onFailure(e -> issuer.executeBlocking(() -> closeQuietly(socket), false));
+      attempt.onSuccess(late -> vertx.executeBlocking(() -> destroy(late), false));
+      attempt.onFailure(e -> vertx.executeBlocking(() -> closeQuietly(socket), false));
       if (!closing) {
         vertx.setTimer(settings.retryInterval().toMillis(), id -> poolContext.runOnContext(v -> {
           if (!closing && client == null) {

@@ -2,7 +2,6 @@ package io.kanyan.signaling.media.kurento;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
@@ -96,7 +95,7 @@ final class FakeKms {
   private final Map<String, ServerWebSocket> sessions = new ConcurrentHashMap<>();
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
-  private final List<HttpConnection> connections = new CopyOnWriteArrayList<>();
+  private final List<ServerWebSocket> connections = new CopyOnWriteArrayList<>();
   private HttpServer server;
   private int port;
   private volatile String serverId = UUID.randomUUID().toString();
@@ -115,12 +114,11 @@ final class FakeKms {
             request.response().setStatusCode(404).end();
             return;
           }
-          HttpConnection connection = request.connection();
           request.toWebSocket().onSuccess(ws -> {
-            connections.add(connection);
+            connections.add(ws);
             String[] session = new String[1];
             ws.textMessageHandler(text -> onFrame(ws, session, text));
-            ws.closeHandler(v -> connections.remove(connection));
+            ws.closeHandler(v -> connections.remove(ws));
           });
         });
     return server.listen().map(s -> {
@@ -139,7 +137,7 @@ final class FakeKms {
 
   /** kill -9: every socket closes without a close frame and the port refuses connections; all objects are gone. */
   Future<Void> kill() {
-    connections.forEach(HttpConnection::close);
+    connections.forEach(FakeKms::dropTcp);
     connections.clear();
     objects.clear();
     sessions.clear();
@@ -155,7 +153,7 @@ final class FakeKms {
 
   /** Only the sockets drop (KMS stays up): sessions, objects and subscriptions survive. */
   void dropSockets() {
-    connections.forEach(HttpConnection::close);
+    connections.forEach(FakeKms::dropTcp);
     connections.clear();
   }
 
@@ -187,6 +185,16 @@ final class FakeKms {
         .put("padName", "default").put("state", "FLOWING")));
   }
 
+  /**
+   * Closes the TCP connection without a WebSocket close frame, as the kernel does for a killed process. Vert.x has
+   * no public API for that (its close sends a close frame first), so this closes the Netty channel's transport
+   * directly, bypassing the pipeline (test code only).
+   */
+  private static void dropTcp(ServerWebSocket ws) {
+    io.netty.channel.Channel channel = ((io.vertx.core.http.impl.WebSocketImplBase<?>) ws).channelHandlerContext().channel();
+    channel.eventLoop().execute(() -> channel.unsafe().close(channel.voidPromise()));
+  }
+
   // ---------------------------------------------------------------------------------------------------------
 
   private void onFrame(ServerWebSocket ws, String[] session, String text) {
@@ -194,7 +202,7 @@ final class FakeKms {
     try {
       parsed = io.vertx.core.json.Json.decodeValue(text);
     } catch (DecodeException e) {
-      ws.close((short) 1006); // KMS drops the connection on a non-JSON frame
+      dropTcp(ws); // KMS drops the connection on a non-JSON frame
       return;
     }
     if (!(parsed instanceof JsonObject msg) || !"2.0".equals(msg.getString("jsonrpc")) || !msg.containsKey("method")

@@ -34,7 +34,7 @@ final class KurentoTestSupport {
 
   static KurentoSettings settings(List<String> urls, Path recordings, String serverId) {
     return new KurentoSettings(urls, recordings, "file://" + recordings.toAbsolutePath(), serverId,
-        Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofMillis(1500),
+        Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofMillis(1500),
         Duration.ofMillis(500));
   }
 
