@@ -47,6 +47,7 @@ final class FakeKms {
           "kurento.Endpoint", "kurento.MediaElement", "kurento.MediaObject"),
       "RecorderEndpoint", List.of("kurento.UriEndpoint", "kurento.Endpoint", "kurento.MediaElement", "kurento.MediaObject"),
       "PassThrough", List.of("kurento.Filter", "kurento.MediaElement", "kurento.MediaObject"),
+      "PlayerEndpoint", List.of("kurento.UriEndpoint", "kurento.Endpoint", "kurento.MediaElement", "kurento.MediaObject"),
       "ServerManager", List.of("kurento.MediaObject"));
   private static final Set<String> COMMON_EVENTS = Set.of("Error", "ElementConnected", "ElementDisconnected",
       "MediaFlowOutStateChanged", "MediaFlowInStateChanged", "MediaTranscodingStateChanged");
@@ -56,6 +57,7 @@ final class FakeKms {
           "MediaSessionStarted", "MediaSessionTerminated", "DataChannelOpened", "DataChannelClosed"),
       "RecorderEndpoint", Set.of("Recording", "Paused", "Stopped", "UriEndpointStateChanged"),
       "MediaPipeline", Set.of("Error"),
+      "PlayerEndpoint", Set.of("EndOfStream", "UriEndpointStateChanged"),
       "ServerManager", Set.of("ObjectCreated", "ObjectDestroyed"));
   private static final Set<String> PROFILES = Set.of("WEBM", "MKV", "MP4", "WEBM_VIDEO_ONLY", "WEBM_AUDIO_ONLY",
       "MKV_VIDEO_ONLY", "MKV_AUDIO_ONLY", "MP4_VIDEO_ONLY", "MP4_AUDIO_ONLY", "JPEG_VIDEO_ONLY",
@@ -72,6 +74,8 @@ final class FakeKms {
     String name;
     String uri;
     boolean negotiated;
+    boolean offerGenerated;
+    String localSdp;
     boolean recording;
     boolean everRecorded;
     String stunAddress = "";
@@ -442,14 +446,28 @@ final class FakeKms {
           if (!offer.startsWith("v=0")) {
             throw new RpcError(40201, "Invalid SDP", "SDP_PARSE_ERROR");
           }
-          if (obj.negotiated) {
+          if (obj.negotiated || obj.offerGenerated) {
             throw new RpcError(40208, "Endpoint already negotiated", "SDP_END_POINT_ALREADY_NEGOTIATED");
           }
           obj.negotiated = true;
-          return FakeSdp.answer(offer, sdpVersion++);
+          obj.localSdp = FakeSdp.answer(offer, sdpVersion++);
+          return obj.localSdp;
+        case "generateOffer":
+          if (obj.negotiated || obj.offerGenerated) {
+            throw new RpcError(40208, "Endpoint already negotiated", "SDP_END_POINT_ALREADY_NEGOTIATED");
+          }
+          obj.offerGenerated = true;
+          obj.localSdp = FakeSdp.offer("VP8");
+          return obj.localSdp;
         case "processAnswer":
-          throw new RpcError(40209, "Offer not generated. It is not possible to process an answer.",
-              "SDP_END_POINT_NOT_OFFER_GENERATED");
+          if (!obj.offerGenerated) {
+            throw new RpcError(40209, "Offer not generated. It is not possible to process an answer.",
+                "SDP_END_POINT_NOT_OFFER_GENERATED");
+          }
+          obj.negotiated = true;
+          return obj.localSdp;
+        case "getLocalSessionDescriptor":
+          return obj.localSdp == null ? "" : obj.localSdp;
         case "addIceCandidate":
           obj.candidatesAdded++;
           return null;
@@ -462,6 +480,11 @@ final class FakeKms {
           return null;
         case "setTurnUrl":
           obj.turnUrl = args.getString("turnUrl");
+          return null;
+        case "setMaxVideoRecvBandwidth":
+          if (!(args.getValue("maxVideoRecvBandwidth") instanceof Integer)) {
+            throw new RpcError(40001, "'maxVideoRecvBandwidth' parameter should be a integer", "MARSHALL_ERROR");
+          }
           return null;
         case "getStunServerAddress":
           return obj.stunAddress;
@@ -516,6 +539,13 @@ final class FakeKms {
         emit(obj.id, "IceGatheringDone", new JsonObject());
       }
       case "record" -> {
+        Path target = obj.uri != null && obj.uri.startsWith("file://") ? Path.of(URI.create(obj.uri)) : null;
+        if (target == null || !Files.isDirectory(target.getParent()) || !Files.isWritable(target.getParent())) {
+          // As KMS does when GStreamer's filesink cannot open the file (errors.jsonl).
+          emit(obj.id, "Error", new JsonObject().put("description", "Error code 6: Could not open file \""
+              + obj.uri + "\" for writing.").put("errorCode", 6).put("type", "RESOURCE_ERROR_OPEN"));
+          return;
+        }
         emit(obj.id, "UriEndpointStateChanged", new JsonObject().put("state", "START"));
         emit(obj.id, "Recording", new JsonObject());
       }
@@ -545,8 +575,8 @@ final class FakeKms {
   private void emit(String object, String type, JsonObject data) {
     JsonObject payload = data.copy().put("source", object).put("tags", new JsonArray())
         .put("timestampMillis", String.valueOf(System.currentTimeMillis()));
-    if (!type.equals("ObjectCreated") && !type.equals("ObjectDestroyed")) {
-      payload.put("type", type);
+    if (!type.equals("ObjectCreated") && !type.equals("ObjectDestroyed") && !payload.containsKey("type")) {
+      payload.put("type", type); // Error events keep their error type here (INVALID_URI, RESOURCE_ERROR_OPEN…)
     }
     JsonObject frame = new JsonObject().put("jsonrpc", "2.0").put("method", "onEvent").put("params",
         new JsonObject().put("value", new JsonObject().put("data", payload).put("object", object).put("type", type)));
