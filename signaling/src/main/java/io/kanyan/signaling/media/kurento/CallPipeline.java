@@ -260,6 +260,24 @@ final class CallPipeline {
         });
   }
 
+  /**
+   * The socket to the media server dropped and the same session resumed: nothing was lost but the events sent
+   * meanwhile. Asks each endpoint whether the media it was waiting for flows now.
+   */
+  void sessionResumed() {
+    for (Leg leg : List.copyOf(legs.values())) {
+      for (org.kurento.client.MediaType type : leg.notYetFlowing()) {
+        Future<Boolean> flowing = call("isMediaFlowingOut " + type + " for " + leg.role.wire(),
+            c -> leg.endpoint.isMediaFlowingOut(type, c));
+        flowing.onSuccess(yes -> {
+          if (yes) {
+            leg.mediaFlowOut(type, org.kurento.client.MediaFlowState.FLOWING);
+          }
+        });
+      }
+    }
+  }
+
   /** Called on the call's context when the media server is declared lost. */
   void kmsLost(String reason) {
     if (failed || released) {

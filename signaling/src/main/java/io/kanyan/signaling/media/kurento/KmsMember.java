@@ -1,11 +1,10 @@
 package io.kanyan.signaling.media.kurento;
 
+import com.google.gson.JsonElement;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonObject;
-import com.google.gson.JsonElement;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,11 +23,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One media server of the pool: its kurento-client, whether it is live, and the call pipelines on it.
  *
- * <p>State changes run on the pool's context; what other contexts read ({@link #isLive()}, {@link #load()}) is
- * published through volatile fields and a concurrent map. A lost media server is noticed two ways: kurento-client's
- * {@code reconnecting} callback (the socket closed; a same-server resume within the loss grace is not a loss), and
- * our own ping every second (kurento-client stops pinging after a reconnection, and a hung server keeps its socket
- * open). Either way every pipeline on it hears {@link CallPipeline#kmsLost} within about three seconds.
+ * <p>State changes run on the pool's context (timers set there fire there; kurento-client's callbacks hop there);
+ * what other contexts read ({@link #isLive()}, {@link #load()}) is published through volatile fields and a
+ * concurrent map. A lost media server is noticed two ways: kurento-client's {@code reconnecting} callback (the
+ * socket closed; a resume of the same session within the loss grace is not a loss), and our own ping every
+ * interval (kurento-client stops pinging after a reconnection, and a hung server keeps its socket open). Either way
+ * every pipeline on it hears {@link CallPipeline#kmsLost} within about three seconds.
  */
 final class KmsMember {
 
@@ -47,9 +47,10 @@ final class KmsMember {
   private volatile boolean live;
   private boolean transportUp;
   private boolean lost;
-  private boolean closing;
-  private boolean pingInFlight;
   private boolean recovering;
+  private boolean closing;
+  private long pingSequence;
+  private long pingInFlight = -1;
   private long pingTimer = -1;
   private long lossTimer = -1;
 
@@ -60,6 +61,7 @@ final class KmsMember {
     this.settings = settings;
     this.url = url;
     this.onBackUp = onBackUp;
+    // Two threads: one may sit in kurento-client's ~25 s connect lock while the other still issues requests.
     this.issuer = vertx.createSharedWorkerExecutor("kanyan-kms-" + index, 2,
         settings.connectTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
   }
@@ -78,6 +80,7 @@ final class KmsMember {
     return users.size();
   }
 
+  /** The client, or a {@link KmsException} if this media server is not live. */
   KurentoClient client() {
     KurentoClient current = client;
     if (current == null || !live) {
@@ -99,10 +102,12 @@ final class KmsMember {
     users.remove(pipeline);
   }
 
+  // ---- connecting (pool context) ----
+
   /**
-   * Connects (on the pool's context): builds the client on a worker and bounds the attempt with the connect
-   * timeout, since kurento-client blocks ~25 s on a server that accepts TCP and never answers. A failed attempt is
-   * retried every retry interval until {@link #close()}.
+   * Connects: builds the client on a worker and bounds the attempt with the connect timeout, since kurento-client
+   * blocks ~25 s on a server that accepts TCP and never answers. A failed attempt is retried every retry interval
+   * (never two attempts at once) until {@link #close()}. The returned future tells whether this first attempt worked.
    */
   Future<Void> connect() {
     JsonRpcClientNettyWebSocket socket = new JsonRpcClientNettyWebSocket(url);
@@ -112,41 +117,51 @@ final class KmsMember {
     socket.setSendCloseMessage(true);
     socket.setRequestTimeout(settings.requestTimeout().toMillis());
     socket.setConnectionTimeout((int) settings.connectTimeout().toMillis());
-    Future<KurentoClient> attempt = issuer.executeBlocking(() -> {
-      KurentoClient created = KurentoClient.createFromJsonRpcClientHonoringClientTimeouts(socket);
-      // Only once connected: before, a refused first attempt would be retried forever inside create().
-      socket.setTryReconnectingForever(true);
-      return created;
-    }, false);
-    Future<KurentoClient> bounded = attempt.timeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    return Future.<Void>future(promise -> bounded.onComplete(ar -> poolContext.runOnContext(v ->
-        connected(socket, attempt, ar.succeeded() ? ar.result() : null, ar.cause()).onComplete(promise))));
+    Future<KurentoClient> attempt = issuer.executeBlocking(() -> createClient(socket), false);
+    return attempt.timeout(settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .transform(ar -> ar.succeeded() ? connected(socket, ar.result()) : notConnected(socket, attempt, ar.cause()));
   }
 
-  private Future<Void> connected(JsonRpcClientNettyWebSocket socket, Future<KurentoClient> attempt,
-      KurentoClient created, Throwable failure) {
-    if (failure != null || closing) {
-      log.warn("kms {}: cannot connect: {}; retrying in {} ms", url,
-          failure == null ? "closing" : failure.getMessage(), settings.retryInterval().toMillis());
-      // A timed-out attempt may still succeed later: destroy whatever it makes.
-      attempt.onSuccess(late -> vertx.executeBlocking(() -> destroy(late), false));
-      attempt.onFailure(e -> vertx.executeBlocking(() -> closeQuietly(socket), false));
+  private static KurentoClient createClient(JsonRpcClientNettyWebSocket socket) {
+    KurentoClient created = KurentoClient.createFromJsonRpcClientHonoringClientTimeouts(socket);
+    // Only once connected: before, a refused first attempt would be retried forever inside create().
+    socket.setTryReconnectingForever(true);
+    // kurento-client's own heartbeat (every 240 s, and none after a reconnection) stays as it is: disabling it
+    // interrupts its first ping, which makes it close and reopen the socket. Our ping is what detects a loss.
+    return created;
+  }
+
+  private Future<Void> notConnected(JsonRpcClientNettyWebSocket socket, Future<KurentoClient> attempt,
+      Throwable failure) {
+    log.warn("kms {}: cannot connect: {}; retrying in {} ms", url, failure.getMessage(),
+        settings.retryInterval().toMillis());
+    // A timed-out attempt may still succeed later: destroy whatever it makes, then try again.
+    attempt.onComplete(ar -> {
+      vertx.executeBlocking(() -> ar.succeeded() ? destroy(ar.result()) : closeQuietly(socket), false);
       if (!closing) {
-        vertx.setTimer(settings.retryInterval().toMillis(), id -> poolContext.runOnContext(v -> {
-          if (!closing && client == null) {
-            connect();
-          }
-        }));
+        vertx.setTimer(settings.retryInterval().toMillis(), id -> retry());
       }
-      return Future.failedFuture(new KmsException("media server " + url + " is unreachable: "
-          + (failure == null ? "closing" : failure.getMessage())));
+    });
+    return Future.failedFuture(new KmsException("media server " + url + " is unreachable: " + failure.getMessage()));
+  }
+
+  private void retry() {
+    if (!closing && client == null) {
+      connect();
     }
-    this.rpc = socket;
-    this.client = created;
-    this.transportUp = true;
-    this.lost = false;
+  }
+
+  private Future<Void> connected(JsonRpcClientNettyWebSocket socket, KurentoClient created) {
+    if (closing) {
+      vertx.executeBlocking(() -> destroy(created), false);
+      return Future.failedFuture(new KmsException("media server " + url + ": the pool is closing"));
+    }
+    rpc = socket;
+    client = created;
+    transportUp = true;
+    lost = false;
     log.info("kms {}: connected", url);
-    pingTimer = vertx.setPeriodic(settings.pingInterval().toMillis(), id -> poolContext.runOnContext(v -> ping()));
+    pingTimer = vertx.setPeriodic(settings.pingInterval().toMillis(), id -> ping());
     return recover();
   }
 
@@ -168,15 +183,17 @@ final class KmsMember {
     return onBackUp.apply(this);
   }
 
+  // ---- losing and getting back the connection (pool context) ----
+
   private void transportLost() {
     transportUp = false;
     live = false;
     if (!lost && lossTimer < 0 && !closing) {
       log.warn("kms {}: connection lost; waiting {} ms for the session to resume", url, settings.lossGrace().toMillis());
-      lossTimer = vertx.setTimer(settings.lossGrace().toMillis(), id -> poolContext.runOnContext(v -> {
+      lossTimer = vertx.setTimer(settings.lossGrace().toMillis(), id -> {
         lossTimer = -1;
         declareLost("connection to media server " + url + " lost");
-      }));
+      });
     }
   }
 
@@ -189,10 +206,12 @@ final class KmsMember {
     if (lost) {
       log.info("kms {}: reconnected ({}); releasing pipelines no call uses", url, sameServer ? "same server" : "new server");
       recover();
-    } else {
-      log.info("kms {}: session resumed", url);
-      live = true;
+      return;
     }
+    log.info("kms {}: session resumed", url);
+    live = true;
+    // Events fired while the socket was down are lost: let the calls re-read what they were waiting for.
+    users.forEach((pipeline, context) -> context.runOnContext(v -> pipeline.sessionResumed()));
   }
 
   private void disconnected(JsonRpcClientNettyWebSocket socket) {
@@ -204,40 +223,58 @@ final class KmsMember {
     rpc = null;
     transportUp = false;
     cancelPing();
-    vertx.setTimer(settings.retryInterval().toMillis(), id -> poolContext.runOnContext(v -> {
-      if (!closing && client == null) {
-        connect();
-      }
-    }));
+    vertx.setTimer(settings.retryInterval().toMillis(), id -> retry());
   }
 
   private void ping() {
     JsonRpcClientNettyWebSocket socket = rpc;
-    if (!transportUp || pingInFlight || socket == null || closing) {
+    if (!transportUp || pingInFlight >= 0 || socket == null || closing) {
       return;
     }
-    pingInFlight = true;
-    Future<JsonElement> pong = call(poolContext, "ping " + url, c -> socket.sendRequest("ping", new com.google.gson.JsonObject(),
-        new org.kurento.jsonrpc.client.Continuation<>() {
-          @Override
-          public void onSuccess(JsonElement result) {
-            complete(c, result);
-          }
-
-          @Override
-          public void onError(Throwable cause) {
-            fail(c, cause);
-          }
-        }));
-    pong.timeout(KurentoSettings.PING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).onComplete(ar -> {
-      pingInFlight = false;
-      if (ar.failed() && transportUp && !lost) {
-        log.warn("kms {}: no answer to ping: {}", url, ar.cause().getMessage());
-        live = false;
-        declareLost("media server " + url + " does not answer");
-      } else if (ar.succeeded() && lost && transportUp) {
+    long sequence = ++pingSequence;
+    pingInFlight = sequence;
+    // Timed with a timer on this context (a timeout on the continuation's future would fire off it).
+    long timer = vertx.setTimer(KurentoSettings.PING_TIMEOUT.toMillis(), id -> pingTimedOut(sequence));
+    Future<JsonElement> pong = call(poolContext, "ping " + url, c -> sendPing(socket, c));
+    pong.onComplete(ar -> {
+      if (pingInFlight != sequence) {
+        return;
+      }
+      pingInFlight = -1;
+      vertx.cancelTimer(timer);
+      if (ar.failed()) {
+        pingFailed(ar.cause().getMessage());
+      } else if (lost && transportUp) {
         log.info("kms {}: answering again; releasing pipelines no call uses", url);
         recover();
+      }
+    });
+  }
+
+  private void pingTimedOut(long sequence) {
+    if (pingInFlight == sequence) {
+      pingInFlight = -1;
+      pingFailed("no answer within " + KurentoSettings.PING_TIMEOUT.toMillis() + " ms");
+    }
+  }
+
+  private void pingFailed(String why) {
+    if (transportUp && !lost) {
+      log.warn("kms {}: ping failed: {}", url, why);
+      declareLost("media server " + url + " does not answer");
+    }
+  }
+
+  private static void sendPing(JsonRpcClientNettyWebSocket socket, Continuation<JsonElement> continuation) {
+    socket.sendRequest("ping", new com.google.gson.JsonObject(), new org.kurento.jsonrpc.client.Continuation<>() {
+      @Override
+      public void onSuccess(JsonElement result) {
+        complete(continuation, result);
+      }
+
+      @Override
+      public void onError(Throwable cause) {
+        fail(continuation, cause);
       }
     });
   }
@@ -253,6 +290,8 @@ final class KmsMember {
     users.forEach((pipeline, context) -> context.runOnContext(v -> pipeline.kmsLost(reason)));
     users.clear();
   }
+
+  // ---- clean-up and closing ----
 
   /** Pipeline ids of the calls live on this member (start-up and reconnect clean-up keep these). */
   Set<String> livePipelineIds() {
@@ -309,8 +348,8 @@ final class KmsMember {
     client = null;
     rpc = null;
     Future<Void> destroyed = current == null ? Future.succeededFuture()
-        : issuer.executeBlocking(() -> destroy(current), false).mapEmpty();
-    return destroyed.eventually(() -> issuer.close());
+        : vertx.executeBlocking(() -> destroy(current), false).mapEmpty();
+    return destroyed.eventually(issuer::close);
   }
 
   private void cancelPing() {
@@ -318,6 +357,7 @@ final class KmsMember {
       vertx.cancelTimer(pingTimer);
       pingTimer = -1;
     }
+    pingInFlight = -1;
   }
 
   private void cancelLossTimer() {
@@ -359,9 +399,5 @@ final class KmsMember {
     } catch (Exception e) {
       log.debug("kms: a continuation threw: {}", e.getMessage());
     }
-  }
-
-  JsonObject describe() {
-    return new JsonObject().put("url", url).put("live", live).put("pipelines", load());
   }
 }

@@ -17,8 +17,8 @@ import java.util.List;
  * @param requestTimeout    {@code KANYAN_KMS_REQUEST_TIMEOUT}: bound on one JSON-RPC request
  * @param pingInterval      {@code KANYAN_KMS_PING_INTERVAL}: our own keep-alive ping (the client's stops after a reconnect)
  * @param lossGrace         {@code KANYAN_KMS_LOSS_GRACE}: how long a dropped socket may take to resume the same
- *                          session before the calls on it are failed; ping interval + request timeout and this grace
- *                          must stay under 5 s
+ *                          session before the calls on it are failed. A loss is noticed within
+ *                          max(loss grace, ping interval + {@link #PING_TIMEOUT}), which the defaults keep at 3 s
  * @param retryInterval     how often an unreachable media server is tried again
  */
 public record KurentoSettings(List<String> kmsUrls, Path recordingsDir, String kmsRecordingsUri, String serverId,

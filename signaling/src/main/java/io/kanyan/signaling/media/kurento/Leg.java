@@ -56,13 +56,22 @@ final class Leg {
     pipeline.owner().event("media.flowing", new JsonObject().put("role", role.wire()).put("mediaType", type.name())
         .put("segment", segment));
     if (fallbackTimer < 0) {
-      fallbackTimer = pipeline.owner().vertx().setTimer(FLOW_FALLBACK_MS,
-          id -> pipeline.owner().context().runOnContext(v -> {
-            fallbackTimer = -2;
-            maybeStartRecording();
-          }));
+      // Set on the call's context, so it fires there.
+      fallbackTimer = pipeline.owner().vertx().setTimer(FLOW_FALLBACK_MS, id -> flowFallback());
     }
     maybeStartRecording();
+  }
+
+  private void flowFallback() {
+    fallbackTimer = -2;
+    maybeStartRecording();
+  }
+
+  /** The media types still waited for (after a resumed session, their events may have been lost). */
+  java.util.Set<MediaType> notYetFlowing() {
+    Set<MediaType> missing = EnumSet.of(MediaType.AUDIO, MediaType.VIDEO);
+    missing.removeAll(flowing);
+    return stopped || endpoint == null ? Set.of() : missing;
   }
 
   /** Sends a media server ICE candidate to the participant's browser. */

@@ -81,6 +81,7 @@ final class FakeKms {
     String stunAddress = "";
     String turnUrl = "";
     int candidatesAdded;
+    final Set<String> flowingOut = ConcurrentHashMap.newKeySet();
 
     Obj(String id, String type, String pipeline) {
       this.id = id;
@@ -155,6 +156,21 @@ final class FakeKms {
     return start(port);
   }
 
+  /**
+   * The network between client and KMS goes away for a while (KMS stays up): sockets drop and connections are
+   * refused until {@link #reachable()}; sessions, objects and subscriptions survive, events sent meanwhile are lost.
+   */
+  Future<Void> unreachable() {
+    connections.forEach(FakeKms::dropTcp);
+    connections.clear();
+    return server.close();
+  }
+
+  /** Ends {@link #unreachable()}: listens again on the same port, same serverId and state. */
+  Future<FakeKms> reachable() {
+    return start(port);
+  }
+
   /** Only the sockets drop (KMS stays up): sessions, objects and subscriptions survive. */
   void dropSockets() {
     connections.forEach(FakeKms::dropTcp);
@@ -185,6 +201,10 @@ final class FakeKms {
 
   /** Simulates a browser's media reaching its WebRtcEndpoint: MediaFlowOutStateChanged FLOWING. */
   void flowOut(String endpointId, String mediaType) {
+    Obj endpoint = objects.get(endpointId);
+    if (endpoint != null) {
+      endpoint.flowingOut.add(mediaType);
+    }
     vertx.runOnContext(v -> emit(endpointId, "MediaFlowOutStateChanged", new JsonObject().put("mediaType", mediaType)
         .put("padName", "default").put("state", "FLOWING")));
   }
@@ -429,8 +449,9 @@ final class FakeKms {
         obj.sinks.remove(args.getString("sink", ""));
         return null;
       case "isMediaFlowingIn":
-      case "isMediaFlowingOut":
         return false;
+      case "isMediaFlowingOut":
+        return obj.flowingOut.contains(args.getString("mediaType", ""));
       default:
         break;
     }

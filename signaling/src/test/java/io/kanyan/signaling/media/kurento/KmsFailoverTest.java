@@ -122,6 +122,34 @@ class KmsFailoverTest {
   }
 
   @Test
+  void mediaThatStartedFlowingWhileTheSocketWasDownStartsTheRecordingOnceTheSessionResumes(Vertx vertx)
+      throws Exception {
+    FakeKms kms = kms(vertx);
+    KurentoSettings base = KurentoTestSupport.settings(List.of(kms.url()), recordings, "test");
+    // A grace longer than kurento-client's 2 s reconnection delay, so the resume counts as no loss.
+    KurentoSettings settings = new KurentoSettings(base.kmsUrls(), base.recordingsDir(), base.kmsRecordingsUri(),
+        base.serverId(), base.connectTimeout(), base.requestTimeout(), base.pingInterval(), Duration.ofSeconds(4),
+        base.retryInterval());
+    KurentoMedia media = KurentoMedia.start(vertx, settings, KurentoTestSupport.iceServers()).await();
+    medias.add(media);
+    Context context = vertx.getOrCreateContext();
+    RecordingListener listener = new RecordingListener(context);
+    CallMedia call = open(context, media, UUID.randomUUID().toString(), listener);
+    on(context, () -> call.offer(Role.INSPECTOR, FakeSdp.offer("VP8")));
+    String endpoint = kms.objects("WebRtcEndpoint").get(0).id;
+
+    kms.unreachable().await();
+    kms.flowOut(endpoint, "AUDIO");
+    kms.flowOut(endpoint, "VIDEO");
+    kms.reachable().await();
+
+    listener.event("recording.started", Role.INSPECTOR, 1).await();
+    assertThat(listener.failures).isEmpty();
+    assertThat(kms.requests()).anyMatch(r -> "isMediaFlowingOut".equals(r.getJsonObject("params").getString("operation")));
+    on(context, call::release);
+  }
+
+  @Test
   void thePoolSkipsARefusingAndAHangingMediaServerWithinTheConnectTimeout(Vertx vertx) throws Exception {
     int refusing;
     try (ServerSocket socket = new ServerSocket(0)) {
