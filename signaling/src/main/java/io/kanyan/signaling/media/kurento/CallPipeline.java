@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.kurento.client.Continuation;
+import org.kurento.client.ErrorEvent;
+import org.kurento.client.EventListener;
+import org.kurento.client.IceCandidateFoundEvent;
+import org.kurento.client.MediaFlowOutStateChangedEvent;
 import org.kurento.client.IceCandidate;
 import org.kurento.client.ListenerSubscription;
 import org.kurento.client.MediaPipeline;
@@ -139,14 +143,15 @@ final class CallPipeline {
         c -> new WebRtcEndpoint.Builder(pipeline).buildAsync(c));
     return made.compose(endpoint -> {
       leg.endpoint = endpoint;
-      Future<ListenerSubscription> ice = call("subscribe IceCandidateFound", c -> endpoint.addIceCandidateFoundListener(
-          e -> owner.context().runOnContext(v -> leg.candidateFound(e.getCandidate())), c));
+      EventListener<IceCandidateFoundEvent> candidates = owner.onContext(e -> leg.candidateFound(e.getCandidate()));
+      EventListener<MediaFlowOutStateChangedEvent> flows = owner.onContext(e -> leg.mediaFlowOut(e.getMediaType(), e.getState()));
+      EventListener<ErrorEvent> errorLog = e -> log.warn("inspection {}: {} endpoint error {} {}: {}",
+          owner.inspectionId(), leg.role.wire(), e.getErrorCode(), e.getType(), e.getDescription());
+      Future<ListenerSubscription> ice = call("subscribe IceCandidateFound",
+          c -> endpoint.addIceCandidateFoundListener(candidates, c));
       Future<ListenerSubscription> flow = call("subscribe MediaFlowOutStateChanged",
-          c -> endpoint.addMediaFlowOutStateChangedListener(
-              e -> owner.context().runOnContext(v -> leg.mediaFlowOut(e.getMediaType(), e.getState())), c));
-      Future<ListenerSubscription> errors = call("subscribe Error", c -> endpoint.addErrorListener(
-          e -> log.warn("inspection {}: {} endpoint error {} {}: {}", owner.inspectionId(), leg.role.wire(),
-              e.getErrorCode(), e.getType(), e.getDescription()), c));
+          c -> endpoint.addMediaFlowOutStateChangedListener(flows, c));
+      Future<ListenerSubscription> errors = call("subscribe Error", c -> endpoint.addErrorListener(errorLog, c));
       return Future.all(ice, flow, errors).compose(all -> configureIce(endpoint));
     });
   }
@@ -182,9 +187,10 @@ final class CallPipeline {
             (Continuation<RecorderEndpoint> c) -> new RecorderEndpoint.Builder(pipeline, file.kmsUri())
                 .withMediaProfile(leg.negotiated.profile()).buildAsync(c)))
         .compose(recorder -> {
-          Future<ListenerSubscription> errors = call("subscribe recorder Error", c -> recorder.addErrorListener(
-              e -> owner.context().runOnContext(v -> owner.event("recording.interrupted", leg.details()
-                  .put("reason", e.getType() + ": " + e.getDescription()))), c));
+          EventListener<ErrorEvent> recorderErrors = owner.onContext(e -> owner.event("recording.interrupted",
+              leg.details().put("reason", e.getType() + ": " + e.getDescription())));
+          Future<ListenerSubscription> errors = call("subscribe recorder Error",
+              c -> recorder.addErrorListener(recorderErrors, c));
           return errors.compose(s -> call("connect " + leg.role.wire() + " to its recorder",
               (Continuation<Void> c) -> leg.endpoint.connect(recorder, c))).map(recorder);
         })

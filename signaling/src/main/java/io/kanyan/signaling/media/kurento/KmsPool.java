@@ -36,9 +36,19 @@ public final class KmsPool {
    * (they are retried in the background; calls fail with "no media server" until one is live).
    */
   public Future<Void> start() {
-    Future<Void> started = Future.future(promise -> context.runOnContext(v ->
-        Future.join(members.stream().map(KmsMember::connect).toList()).onComplete(ar -> promise.complete())));
-    return started.onSuccess(v -> log.info("kms pool: {} of {} media server(s) reachable", liveCount(), members.size()));
+    return onPoolContext(this::connectAll)
+        .onSuccess(v -> log.info("kms pool: {} of {} media server(s) reachable", liveCount(), members.size()));
+  }
+
+  private Future<Void> connectAll() {
+    return Future.join(members.stream().map(KmsMember::connect).toList()).otherwiseEmpty().mapEmpty();
+  }
+
+  /** Runs {@code work} on the pool's context, which owns the members' state. */
+  private Future<Void> onPoolContext(java.util.function.Supplier<Future<Void>> work) {
+    io.vertx.core.Promise<Void> promise = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> work.get().onComplete(promise));
+    return promise.future();
   }
 
   private Future<Void> cleanAndOpen(KmsMember member) {
@@ -71,7 +81,6 @@ public final class KmsPool {
 
   /** Closes every member's client (pipelines left open are released at the next start-up clean-up). */
   public Future<Void> close() {
-    return Future.future(promise -> context.runOnContext(v ->
-        Future.join(members.stream().map(KmsMember::close).toList()).onComplete(ar -> promise.complete())));
+    return onPoolContext(() -> Future.join(members.stream().map(KmsMember::close).toList()).otherwiseEmpty().mapEmpty());
   }
 }

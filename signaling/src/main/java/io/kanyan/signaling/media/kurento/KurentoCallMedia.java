@@ -175,6 +175,11 @@ final class KurentoCallMedia implements CallMedia {
         settings().kmsRecordingsUri());
   }
 
+  /** Wraps a media server event handler so it runs on the call's context (kurento-client calls it on its own threads). */
+  <E extends org.kurento.client.Event> org.kurento.client.EventListener<E> onContext(java.util.function.Consumer<E> handler) {
+    return event -> context.runOnContext(v -> handler.accept(event));
+  }
+
   void send(Role role, JsonObject message) {
     listener.send(role, message);
   }
@@ -184,7 +189,7 @@ final class KurentoCallMedia implements CallMedia {
   }
 
   void gapStarted(Role role) {
-    gapSince.putIfAbsent(role, System.currentTimeMillis());
+    gapSince.putIfAbsent(role, media.clock().millis());
   }
 
   void recordingStarted(Leg leg) {
@@ -193,7 +198,7 @@ final class KurentoCallMedia implements CallMedia {
     Long since = gapSince.remove(leg.role);
     if (since != null && leg.segment > 1) {
       event("recording.gap", new JsonObject().put("role", leg.role.wire()).put("previousSegment", leg.segment - 1)
-          .put("segment", leg.segment).put("gapMillis", System.currentTimeMillis() - since));
+          .put("segment", leg.segment).put("gapMillis", media.clock().millis() - since));
     }
   }
 

@@ -9,6 +9,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import java.time.Clock;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +35,19 @@ public final class KurentoMedia implements Media {
   private final KurentoSettings settings;
   private final IceServers iceServers;
   private final KmsPool pool;
+  private final Clock clock;
 
   /** Builds the media without connecting; call {@link #startPool()} (or use {@link #start}). */
   public KurentoMedia(Vertx vertx, KurentoSettings settings, IceServers iceServers) {
+    this(vertx, settings, iceServers, Clock.systemUTC());
+  }
+
+  /** As {@link #KurentoMedia(Vertx, KurentoSettings, IceServers)}, with the clock that times recording gaps. */
+  public KurentoMedia(Vertx vertx, KurentoSettings settings, IceServers iceServers, Clock clock) {
     this.vertx = vertx;
     this.settings = settings;
     this.iceServers = iceServers;
+    this.clock = clock;
     this.pool = new KmsPool(vertx, settings);
   }
 
@@ -96,6 +104,10 @@ public final class KurentoMedia implements Media {
   public Future<Void> close() {
     log.info("kurento: closing the media server pool");
     return pool.close();
+  }
+
+  Clock clock() {
+    return clock;
   }
 
   KmsPool pool() {
