@@ -8,7 +8,7 @@ import java.util.List;
  * What Kurento mode needs from the configuration.
  *
  * @param kmsUrls           {@code KMS_URL}: one or more {@code ws://host:8888/kurento} URLs (a pool)
- * @param recordingsDir     {@code KANYAN_RECORDINGS_DIR}: where this server reads the recordings
+ * @param recordingsDir     where this server reads and finalises the recordings ({@code <KANYAN_DATA_DIR>/recordings})
  * @param kmsRecordingsUri  {@code KANYAN_KMS_RECORDINGS_URI}: the same directory as the media server sees it,
  *                          e.g. {@code file:///recordings} (it differs from {@code recordingsDir} in compose)
  * @param serverId          {@code KANYAN_SERVER_ID}: names this server's pipelines ({@code kanyan:<serverId>:<inspectionId>})
