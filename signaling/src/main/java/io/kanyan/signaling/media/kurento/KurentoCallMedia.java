@@ -34,9 +34,8 @@ final class KurentoCallMedia implements CallMedia {
   private final String inspectionId;
   private final MediaListener listener;
   private final Context context;
-  private final Map<Role, Integer> nextSegment = new EnumMap<>(Role.class);
+  private final Map<Role, Integer> segmentFloor = new EnumMap<>(Role.class);
   private final Map<Role, List<JsonObject>> pending = new EnumMap<>(Role.class);
-  private final Map<Role, Long> gapSince = new EnumMap<>(Role.class);
   private final List<Future<Void>> finalising = new ArrayList<>();
   private CallPipeline pipeline;
   private Future<Void> queue = Future.succeededFuture();
@@ -48,7 +47,7 @@ final class KurentoCallMedia implements CallMedia {
     this.inspectionId = inspectionId;
     this.listener = listener;
     this.context = context;
-    this.nextSegment.putAll(firstSegment);
+    this.segmentFloor.putAll(firstSegment);
   }
 
   @Override
@@ -92,6 +91,7 @@ final class KurentoCallMedia implements CallMedia {
   public Future<Void> release() {
     return serial(() -> {
       released = true;
+      media.segments().forget(inspectionId);
       CallPipeline current = pipeline;
       pipeline = null;
       Future<Void> gone = current == null ? Future.succeededFuture() : current.release();
@@ -138,9 +138,7 @@ final class KurentoCallMedia implements CallMedia {
   }
 
   private int takeSegment(Role role) {
-    int segment = nextSegment.getOrDefault(role, 1);
-    nextSegment.put(role, segment + 1);
-    return segment;
+    return media.segments().next(inspectionId, role, segmentFloor.getOrDefault(role, 1));
   }
 
   private List<JsonObject> drainPending(Role role) {
@@ -189,17 +187,15 @@ final class KurentoCallMedia implements CallMedia {
   }
 
   void gapStarted(Role role) {
-    gapSince.putIfAbsent(role, media.clock().millis());
+    media.segments().cut(inspectionId, role);
   }
 
   void recordingStarted(Leg leg) {
     log.info("inspection {}: recording {} started", inspectionId, leg.file.relative());
     event("recording.started", leg.details().put("profile", leg.negotiated.profile().name()));
-    Long since = gapSince.remove(leg.role);
-    if (since != null && leg.segment > 1) {
-      event("recording.gap", new JsonObject().put("role", leg.role.wire()).put("previousSegment", leg.segment - 1)
-          .put("segment", leg.segment).put("gapMillis", media.clock().millis() - since));
-    }
+    media.segments().resumed(inspectionId, leg.role).filter(since -> leg.segment > 1).ifPresent(gap ->
+        event("recording.gap", new JsonObject().put("role", leg.role.wire()).put("previousSegment", leg.segment - 1)
+            .put("segment", leg.segment).put("gapMillis", gap)));
   }
 
   /** Remuxes and hashes a stopped (or interrupted) segment off the event loop, then reports the file. */

@@ -35,7 +35,7 @@ public final class KurentoMedia implements Media {
   private final KurentoSettings settings;
   private final IceServers iceServers;
   private final KmsPool pool;
-  private final Clock clock;
+  private final Segments segments;
 
   /** Builds the media without connecting; call {@link #startPool()} (or use {@link #start}). */
   public KurentoMedia(Vertx vertx, KurentoSettings settings, IceServers iceServers) {
@@ -47,7 +47,7 @@ public final class KurentoMedia implements Media {
     this.vertx = vertx;
     this.settings = settings;
     this.iceServers = iceServers;
-    this.clock = clock;
+    this.segments = new Segments(clock);
     this.pool = new KmsPool(vertx, settings);
   }
 
@@ -106,8 +106,8 @@ public final class KurentoMedia implements Media {
     return pool.close();
   }
 
-  Clock clock() {
-    return clock;
+  Segments segments() {
+    return segments;
   }
 
   KmsPool pool() {

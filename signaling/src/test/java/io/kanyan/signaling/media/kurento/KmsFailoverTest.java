@@ -90,12 +90,22 @@ class KmsFailoverTest {
     assertThat(kms.serverId()).isNotEqualTo(oldServer);
     eventually(vertx, Duration.ofSeconds(10), () -> media.pool().liveCount() == 1);
 
-    on(context, () -> call.offer(Role.INSPECTOR, FakeSdp.offer("VP8")));
+    // As the Call does after failed(): it drops the broken CallMedia and opens a new one on the next offer.
+    CallMedia resumed = open(context, media, id, listener);
+    on(context, () -> resumed.offer(Role.INSPECTOR, FakeSdp.offer("VP8")));
     assertThat(kms.objects("MediaPipeline")).singleElement()
         .satisfies(p -> assertThat(p.name).isEqualTo("kanyan:test:" + id));
     assertThat(kms.objects("RecorderEndpoint")).singleElement()
         .satisfies(r -> assertThat(r.uri).endsWith("/" + id + "/inspector-2.kms.webm"));
     assertThat(listener.events("pipeline.created")).hasSize(2);
+    String endpoint = kms.objects("WebRtcEndpoint").get(0).id;
+    kms.flowOut(endpoint, "AUDIO");
+    kms.flowOut(endpoint, "VIDEO");
+    RecordingListener.Event gap = listener.event("recording.gap", d -> d.getString("role").equals("inspector")).await();
+    assertThat(gap.details().getInteger("previousSegment")).isEqualTo(1);
+    assertThat(gap.details().getInteger("segment")).isEqualTo(2);
+    assertThat(gap.details().getLong("gapMillis")).isPositive();
+    on(context, resumed::release);
     on(context, call::release);
     assertThat(kms.objectCount()).isZero();
   }
