@@ -1,10 +1,13 @@
 package io.kanyan.signaling.media.kurento;
 
+import io.kanyan.signaling.media.MediaException;
+
 /**
  * A request to a Kurento Media Server failed, or no media server could take the call. The message names the
- * operation and the media server's own reason, so an operator can act on it.
+ * operation and the media server's own reason, so an operator can act on it. It is a {@link MediaException}: the
+ * participant whose message failed gets {@code error{code:"media_failed"}} and the call goes on.
  */
-public class KmsException extends RuntimeException {
+public class KmsException extends MediaException {
 
   private final int code;
 

@@ -75,7 +75,7 @@ public final class KurentoMedia implements Media {
   @Override
   public Future<CallMedia> open(String inspectionId, MediaListener listener) {
     if (inspectionId == null || !SAFE_ID.matcher(inspectionId).matches()) {
-      return Future.failedFuture(new IllegalArgumentException("inspection id '" + inspectionId
+      return Future.failedFuture(new KmsException("inspection id '" + inspectionId
           + "' cannot name a recordings directory (letters, digits, '-' and '_' only)"));
     }
     Context context = vertx.getOrCreateContext();
