@@ -7,6 +7,7 @@ import io.vertx.core.WorkerExecutor;
 import java.util.function.Consumer;
 import org.kurento.client.Continuation;
 import org.kurento.client.internal.server.KurentoServerException;
+import org.kurento.jsonrpc.JsonRpcErrorException;
 
 /**
  * The one adapter from kurento-client's {@link Continuation} callbacks to Vert.x futures.
@@ -52,6 +53,9 @@ final class KurentoFutures {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof KurentoServerException server) {
         return server.getCode();
+      }
+      if (t instanceof JsonRpcErrorException rpc) {
+        return rpc.getCode();
       }
     }
     return 0;

@@ -234,6 +234,22 @@ class KurentoMediaTest {
   }
 
   @Test
+  void aBadOfferFailsWithTheMediaServersReasonAndTheNextOfferWorks() {
+    Call call = open();
+    Throwable error = KurentoTestSupport.failureOf(on(context, () -> io.vertx.core.Future.succeededFuture(
+        call.media.offer(Role.APPLICANT, "this is not an sdp"))));
+    assertThat(error).isInstanceOf(io.kanyan.signaling.media.MediaException.class)
+        .hasMessageContaining("processOffer").hasMessageContaining("40201");
+    assertThat(((KmsException) error).code()).isEqualTo(40201);
+
+    offer(call, Role.APPLICANT);
+    assertThat(kms.objects("WebRtcEndpoint")).as("the failed endpoint was replaced").hasSize(1);
+    assertThat(call.listener.messages(Role.APPLICANT, "answer")).hasSize(1);
+    on(context, call.media::release);
+    assertThat(kms.objectCount()).isZero();
+  }
+
+  @Test
   void segmentNumbersContinueAfterTheFilesAlreadyOnDisk() throws Exception {
     String id = UUID.randomUUID().toString();
     Files.createDirectories(recordings.resolve(id));
