@@ -97,11 +97,6 @@ final class CallPipeline {
     return leg != null && leg.offerProcessed && !leg.stopped;
   }
 
-  boolean hasLeg(Role role) {
-    Leg leg = legs.get(role);
-    return leg != null && !leg.stopped;
-  }
-
   /** Issues a request on this pipeline's media server; fails at once if the pipeline failed. */
   <T> Future<T> call(String what, Consumer<Continuation<T>> operation) {
     if (failed) {
@@ -133,7 +128,7 @@ final class CallPipeline {
           owner.send(role, new JsonObject().put("type", "answer").put("sdp", answer));
           return Future.join(buffered.stream().map(c -> addCandidate(leg, c)).toList())
               .compose(all -> this.<Void>call("gatherCandidates for " + role.wire(), leg.endpoint::gatherCandidates))
-              .compose(g -> createRecorder(leg))
+              .compose(g -> createRecorder(leg).recover(e -> recorderFailed(leg, e)))
               .map(answer);
         });
   }
@@ -199,6 +194,18 @@ final class CallPipeline {
           leg.maybeStartRecording();
         })
         .mapEmpty();
+  }
+
+  /**
+   * The media works but this segment cannot be recorded: that goes on the trail and in the log; the call goes on
+   * (the browser already has its answer). A media server loss is reported by {@link #kmsLost} instead.
+   */
+  private Future<Void> recorderFailed(Leg leg, Throwable cause) {
+    if (!failed) {
+      log.error("inspection {}: {} will not be recorded: {}", owner.inspectionId(), leg.role.wire(), cause.getMessage());
+      owner.event("recording.interrupted", leg.details().put("reason", "recorder not created: " + cause.getMessage()));
+    }
+    return Future.succeededFuture();
   }
 
   /** Adds a browser's trickled candidate to the participant's endpoint. */

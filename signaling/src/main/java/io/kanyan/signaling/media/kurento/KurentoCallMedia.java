@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class KurentoCallMedia implements CallMedia {
 
   private static final Logger log = LoggerFactory.getLogger(KurentoCallMedia.class);
+  /** A browser gathers a few dozen candidates at most; more before its offer is a broken or hostile client. */
+  static final int MAX_BUFFERED_CANDIDATES = 100;
 
   private final KurentoMedia media;
   private final String inspectionId;
@@ -74,7 +76,12 @@ final class KurentoCallMedia implements CallMedia {
       if (pipeline != null && !pipeline.failed() && pipeline.negotiated(from)) {
         return pipeline.candidate(from, candidate);
       }
-      pending.computeIfAbsent(from, r -> new ArrayList<>()).add(candidate.copy());
+      List<JsonObject> buffered = pending.computeIfAbsent(from, r -> new ArrayList<>());
+      if (buffered.size() >= MAX_BUFFERED_CANDIDATES) {
+        return Future.failedFuture(new KmsException("too many ICE candidates before an offer from " + from.wire()
+            + " (more than " + MAX_BUFFERED_CANDIDATES + "); send the offer first"));
+      }
+      buffered.add(candidate.copy());
       return Future.succeededFuture();
     });
   }
