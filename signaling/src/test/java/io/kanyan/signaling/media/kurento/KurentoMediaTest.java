@@ -250,6 +250,26 @@ class KurentoMediaTest {
   }
 
   @Test
+  void aRecorderThatCannotBeCreatedIsReportedAndTheCallGoesOn(Vertx vertx) throws Exception {
+    Path notADirectory = Files.writeString(recordings.resolve("a-file"), "x");
+    KurentoMedia broken = KurentoMedia.start(vertx, KurentoTestSupport.settings(List.of(kms.url()), notADirectory,
+        "test"), KurentoTestSupport.iceServers()).await();
+    try {
+      RecordingListener listener = new RecordingListener(context);
+      CallMedia callMedia = on(context, () -> broken.open(UUID.randomUUID().toString(), listener));
+      on(context, () -> callMedia.offer(Role.INSPECTOR, FakeSdp.offer("VP8")));
+
+      assertThat(listener.messages(Role.INSPECTOR, "answer")).hasSize(1);
+      assertThat(listener.events("recording.interrupted")).singleElement()
+          .satisfies(e -> assertThat(e.details().getString("reason")).startsWith("recorder not created"));
+      assertThat(kms.objects("RecorderEndpoint")).isEmpty();
+      on(context, callMedia::release);
+    } finally {
+      broken.close().await();
+    }
+  }
+
+  @Test
   void segmentNumbersContinueAfterTheFilesAlreadyOnDisk() throws Exception {
     String id = UUID.randomUUID().toString();
     Files.createDirectories(recordings.resolve(id));
