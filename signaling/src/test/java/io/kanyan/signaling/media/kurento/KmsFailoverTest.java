@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Media server loss, recovery, pool choice and start-up clean-up, against the JSON-RPC double. */
 @ExtendWith(VertxExtension.class)
-@Timeout(value = 40, timeUnit = TimeUnit.SECONDS)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class KmsFailoverTest {
 
   @TempDir
@@ -46,8 +46,8 @@ class KmsFailoverTest {
   }
 
   private KurentoMedia media(Vertx vertx, List<String> urls, String serverId) {
-    KurentoMedia media = KurentoMedia.start(vertx, KurentoTestSupport.settings(urls, recordings, serverId),
-        KurentoTestSupport.iceServers()).await();
+    KurentoMedia media = KurentoTestSupport.startMedia(vertx, KurentoTestSupport.settings(urls, recordings, serverId),
+        urls.size());
     medias.add(media);
     return media;
   }
@@ -88,7 +88,7 @@ class KmsFailoverTest {
 
     kms.restart().await();
     assertThat(kms.serverId()).isNotEqualTo(oldServer);
-    eventually(vertx, Duration.ofSeconds(10), () -> media.pool().liveCount() == 1);
+    eventually(vertx, Duration.ofSeconds(20), () -> media.pool().liveCount() == 1);
 
     // As the Call does after failed(): it drops the broken CallMedia and opens a new one on the next offer.
     CallMedia resumed = open(context, media, id, listener);
@@ -123,7 +123,7 @@ class KmsFailoverTest {
     eventually(vertx, Duration.ofSeconds(5), () -> kms.requests().stream().anyMatch(r ->
         r.getString("method").equals("connect") && r.getJsonObject("params").containsKey("sessionId")));
     // Past the loss grace (1.5 s here) plus a ping: the session resumed, nothing failed.
-    eventually(vertx, Duration.ofSeconds(5), () -> kms.requests().stream().filter(r -> r.getString("method")
+    eventually(vertx, Duration.ofSeconds(15), () -> kms.requests().stream().filter(r -> r.getString("method")
         .equals("ping")).count() >= 6);
     assertThat(listener.failures).isEmpty();
     on(context, () -> call.offer(Role.APPLICANT, FakeSdp.offer("VP8")));
@@ -140,7 +140,7 @@ class KmsFailoverTest {
     KurentoSettings settings = new KurentoSettings(base.kmsUrls(), base.recordingsDir(), base.kmsRecordingsUri(),
         base.serverId(), base.connectTimeout(), base.requestTimeout(), base.pingInterval(), Duration.ofSeconds(4),
         base.retryInterval());
-    KurentoMedia media = KurentoMedia.start(vertx, settings, KurentoTestSupport.iceServers()).await();
+    KurentoMedia media = KurentoTestSupport.startMedia(vertx, settings, 1);
     medias.add(media);
     Context context = vertx.getOrCreateContext();
     RecordingListener listener = new RecordingListener(context);
@@ -171,12 +171,14 @@ class KmsFailoverTest {
     long startedAt = System.nanoTime();
     KurentoSettings settings = KurentoTestSupport.settings(List.of("ws://127.0.0.1:" + refusing + "/kurento",
         "ws://127.0.0.1:" + hanging.actualPort() + "/kurento", live.url()), recordings, "test")
-        .withConnectTimeout(Duration.ofSeconds(2));
+        .withConnectTimeout(Duration.ofSeconds(3));
     KurentoMedia media = KurentoMedia.start(vertx, settings, KurentoTestSupport.iceServers()).await();
     medias.add(media);
     long startMillis = (System.nanoTime() - startedAt) / 1_000_000;
 
-    assertThat(startMillis).as("start-up bounded by the 2 s connect timeout, not kurento-client's ~25 s").isLessThan(5000);
+    // Bounded by the 3 s connect timeout (plus a loaded machine's slack), far from kurento-client's ~25 s.
+    assertThat(startMillis).as("start-up time").isLessThan(10_000);
+    eventually(vertx, Duration.ofSeconds(20), () -> media.pool().liveCount() == 1);
     assertThat(media.pool().liveCount()).isEqualTo(1);
     Context context = vertx.getOrCreateContext();
     RecordingListener listener = new RecordingListener(context);
@@ -210,8 +212,8 @@ class KmsFailoverTest {
   void startUpReleasesThisServersStalePipelinesAndLeavesOtherServersAlone(Vertx vertx) throws Exception {
     FakeKms kms = kms(vertx);
     Context context = vertx.getOrCreateContext();
-    KurentoMedia crashed = KurentoMedia.start(vertx, KurentoTestSupport.settings(List.of(kms.url()), recordings, "test"),
-        KurentoTestSupport.iceServers()).await();
+    KurentoMedia crashed = KurentoTestSupport.startMedia(vertx,
+        KurentoTestSupport.settings(List.of(kms.url()), recordings, "test"), 1);
     KurentoMedia other = media(vertx, List.of(kms.url()), "other");
     String mine = UUID.randomUUID().toString();
     String theirs = UUID.randomUUID().toString();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Kurento mode against the JSON-RPC double: topology, recording, release, reconnects, leaks. */
 @ExtendWith(VertxExtension.class)
-@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class KurentoMediaTest {
 
   @TempDir
@@ -37,8 +37,7 @@ class KurentoMediaTest {
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     kms = new FakeKms(vertx, KurentoTestSupport.fixture()).start(0).await();
-    media = KurentoMedia.start(vertx, KurentoTestSupport.settings(List.of(kms.url()), recordings, "test"),
-        KurentoTestSupport.iceServers()).await();
+    media = KurentoTestSupport.startMedia(vertx, KurentoTestSupport.settings(List.of(kms.url()), recordings, "test"), 1);
     context = vertx.getOrCreateContext();
   }
 
@@ -252,8 +251,8 @@ class KurentoMediaTest {
   @Test
   void aRecorderThatCannotBeCreatedIsReportedAndTheCallGoesOn(Vertx vertx) throws Exception {
     Path notADirectory = Files.writeString(recordings.resolve("a-file"), "x");
-    KurentoMedia broken = KurentoMedia.start(vertx, KurentoTestSupport.settings(List.of(kms.url()), notADirectory,
-        "test"), KurentoTestSupport.iceServers()).await();
+    KurentoMedia broken = KurentoTestSupport.startMedia(vertx, KurentoTestSupport.settings(List.of(kms.url()),
+        notADirectory, "test"), 1);
     try {
       RecordingListener listener = new RecordingListener(context);
       CallMedia callMedia = on(context, () -> broken.open(UUID.randomUUID().toString(), listener));

@@ -34,8 +34,18 @@ final class KurentoTestSupport {
 
   static KurentoSettings settings(List<String> urls, Path recordings, String serverId) {
     return new KurentoSettings(urls, recordings, "file://" + recordings.toAbsolutePath(), serverId,
-        Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofMillis(1500),
+        Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofMillis(1500),
         Duration.ofMillis(500));
+  }
+
+  /**
+   * Starts Kurento mode and waits until {@code live} media servers are live: on a loaded machine the first
+   * kurento-client connection of a JVM can outlast one attempt, and the pool then retries in the background.
+   */
+  static KurentoMedia startMedia(Vertx vertx, KurentoSettings settings, int live) {
+    KurentoMedia media = KurentoMedia.start(vertx, settings, iceServers()).await();
+    eventually(vertx, Duration.ofSeconds(20), () -> media.pool().liveCount() >= live);
+    return media;
   }
 
   static IceServers iceServers() {
