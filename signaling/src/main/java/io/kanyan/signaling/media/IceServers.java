@@ -94,6 +94,7 @@ public final class IceServers {
     }
   }
 
+  /** Whether TURN is configured (then browsers and KMS get minted credentials). */
   public boolean hasTurn() {
     return !turnUrls.isEmpty();
   }
@@ -124,9 +125,10 @@ public final class IceServers {
   }
 
   /**
-   * The settings for Kurento's WebRtcEndpoint: the first STUN URL as address and port, and the first TURN URL
-   * as {@code user:credential@host:port[?transport=…]} with freshly minted credentials. KMS expects the STUN
-   * address as an IP address; a host name is passed through as configured.
+   * The settings for Kurento's WebRtcEndpoint: the first STUN URL as address and port, and the first plain
+   * {@code turn:} URL (KMS does not speak TURN over TLS; a {@code turns:} one only if there is no other) as
+   * {@code user:credential@host:port[?transport=…]} with freshly minted credentials. KMS expects IP addresses;
+   * a host name is passed through as configured.
    */
   public KmsIce forKms(String inspectionId) {
     Optional<String> stunAddress = Optional.empty();
@@ -138,7 +140,7 @@ public final class IceServers {
     }
     Optional<String> turnUrl = Optional.empty();
     if (hasTurn()) {
-      String url = turnUrls.get(0);
+      String url = turnUrls.stream().filter(u -> u.startsWith("turn:")).findFirst().orElse(turnUrls.get(0));
       HostPort turn = HostPort.parse(url);
       TurnCredentials credentials = mint(inspectionId);
       // The credential is base64 (may hold '/' and '+') and KMS splits this URL on ':' and '@' only.

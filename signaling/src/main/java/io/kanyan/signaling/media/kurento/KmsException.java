@@ -11,10 +11,12 @@ public class KmsException extends MediaException {
 
   private final int code;
 
+  /** A failure with no media server error code (for example no media server is live). */
   public KmsException(String message) {
     this(message, 0, null);
   }
 
+  /** A failure of a media server request; {@code code} is KMS's JSON-RPC error code, or 0. */
   public KmsException(String message, int code, Throwable cause) {
     super(message, cause);
     this.code = code;

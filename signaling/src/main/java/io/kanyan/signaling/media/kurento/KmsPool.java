@@ -23,6 +23,7 @@ public final class KmsPool {
   private final Context context;
   private final List<KmsMember> members = new ArrayList<>();
 
+  /** Builds one member per {@code KMS_URL} entry; nothing connects before {@link #start()}. */
   public KmsPool(Vertx vertx, KurentoSettings settings) {
     this.context = vertx.getOrCreateContext();
     List<String> urls = settings.kmsUrls();
@@ -71,6 +72,7 @@ public final class KmsPool {
         + members.stream().map(KmsMember::url).toList() + "); check KMS_URL and that the media server is running"));
   }
 
+  /** How many media servers are connected, cleaned up and taking calls. */
   public int liveCount() {
     return (int) members.stream().filter(KmsMember::isLive).count();
   }
