@@ -78,7 +78,7 @@ public final class Main {
 
   /** The ICE servers: STUN/TURN URLs and the TURN secret from which per-call credentials are minted. */
   static IceServers iceServers(Config config, Clock clock) {
-    return new IceServers(config.stunUrls(), config.turnUrls(), config.turnSecret(), IceServers.DEFAULT_TTL, clock);
+    return new IceServers(config.stunUrls(), config.turnUrls(), config.turnSecret(), config.turnTtl(), clock);
   }
 
   /**
@@ -92,8 +92,10 @@ public final class Main {
     }
     String kmsUri = config.kmsRecordingsUri() != null ? config.kmsRecordingsUri()
         : "file://" + config.recordingsDir().toAbsolutePath();
-    KurentoSettings settings = KurentoSettings.of(config.kmsUrls(), config.recordingsDir(), kmsUri, "kanyan")
-        .withConnectTimeout(config.kmsConnectTimeout());
+    KurentoSettings defaults = KurentoSettings.of(config.kmsUrls(), config.recordingsDir(), kmsUri, config.serverId());
+    KurentoSettings settings = new KurentoSettings(config.kmsUrls(), config.recordingsDir(), kmsUri, config.serverId(),
+        config.kmsConnectTimeout(), config.kmsRequestTimeout(), config.kmsPingInterval(), config.kmsLossGrace(),
+        defaults.retryInterval());
     return KurentoMedia.start(vertx, settings, ice).map(media -> (Media) media);
   }
 }
