@@ -29,6 +29,8 @@ import java.util.Optional;
  */
 final class CheckpointFiles {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CheckpointFiles.class);
+
   /** How many leaves files are kept (the latest and the one before, for proofs made during a switch). */
   private static final int LEAVES_KEPT = 2;
 
@@ -103,6 +105,15 @@ final class CheckpointFiles {
   void append(Checkpoint cp) throws IOException {
     Files.createDirectories(logFile.toAbsolutePath().getParent());
     byte[] line = (cp.toJson().encode() + "\n").getBytes(StandardCharsets.UTF_8);
+    if (Files.exists(logFile) && Files.size(logFile) > 0) {
+      try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
+        file.seek(file.length() - 1);
+        if (file.read() != '\n') {
+          // Ends a line an interrupted append left half-written, so this checkpoint gets a line of its own.
+          line = ("\n" + new String(line, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        }
+      }
+    }
     try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.APPEND)) {
       ByteBuffer buffer = ByteBuffer.wrap(line);
@@ -121,12 +132,18 @@ final class CheckpointFiles {
       byte[] tail = new byte[(int) (length - from)];
       file.seek(from);
       file.readFully(tail);
-      String text = new String(tail, StandardCharsets.UTF_8).strip();
-      if (text.isEmpty()) {
-        return Optional.empty();
+      String[] lines = new String(tail, StandardCharsets.UTF_8).strip().split("\n");
+      for (int i = lines.length - 1; i >= 0; i--) {
+        try {
+          return Optional.of(Checkpoint.fromJson(new JsonObject(lines[i])));
+        } catch (RuntimeException halfWritten) {
+          // A crash in the middle of an append leaves a partial last line: that checkpoint never
+          // completed (it never reached Redis either). The one before it is the latest.
+          log.warn("checkpoints: the last line of {} is not a checkpoint (an interrupted append?); using the "
+              + "one before it", logFile);
+        }
       }
-      String last = text.substring(text.lastIndexOf('\n') + 1);
-      return Optional.of(Checkpoint.fromJson(new JsonObject(last)));
+      return Optional.empty();
     } catch (java.io.FileNotFoundException noLogYet) {
       return Optional.empty();
     } catch (IOException e) {

@@ -121,7 +121,13 @@ public final class Checkpoints {
     return vertx.executeBlocking(() -> {
       SigningKey key = SigningKey.loadOrCreate(settings.keyFile());
       return new Checkpoints(vertx, redis, key, clock, settings, files.readLatest().orElse(null));
-    }, false).compose(checkpoints -> checkpoints.reconcile().map(checkpoints));
+    }, false).compose(checkpoints -> checkpoints.reconcile()
+        .recover(err -> {
+          // Serving goes on; the verifier reports whatever differs between the log and Redis.
+          log.error("checkpoints: cannot reconcile the checkpoint log with Redis: {}", err.toString());
+          return Future.succeededFuture();
+        })
+        .map(checkpoints));
   }
 
   /**

@@ -168,4 +168,20 @@ class CheckpointsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Checkpoints.Settings.from(
         java.util.Map.of("KANYAN_CHECKPOINT_INTERVAL", "600"), dataDir)).hasMessageContaining("1..60");
   }
+
+  @Test
+  void aHalfWrittenLastLineOfTheLogIsSkippedAndTheNextCheckpointStartsAFreshLine(Vertx vertx) throws Exception {
+    append("insp-a", 1);
+    Checkpoints checkpoints = open(vertx);
+    Checkpoint first = checkpoints.checkpointNow().await();
+    Path log = checkpoints.settings().logFile();
+    Files.writeString(log, "{\"version\":\"kanyan-checkpoint/1\",\"numb", java.nio.file.StandardOpenOption.APPEND);
+    Checkpoints reopened = open(vertx);
+    assertThat(reopened.latest()).contains(first);
+    append("insp-a", 1);
+    Checkpoint second = reopened.checkpointNow().await();
+    assertThat(second.prev()).isEqualTo(first.hash());
+    assertThat(reopened.readLatestFromLog().await()).contains(second);
+    assertThat(Files.readAllLines(log)).hasSize(3);
+  }
 }
