@@ -38,6 +38,8 @@ public final class Verifier {
   public static final String PAYLOAD_SHA256 = "sha256";
   /** Payload field of the same events: the file's path relative to the data directory. */
   public static final String PAYLOAD_FILE = "file";
+  /** Payload field of the same events when the file could not be made: why (then no hash is expected). */
+  public static final String PAYLOAD_ERROR = "error";
   /** The event types whose payload names a file by {@link #PAYLOAD_FILE} and {@link #PAYLOAD_SHA256}. */
   public static final Set<String> FILE_EVENTS =
       Set.of(EventType.SNAPSHOT_TAKEN.code(), EventType.RECORDING_FINALISED.code());
@@ -195,6 +197,12 @@ public final class Verifier {
       }
       String file = payload.getValue(PAYLOAD_FILE) instanceof String f ? f : null;
       String expected = payload.getValue(PAYLOAD_SHA256) instanceof String h ? h : null;
+      if (expected == null && payload.getValue(PAYLOAD_ERROR) instanceof String error) {
+        // The trail itself says this file could not be finalised: there is nothing to check, and the
+        // chain vouches that the note is original.
+        verdict.notes().add(label + " records that its file could not be finalised: " + error);
+        continue;
+      }
       if (file == null || expected == null) {
         verdict.problems().add(label + " names no '" + PAYLOAD_FILE + "' and '" + PAYLOAD_SHA256 + "'");
         continue;

@@ -84,4 +84,17 @@ class ArchiveTest {
     assertThat(archive.detail("nope").otherwise(err -> new JsonObject().put("error", err.getClass().getSimpleName()))
         .await().getString("error")).isEqualTo("UnknownInspectionException");
   }
+
+  @Test
+  void aRecordingThatCouldNotBeFinalisedIsANoteNotTampering(Vertx vertx, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dataDir) {
+    trail.append("insp-3", EventType.INSPECTION_CREATED, "user:wang", new JsonObject()).await();
+    trail.append("insp-3", EventType.RECORDING_FINALISED, "system", new JsonObject().put("kind", "recording.file")
+        .put("file", "recordings/insp-3/inspector-1.webm").put("error", "ffmpeg: invalid data")).await();
+    io.kanyan.recorder.trail.Checkpoints checkpoints = io.kanyan.recorder.trail.Checkpoints.open(vertx, redis,
+        Clock.systemUTC(), io.kanyan.recorder.trail.Checkpoints.Settings.under(dataDir)).await();
+    checkpoints.checkpointNow().await();
+    Verdict verdict = new Verifier(vertx, trail, checkpoints, dataDir).verify("insp-3").await();
+    assertThat(verdict.problems()).isEmpty();
+    assertThat(verdict.notes()).anyMatch(n -> n.contains("could not be finalised: ffmpeg: invalid data"));
+  }
 }
