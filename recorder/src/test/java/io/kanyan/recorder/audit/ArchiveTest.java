@@ -97,4 +97,21 @@ class ArchiveTest {
     assertThat(verdict.problems()).isEmpty();
     assertThat(verdict.notes()).anyMatch(n -> n.contains("could not be finalised: ffmpeg: invalid data"));
   }
+
+  @Test
+  void auditServicesWireCheckpointsVerifierExportAndArchiveInOneStep(Vertx vertx,
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dataDir) {
+    trail.append("insp-4", EventType.INSPECTION_CREATED, "user:wang", new JsonObject()).await();
+    AuditServices audit = AuditServices.start(vertx, redis, trail, cases, dataDir,
+        java.util.Map.of("KANYAN_CHECKPOINT_INTERVAL", "1"), Clock.systemUTC()).await();
+    try {
+      java.nio.file.Path zip = audit.export().export("insp-4", dataDir.resolve("out/insp-4.zip")).await();
+      assertThat(zip).exists();
+      assertThat(audit.verifier().verify("insp-4").await().problems()).isEmpty();
+      assertThat(audit.checkpoints().publicKeyPem()).startsWith("-----BEGIN PUBLIC KEY-----");
+      assertThat(audit.archive().detail("insp-4").await().getJsonObject("trail").getBoolean("valid")).isTrue();
+    } finally {
+      audit.stop().await();
+    }
+  }
 }
