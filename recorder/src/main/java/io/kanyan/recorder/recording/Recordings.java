@@ -101,7 +101,7 @@ public final class Recordings {
     if (data.length() == 0) {
       return Future.failedFuture(new RecordingException(RecordingException.Code.BAD_MEDIA, "the slice is empty"));
     }
-    String computed = Remux.sha256(data.getBytes());
+    String computed = Sha256.of(data.getBytes());
     if (!computed.equalsIgnoreCase(sha256 == null ? "" : sha256)) {
       return Future.failedFuture(new RecordingException(RecordingException.Code.HASH_MISMATCH,
           "slice " + seq + " arrived damaged (its SHA-256 does not match); send it again"));
@@ -141,10 +141,10 @@ public final class Recordings {
    * Finalises every segment not yet finalised: remux (duration + cues), SHA-256, {@code RECORDING_FINALISED}
    * on the trail with {@code file} (relative to the data dir) and {@code sha256}. Idempotent.
    */
-  public Future<List<Remux.FinalisedFile>> finalise(String inspectionId, String actor) {
+  public Future<List<FinalisedFile>> finalise(String inspectionId, String actor) {
     checkId(inspectionId);
     return serial(inspectionId, () -> state(inspectionId).compose(state -> {
-      Future<List<Remux.FinalisedFile>> chain = Future.succeededFuture(new ArrayList<>());
+      Future<List<FinalisedFile>> chain = Future.succeededFuture(new ArrayList<>());
       for (Map.Entry<Integer, SegmentState> entry : state.segments.entrySet()) {
         int number = entry.getKey();
         SegmentState seg = entry.getValue();
@@ -166,19 +166,19 @@ public final class Recordings {
     return dir(inspectionId).resolve("segment-" + segment + ".webm");
   }
 
-  private Future<Remux.FinalisedFile> finaliseSegment(String inspectionId, int number, SegmentState seg,
+  private Future<FinalisedFile> finaliseSegment(String inspectionId, int number, SegmentState seg,
       String actor) {
     Path part = partFile(inspectionId, number);
     Path out = finalFile(inspectionId, number);
     return Remux.finalise(vertx, part, out)
         .compose(file -> trail.append("recording-finalised:" + inspectionId + ":" + number, inspectionId,
                 EventType.RECORDING_FINALISED, actor, new JsonObject().put("segment", number)
-                    .put("file", relative(out)).put("sha256", file.sha256()).put("size", file.size())
+                    .put("file", relative(out)).put("sha256", file.sha256()).put("size", file.sizeBytes()).put("durationMs", file.durationMillis())
                     .put("slices", seg.nextSeq - 1).put("uploadedBytes", seg.committedSize))
             .map(event -> file))
         .onSuccess(file -> {
           seg.finalised = true;
-          LOG.info("inspection {}: recording segment {} finalised ({} bytes)", inspectionId, number, file.size());
+          LOG.info("inspection {}: recording segment {} finalised ({} bytes)", inspectionId, number, file.sizeBytes());
         });
   }
 

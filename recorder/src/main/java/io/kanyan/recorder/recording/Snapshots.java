@@ -110,7 +110,7 @@ public final class Snapshots {
 
   private Snapshot write(String inspectionId, String id, byte[] bytes, String declared, Instant takenAt,
       Facts facts) throws IOException {
-    String computed = Remux.sha256(bytes);
+    String computed = Sha256.of(bytes);
     if (!computed.equalsIgnoreCase(declared == null ? "" : declared)) {
       throw new RecordingException(RecordingException.Code.HASH_MISMATCH,
           "the snapshot arrived damaged (its SHA-256 does not match); take it again");

@@ -80,13 +80,13 @@ class RecordingsTest {
     List<byte[]> slices = split(webm, 4);
     for (int i = 0; i < slices.size(); i++) {
       var ack = recordings.appendSlice(inspection, 1, i + 1, Buffer.buffer(slices.get(i)),
-          Remux.sha256(slices.get(i)), "user:ian").await();
+          Sha256.of(slices.get(i)), "user:ian").await();
       assertThat(ack.duplicate()).isFalse();
     }
-    List<Remux.FinalisedFile> files = recordings.finalise(inspection, "system").await();
+    List<FinalisedFile> files = recordings.finalise(inspection, "system").await();
 
     assertThat(files).hasSize(1);
-    Path out = files.get(0).file();
+    Path out = files.get(0).path();
     assertThat(Remux.sha256(out)).isEqualTo(files.get(0).sha256());
     List<TrailEvent> events = trail.read(inspection).await();
     assertThat(events).extracting(TrailEvent::type).containsExactly(EventType.MEDIA_EVENT,
@@ -102,7 +102,7 @@ class RecordingsTest {
   void aRetriedSliceIsAcknowledgedOnceAndStoredOnce() {
     recordings.startSegment(inspection, "user:ian", "video/webm").await();
     byte[] slice = Arrays.copyOf(webm, 1000);
-    String sha = Remux.sha256(slice);
+    String sha = Sha256.of(slice);
     recordings.appendSlice(inspection, 1, 1, Buffer.buffer(slice), sha, "user:ian").await();
     var again = recordings.appendSlice(inspection, 1, 1, Buffer.buffer(slice), sha, "user:ian").await();
 
@@ -115,7 +115,7 @@ class RecordingsTest {
   void rejectsASliceWhoseHashDoesNotMatch() {
     recordings.startSegment(inspection, "user:ian", "video/webm").await();
     assertThatThrownBy(() -> recordings.appendSlice(inspection, 1, 1, Buffer.buffer(new byte[] {1, 2, 3}),
-        Remux.sha256(new byte[] {9}), "user:ian").await())
+        Sha256.of(new byte[] {9}), "user:ian").await())
         .isInstanceOf(RecordingException.class)
         .satisfies(e -> assertThat(((RecordingException) e).code()).isEqualTo(RecordingException.Code.HASH_MISMATCH));
   }
@@ -124,8 +124,8 @@ class RecordingsTest {
   void aSkippedSliceAndANewSegmentShowAsGapsOnTheTrail() {
     recordings.startSegment(inspection, "user:ian", "video/webm").await();
     byte[] a = {1, 2, 3};
-    recordings.appendSlice(inspection, 1, 1, Buffer.buffer(a), Remux.sha256(a), "user:ian").await();
-    recordings.appendSlice(inspection, 1, 4, Buffer.buffer(a), Remux.sha256(a), "user:ian").await();
+    recordings.appendSlice(inspection, 1, 1, Buffer.buffer(a), Sha256.of(a), "user:ian").await();
+    recordings.appendSlice(inspection, 1, 4, Buffer.buffer(a), Sha256.of(a), "user:ian").await();
     var second = recordings.startSegment(inspection, "user:ian", "video/webm").await();
 
     assertThat(second.segment()).isEqualTo(2);
@@ -141,10 +141,10 @@ class RecordingsTest {
   void rebuildsItsStateFromTheTrailAfterARestart(Vertx vertx) {
     recordings.startSegment(inspection, "user:ian", "video/webm").await();
     byte[] a = {1, 2, 3};
-    recordings.appendSlice(inspection, 1, 1, Buffer.buffer(a), Remux.sha256(a), "user:ian").await();
+    recordings.appendSlice(inspection, 1, 1, Buffer.buffer(a), Sha256.of(a), "user:ian").await();
 
     Recordings restarted = new Recordings(vertx, new Trail(redis, Clock.systemUTC()), dataDir);
-    var ack = restarted.appendSlice(inspection, 1, 2, Buffer.buffer(a), Remux.sha256(a), "user:ian").await();
+    var ack = restarted.appendSlice(inspection, 1, 2, Buffer.buffer(a), Sha256.of(a), "user:ian").await();
 
     assertThat(ack.segmentBytes()).isEqualTo(6);
   }
@@ -162,7 +162,7 @@ class RecordingsTest {
     byte[] bytes = jpeg.toByteArray();
     JsonObject fix = new JsonObject().put("lat", 31.23).put("lng", 121.47).put("accuracy", 12.0);
 
-    var snapshot = snapshots.store(inspection, Buffer.buffer(bytes), Remux.sha256(bytes), "user:ian",
+    var snapshot = snapshots.store(inspection, Buffer.buffer(bytes), Sha256.of(bytes), "user:ian",
         new Snapshots.Facts("KY-2026-001", fix)).await();
 
     assertThat(Files.readAllBytes(snapshots.original(inspection, snapshot.id()))).isEqualTo(bytes);
@@ -171,7 +171,7 @@ class RecordingsTest {
     assertThat(marked.getRGB(2, 478) & 0xff).as("the bottom band darkens the picture").isLessThan(200);
     TrailEvent event = trail.read(inspection).await().get(0);
     assertThat(event.type()).isEqualTo(EventType.SNAPSHOT_TAKEN);
-    assertThat(event.payloadJson().getString("sha256")).isEqualTo(Remux.sha256(bytes));
+    assertThat(event.payloadJson().getString("sha256")).isEqualTo(Sha256.of(bytes));
     assertThat(event.payloadJson().getJsonObject("location").getDouble("lat")).isEqualTo(31.23);
   }
 
