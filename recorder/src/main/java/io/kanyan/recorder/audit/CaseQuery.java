@@ -1,0 +1,28 @@
+package io.kanyan.recorder.audit;
+
+import java.time.Instant;
+
+/**
+ * A search over case files; every criterion is optional. Results are newest first.
+ *
+ * @param applicantPhone the full number as typed; it is matched through its keyed hash only
+ * @param offset         how many matches to skip (paging)
+ * @param limit          page size, 1..200
+ */
+public record CaseQuery(
+    String caseNumber,
+    String inspector,
+    String applicantName,
+    String applicantPhone,
+    String matterType,
+    String conclusion,
+    CaseFile.Status status,
+    Instant from,
+    Instant to,
+    int offset,
+    int limit) {
+
+  public static CaseQuery byInspector(String inspector, int limit) {
+    return new CaseQuery(null, inspector, null, null, null, null, null, null, null, 0, limit);
+  }
+}

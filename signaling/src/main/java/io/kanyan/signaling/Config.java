@@ -1,0 +1,213 @@
+package io.kanyan.signaling;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Every setting of the server, read once at start-up from the environment and, optionally, one
+ * properties file named by {@code KANYAN_CONFIG} (same keys; the environment wins). Each key is
+ * documented in the README's configuration table. Secrets have no defaults.
+ */
+public record Config(
+    String httpHost,
+    int httpsPort,
+    boolean devHttp,
+    int devHttpPort,
+    boolean tls,
+    Path tlsCert,
+    Path tlsKey,
+    Path dataDir,
+    String redisUrl,
+    int embeddedRedisPort,
+    boolean allowVolatileRedis,
+    String publicUrl,
+    List<String> allowedOrigins,
+    String adminUser,
+    String adminPassword,
+    Duration sessionIdle,
+    Duration inviteTtl,
+    Duration gracePeriod,
+    int wsRate,
+    Duration wsIdle,
+    int loginAttempts,
+    Duration loginWindow,
+    List<String> stunUrls,
+    List<String> turnUrls,
+    String turnSecret,
+    List<String> kmsUrls,
+    String kmsRecordingsUri,
+    Duration kmsConnectTimeout,
+    java.time.ZoneId zone,
+    String phoneIndexKey) {
+
+  /** Reads the process environment (and the optional file). */
+  public static Config load() {
+    return from(System.getenv());
+  }
+
+  /** Builds the config from a map of the same keys as the environment; tests use this. */
+  public static Config from(Map<String, String> env) {
+    Map<String, String> all = new HashMap<>();
+    String file = env.get("KANYAN_CONFIG");
+    if (file != null && !file.isBlank()) {
+      all.putAll(readFile(Path.of(file)));
+    }
+    env.forEach((k, v) -> {
+      if (v != null && !v.isBlank()) {
+        all.put(k, v);
+      }
+    });
+    Settings s = new Settings(all);
+    Path dataDir = Path.of(s.str("KANYAN_DATA_DIR", "data")).toAbsolutePath().normalize();
+    return new Config(
+        s.str("KANYAN_HTTP_HOST", "0.0.0.0"),
+        s.integer("KANYAN_HTTPS_PORT", 8443),
+        s.bool("KANYAN_DEV_HTTP", true),
+        s.integer("KANYAN_DEV_HTTP_PORT", 8080),
+        s.bool("KANYAN_TLS", true),
+        s.path("KANYAN_TLS_CERT"),
+        s.path("KANYAN_TLS_KEY"),
+        dataDir,
+        s.str("REDIS_URL", null),
+        s.integer("KANYAN_EMBEDDED_REDIS_PORT", 0),
+        s.bool("KANYAN_ALLOW_VOLATILE_REDIS", false),
+        trimSlash(s.str("KANYAN_PUBLIC_URL", null)),
+        s.list("KANYAN_ALLOWED_ORIGINS"),
+        s.str("KANYAN_ADMIN_USER", "admin"),
+        s.str("KANYAN_ADMIN_PASSWORD", null),
+        s.duration("KANYAN_SESSION_IDLE", Duration.ofMinutes(30)),
+        s.duration("KANYAN_INVITE_TTL", Duration.ofHours(24)),
+        s.duration("KANYAN_GRACE_PERIOD", Duration.ofSeconds(30)),
+        s.integer("KANYAN_WS_RATE", 50),
+        s.duration("KANYAN_WS_IDLE", Duration.ofSeconds(45)),
+        s.integer("KANYAN_LOGIN_ATTEMPTS", 5),
+        s.duration("KANYAN_LOGIN_WINDOW", Duration.ofMinutes(5)),
+        s.list("KANYAN_STUN_URLS"),
+        s.list("KANYAN_TURN_URLS"),
+        s.str("KANYAN_TURN_SECRET", null),
+        s.list("KMS_URL"),
+        s.str("KANYAN_KMS_RECORDINGS_URI", null),
+        s.duration("KANYAN_KMS_CONNECT_TIMEOUT", Duration.ofSeconds(5)),
+        java.time.ZoneId.of(s.str("KANYAN_TIME_ZONE", java.time.ZoneId.systemDefault().getId())),
+        s.str("KANYAN_PHONE_INDEX_KEY", null));
+  }
+
+  public boolean embeddedRedis() {
+    return redisUrl == null;
+  }
+
+  public boolean kurento() {
+    return !kmsUrls.isEmpty();
+  }
+
+  public Path recordingsDir() {
+    return dataDir.resolve("recordings");
+  }
+
+  /** A copy safe to log: secrets replaced by "(set)". */
+  public String describe() {
+    return "https=" + (tls ? httpHost + ":" + httpsPort : "off")
+        + " devHttp=" + (devHttp ? "127.0.0.1:" + devHttpPort : "off")
+        + " dataDir=" + dataDir
+        + " redis=" + (embeddedRedis() ? "embedded" : "external")
+        + " media=" + (kurento() ? "kurento x" + kmsUrls.size() : "p2p")
+        + " turnSecret=" + (turnSecret == null ? "(none)" : "(set)")
+        + " adminPassword=" + (adminPassword == null ? "(none)" : "(set)")
+        + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)");
+  }
+
+  private static String trimSlash(String url) {
+    return url == null ? null : url.replaceAll("/+$", "");
+  }
+
+  private static Map<String, String> readFile(Path file) {
+    Properties props = new Properties();
+    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      props.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the config file " + file + " named by KANYAN_CONFIG", e);
+    }
+    Map<String, String> map = new HashMap<>();
+    props.forEach((k, v) -> map.put(k.toString().trim(), v.toString().trim()));
+    return map;
+  }
+
+  /** Typed reads with messages that name the bad key. */
+  private record Settings(Map<String, String> values) {
+
+    String str(String key, String def) {
+      return values.getOrDefault(key, def);
+    }
+
+    Path path(String key) {
+      String v = values.get(key);
+      return v == null ? null : Path.of(v);
+    }
+
+    int integer(String key, int def) {
+      String v = values.get(key);
+      try {
+        return v == null ? def : Integer.parseInt(v.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(key + " must be a whole number, not '" + v + "'");
+      }
+    }
+
+    boolean bool(String key, boolean def) {
+      String v = values.get(key);
+      if (v == null) {
+        return def;
+      }
+      return switch (v.trim().toLowerCase()) {
+        case "true", "yes", "on", "1" -> true;
+        case "false", "no", "off", "0" -> false;
+        default -> throw new IllegalArgumentException(key + " must be true or false, not '" + v + "'");
+      };
+    }
+
+    List<String> list(String key) {
+      String v = values.get(key);
+      if (v == null) {
+        return List.of();
+      }
+      return Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+
+    /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms}, or ISO-8601 {@code PT30S}. */
+    Duration duration(String key, Duration def) {
+      String v = values.get(key);
+      if (v == null) {
+        return def;
+      }
+      String t = v.trim().toLowerCase();
+      try {
+        if (t.startsWith("p")) {
+          return Duration.parse(v.trim().toUpperCase());
+        }
+        if (t.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        long n = Long.parseLong(t.substring(0, t.length() - 1));
+        return switch (t.charAt(t.length() - 1)) {
+          case 's' -> Duration.ofSeconds(n);
+          case 'm' -> Duration.ofMinutes(n);
+          case 'h' -> Duration.ofHours(n);
+          case 'd' -> Duration.ofDays(n);
+          default -> throw new NumberFormatException();
+        };
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(key + " must be a duration like 30s, 15m, 24h or 7d, not '" + v + "'");
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.kanyan.signaling;
+
+import io.kanyan.recorder.audit.CaseFiles;
+import io.kanyan.recorder.trail.Trail;
+import io.kanyan.signaling.auth.Accounts;
+import io.kanyan.signaling.auth.Invites;
+import io.kanyan.signaling.auth.LoginLimiter;
+import io.kanyan.signaling.auth.Passwords;
+import io.kanyan.signaling.http.AccountsResource;
+import io.kanyan.signaling.http.Api;
+import io.kanyan.signaling.http.Health;
+import io.kanyan.signaling.http.InspectionsResource;
+import io.kanyan.signaling.inspection.Calls;
+import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.signaling.media.Media;
+import io.kanyan.signaling.tls.Certificates;
+import io.kanyan.signaling.ws.Protocol;
+import io.kanyan.signaling.ws.SignalingEndpoint;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP(S) and WebSocket server. Deployed as a single instance on purpose: every live call's state then
+ * belongs to this one event loop, with no locks (the work per message is small; Redis, password hashing and
+ * media run elsewhere).
+ */
+public final class ServerVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ServerVerticle.class);
+
+  private final Config config;
+  private final Storage storage;
+  private final Media media;
+  private final Passwords passwords;
+  private final Clock clock;
+  private HttpServer https;
+  private HttpServer devHttp;
+  private Calls calls;
+  private SignalingEndpoint signaling;
+
+  public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
+    this.config = config;
+    this.storage = storage;
+    this.media = media;
+    this.passwords = passwords;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    Trail trail = new Trail(storage.redis(), clock);
+    CaseFiles cases = new CaseFiles(storage.redis(), storage.phoneIndexKey());
+    Accounts accounts = new Accounts(vertx, storage.redis(), passwords,
+        new LoginLimiter(config.loginAttempts(), config.loginWindow(), clock), config.sessionIdle(), clock);
+    Invites invites = new Invites(storage.redis(), config.inviteTtl(), clock);
+    calls = new Calls(vertx, media, trail, config.gracePeriod(), clock);
+    Inspections inspections = new Inspections(cases, invites, trail, calls, clock);
+    calls.onConnected(inspections::markStarted);
+    signaling = new SignalingEndpoint(vertx, config, accounts, inspections, calls, clock);
+
+    Router router = Api.router(vertx, accounts, new Health(storage.redis(), media),
+        new AccountsResource(accounts),
+        new InspectionsResource(inspections, config.publicUrl(), config.zone()));
+    signaling.mount(router);
+
+    return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())
+        .onSuccess(this::announceAdmin)
+        .compose(x -> listen(router));
+  }
+
+  private Future<?> listen(Router router) {
+    Future<HttpServer> secure = Future.succeededFuture();
+    if (config.tls()) {
+      secure = vertx.executeBlocking(() -> Certificates.resolve(config.tlsCert(), config.tlsKey(), config.dataDir()))
+          .compose(pair -> vertx.createHttpServer(options()
+                  .setSsl(true)
+                  .setKeyCertOptions(new PemKeyCertOptions().setCertPath(pair.cert().toString())
+                      .setKeyPath(pair.key().toString()))
+                  .setHost(config.httpHost())
+                  .setPort(config.httpsPort()))
+              .requestHandler(router)
+              .listen());
+    }
+    Future<HttpServer> plain = Future.succeededFuture();
+    if (config.devHttp()) {
+      // Plain HTTP only on loopback: a browser treats http://localhost as a secure context.
+      plain = vertx.createHttpServer(options().setHost("127.0.0.1").setPort(config.devHttpPort()))
+          .requestHandler(router)
+          .listen();
+    }
+    return Future.all(secure, plain).onSuccess(all -> {
+      https = all.resultAt(0);
+      devHttp = all.resultAt(1);
+    });
+  }
+
+  private static HttpServerOptions options() {
+    return new HttpServerOptions()
+        .setMaxWebSocketFrameSize(Protocol.MAX_MESSAGE_BYTES)
+        .setMaxWebSocketMessageSize(Protocol.MAX_MESSAGE_BYTES)
+        .setCompressionSupported(true)
+        .setIdleTimeout(0);
+  }
+
+  private void announceAdmin(Optional<String> generated) {
+    generated.ifPresent(password -> {
+      // Printed once to the console (never to the log): this is the only place the password appears.
+      System.out.println();
+      System.out.println("==============================================================");
+      System.out.println(" First start: created the administrator account");
+      System.out.println("   username: " + config.adminUser());
+      System.out.println("   password: " + password);
+      System.out.println(" It is shown only this once. Log in and create staff accounts.");
+      System.out.println("==============================================================");
+      System.out.println();
+      log.info("user {}: first administrator created with a generated password (shown on the console)",
+          config.adminUser());
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.all(https == null ? Future.succeededFuture() : https.close(),
+        devHttp == null ? Future.succeededFuture() : devHttp.close());
+  }
+
+  /** The HTTPS port actually bound (useful when configured as 0), or -1 when TLS is off. */
+  public int httpsPort() {
+    return https == null ? -1 : https.actualPort();
+  }
+
+  /** The loopback HTTP port actually bound, or -1 when off. */
+  public int devHttpPort() {
+    return devHttp == null ? -1 : devHttp.actualPort();
+  }
+
+  public Calls calls() {
+    return calls;
+  }
+
+  public SignalingEndpoint signaling() {
+    return signaling;
+  }
+}

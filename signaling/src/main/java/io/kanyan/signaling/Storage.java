@@ -1,0 +1,104 @@
+package io.kanyan.signaling;
+
+import io.kanyan.recorder.redis.Durability;
+import io.kanyan.recorder.redis.RedisServerProcess;
+import io.kanyan.recorder.redis.RedisStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the server keeps: the data directory, the Redis it talks to (its own embedded redis-server with AOF,
+ * or {@code REDIS_URL}), checked for durability before anything is served, and the local secrets.
+ */
+public final class Storage implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Storage.class);
+
+  private final RedisServerProcess embedded;
+  private final RedisStore redis;
+  private final byte[] phoneIndexKey;
+
+  private Storage(RedisServerProcess embedded, RedisStore redis, byte[] phoneIndexKey) {
+    this.embedded = embedded;
+    this.redis = redis;
+    this.phoneIndexKey = phoneIndexKey;
+  }
+
+  /** Prepares the data dir, starts the embedded Redis when no URL is configured, connects and checks it. */
+  public static Future<Storage> open(Vertx vertx, Config config) {
+    return vertx.executeBlocking(() -> {
+      Files.createDirectories(config.dataDir());
+      RedisServerProcess process = config.embeddedRedis()
+          ? RedisServerProcess.start(config.dataDir().resolve("redis"), config.embeddedRedisPort())
+          : null;
+      return process;
+    }).compose(process -> {
+      String url = process != null ? process.url() : config.redisUrl();
+      return RedisStore.connect(vertx, url)
+          .compose(store -> Durability.check(store, config.allowVolatileRedis())
+              .onSuccess(problems -> {
+                if (!problems.isEmpty()) {
+                  log.warn("redis: NOT DURABLE, allowed by KANYAN_ALLOW_VOLATILE_REDIS: {}", problems);
+                }
+              })
+              .onFailure(err -> store.close())
+              .map(store))
+          .compose(store -> vertx.executeBlocking(() -> phoneKey(config))
+              .map(key -> new Storage(process, store, key)))
+          .onFailure(err -> {
+            if (process != null) {
+              process.close();
+            }
+          });
+    });
+  }
+
+  private static byte[] phoneKey(Config config) throws IOException {
+    if (config.phoneIndexKey() != null) {
+      byte[] key = Base64.getDecoder().decode(config.phoneIndexKey());
+      if (key.length < 32) {
+        throw new IllegalArgumentException("KANYAN_PHONE_INDEX_KEY must be at least 32 bytes, base64-encoded");
+      }
+      return key;
+    }
+    Path file = config.dataDir().resolve("keys").resolve("phone-index.key");
+    if (!Files.exists(file)) {
+      Files.createDirectories(file.getParent());
+      byte[] key = new byte[32];
+      new SecureRandom().nextBytes(key);
+      Files.write(file, key);
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system
+      }
+    }
+    return Files.readAllBytes(file);
+  }
+
+  public RedisStore redis() {
+    return redis;
+  }
+
+  public byte[] phoneIndexKey() {
+    return phoneIndexKey.clone();
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+
+}

@@ -1,0 +1,209 @@
+package io.kanyan.signaling.http;
+
+import io.kanyan.recorder.redis.RedisUnavailableException;
+import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.auth.Accounts;
+import io.kanyan.signaling.auth.Principal;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.util.UUID;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the server's router: the JSON API under {@code /api} (one sub-router per resource), {@code /health},
+ * and the static web client. Tests mount the same router. Failures are mapped to HTTP here, in one place.
+ */
+public final class Api {
+
+  private static final Logger log = LoggerFactory.getLogger(Api.class);
+  public static final String SESSION_COOKIE = "kanyan_session";
+  static final String PRINCIPAL = "kanyan.principal";
+  /** JSON bodies are small; uploads have their own limits on their own routes. */
+  static final long MAX_JSON_BODY = 64 * 1024;
+
+  private Api() {
+  }
+
+  /**
+   * @param resources every API resource; each mounts its routes on the {@code /api} sub-router
+   * @param health    the {@code /health} handler
+   */
+  public static Router router(Vertx vertx, Accounts accounts, Handler<RoutingContext> health, Resource... resources) {
+    Router root = Router.router(vertx);
+    root.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff")
+          .putHeader("Referrer-Policy", "no-referrer")
+          .putHeader("X-Frame-Options", "DENY");
+      ctx.next();
+    });
+    root.get("/health").handler(health);
+
+    Router api = Router.router(vertx);
+    api.route().handler(ctx -> {
+      ctx.response().putHeader("Cache-Control", "no-store");
+      ctx.next();
+    });
+    api.route().handler(ctx -> authenticate(ctx, accounts));
+    for (Resource resource : resources) {
+      resource.mount(api);
+    }
+    api.route().handler(ctx -> problem(ctx, Problem.notFound("there is no API at " + ctx.request().path())));
+    root.route("/api/*").subRouter(api);
+
+    root.get("/").handler(ctx -> ctx.redirect("/inspector.html"));
+    root.route().handler(StaticHandler.create("webroot").setCachingEnabled(false).setIndexPage("index.html"));
+    root.route().failureHandler(Api::onFailure);
+    return root;
+  }
+
+  /** A group of API routes. */
+  public interface Resource {
+    void mount(Router api);
+  }
+
+  /** Body handler for JSON routes, with the size limit. */
+  public static BodyHandler jsonBody() {
+    return BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY);
+  }
+
+  /** Looks up the staff session (if any) and stores the principal for the route handlers. */
+  private static void authenticate(RoutingContext ctx, Accounts accounts) {
+    accounts.session(sessionToken(ctx)).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      ar.result().ifPresent(p -> ctx.put(PRINCIPAL, p));
+      ctx.next();
+    });
+  }
+
+  public static String sessionToken(RoutingContext ctx) {
+    Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);
+    return cookie == null ? null : cookie.getValue();
+  }
+
+  /** The logged-in staff member, or a 401 failure. */
+  public static Principal principal(RoutingContext ctx) {
+    Principal p = ctx.get(PRINCIPAL);
+    if (p == null) {
+      throw Problem.unauthorized("not_logged_in", "log in first");
+    }
+    return p;
+  }
+
+  /** The logged-in staff member, who must have one of {@code roles}. */
+  public static Principal principal(RoutingContext ctx, Principal.Role... roles) {
+    Principal p = principal(ctx);
+    for (Principal.Role r : roles) {
+      if (p.role() == r) {
+        return p;
+      }
+    }
+    throw Problem.forbidden("your role (" + p.role().wire() + ") may not do this");
+  }
+
+  /** Answers a route with the JSON form of its future's value (200), or maps its failure. */
+  public static Handler<RoutingContext> respond(Function<RoutingContext, Future<?>> handler) {
+    return respond(200, handler);
+  }
+
+  public static Handler<RoutingContext> respond(int status, Function<RoutingContext, Future<?>> handler) {
+    return ctx -> {
+      Future<?> result;
+      try {
+        result = handler.apply(ctx);
+      } catch (RuntimeException e) {
+        fail(ctx, e);
+        return;
+      }
+      result.onSuccess(value -> {
+        if (ctx.response().ended()) {
+          return;
+        }
+        if (value == null) {
+          ctx.response().setStatusCode(204).end();
+        } else {
+          ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
+              .end(value instanceof JsonObject j ? j.encode() : io.vertx.core.json.Json.encode(value));
+        }
+      }).onFailure(err -> fail(ctx, err));
+    };
+  }
+
+  /** The JSON body of a request, or a 400. */
+  public static JsonObject body(RoutingContext ctx) {
+    try {
+      JsonObject json = ctx.body().asJsonObject();
+      if (json == null) {
+        throw Problem.badRequest("bad_json", "send a JSON object as the request body");
+      }
+      return json;
+    } catch (io.vertx.core.json.DecodeException | ClassCastException e) {
+      throw Problem.badRequest("bad_json", "the request body is not valid JSON");
+    }
+  }
+
+  public static void fail(RoutingContext ctx, Throwable err) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    if (err instanceof Problem p) {
+      problem(ctx, p);
+    } else if (err instanceof RedisUnavailableException) {
+      log.warn("http {}: store unavailable: {}", ctx.request().path(), err.getMessage());
+      problem(ctx, new Problem(Problem.Kind.UNAVAILABLE, "unavailable",
+          "the server's store is unavailable; try again in a minute"));
+    } else {
+      String incident = UUID.randomUUID().toString().substring(0, 8);
+      log.error("http {} {}: incident {}", ctx.request().method(), ctx.request().path(), incident, err);
+      ctx.response().setStatusCode(500).putHeader("Content-Type", "application/json; charset=utf-8")
+          .end(new JsonObject().put("code", "internal")
+              .put("message", "something went wrong on the server (incident " + incident + ")").encode());
+    }
+  }
+
+  public static void problem(RoutingContext ctx, Problem p) {
+    if (p.kind() == Problem.Kind.TOO_MANY) {
+      ctx.response().putHeader("Retry-After", "60");
+    }
+    ctx.response().setStatusCode(p.kind().status()).putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(new JsonObject().put("code", p.code()).put("message", p.getMessage()).encode());
+  }
+
+  private static void onFailure(RoutingContext ctx) {
+    Throwable err = ctx.failure();
+    if (err != null) {
+      fail(ctx, err);
+      return;
+    }
+    int status = ctx.statusCode();
+    String code = status == 413 ? "too_large" : status == 404 ? "not_found" : "http_" + status;
+    String message = status == 413 ? "the request body is too large"
+        : status == 404 ? "there is nothing at " + ctx.request().path() : "the request failed (" + status + ")";
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(new JsonObject().put("code", code).put("message", message).encode());
+  }
+
+  /** The client's address; only the direct peer is trusted (no X-Forwarded-For without a configured proxy). */
+  public static String clientAddress(HttpServerRequest req) {
+    return req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+  }
+
+  /** The session cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. */
+  public static Cookie sessionCookie(HttpServerRequest req, String token) {
+    return Cookie.cookie(SESSION_COOKIE, token).setHttpOnly(true).setSameSite(CookieSameSite.STRICT)
+        .setSecure(req.isSSL()).setPath("/");
+  }
+}

@@ -1,0 +1,162 @@
+package io.kanyan.signaling.http;
+
+import static io.kanyan.signaling.http.Api.body;
+import static io.kanyan.signaling.http.Api.principal;
+import static io.kanyan.signaling.http.Api.respond;
+
+import io.kanyan.recorder.audit.CaseFile;
+import io.kanyan.recorder.audit.CaseQuery;
+import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.auth.Invites;
+import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.signaling.inspection.Inspections.NewInspection;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+
+/** Inspections: create, list, read, invite, end, cancel, trail; and the applicant's view of an invite. */
+public final class InspectionsResource implements Api.Resource {
+
+  public static final String INVITE_HEADER = "X-Invite-Token";
+
+  private final Inspections inspections;
+  private final String publicUrl;
+  private final ZoneId zone;
+
+  /**
+   * @param publicUrl the base of invite links; null to use the origin the inspector's browser used
+   * @param zone      the bureau's time zone, for date-only search bounds
+   */
+  public InspectionsResource(Inspections inspections, String publicUrl, ZoneId zone) {
+    this.inspections = inspections;
+    this.publicUrl = publicUrl;
+    this.zone = zone;
+  }
+
+  @Override
+  public void mount(Router api) {
+    api.post("/inspections").handler(Api.jsonBody()).handler(respond(201, this::create));
+    api.get("/inspections").handler(respond(this::list));
+    api.get("/inspections/:id").handler(respond(this::get));
+    api.post("/inspections/:id/invite").handler(respond(this::reissue));
+    api.delete("/inspections/:id/invite").handler(respond(this::cancelInvite));
+    api.post("/inspections/:id/end").handler(Api.jsonBody()).handler(respond(this::end));
+    api.post("/inspections/:id/cancel").handler(Api.jsonBody()).handler(respond(this::cancel));
+    api.get("/inspections/:id/trail").handler(respond(this::trail));
+    api.get("/invite").handler(respond(this::invite));
+  }
+
+  private Future<JsonObject> create(RoutingContext ctx) {
+    Principal who = principal(ctx, Principal.Role.INSPECTOR);
+    return inspections.create(who, NewInspection.from(body(ctx))).map(created -> new JsonObject()
+        .put("inspection", created.inspection().toJson())
+        .put("invite", invite(ctx.request(), created.invite())));
+  }
+
+  private Future<JsonArray> list(RoutingContext ctx) {
+    Principal who = principal(ctx);
+    HttpServerRequest r = ctx.request();
+    CaseFile.Status status = null;
+    if (r.getParam("status") != null) {
+      try {
+        status = CaseFile.Status.fromWire(r.getParam("status"));
+      } catch (IllegalArgumentException e) {
+        throw Problem.badRequest("bad_field", "status must be created, in_progress, ended or cancelled");
+      }
+    }
+    CaseQuery q = new CaseQuery(blankToNull(r.getParam("caseNumber")), blankToNull(r.getParam("inspector")),
+        blankToNull(r.getParam("applicantName")), blankToNull(r.getParam("applicantPhone")),
+        blankToNull(r.getParam("matterType")), blankToNull(r.getParam("conclusion")), status,
+        time(r.getParam("from"), false), time(r.getParam("to"), true),
+        integer(r.getParam("offset"), 0), integer(r.getParam("limit"), 50));
+    return inspections.list(who, q).map(files -> {
+      JsonArray out = new JsonArray();
+      files.forEach(f -> out.add(f.toJson()));
+      return out;
+    });
+  }
+
+  private Future<JsonObject> get(RoutingContext ctx) {
+    return inspections.readable(principal(ctx), ctx.pathParam("id")).map(CaseFile::toJson);
+  }
+
+  private Future<JsonObject> reissue(RoutingContext ctx) {
+    return inspections.reissueInvite(principal(ctx), ctx.pathParam("id"))
+        .map(issued -> new JsonObject().put("invite", invite(ctx.request(), issued)));
+  }
+
+  private Future<Void> cancelInvite(RoutingContext ctx) {
+    return inspections.cancelInvite(principal(ctx), ctx.pathParam("id"));
+  }
+
+  private Future<JsonObject> end(RoutingContext ctx) {
+    JsonObject in = body(ctx);
+    return inspections.end(principal(ctx), ctx.pathParam("id"), in.getString("conclusion"), in.getString("remark"))
+        .map(CaseFile::toJson);
+  }
+
+  private Future<JsonObject> cancel(RoutingContext ctx) {
+    JsonObject in = ctx.body().available() && ctx.body().length() > 0 ? body(ctx) : new JsonObject();
+    return inspections.cancel(principal(ctx), ctx.pathParam("id"), in.getString("reason")).map(CaseFile::toJson);
+  }
+
+  private Future<JsonObject> trail(RoutingContext ctx) {
+    return inspections.trail(principal(ctx), ctx.pathParam("id"));
+  }
+
+  /** What an applicant's page shows before joining: enough to recognise the appointment, nothing private. */
+  private Future<JsonObject> invite(RoutingContext ctx) {
+    String token = ctx.request().getHeader(INVITE_HEADER);
+    return inspections.forInvite(token).map(f -> new JsonObject()
+        .put("inspectionId", f.id())
+        .put("caseNumber", f.caseNumber())
+        .put("matterType", f.matterType())
+        .put("siteAddress", f.siteAddress())
+        .put("inspectorName", f.inspectorName())
+        .put("status", f.status().wire()));
+  }
+
+  private JsonObject invite(HttpServerRequest req, Invites.Issued issued) {
+    String base = publicUrl != null ? publicUrl : (req.isSSL() ? "https://" : "http://") + req.authority();
+    return new JsonObject()
+        .put("url", base + "/applicant.html#invite=" + issued.token())
+        .put("token", issued.token())
+        .put("expiresAt", issued.expiresAt().toString());
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  private static int integer(String s, int def) {
+    try {
+      return s == null ? def : Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest("bad_field", "'" + s + "' is not a whole number");
+    }
+  }
+
+  /** An ISO instant, or a date (the start of that day, or the end for an upper bound) in the bureau's zone. */
+  private Instant time(String s, boolean endOfDay) {
+    if (s == null || s.isBlank()) {
+      return null;
+    }
+    try {
+      if (s.length() == 10) {
+        LocalDate day = LocalDate.parse(s);
+        return (endOfDay ? day.plusDays(1) : day).atStartOfDay(zone).toInstant().minusMillis(endOfDay ? 1 : 0);
+      }
+      return Instant.parse(s);
+    } catch (DateTimeParseException e) {
+      throw Problem.badRequest("bad_field", "'" + s + "' is not a date like 2026-11-26");
+    }
+  }
+}

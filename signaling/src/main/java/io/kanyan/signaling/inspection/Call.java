@@ -1,0 +1,346 @@
+package io.kanyan.signaling.inspection;
+
+import io.kanyan.recorder.redis.RedisUnavailableException;
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.Trail;
+import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.auth.Tokens;
+import io.kanyan.signaling.media.CallMedia;
+import io.kanyan.signaling.media.Media;
+import io.kanyan.signaling.media.MediaListener;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live pairing of one inspector and one applicant for one inspection: the two seats, the grace period
+ * of a dropped participant, the call's media, and the trail of every state change.
+ *
+ * <p>All state belongs to the context that created the call (the server verticle's event loop); media
+ * callbacks are delivered there too, so there are no locks.
+ */
+public final class Call implements MediaListener {
+
+  private static final Logger log = LoggerFactory.getLogger(Call.class);
+  private static final Duration MAX_TRAIL_RETRY = Duration.ofMinutes(15);
+  private static final long MIN_LOCATION_INTERVAL_MS = 2000;
+
+  /** One seat: who holds it now, the key to resume it, and the grace timer while they are away. */
+  private static final class Seat {
+    Link link;
+    String seatKey;
+    String actor;
+    long graceTimer = -1;
+  }
+
+  private final String inspectionId;
+  private final Vertx vertx;
+  private final Context context;
+  private final Media media;
+  private final Trail trail;
+  private final Duration grace;
+  private final Clock clock;
+  private final BiFunction<String, Instant, Future<Void>> onConnected;
+  private final Runnable onGone;
+  private final Map<Role, Seat> seats = new EnumMap<>(Role.class);
+  private Future<CallMedia> callMedia;
+  private Future<?> trailTail = Future.succeededFuture();
+  private boolean connectedOnce;
+  private boolean ended;
+  private JsonObject lastLocation;
+  private long lastLocationAt;
+
+  Call(String inspectionId, Vertx vertx, Media media, Trail trail, Duration grace, Clock clock,
+      BiFunction<String, Instant, Future<Void>> onConnected, Runnable onGone) {
+    this.inspectionId = inspectionId;
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.media = media;
+    this.trail = trail;
+    this.grace = grace;
+    this.clock = clock;
+    this.onConnected = onConnected;
+    this.onGone = onGone;
+  }
+
+  public String inspectionId() {
+    return inspectionId;
+  }
+
+  /**
+   * Seats a participant. A seat held by a live connection is taken over only with its seat key; a seat
+   * that is empty or in its grace period is given to the authenticated participant.
+   *
+   * @return the {@code joined} message to send back
+   */
+  public Future<JsonObject> join(Role role, Link link, String actor, String resumeKey) {
+    if (ended) {
+      return Future.failedFuture(Problem.conflict("inspection_closed", "this inspection has ended"));
+    }
+    Seat seat = seats.get(role);
+    boolean resumed = false;
+    if (seat != null && seat.link != null) {
+      if (resumeKey == null || !resumeKey.equals(seat.seatKey)) {
+        return Future.failedFuture(Problem.conflict("seat_taken", "the " + role.wire()
+            + " of this inspection is already connected from another device or tab; close it there first"));
+      }
+      Link stale = seat.link;
+      seat.link = null;
+      stale.close((short) 4000, "replaced by a newer connection");
+      resumed = true;
+    } else if (seat != null) {
+      resumed = true;
+    }
+    if (seat == null) {
+      seat = new Seat();
+      seats.put(role, seat);
+    }
+    cancelGrace(seat);
+    seat.link = link;
+    seat.actor = actor;
+    seat.seatKey = Tokens.random();
+    boolean reconnect = resumed;
+    record(reconnect ? EventType.PARTICIPANT_RECONNECTED : EventType.PARTICIPANT_JOINED, actor, new JsonObject()
+        .put("role", role.wire()).put("address", link.remoteAddress()).put("userAgent", link.userAgent()));
+    log.info("inspection {}: {} {}", inspectionId, role.wire(), reconnect ? "reconnected" : "joined");
+    Seat mine = seat;
+    return media().compose(m -> m.join(role, reconnect)).map(x -> {
+      Seat other = seats.get(role.other());
+      boolean peerPresent = other != null && other.link != null;
+      JsonObject joined = new JsonObject()
+          .put("type", "joined")
+          .put("inspectionId", inspectionId)
+          .put("role", role.wire())
+          .put("seatKey", mine.seatKey)
+          .put("mode", media.mode())
+          .put("iceServers", media.iceServersFor(inspectionId))
+          .put("peerPresent", peerPresent)
+          .put("resumed", reconnect);
+      if (peerPresent) {
+        // Sent after "joined" by the caller's ordering: the joiner learns of its peer from both.
+        vertx.runOnContext(v -> bothPresent(role, reconnect));
+      }
+      return joined;
+    });
+  }
+
+  private void bothPresent(Role joiner, boolean resumed) {
+    Seat a = seats.get(joiner);
+    Seat b = seats.get(joiner.other());
+    if (ended || a == null || b == null || a.link == null || b.link == null) {
+      return;
+    }
+    b.link.send(new JsonObject().put("type", "peer-joined").put("role", joiner.wire()).put("resumed", resumed));
+    a.link.send(new JsonObject().put("type", "peer-joined").put("role", joiner.other().wire()).put("resumed", false));
+    if (!connectedOnce) {
+      connectedOnce = true;
+      Instant now = clock.instant();
+      record(EventType.CALL_CONNECTED, "system", new JsonObject());
+      onConnected.apply(inspectionId, now).onFailure(err ->
+          log.warn("inspection {}: could not mark as started: {}", inspectionId, err.getMessage()));
+    }
+  }
+
+  /** The connection of a seat closed (network drop, tab closed); the seat is held for the grace period. */
+  public void disconnected(Role role, Link link, int closeCode) {
+    Seat seat = seats.get(role);
+    if (seat == null || seat.link != link || ended) {
+      return;
+    }
+    seat.link = null;
+    record(EventType.PARTICIPANT_DISCONNECTED, seat.actor, new JsonObject().put("role", role.wire()).put("code", closeCode));
+    log.info("inspection {}: {} disconnected ({}), holding the seat for {}s", inspectionId, role.wire(), closeCode,
+        grace.toSeconds());
+    media().compose(m -> m.leave(role)).onFailure(err -> log.warn("inspection {}: media leave failed: {}",
+        inspectionId, err.getMessage()));
+    sendTo(role.other(), new JsonObject().put("type", "peer-reconnecting").put("role", role.wire())
+        .put("graceSeconds", grace.toSeconds()));
+    seat.graceTimer = vertx.setTimer(Math.max(1, grace.toMillis()), t -> {
+      seat.graceTimer = -1;
+      gone(role, "timeout");
+    });
+  }
+
+  /** A participant leaves on purpose. */
+  public void leave(Role role, Link link) {
+    Seat seat = seats.get(role);
+    if (seat == null || seat.link != link) {
+      return;
+    }
+    seat.link = null;
+    media().compose(m -> m.leave(role));
+    gone(role, "left");
+    link.close((short) 1000, "left");
+  }
+
+  private void gone(Role role, String reason) {
+    Seat seat = seats.remove(role);
+    if (seat == null || ended) {
+      return;
+    }
+    cancelGrace(seat);
+    record(EventType.PARTICIPANT_LEFT, seat.actor, new JsonObject().put("role", role.wire()).put("reason", reason));
+    log.info("inspection {}: {} left ({})", inspectionId, role.wire(), reason);
+    sendTo(role.other(), new JsonObject().put("type", "peer-left").put("role", role.wire()).put("reason", reason));
+    if (seats.isEmpty()) {
+      releaseMedia().onComplete(x -> onGone.run());
+    }
+  }
+
+  /** Ends the call for good: tells both sides, closes their sockets, releases media. */
+  public Future<Void> end(String reason, String conclusion) {
+    if (ended) {
+      return Future.succeededFuture();
+    }
+    ended = true;
+    JsonObject msg = new JsonObject().put("type", "ended").put("reason", reason).put("conclusion", conclusion);
+    for (Seat seat : seats.values()) {
+      cancelGrace(seat);
+      if (seat.link != null) {
+        seat.link.send(msg);
+        seat.link.close((short) 1000, "inspection ended");
+        seat.link = null;
+      }
+    }
+    seats.clear();
+    return releaseMedia().compose(x -> trailTail.<Void>transform(t -> Future.succeededFuture()))
+        .onComplete(x -> onGone.run());
+  }
+
+  private Future<Void> releaseMedia() {
+    if (callMedia == null) {
+      return Future.succeededFuture();
+    }
+    Future<CallMedia> opened = callMedia;
+    callMedia = null;
+    return opened.compose(CallMedia::release).recover(err -> {
+      log.warn("inspection {}: releasing media failed: {}", inspectionId, err.getMessage());
+      return Future.succeededFuture();
+    });
+  }
+
+  public Future<Void> offer(Role from, String sdp) {
+    return media().compose(m -> m.offer(from, sdp));
+  }
+
+  public Future<Void> answer(Role from, String sdp) {
+    return media().compose(m -> m.answer(from, sdp));
+  }
+
+  public Future<Void> candidate(Role from, JsonObject candidate) {
+    return media().compose(m -> m.candidate(from, candidate));
+  }
+
+  /** A Geolocation fix from the applicant; kept as the latest and put on the trail (at most one per 2 s). */
+  public void location(double lat, double lng, Double accuracy, Long deviceTime) {
+    long now = clock.millis();
+    JsonObject fix = new JsonObject().put("lat", lat).put("lng", lng).put("accuracy", accuracy)
+        .put("deviceTime", deviceTime).put("serverTime", Instant.ofEpochMilli(now).toString());
+    lastLocation = fix;
+    if (now - lastLocationAt >= MIN_LOCATION_INTERVAL_MS) {
+      lastLocationAt = now;
+      Seat seat = seats.get(Role.APPLICANT);
+      record(EventType.LOCATION_FIX, seat == null ? "applicant" : seat.actor, fix.copy());
+    }
+  }
+
+  /** The applicant's latest location fix, or null when none came in yet. */
+  public JsonObject lastLocation() {
+    return lastLocation == null ? null : lastLocation.copy();
+  }
+
+  /** A finding noted by the inspector. */
+  public Future<Void> note(String actor, String text) {
+    return record(EventType.NOTE_ADDED, actor, new JsonObject().put("text", text));
+  }
+
+  // --- MediaListener: called on this call's context ---
+
+  @Override
+  public void send(Role role, JsonObject message) {
+    sendTo(role, message);
+  }
+
+  @Override
+  public void event(String kind, JsonObject details) {
+    EventType type = "recording.file".equals(kind) ? EventType.RECORDING_FINALISED
+        : "recording.gap".equals(kind) ? EventType.RECORDING_GAP : EventType.MEDIA_EVENT;
+    record(type, "system", details.copy().put("kind", kind));
+  }
+
+  @Override
+  public void failed(String reason) {
+    log.warn("inspection {}: media interrupted: {}", inspectionId, reason);
+    record(EventType.MEDIA_EVENT, "system", new JsonObject().put("kind", "media.interrupted").put("reason", reason));
+    JsonObject msg = new JsonObject().put("type", "media-interrupted").put("reason", reason);
+    sendTo(Role.INSPECTOR, msg);
+    sendTo(Role.APPLICANT, msg);
+    // The broken media is dropped; the next offer opens it again (possibly on another media server).
+    callMedia = null;
+  }
+
+  private void sendTo(Role role, JsonObject message) {
+    Seat seat = seats.get(role);
+    if (seat != null && seat.link != null) {
+      seat.link.send(message);
+    }
+  }
+
+  private Future<CallMedia> media() {
+    if (callMedia == null) {
+      callMedia = media.open(inspectionId, this);
+      Future<CallMedia> opening = callMedia;
+      opening.onFailure(err -> {
+        if (callMedia == opening) {
+          callMedia = null;
+        }
+      });
+    }
+    return callMedia;
+  }
+
+  private void cancelGrace(Seat seat) {
+    if (seat.graceTimer >= 0) {
+      vertx.cancelTimer(seat.graceTimer);
+      seat.graceTimer = -1;
+    }
+  }
+
+  /**
+   * Puts an event on the trail in call order. When Redis is unreachable the same event (same id, so it
+   * cannot be stored twice) is retried every 2 s for up to 15 minutes, and later events wait behind it.
+   */
+  private Future<Void> record(EventType type, String actor, JsonObject payload) {
+    String eventId = UUID.randomUUID().toString();
+    long deadline = clock.millis() + MAX_TRAIL_RETRY.toMillis();
+    Future<Void> next = trailTail.transform(prev -> appendWithRetry(eventId, type, actor, payload, deadline));
+    trailTail = next;
+    return next;
+  }
+
+  private Future<Void> appendWithRetry(String eventId, EventType type, String actor, JsonObject payload,
+      long deadline) {
+    return trail.append(eventId, inspectionId, type, actor, payload).<Void>mapEmpty().recover(err -> {
+      if (!(err instanceof RedisUnavailableException) || clock.millis() > deadline) {
+        log.error("inspection {}: trail event {} ({}) could not be stored: {}", inspectionId, eventId, type.code(),
+            err.getMessage());
+        return Future.failedFuture(err);
+      }
+      log.warn("inspection {}: trail store unavailable, retrying {} in 2s", inspectionId, type.code());
+      Promise<Void> retry = Promise.promise();
+      context.owner().setTimer(2000, t -> appendWithRetry(eventId, type, actor, payload, deadline).onComplete(retry));
+      return retry.future();
+    });
+  }
+}

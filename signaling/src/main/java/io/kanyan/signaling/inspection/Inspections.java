@@ -1,0 +1,240 @@
+package io.kanyan.signaling.inspection;
+
+import io.kanyan.recorder.audit.CaseFile;
+import io.kanyan.recorder.audit.CaseFiles;
+import io.kanyan.recorder.audit.CaseQuery;
+import io.kanyan.recorder.trail.Chain;
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.Trail;
+import io.kanyan.recorder.trail.TrailEvent;
+import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.auth.Invites;
+import io.kanyan.signaling.auth.Principal;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Inspections as facts: who may see them, creating, inviting, ending, and their trail. The live call of
+ * an inspection is a {@link Call}, kept in {@link Calls}.
+ */
+public final class Inspections {
+
+  private static final Logger log = LoggerFactory.getLogger(Inspections.class);
+  public static final Set<String> CONCLUSIONS = Set.of("pass", "fail", "rectify");
+
+  private final CaseFiles cases;
+  private final Invites invites;
+  private final Trail trail;
+  private final Calls calls;
+  private final Clock clock;
+
+  public Inspections(CaseFiles cases, Invites invites, Trail trail, Calls calls, Clock clock) {
+    this.cases = cases;
+    this.invites = invites;
+    this.trail = trail;
+    this.calls = calls;
+    this.clock = clock;
+  }
+
+  /** What {@link #create} answers: the inspection and its first invite. */
+  public record Created(CaseFile inspection, Invites.Issued invite) {
+  }
+
+  /** Validated input of a new inspection. */
+  public record NewInspection(String caseNumber, String matterType, String applicantName, String applicantPhone,
+      String siteAddress, Double siteLat, Double siteLng) {
+
+    /** Reads and checks the request body; fails with {@code missing_field} / {@code bad_field}. */
+    public static NewInspection from(JsonObject body) {
+      if (body == null) {
+        throw Problem.badRequest("bad_json", "send the inspection as a JSON object");
+      }
+      Double lat = number(body, "siteLat");
+      Double lng = number(body, "siteLng");
+      if ((lat == null) != (lng == null) || lat != null && (Math.abs(lat) > 90 || Math.abs(lng) > 180)) {
+        throw Problem.badRequest("bad_field", "siteLat and siteLng must both be given, as valid coordinates, or both left out");
+      }
+      String phone = text(body, "applicantPhone", 32);
+      if (phone.replaceAll("[^0-9]", "").length() < 5) {
+        throw Problem.badRequest("bad_field", "applicantPhone must be a phone number");
+      }
+      return new NewInspection(text(body, "caseNumber", 64), text(body, "matterType", 64),
+          text(body, "applicantName", 64), phone, text(body, "siteAddress", 256), lat, lng);
+    }
+
+    private static String text(JsonObject body, String field, int max) {
+      Object v = body.getValue(field);
+      if (!(v instanceof String s) || s.isBlank()) {
+        throw Problem.badRequest("missing_field", field + " is required");
+      }
+      if (s.length() > max) {
+        throw Problem.badRequest("bad_field", field + " is longer than " + max + " characters");
+      }
+      return s.trim();
+    }
+
+    private static Double number(JsonObject body, String field) {
+      Object v = body.getValue(field);
+      if (v == null) {
+        return null;
+      }
+      if (!(v instanceof Number n)) {
+        throw Problem.badRequest("bad_field", field + " must be a number");
+      }
+      return n.doubleValue();
+    }
+  }
+
+  /** Creates an inspection owned by {@code who} (an inspector) and issues its first invite. */
+  public Future<Created> create(Principal who, NewInspection in) {
+    if (who.role() != Principal.Role.INSPECTOR) {
+      return Future.failedFuture(Problem.forbidden("only inspectors create inspections"));
+    }
+    String id = UUID.randomUUID().toString();
+    CaseFile file = new CaseFile(id, in.caseNumber(), in.matterType(), who.username(), who.displayName(),
+        in.applicantName(), CaseFiles.maskPhone(in.applicantPhone()), cases.phoneHash(in.applicantPhone()),
+        in.siteAddress(), in.siteLat(), in.siteLng(), CaseFile.Status.CREATED, clock.instant(), null, null, null, null);
+    JsonObject facts = file.toJson();
+    facts.remove("status");
+    return trail.append(id, EventType.INSPECTION_CREATED, who.actor(), facts)
+        .compose(e -> cases.create(file))
+        .compose(f -> issue(who, id))
+        .map(invite -> {
+          log.info("inspection {}: created by {} for case {}", id, who.username(), file.caseNumber());
+          return new Created(file, invite);
+        });
+  }
+
+  private Future<Invites.Issued> issue(Principal who, String id) {
+    return invites.issue(id).compose(invite -> trail.append(id, EventType.INVITE_ISSUED, who.actor(),
+        new JsonObject().put("expiresAt", invite.expiresAt().toString())).map(invite));
+  }
+
+  /** Inspections {@code who} may see: an inspector's own; everything for auditors and admins. */
+  public Future<List<CaseFile>> list(Principal who, CaseQuery query) {
+    CaseQuery scoped = who.canReadAll() ? query : new CaseQuery(query.caseNumber(), who.username(),
+        query.applicantName(), query.applicantPhone(), query.matterType(), query.conclusion(), query.status(),
+        query.from(), query.to(), query.offset(), query.limit());
+    return cases.search(scoped);
+  }
+
+  /** An inspection {@code who} may read; someone else's is "not found", so its existence does not leak. */
+  public Future<CaseFile> readable(Principal who, String id) {
+    return cases.get(id).compose(found -> {
+      if (found.isEmpty() || !(who.canReadAll() || found.get().inspector().equals(who.username()))) {
+        return Future.failedFuture(Problem.notFound("there is no inspection " + id + " that you may see"));
+      }
+      return Future.succeededFuture(found.get());
+    });
+  }
+
+  /** An inspection {@code who} conducts (the owning inspector). */
+  public Future<CaseFile> owned(Principal who, String id) {
+    return cases.get(id).compose(found -> {
+      if (found.isEmpty() || !found.get().inspector().equals(who.username())) {
+        return Future.failedFuture(Problem.notFound("there is no inspection " + id + " that you conduct"));
+      }
+      return Future.succeededFuture(found.get());
+    });
+  }
+
+  /** An open inspection {@code who} conducts; a closed one fails with {@code inspection_closed}. */
+  public Future<CaseFile> ownedOpen(Principal who, String id) {
+    return owned(who, id).compose(Inspections::open);
+  }
+
+  /** The inspection an applicant's invite admits to, if it is still open. */
+  public Future<CaseFile> forInvite(String token) {
+    return invites.resolve(token).compose(cases::get).compose(found -> found.isEmpty()
+        ? Future.failedFuture(Problem.unauthorized("invite_unknown", "this invitation link is not valid"))
+        : open(found.get()));
+  }
+
+  private static Future<CaseFile> open(CaseFile file) {
+    return file.status().closed()
+        ? Future.failedFuture(Problem.conflict("inspection_closed", "inspection " + file.caseNumber()
+            + " has already " + (file.status() == CaseFile.Status.ENDED ? "ended" : "been cancelled")))
+        : Future.succeededFuture(file);
+  }
+
+  /** Re-issues the invite: the old link stops working at once. */
+  public Future<Invites.Issued> reissueInvite(Principal who, String id) {
+    return ownedOpen(who, id).compose(f -> issue(who, id));
+  }
+
+  public Future<Void> cancelInvite(Principal who, String id) {
+    return ownedOpen(who, id)
+        .compose(f -> invites.revoke(id))
+        .compose(x -> trail.append(id, EventType.INVITE_REVOKED, who.actor(), new JsonObject()))
+        .mapEmpty();
+  }
+
+  /** Ends an inspection with a conclusion; both participants are told and the call's media is released. */
+  public Future<CaseFile> end(Principal who, String id, String conclusion, String remark) {
+    if (conclusion == null || !CONCLUSIONS.contains(conclusion)) {
+      return Future.failedFuture(Problem.badRequest("bad_field", "conclusion must be pass, fail or rectify"));
+    }
+    String note = remark == null ? "" : remark.trim();
+    if (note.length() > 2000) {
+      return Future.failedFuture(Problem.badRequest("bad_field", "the remark is longer than 2000 characters"));
+    }
+    return close(who, id, CaseFile.Status.ENDED, "concluded", conclusion, note);
+  }
+
+  /** Cancels an inspection that will not take place (no conclusion). */
+  public Future<CaseFile> cancel(Principal who, String id, String reason) {
+    return close(who, id, CaseFile.Status.CANCELLED, "cancelled", null, reason == null ? "" : reason.trim());
+  }
+
+  private Future<CaseFile> close(Principal who, String id, CaseFile.Status status, String reason, String conclusion,
+      String remark) {
+    return ownedOpen(who, id).compose(file -> calls.end(id, reason, conclusion)
+        .compose(x -> invites.revoke(id))
+        .compose(x -> trail.append(id, EventType.INSPECTION_ENDED, who.actor(), new JsonObject()
+            .put("reason", reason).put("conclusion", conclusion).put("remark", remark)))
+        .compose(e -> cases.update(file.withStatus(status, file.startedAt(), e.time(), conclusion, remark)))
+        .onSuccess(f -> {
+          trail.forget(id);
+          log.info("inspection {}: {} by {} ({})", id, status.wire(), who.username(), conclusion);
+        }));
+  }
+
+  /** Marks an inspection as under way the first time both participants are connected. */
+  public Future<Void> markStarted(String id, Instant when) {
+    return cases.get(id).compose(found -> found.isEmpty() || found.get().status() != CaseFile.Status.CREATED
+        ? Future.succeededFuture()
+        : cases.update(found.get().withStatus(CaseFile.Status.IN_PROGRESS, when, null, null, null)).mapEmpty());
+  }
+
+  /**
+   * The trail of an inspection {@code who} may read, with its chain checked. An auditor's or admin's read
+   * of someone else's inspection is itself put on the trail first.
+   */
+  public Future<JsonObject> trail(Principal who, String id) {
+    return readable(who, id)
+        .compose(file -> file.inspector().equals(who.username())
+            ? Future.succeededFuture()
+            : trail.append(id, EventType.AUDIT_ACCESS, who.actor(), new JsonObject().put("what", "trail")))
+        .compose(x -> trail.read(id))
+        .map(events -> {
+          String broken = Chain.firstBreak(id, events);
+          JsonArray list = new JsonArray();
+          for (TrailEvent e : events) {
+            list.add(e.toJson().put("payload", e.payloadJson()));
+          }
+          return new JsonObject().put("events", list).put("valid", broken == null).put("firstBreak", broken);
+        });
+  }
+
+  public Trail trailStore() {
+    return trail;
+  }
+}

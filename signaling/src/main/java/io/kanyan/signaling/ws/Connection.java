@@ -1,0 +1,227 @@
+package io.kanyan.signaling.ws;
+
+import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.inspection.Call;
+import io.kanyan.signaling.inspection.Calls;
+import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.signaling.inspection.Link;
+import io.kanyan.signaling.inspection.Role;
+import io.kanyan.signaling.media.MediaException;
+import io.kanyan.signaling.ws.Protocol.Answer;
+import io.kanyan.signaling.ws.Protocol.ClientMessage;
+import io.kanyan.signaling.ws.Protocol.Ice;
+import io.kanyan.signaling.ws.Protocol.Join;
+import io.kanyan.signaling.ws.Protocol.Leave;
+import io.kanyan.signaling.ws.Protocol.Location;
+import io.kanyan.signaling.ws.Protocol.Note;
+import io.kanyan.signaling.ws.Protocol.Offer;
+import io.kanyan.signaling.ws.Protocol.Ping;
+import io.kanyan.recorder.redis.RedisUnavailableException;
+import io.vertx.core.Future;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One signaling WebSocket: its identity (a staff principal or an applicant's inspection), its rate limit,
+ * and one method per message type. Lives on the server verticle's event loop.
+ */
+final class Connection implements Link {
+
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+  private final ServerWebSocket socket;
+  private final Principal staff;
+  private final String applicantInspection;
+  private final Inspections inspections;
+  private final Calls calls;
+  private final RateLimit rateLimit;
+  private final String address;
+  private final String userAgent;
+  private long lastSeen;
+  private Call call;
+  private Role role;
+  private boolean joining;
+  private boolean closed;
+
+  Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Inspections inspections, Calls calls,
+      int rate, String address, String userAgent, long now) {
+    this.socket = socket;
+    this.staff = staff;
+    this.applicantInspection = applicantInspection;
+    this.inspections = inspections;
+    this.calls = calls;
+    this.rateLimit = new RateLimit(rate, now);
+    this.address = address;
+    this.userAgent = userAgent;
+    this.lastSeen = now;
+  }
+
+  long lastSeen() {
+    return lastSeen;
+  }
+
+  void onText(String text, long now) {
+    lastSeen = now;
+    switch (rateLimit.take(now)) {
+      case CLOSE -> {
+        log.warn("ws {}: flooding, closing", address);
+        close((short) 1008, "too many messages");
+        return;
+      }
+      case DROP -> {
+        send(Protocol.error("rate_limited", "too many messages per second; this one was dropped", Protocol.typeOf(text)));
+        return;
+      }
+      default -> {
+      }
+    }
+    ClientMessage message;
+    try {
+      message = Protocol.parse(text);
+    } catch (Problem p) {
+      send(Protocol.error(p.code(), p.getMessage(), Protocol.typeOf(text)));
+      return;
+    }
+    handle(message).onFailure(err -> fail(err, Protocol.typeOf(text)));
+  }
+
+  private Future<?> handle(ClientMessage message) {
+    if (message instanceof Ping) {
+      send(Protocol.pong());
+      return Future.succeededFuture();
+    }
+    if (message instanceof Join join) {
+      return join(join);
+    }
+    if (call == null) {
+      return Future.failedFuture(Problem.badRequest("not_joined", "send 'join' first"));
+    }
+    if (message instanceof Offer offer) {
+      return call.offer(role, offer.sdp());
+    } else if (message instanceof Answer answer) {
+      return call.answer(role, answer.sdp());
+    } else if (message instanceof Ice ice) {
+      return call.candidate(role, ice.candidate());
+    } else if (message instanceof Location fix) {
+      return location(fix);
+    } else if (message instanceof Note note) {
+      return note(note);
+    } else if (message instanceof Leave) {
+      call.leave(role, this);
+      return Future.succeededFuture();
+    }
+    return Future.failedFuture(Problem.badRequest("unknown_type", "unsupported message"));
+  }
+
+  private Future<?> join(Join join) {
+    if (call != null || joining) {
+      return Future.failedFuture(Problem.badRequest("already_joined", "this connection has already joined"));
+    }
+    joining = true;
+    Future<String> seat;
+    Role wanted;
+    String actor;
+    if (staff != null) {
+      if (staff.role() != Principal.Role.INSPECTOR) {
+        joining = false;
+        return Future.failedFuture(Problem.forbidden("only the inspector who conducts an inspection can join its call"));
+      }
+      if (join.inspectionId() == null) {
+        joining = false;
+        return Future.failedFuture(Problem.badRequest("missing_field", "'inspectionId' must be given"));
+      }
+      seat = inspections.ownedOpen(staff, join.inspectionId()).map(f -> f.id());
+      wanted = Role.INSPECTOR;
+      actor = staff.actor();
+    } else {
+      seat = Future.succeededFuture(applicantInspection);
+      wanted = Role.APPLICANT;
+      actor = "applicant";
+    }
+    return seat.compose(id -> {
+      if (closed) {
+        return Future.failedFuture(Problem.conflict("gone", "the connection closed while joining"));
+      }
+      Call target = calls.open(id);
+      return target.join(wanted, this, actor, join.resume()).map(joined -> {
+        call = target;
+        role = wanted;
+        send(joined);
+        return joined;
+      });
+    }).onComplete(x -> joining = false);
+  }
+
+  private Future<?> location(Location fix) {
+    if (role != Role.APPLICANT) {
+      return Future.failedFuture(Problem.forbidden("only the applicant sends location fixes"));
+    }
+    call.location(fix.lat(), fix.lng(), fix.accuracy(), fix.timestamp());
+    return Future.succeededFuture();
+  }
+
+  private Future<?> note(Note note) {
+    if (role != Role.INSPECTOR) {
+      return Future.failedFuture(Problem.forbidden("only the inspector notes findings"));
+    }
+    return call.note(staff.actor(), note.text());
+  }
+
+  /** Maps a failure to an error message; forbidding ones also close the socket. */
+  private void fail(Throwable err, String ref) {
+    if (err instanceof Problem p) {
+      send(Protocol.error(p.code(), p.getMessage(), ref));
+      switch (p.code()) {
+        case "forbidden", "not_found" -> close((short) 4403, "forbidden");
+        case "seat_taken" -> close((short) 4409, "seat taken");
+        case "inspection_closed" -> close((short) 4410, "inspection closed");
+        default -> {
+        }
+      }
+    } else if (err instanceof RedisUnavailableException) {
+      send(Protocol.error("unavailable", "the server's store is unavailable; try again in a moment", ref));
+    } else if (err instanceof MediaException) {
+      send(Protocol.error("media_failed", err.getMessage(), ref));
+    } else {
+      String incident = UUID.randomUUID().toString().substring(0, 8);
+      log.error("ws {}: incident {} handling '{}'", address, incident, ref, err);
+      send(Protocol.error("internal", "something went wrong on the server (incident " + incident + ")", ref));
+    }
+  }
+
+  void onClose(int code) {
+    closed = true;
+    if (call != null) {
+      call.disconnected(role, this, code);
+    }
+  }
+
+  @Override
+  public void send(JsonObject message) {
+    if (!closed) {
+      socket.writeTextMessage(message.encode()).onFailure(err -> { });
+    }
+  }
+
+  @Override
+  public void close(short code, String reason) {
+    if (!closed) {
+      closed = true;
+      socket.close(code, reason);
+    }
+  }
+
+  @Override
+  public String remoteAddress() {
+    return address;
+  }
+
+  @Override
+  public String userAgent() {
+    return userAgent;
+  }
+}

@@ -1,0 +1,141 @@
+package io.kanyan.signaling.ws;
+
+import io.kanyan.signaling.Config;
+import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.auth.Accounts;
+import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.http.Api;
+import io.kanyan.signaling.inspection.Calls;
+import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.recorder.audit.CaseFile;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one signaling WebSocket, {@code /ws}: checks the Origin and authenticates (staff session cookie or
+ * applicant invite) before the upgrade, then hands each socket to a {@link Connection}. The message size
+ * limit (1009) is set on the HTTP server; idle sockets are swept here.
+ */
+public final class SignalingEndpoint {
+
+  private static final Logger log = LoggerFactory.getLogger(SignalingEndpoint.class);
+
+  private final Vertx vertx;
+  private final Config config;
+  private final Accounts accounts;
+  private final Inspections inspections;
+  private final Calls calls;
+  private final Clock clock;
+  private final Set<Connection> open = new HashSet<>();
+
+  public SignalingEndpoint(Vertx vertx, Config config, Accounts accounts, Inspections inspections, Calls calls,
+      Clock clock) {
+    this.vertx = vertx;
+    this.config = config;
+    this.accounts = accounts;
+    this.inspections = inspections;
+    this.calls = calls;
+    this.clock = clock;
+  }
+
+  /** Mounts {@code /ws} and starts the idle sweep. Call on the server verticle's context. */
+  public void mount(Router router) {
+    router.get("/ws").handler(this::handshake);
+    long every = Math.max(1000, Math.min(5000, config.wsIdle().toMillis() / 3));
+    vertx.setPeriodic(every, t -> sweepIdle());
+  }
+
+  public int openConnections() {
+    return open.size();
+  }
+
+  private void handshake(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    if (!originAllowed(req)) {
+      Api.problem(ctx, new Problem(Problem.Kind.FORBIDDEN, "bad_origin",
+          "this page's origin may not open the signaling connection"));
+      return;
+    }
+    String invite = req.getParam("invite");
+    Future<Identity> identity = invite != null ? applicant(invite) : staff(ctx);
+    identity.onFailure(err -> Api.fail(ctx, err)).onSuccess(who -> req.toWebSocket()
+        .onSuccess(socket -> accept(socket, who, req))
+        .onFailure(err -> log.warn("ws: upgrade failed: {}", err.getMessage())));
+  }
+
+  private record Identity(Principal staff, String inspectionId) {
+  }
+
+  private Future<Identity> applicant(String token) {
+    return inspections.forInvite(token).map((CaseFile f) -> new Identity(null, f.id()));
+  }
+
+  private Future<Identity> staff(RoutingContext ctx) {
+    return accounts.session(Api.sessionToken(ctx)).compose((Optional<Principal> p) -> p.isPresent()
+        ? Future.succeededFuture(new Identity(p.get(), null))
+        : Future.failedFuture(Problem.unauthorized("not_logged_in", "log in first, or open your invitation link again")));
+  }
+
+  private void accept(ServerWebSocket socket, Identity who, HttpServerRequest req) {
+    String address = Api.clientAddress(req);
+    String agent = Optional.ofNullable(req.getHeader("User-Agent")).map(a -> a.length() > 300 ? a.substring(0, 300) : a)
+        .orElse("");
+    Connection conn = new Connection(socket, who.staff(), who.inspectionId(), inspections, calls, config.wsRate(),
+        address, agent, clock.millis());
+    open.add(conn);
+    socket.textMessageHandler(text -> conn.onText(text, clock.millis()));
+    socket.binaryMessageHandler(buf -> conn.send(Protocol.error("bad_json", "send JSON text frames, not binary", null)));
+    socket.exceptionHandler(err -> log.debug("ws {}: {}", address, err.getMessage()));
+    socket.closeHandler(v -> {
+      open.remove(conn);
+      Short status = socket.closeStatusCode();
+      conn.onClose(status == null ? 1006 : status);
+    });
+  }
+
+  private void sweepIdle() {
+    long cutoff = clock.millis() - config.wsIdle().toMillis();
+    for (Connection conn : List.copyOf(open)) {
+      if (conn.lastSeen() < cutoff) {
+        conn.close((short) 1001, "idle: no message for " + config.wsIdle().toSeconds() + "s");
+      }
+    }
+  }
+
+  /**
+   * Browsers always send Origin on a WebSocket handshake: it must be this server's own origin (as the
+   * browser reached it), the configured public URL, or one of the allowed origins. Non-browser clients
+   * that send no Origin are let through to authentication.
+   */
+  private boolean originAllowed(HttpServerRequest req) {
+    String origin = req.getHeader("Origin");
+    if (origin == null) {
+      return true;
+    }
+    String own = (req.isSSL() ? "https://" : "http://") + req.authority();
+    if (origin.equalsIgnoreCase(own)) {
+      return true;
+    }
+    if (config.publicUrl() != null && origin.equalsIgnoreCase(originOf(config.publicUrl()))) {
+      return true;
+    }
+    return config.allowedOrigins().stream().anyMatch(origin::equalsIgnoreCase);
+  }
+
+  private static String originOf(String url) {
+    URI u = URI.create(url);
+    return u.getScheme() + "://" + u.getRawAuthority();
+  }
+}
