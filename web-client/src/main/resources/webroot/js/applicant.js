@@ -10,6 +10,8 @@ import { byId, h, showMessage } from './ui.js';
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
 const LOCATION_MIN_MS = 5000;
+/** A still phone reports no new position: repeat the last fix so the trail shows where it stayed. */
+const LOCATION_REPEAT_MS = 15000;
 
 async function main() {
   const i18n = await initI18n();
@@ -121,7 +123,7 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
 
   const sendFix = (force) => {
     if (!lastFix || (!force && Date.now() - lastSent < LOCATION_MIN_MS)) return;
-    if (signaling.send({ type: 'location', ...lastFix })) lastSent = Date.now();
+    if (signaling.send({ type: 'location', ...lastFix, timestamp: Math.round(lastFix.timestamp) })) lastSent = Date.now();
   };
 
   const handlers = {
@@ -135,7 +137,10 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
         signaling.send({ type: 'offer', sdp });
       }
     },
-    'peer-joined': () => setState('applicant.state.connecting'),
+    'peer-joined': () => {
+      setState('applicant.state.connecting');
+      sendFix(true);
+    },
     'peer-reconnecting': () => setState('applicant.state.inspectorReconnecting'),
     'peer-left': () => setState('applicant.state.waiting'),
     offer: async (m) => {
@@ -179,6 +184,8 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     onProblem: (key) => showMessage(byId('location-warning'), t(key), 'warn'),
   });
 
+  const repeatTimer = setInterval(() => sendFix(false), LOCATION_REPEAT_MS);
+
   const statsTimer = setInterval(async () => {
     if (!peer) return;
     const q = await peer.quality().catch(() => null);
@@ -219,6 +226,7 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     if (ended) return;
     ended = true;
     clearInterval(statsTimer);
+    clearInterval(repeatTimer);
     watch.stop();
     signaling.close();
     peer?.close();

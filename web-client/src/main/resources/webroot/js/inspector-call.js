@@ -203,17 +203,17 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     }
   });
 
-  byId('note-add').addEventListener('click', async () => {
+  byId('note-add').addEventListener('click', () => {
     const input = byId('note-text');
     const text = input.value.trim();
     if (!text) return;
-    try {
-      const note = await api(`/api/inspections/${id}/notes`, { json: { text } });
-      byId('notes').prepend(h('li', {}, h('span', { class: 'muted' }, `${formatTime(note.time, i18n.lang, { timeOnly: true })} `), text));
-      input.value = '';
-    } catch (err) {
-      showError(err.message);
+    // Notes travel over the signaling socket (PROTOCOL.md `note`) and go on the trail as NOTE_ADDED.
+    if (!signaling.send({ type: 'note', text })) {
+      showError(t('inspector.notes.offline'));
+      return;
     }
+    byId('notes').prepend(h('li', {}, h('span', { class: 'muted' }, `${formatTime(Date.now(), i18n.lang, { timeOnly: true })} `), text));
+    input.value = '';
   });
 
   const dialog = byId('end-dialog');

@@ -69,6 +69,7 @@ public final class ServerVerticle extends VerticleBase {
     calls.onConnected(inspections::markStarted);
     Recordings recordings = new Recordings(vertx, trail, config.dataDir());
     Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone());
+    snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
     inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
     signaling = new SignalingEndpoint(vertx, config, accounts, inspections, calls, clock);
 

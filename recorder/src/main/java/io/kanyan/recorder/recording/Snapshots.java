@@ -98,6 +98,19 @@ public final class Snapshots {
             s.width(), s.height(), s.size()));
   }
 
+  /**
+   * Loads Java2D, its fonts and the JPEG codec on a worker thread. The first use can take seconds on a
+   * busy machine; doing it at start-up keeps the first snapshot of the day quick.
+   */
+  public Future<Void> warmUp() {
+    return vertx.executeBlocking(() -> {
+      BufferedImage tiny = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+      BufferedImage marked = Watermark.apply(tiny, List.of("warm-up"), "warm-up");
+      ImageIO.write(marked, "jpg", new ByteArrayOutputStream());
+      return null;
+    }, false);
+  }
+
   /** The original JPEG of a snapshot (it may not exist). */
   public Path original(String inspectionId, String snapshotId) {
     return dir(inspectionId, snapshotId).resolve(snapshotId + ".jpg");

@@ -79,13 +79,18 @@ public final class Api {
 
   /** Looks up the staff session (if any) and stores the principal for the route handlers. */
   private static void authenticate(RoutingContext ctx, Accounts accounts) {
+    // The session lookup is asynchronous: hold the body back until the route's own BodyHandler (which runs
+    // synchronously inside next()) has registered to read it, then let it flow.
+    HttpServerRequest request = ctx.request();
+    request.pause();
     accounts.session(sessionToken(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
-        return;
+      } else {
+        ar.result().ifPresent(p -> ctx.put(PRINCIPAL, p));
+        ctx.next();
       }
-      ar.result().ifPresent(p -> ctx.put(PRINCIPAL, p));
-      ctx.next();
+      request.resume();
     });
   }
 

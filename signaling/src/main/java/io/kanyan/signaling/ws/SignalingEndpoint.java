@@ -68,6 +68,8 @@ public final class SignalingEndpoint {
           "this page's origin may not open the signaling connection"));
       return;
     }
+    // Authentication is asynchronous: keep the request unread so it can still be upgraded afterwards.
+    req.pause();
     String invite = req.getParam("invite");
     Future<Identity> identity = invite != null ? applicant(invite) : staff(ctx);
     identity.onFailure(err -> Api.fail(ctx, err)).onSuccess(who -> req.toWebSocket()
