@@ -112,8 +112,10 @@ public final class ServerVerticle extends VerticleBase {
 
   private static HttpServerOptions options() {
     return new HttpServerOptions()
-        .setMaxWebSocketFrameSize(Protocol.MAX_MESSAGE_BYTES)
-        .setMaxWebSocketMessageSize(Protocol.MAX_MESSAGE_BYTES)
+        // The transport takes up to 4x the protocol limit so that the signaling endpoint itself can refuse an
+        // oversized message with a proper 1009 close; beyond that the connection is simply dropped.
+        .setMaxWebSocketFrameSize(4 * Protocol.MAX_MESSAGE_BYTES)
+        .setMaxWebSocketMessageSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setCompressionSupported(true)
         .setIdleTimeout(0);
   }

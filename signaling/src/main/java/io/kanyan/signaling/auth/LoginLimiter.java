@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts failed logins per client address and per username in a sliding window; past the limit, further
+ * Counts failed logins per username and per client address in a sliding window; past the limit, further
  * attempts are refused before any password is checked (so the slow hash cannot be used to load the server).
+ * An address gets four times the per-user allowance, since a whole office may share one NAT address.
  */
 public final class LoginLimiter {
 
@@ -26,7 +27,7 @@ public final class LoginLimiter {
 
   /** Seconds to wait before trying again, or 0 when an attempt is allowed now. */
   public long retryAfterSeconds(String address, String username) {
-    return Math.max(wait("ip:" + address), wait("user:" + username.toLowerCase()));
+    return Math.max(wait("ip:" + address, attempts * 4), wait("user:" + username.toLowerCase(), attempts));
   }
 
   public void failed(String address, String username) {
@@ -45,13 +46,13 @@ public final class LoginLimiter {
     failures.remove("user:" + username.toLowerCase());
   }
 
-  private long wait(String key) {
+  private long wait(String key, int allowed) {
     long now = clock.millis();
     Deque<Long> d = failures.computeIfPresent(key, (k, q) -> {
       prune(q, now);
       return q.isEmpty() ? null : q;
     });
-    if (d == null || d.size() < attempts) {
+    if (d == null || d.size() < allowed) {
       return 0;
     }
     long oldest = d.peekFirst();

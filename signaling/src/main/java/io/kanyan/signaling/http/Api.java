@@ -206,6 +206,16 @@ public final class Api {
     return req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
   }
 
+  /** {@code host[:port]} as the client addressed this server (the Host header). */
+  public static String authority(HttpServerRequest req) {
+    io.vertx.core.net.HostAndPort a = req.authority();
+    if (a == null) {
+      return "localhost";
+    }
+    String host = a.host().contains(":") && !a.host().startsWith("[") ? "[" + a.host() + "]" : a.host();
+    return a.port() > 0 ? host + ":" + a.port() : host;
+  }
+
   /** The session cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. */
   public static Cookie sessionCookie(HttpServerRequest req, String token) {
     return Cookie.cookie(SESSION_COOKIE, token).setHttpOnly(true).setSameSite(CookieSameSite.STRICT)

@@ -125,7 +125,7 @@ public final class InspectionsResource implements Api.Resource {
   }
 
   private JsonObject invite(HttpServerRequest req, Invites.Issued issued) {
-    String base = publicUrl != null ? publicUrl : (req.isSSL() ? "https://" : "http://") + req.authority();
+    String base = publicUrl != null ? publicUrl : (req.isSSL() ? "https://" : "http://") + Api.authority(req);
     return new JsonObject()
         .put("url", base + "/applicant.html#invite=" + issued.token())
         .put("token", issued.token())

@@ -66,6 +66,11 @@ final class Connection implements Link {
 
   void onText(String text, long now) {
     lastSeen = now;
+    if (Protocol.tooLarge(text)) {
+      log.warn("ws {}: message over {} bytes, closing", address, Protocol.MAX_MESSAGE_BYTES);
+      close((short) 1009, "message too big: the limit is 64 KiB");
+      return;
+    }
     switch (rateLimit.take(now)) {
       case CLOSE -> {
         log.warn("ws {}: flooding, closing", address);

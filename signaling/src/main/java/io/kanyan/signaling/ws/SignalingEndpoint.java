@@ -68,13 +68,26 @@ public final class SignalingEndpoint {
           "this page's origin may not open the signaling connection"));
       return;
     }
-    // Authentication is asynchronous: keep the request unread so it can still be upgraded afterwards.
+    // Authentication is asynchronous: the request must stay unread until the upgrade.
     req.pause();
     String invite = req.getParam("invite");
     Future<Identity> identity = invite != null ? applicant(invite) : staff(ctx);
-    identity.onFailure(err -> Api.fail(ctx, err)).onSuccess(who -> req.toWebSocket()
-        .onSuccess(socket -> accept(socket, who, req))
-        .onFailure(err -> log.warn("ws: upgrade failed: {}", err.getMessage())));
+    identity.onFailure(err -> Api.fail(ctx, err)).onSuccess(who -> upgrade(ctx, who));
+  }
+
+  private void upgrade(RoutingContext ctx, Identity who) {
+    HttpServerRequest req = ctx.request();
+    Future<ServerWebSocket> upgraded;
+    try {
+      upgraded = req.toWebSocket();
+    } catch (RuntimeException e) {
+      upgraded = Future.failedFuture(e);
+    }
+    upgraded.onSuccess(socket -> accept(socket, who, req))
+        .onFailure(err -> {
+          log.warn("ws: upgrade failed: {}", err.getMessage());
+          Api.fail(ctx, Problem.badRequest("bad_upgrade", "this address only takes WebSocket connections"));
+        });
   }
 
   private record Identity(Principal staff, String inspectionId) {
@@ -126,7 +139,7 @@ public final class SignalingEndpoint {
     if (origin == null) {
       return true;
     }
-    String own = (req.isSSL() ? "https://" : "http://") + req.authority();
+    String own = (req.isSSL() ? "https://" : "http://") + Api.authority(req);
     if (origin.equalsIgnoreCase(own)) {
       return true;
     }

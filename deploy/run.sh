@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs Kanyan on its embedded defaults: its own redis-server (AOF) and data under ./data,
+# HTTPS on :8443 with a self-signed certificate, plain HTTP on 127.0.0.1:8080, peer-to-peer media.
+# Every setting can be changed through environment variables (see the README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# ffmpeg finalises recordings (remux so they have a duration and can be seeked).
+deploy/scripts/ensure-packages.sh ffmpeg=ffmpeg
+
+jar=signaling/target/kanyan.jar
+if [ ! -f "$jar" ] || [ -n "$(find pom.xml recorder signaling web-client -newer "$jar" -type f \
+    -not -path '*/target/*' -print -quit)" ]; then
+  echo "kanyan: building (first run or sources changed)..."
+  mvn -q -B -DskipTests package
+fi
+exec java ${KANYAN_JAVA_OPTS:-} -jar "$jar" "$@"

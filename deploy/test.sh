@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: real redis-server processes, real WebSocket clients, headless Chromium.
+# Installs the system packages the tests need when they are missing (Debian).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/scripts/ensure-packages.sh ffmpeg=ffmpeg chromium=chromium chromedriver=chromium-driver \
+  redis-server=redis-server
+
+mvn -B verify "$@"

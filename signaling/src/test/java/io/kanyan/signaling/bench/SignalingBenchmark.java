@@ -1,0 +1,146 @@
+package io.kanyan.signaling.bench;
+
+import io.kanyan.recorder.redis.RedisServerProcess;
+import io.kanyan.signaling.Config;
+import io.kanyan.signaling.Main;
+import io.kanyan.signaling.auth.Passwords;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The signaling benchmark: N paired inspections relaying ICE messages through Kanyan, beside the same load
+ * through a bare Vert.x WebSocket relay, in the same run. Prints messages/s, p50/p99 relay latency, and
+ * the ratio. Not a test: run it with {@code deploy/scripts/bench-signaling.sh [pairs] [rate] [seconds]}.
+ *
+ * <p>Both servers run in this JVM beside the load generator (each as one verticle instance), so they
+ * share the machine's cores with the same generator and the comparison is fair.
+ */
+public final class SignalingBenchmark {
+
+  public static void main(String[] args) throws Exception {
+    int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    int rate = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+    System.out.printf("signaling benchmark: %d pairs, %d msgs/s per pair, %d s, %d cores%n", pairs, rate, seconds,
+        Runtime.getRuntime().availableProcessors());
+
+    Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
+    Path data = Files.createTempDirectory("kanyan-bench");
+    RedisServerProcess redis = RedisServerProcess.start(data.resolve("redis"), 0);
+    Main.Running kanyan = Main.start(vertx, Config.from(Map.of("REDIS_URL", redis.url(),
+        "KANYAN_DATA_DIR", data.toString(), "KANYAN_TLS", "false", "KANYAN_DEV_HTTP_PORT", "0",
+        "KANYAN_ADMIN_PASSWORD", "bench-admin-password", "KANYAN_WS_IDLE", "300s")), new Passwords(1000),
+        Clock.systemUTC()).await();
+    BareRelay bare = new BareRelay();
+    vertx.deployVerticle(bare).await();
+
+    Load load = new Load(vertx);
+    try {
+      Load.Result base = load.run("bare vert.x relay", bareFleet(load, bare.port(), pairs), rate, seconds,
+          SignalingBenchmark::iceMessage, SignalingBenchmark::sentAt);
+      System.out.println(base);
+      Load.Result ours = load.run("kanyan /ws", kanyanFleet(vertx, load, kanyan.server().devHttpPort(), pairs), rate,
+          seconds, SignalingBenchmark::iceMessage, SignalingBenchmark::sentAt);
+      System.out.println(ours);
+      System.out.printf("ratio kanyan/bare: throughput %.2f, p50 latency x%.2f, p99 latency x%.2f%n",
+          ours.perSecond() / base.perSecond(), (double) ours.p50Micros() / Math.max(1, base.p50Micros()),
+          (double) ours.p99Micros() / Math.max(1, base.p99Micros()));
+    } finally {
+      load.close();
+      kanyan.close().await();
+      redis.close();
+    }
+  }
+
+  static String iceMessage(long sentNanos) {
+    return new JsonObject().put("type", "ice").put("candidate", new JsonObject()
+        .put("candidate", "candidate:842163049 1 udp 1677729535 192.0.2.10 " + (sentNanos % 60000) + " typ srflx")
+        .put("sdpMid", Long.toString(sentNanos)).put("sdpMLineIndex", 0)).encode();
+  }
+
+  static Long sentAt(String text) {
+    JsonObject m = new JsonObject(text);
+    JsonObject c = m.getJsonObject("candidate");
+    return "ice".equals(m.getString("type")) && c != null ? Long.valueOf(c.getString("sdpMid")) : null;
+  }
+
+  private static List<Load.Pair> bareFleet(Load load, int port, int pairs) {
+    List<Future<WebSocket>> all = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      all.add(load.connect(options(port, "/relay/" + i + "/a")));
+      all.add(load.connect(options(port, "/relay/" + i + "/b")));
+    }
+    Future.all(all).await();
+    List<Load.Pair> fleet = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      fleet.add(new Load.Pair(all.get(2 * i).result(), all.get(2 * i + 1).result()));
+    }
+    return fleet;
+  }
+
+  /** Creates the inspections through the API, then seats every applicant and inspector. */
+  private static List<Load.Pair> kanyanFleet(Vertx vertx, Load load, int port, int pairs) {
+    WebClientSession admin = WebClientSession.create(WebClient.create(vertx));
+    admin.post(port, "localhost", "/api/login").sendJsonObject(new JsonObject().put("username", "admin")
+        .put("password", "bench-admin-password")).await();
+    admin.post(port, "localhost", "/api/users").sendJsonObject(new JsonObject().put("username", "bench")
+        .put("role", "inspector").put("password", "bench-inspector-1")).await();
+    WebClientSession inspector = WebClientSession.create(WebClient.create(vertx));
+    inspector.post(port, "localhost", "/api/login").sendJsonObject(new JsonObject().put("username", "bench")
+        .put("password", "bench-inspector-1")).await();
+    String cookie = inspector.cookieStore().get(false, "localhost", "/").iterator().next().value();
+    List<String> ids = new ArrayList<>();
+    List<String> invites = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      JsonObject created = inspector.post(port, "localhost", "/api/inspections").sendJsonObject(new JsonObject()
+          .put("caseNumber", "BENCH-" + i).put("matterType", "bench").put("applicantName", "A" + i)
+          .put("applicantPhone", "1380000" + String.format("%04d", i)).put("siteAddress", "bench")).await()
+          .bodyAsJsonObject();
+      ids.add(created.getJsonObject("inspection").getString("id"));
+      invites.add(created.getJsonObject("invite").getString("token"));
+    }
+    List<Future<WebSocket>> sockets = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      String id = ids.get(i);
+      sockets.add(load.connect(options(port, "/ws").addHeader("Cookie", "kanyan_session=" + cookie))
+          .compose(ws -> join(ws, new JsonObject().put("type", "join").put("inspectionId", id))));
+      sockets.add(load.connect(options(port, "/ws?invite=" + invites.get(i)))
+          .compose(ws -> join(ws, new JsonObject().put("type", "join"))));
+    }
+    Future.all(sockets).await();
+    List<Load.Pair> fleet = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      fleet.add(new Load.Pair(sockets.get(2 * i).result(), sockets.get(2 * i + 1).result()));
+    }
+    return fleet;
+  }
+
+  private static Future<WebSocket> join(WebSocket ws, JsonObject join) {
+    io.vertx.core.Promise<WebSocket> joined = io.vertx.core.Promise.promise();
+    ws.textMessageHandler(text -> {
+      if (text.contains("\"joined\"")) {
+        joined.tryComplete(ws);
+      } else if (text.contains("\"error\"")) {
+        joined.tryFail(text);
+      }
+    });
+    ws.writeTextMessage(join.encode());
+    return joined.future();
+  }
+
+  private static WebSocketConnectOptions options(int port, String uri) {
+    return new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
+  }
+}

@@ -1,0 +1,121 @@
+package io.kanyan.signaling.testing;
+
+import io.kanyan.recorder.testing.TestRedis;
+import io.kanyan.signaling.Config;
+import io.kanyan.signaling.Main;
+import io.kanyan.signaling.auth.Passwords;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The whole server, started as production starts it ({@link Main#start}), against a real redis-server
+ * process, on free ports, with a fresh data directory. Passwords use fewer PBKDF2 rounds to keep tests fast.
+ */
+public final class TestServer implements AutoCloseable {
+
+  public static final String ADMIN_PASSWORD = "admin-password-1";
+
+  private final Vertx vertx;
+  private final TestRedis redis;
+  private final Path dataDir;
+  private final Map<String, String> env;
+  private final MutableClock clock = new MutableClock();
+  private Main.Running running;
+
+  private TestServer(Vertx vertx, TestRedis redis, Path dataDir, Map<String, String> env) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.dataDir = dataDir;
+    this.env = env;
+  }
+
+  /** Starts a server with its own Redis; {@code overrides} are extra environment settings. */
+  public static TestServer start(Map<String, String> overrides) {
+    try {
+      TestRedis redis = TestRedis.start();
+      Path dataDir = Files.createTempDirectory("kanyan-test-data");
+      Map<String, String> env = new HashMap<>();
+      env.put("REDIS_URL", redis.url());
+      env.put("KANYAN_DATA_DIR", dataDir.toString());
+      env.put("KANYAN_HTTPS_PORT", "0");
+      env.put("KANYAN_DEV_HTTP_PORT", "0");
+      env.put("KANYAN_ADMIN_PASSWORD", ADMIN_PASSWORD);
+      env.putAll(overrides);
+      TestServer server = new TestServer(Vertx.vertx(), redis, dataDir, env);
+      server.boot();
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static TestServer start() {
+    return start(Map.of());
+  }
+
+  private void boot() {
+    running = Main.start(vertx, Config.from(env), new Passwords(1000), clock).await();
+  }
+
+  /** Stops the server and the Redis process, then starts both again over the same files. */
+  public void restart() {
+    running.server().stop().await();
+    running.storage().redis().close();
+    redis.restart();
+    boot();
+  }
+
+  public MutableClock clock() {
+    return clock;
+  }
+
+  public Main.Running running() {
+    return running;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public int httpPort() {
+    return running.server().devHttpPort();
+  }
+
+  public int httpsPort() {
+    return running.server().httpsPort();
+  }
+
+  public String origin() {
+    return "http://localhost:" + httpPort();
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public TestRedis redis() {
+    return redis;
+  }
+
+  public JsonObject inspectionBody(String caseNumber) {
+    return new JsonObject().put("caseNumber", caseNumber).put("matterType", "食品经营许可")
+        .put("applicantName", "张三").put("applicantPhone", "13800138000")
+        .put("siteAddress", "北京市东城区示例路1号").put("siteLat", 39.9).put("siteLng", 116.4);
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().await();
+    } finally {
+      running.storage().close();
+      redis.close();
+    }
+  }
+}
