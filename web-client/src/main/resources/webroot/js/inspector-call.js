@@ -87,6 +87,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     }
     box.dataset.level = level;
     box.dataset.uploadedSlices = String(p.uploadedSlices);
+    box.dataset.segment = String(p.segment ?? '');
     box.textContent = text;
   };
 

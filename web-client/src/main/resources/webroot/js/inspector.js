@@ -24,8 +24,11 @@ async function main() {
   const desk = createDesk(i18n, pageError);
   i18n.onChange(() => desk.render());
   await desk.refresh();
-  const wanted = new URLSearchParams(location.hash.slice(1)).get('id');
-  if (wanted) await desk.select(wanted);
+  const fromHash = () => new URLSearchParams(location.hash.slice(1)).get('id');
+  if (fromHash()) await desk.select(fromHash());
+  window.addEventListener('hashchange', () => {
+    if (fromHash() && fromHash() !== desk.selectedId()) desk.select(fromHash());
+  });
 }
 
 function createDesk(i18n, pageError) {
@@ -218,6 +221,7 @@ function createDesk(i18n, pageError) {
   return {
     refresh,
     select,
+    selectedId: () => selected?.id,
     render: () => { renderList(); renderDetail(); },
   };
 }
