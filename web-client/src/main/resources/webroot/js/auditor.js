@@ -34,7 +34,9 @@ function createAudit(i18n) {
   let results = [];
   let current = null; // { inspection, events, valid, firstBreak, segments }
 
+  let searchRun = 0;
   const search = async () => {
+    const run = ++searchRun;
     const params = new URLSearchParams();
     for (const [key, value] of new FormData(byId('search-form')).entries()) {
       if (!value) continue;
@@ -42,13 +44,17 @@ function createAudit(i18n) {
       else if (key === 'to') params.set(key, new Date(`${value}T23:59:59.999`).toISOString());
       else params.set(key, value.trim());
     }
+    let found;
     try {
-      results = await api(`/api/inspections?${params}`);
+      found = await api(`/api/inspections?${params}`);
       showMessage(pageError, '');
     } catch (err) {
       showMessage(pageError, err.message);
-      results = [];
+      found = [];
     }
+    // Only the latest search may show its results (an earlier, slower answer must not overwrite it).
+    if (run !== searchRun) return;
+    results = found;
     renderResults();
   };
 
@@ -113,7 +119,7 @@ function createAudit(i18n) {
     const items = current.events.filter((e) => e.type !== 'recording.slice').map((e) => h('li', { 'data-type': e.type, 'data-seq': String(e.seq) },
       h('button', { type: 'button', 'data-seek': String(e.at), title: t('auditor.trail.seek') }, formatTime(e.time, i18n.lang, { timeOnly: true })),
       h('span', { class: 'what' }, eventLabel(e)),
-      h('span', { class: 'detail' }, `${actorLabel(e.actor)} · ${summary(e)}`)));
+      h('span', { class: 'detail' }, [actorLabel(e.actor), summary(e)].filter(Boolean).join(' · '))));
     if (slices) items.push(h('li', { 'data-type': 'recording.slice' }, h('span', {}, ''), h('span', { class: 'muted' }, t('auditor.trail.slices', { count: slices }))));
     byId('trail').replaceChildren(...items);
   };

@@ -19,6 +19,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -105,6 +106,8 @@ final class Browsers {
 
   static WebDriverWait waitFor(ChromeDriver driver, int seconds) {
     WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100));
+    // Pages re-render lists; an element found a moment ago may be gone: look again.
+    wait.ignoring(StaleElementReferenceException.class);
     return wait;
   }
 

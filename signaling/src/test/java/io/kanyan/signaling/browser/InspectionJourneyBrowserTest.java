@@ -164,11 +164,14 @@ class InspectionJourneyBrowserTest {
     visible(auditor, "search-form", 10);
     auditor.findElement(By.id("q-case")).sendKeys(CASE);
     auditor.findElement(By.id("search-submit")).click();
-    WebElement row = waitFor(auditor, 10).until(d -> {
+    waitFor(auditor, 10).until(d -> {
       List<WebElement> rows = d.findElements(By.cssSelector("#results tr[data-id]"));
-      return rows.size() == 1 && rows.get(0).getText().contains(CASE) ? rows.get(0) : null;
+      if (rows.size() != 1 || !rows.get(0).getText().contains(CASE)) {
+        return false;
+      }
+      rows.get(0).click();
+      return true;
     });
-    row.click();
     visible(auditor, "detail", 10);
 
     // The trail is there, in order.
