@@ -118,19 +118,39 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     }
   };
 
+  // While the applicant is not in the call, the trail tells whether they opened the link meanwhile.
+  let peerPresent = false;
+  const checkOpened = async () => {
+    if (peerPresent || ending) return;
+    try {
+      const { events } = await api(`/api/inspections/${id}/trail`);
+      const last = (pred) => events.filter(pred).map((e) => e.seq).pop() ?? 0;
+      const opened = last((e) => e.type === 'invite.opened');
+      const applicantSeen = last((e) => e.type.startsWith('participant.') && e.actor === 'applicant');
+      if (!peerPresent && opened > applicantSeen) setCallState('inspector.call.applicantOpened');
+    } catch {
+      // A convenience only: the next check tries again.
+    }
+  };
+  const presenceTimer = setInterval(checkOpened, 3000);
+
   const handlers = {
     joined: (m) => {
       iceServers = m.iceServers || [];
       mode = m.mode;
+      peerPresent = m.peerPresent;
       setCallState(m.peerPresent ? 'call.state.connecting' : 'inspector.call.waiting');
       if (mode === 'kurento' || m.peerPresent) negotiate();
+      else checkOpened();
     },
     'peer-joined': () => {
+      peerPresent = true;
       setCallState('call.state.connecting');
       if (mode === 'p2p') negotiate();
     },
     'peer-reconnecting': () => setCallState('inspector.call.applicantReconnecting'),
     'peer-left': (m) => {
+      peerPresent = false;
       setCallState(m.reason === 'timeout' ? 'inspector.call.applicantLost' : 'inspector.call.applicantLeft');
       if (mode === 'p2p') {
         peer?.close();
@@ -252,6 +272,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     finished = true;
     ending = true;
     clearInterval(statsTimer);
+    clearInterval(presenceTimer);
     await stopRecording();
     signaling.close();
     peer?.close();

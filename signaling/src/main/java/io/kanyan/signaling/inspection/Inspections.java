@@ -161,6 +161,15 @@ public final class Inspections {
     return owned(who, id).compose(Inspections::open);
   }
 
+  /**
+   * The applicant's page read its invite: the inspection, with {@code invite.opened} on the trail, so the
+   * inspector's desk can show that the applicant is on the way (before camera and location are granted).
+   */
+  public Future<CaseFile> inviteOpened(String token) {
+    return forInvite(token).compose(file -> trail.append(file.id(), EventType.INVITE_OPENED, "applicant",
+        new JsonObject()).map(file));
+  }
+
   /** The inspection an applicant's invite admits to, if it is still open. */
   public Future<CaseFile> forInvite(String token) {
     return invites.resolve(token).compose(cases::get).compose(found -> found.isEmpty()
