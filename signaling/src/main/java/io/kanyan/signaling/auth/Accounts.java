@@ -49,7 +49,7 @@ public final class Accounts {
     this.limiter = limiter;
     this.sessionIdle = sessionIdle;
     this.clock = clock;
-    this.dummyHash = passwords.hash("not-a-real-password".toCharArray());
+    this.dummyHash = passwords.unmatchable();
   }
 
   static String userKey(String username) {

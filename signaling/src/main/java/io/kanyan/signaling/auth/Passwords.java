@@ -36,6 +36,20 @@ public final class Passwords {
     return "pbkdf2-sha256$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
   }
 
+  /**
+   * A well-formed stored hash that matches no password, with this instance's iteration count: checking a
+   * login for an unknown user against it costs the same time as for a real one (no user enumeration by
+   * timing), and making it costs nothing.
+   */
+  public String unmatchable() {
+    byte[] salt = new byte[16];
+    byte[] hash = new byte[32];
+    RANDOM.nextBytes(salt);
+    RANDOM.nextBytes(hash);
+    Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+    return "pbkdf2-sha256$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
+  }
+
   public boolean verify(char[] password, String stored) {
     String[] parts = stored.split("\\$");
     if (parts.length != 4 || !parts[0].equals("pbkdf2-sha256")) {
