@@ -67,8 +67,10 @@ class ApplicantTroubleBrowserTest {
   void applicantReloadingMidCallResumesAndTheRecordingShowsTheGap() throws Exception {
     JsonObject created = server.createInspection("KY-RELOAD-1");
     String id = created.getJsonObject("inspection").getString("id");
-    inspector = Browsers.launch(Browsers.Launch.desktop());
-    applicant = Browsers.launch(Browsers.Launch.phoneWithMedia());
+    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
+        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()));
+    inspector = launching.get(0).get();
+    applicant = launching.get(1).get();
     try {
       inspector.get(server.base + "/login.html");
       visible(inspector, "username", 10).sendKeys(KanyanServer.INSPECTOR);

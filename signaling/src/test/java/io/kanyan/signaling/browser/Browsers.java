@@ -69,12 +69,23 @@ final class Browsers {
     }
   }
 
+  /** Launches on another thread (browsers start slowly; tests start several at once). */
+  static java.util.concurrent.CompletableFuture<ChromeDriver> launchAsync(Launch launch) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return launch(launch);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
   static ChromeDriver launch(Launch launch) throws IOException {
     Path profile = Files.createTempDirectory("kanyan-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     List<String> args = new ArrayList<>(List.of("--headless=new", "--no-sandbox", "--disable-gpu",
-        "--use-fake-device-for-media-stream", "--disable-background-networking", "--disable-component-update",
+        "--use-fake-device-for-media-stream=fps=15", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
         "--user-data-dir=" + profile, "--lang=zh-CN"));
     args.add(launch.grantMedia() ? "--use-fake-ui-for-media-stream" : "--deny-permission-prompts");

@@ -46,10 +46,13 @@ class InspectionJourneyBrowserTest {
   @BeforeAll
   static void start() throws Exception {
     Browsers.requireChromium();
+    // The browsers start while the server does: each takes seconds on a busy machine.
+    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
+        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()), Browsers.launchAsync(Browsers.Launch.desktop()));
     server = KanyanServer.start();
-    inspector = Browsers.launch(Browsers.Launch.desktop());
-    applicant = Browsers.launch(Browsers.Launch.phoneWithMedia());
-    auditor = Browsers.launch(Browsers.Launch.desktop());
+    inspector = launching.get(0).get();
+    applicant = launching.get(1).get();
+    auditor = launching.get(2).get();
   }
 
   @AfterAll
@@ -76,6 +79,7 @@ class InspectionJourneyBrowserTest {
 
   private void journey() throws Exception {
     // The inspector logs in and creates an inspection.
+    step("The inspector logs in and creates an inspection.");
     inspector.get(server.base + "/login.html");
     visible(inspector, "username", 10).sendKeys(KanyanServer.INSPECTOR);
     inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
@@ -100,11 +104,13 @@ class InspectionJourneyBrowserTest {
     screenshot(inspector, "inspector-desktop");
 
     // The applicant page at a desktop size, for the screenshot (the invite is only read, no seat taken).
+    step("The applicant page at a desktop size, for the screenshot (the invite is only read, no seat taken).");
     auditor.get(inviteUrl);
     visible(auditor, "start", 10);
     screenshot(auditor, "applicant-desktop");
 
     // The applicant opens the link on a phone, with a faked position, and starts.
+    step("The applicant opens the link on a phone, with a faked position, and starts.");
     Browsers.fakeLocation(applicant, server.base, LAT, LNG, 12);
     applicant.get(inviteUrl);
     visible(applicant, "start", 10);
@@ -114,6 +120,7 @@ class InspectionJourneyBrowserTest {
     visible(applicant, "call", 10);
 
     // The inspector enters the call; both sides decode the other's video.
+    step("The inspector enters the call; both sides decode the other's video.");
     inspector.findElement(By.id("enter-call")).click();
     waitFor(inspector, 20).until(d -> framesDecoded(inspector) > 0);
     long connectedAt = System.currentTimeMillis();
@@ -121,6 +128,7 @@ class InspectionJourneyBrowserTest {
     waitFor(applicant, 10).until(d -> applicant.findElement(By.id("call-state")).getText().contains("已连接"));
 
     // The recording uploads; the inspector takes a snapshot and writes a note.
+    step("The recording uploads; the inspector takes a snapshot and writes a note.");
     waitFor(inspector, 10).until(d -> uploadedSlices() >= 1);
     waitFor(inspector, 10).until(d -> d.findElement(By.id("snapshot")).isEnabled());
     inspector.findElement(By.id("snapshot")).click();
@@ -141,6 +149,7 @@ class InspectionJourneyBrowserTest {
     screenshot(applicant, "applicant-call-phone");
 
     // The inspector ends the inspection with a conclusion.
+    step("The inspector ends the inspection with a conclusion.");
     inspector.findElement(By.id("end-open")).click();
     visible(inspector, "end-dialog", 5);
     inspector.findElement(By.cssSelector("#end-form input[value='pass']")).click();
@@ -151,12 +160,14 @@ class InspectionJourneyBrowserTest {
     visible(applicant, "ended", 10);
 
     // The server finalises the recording in the background.
+    step("The server finalises the recording in the background.");
     JsonArray events = waitFor(inspector, 30).until(d -> {
       JsonArray trail = ownTrail(inspectionId);
       return types(trail).contains("recording.finalised") ? trail : null;
     });
 
     // The auditor logs in and finds the inspection by case number.
+    step("The auditor logs in and finds the inspection by case number.");
     auditor.get(server.base + "/login.html");
     visible(auditor, "username", 10).sendKeys(KanyanServer.AUDITOR);
     auditor.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
@@ -175,6 +186,7 @@ class InspectionJourneyBrowserTest {
     visible(auditor, "detail", 10);
 
     // The trail is there, in order.
+    step("The trail is there, in order.");
     List<String> shown = waitFor(auditor, 10).until(d -> {
       List<String> t = d.findElements(By.cssSelector("#trail li[data-type]")).stream()
           .map(e -> e.getDomAttribute("data-type")).toList();
@@ -188,6 +200,7 @@ class InspectionJourneyBrowserTest {
     assertThat(auditor.findElement(By.id("chain-status")).getDomAttribute("data-kind")).isEqualTo("ok");
 
     // The recording plays with the call's length, and seeking to the middle works.
+    step("The recording plays with the call's length, and seeking to the middle works.");
     double duration = waitFor(auditor, 15).until(d -> {
       Object v = js(auditor, "const v = document.getElementById('player');"
           + " return v.readyState >= 1 && Number.isFinite(v.duration) ? v.duration : null;");
@@ -204,6 +217,7 @@ class InspectionJourneyBrowserTest {
         + " return !v.seeking && Math.abs(v.currentTime - arguments[0]) < 0.5;", markerOffset));
 
     // The snapshot is shown watermarked; the original is kept byte for byte with its hash on the trail.
+    step("The snapshot is shown watermarked; the original is kept byte for byte with its hash on the trail.");
     WebElement shot = waitFor(auditor, 10).until(d -> {
       WebElement img = d.findElement(By.cssSelector("#gallery figure[data-snapshot-id='" + snapshotId + "'] img"));
       return ((Number) js(auditor, "return arguments[0].naturalWidth;", img)).intValue() > 0 ? img : null;
@@ -229,6 +243,13 @@ class InspectionJourneyBrowserTest {
     screenshot(auditor, "auditor-desktop");
 
     tourAtPhoneSize();
+  }
+
+  private static final long T0 = System.currentTimeMillis();
+
+  /** Progress on the test's output, so a slow step is easy to find. */
+  private static void step(String what) {
+    System.out.printf("journey +%.1fs: %s%n", (System.currentTimeMillis() - T0) / 1000.0, what);
   }
 
   /** Every staff page at phone size, for the screenshots. */
