@@ -128,6 +128,8 @@ function createDesk(i18n, pageError) {
     renderDetail();
     setPresence('waiting');
     if (selected.status === 'created' || selected.status === 'in_progress') {
+      // A reload mid-call: the seat is held for a while and the recording goes on in a new segment.
+      if (sessionStorage.getItem(`kanyan.seat.${selected.id}`)) showMessage(pageError, t('inspector.call.rejoin'), 'info');
       pollPresence();
       presenceTimer = setInterval(pollPresence, PRESENCE_POLL_MS);
     }
@@ -192,6 +194,7 @@ function createDesk(i18n, pageError) {
 
   byId('enter-call').addEventListener('click', async () => {
     clearInterval(presenceTimer);
+    showMessage(pageError, '');
     const inspection = selected;
     call = true;
     renderDetail();
