@@ -140,8 +140,9 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       mode = m.mode;
       peerPresent = m.peerPresent;
       setCallState(m.peerPresent ? 'call.state.connecting' : 'inspector.call.waiting');
-      if (mode === 'kurento' || m.peerPresent) negotiate();
-      else checkOpened();
+      // p2p: the server follows `joined` with `peer-joined` when the applicant is there; offer once, then.
+      if (mode === 'kurento') negotiate();
+      else if (!m.peerPresent) checkOpened();
     },
     'peer-joined': () => {
       peerPresent = true;

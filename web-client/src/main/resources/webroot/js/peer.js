@@ -73,6 +73,8 @@ export function createPeer({ iceServers, localStream, onRemoteStream, onIceCandi
       return pc.localDescription.sdp;
     },
     async acceptAnswer(sdp) {
+      // An answer to an offer this connection no longer waits for (a renegotiation overtook it): ignore it.
+      if (pc.signalingState !== 'have-local-offer') return;
       await pc.setRemoteDescription({ type: 'answer', sdp });
       await flush();
     },
