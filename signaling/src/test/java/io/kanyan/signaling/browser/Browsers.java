@@ -115,6 +115,15 @@ final class Browsers {
         Map.of("latitude", lat, "longitude", lng, "accuracy", accuracy));
   }
 
+  /** Turns the emulated phone to landscape (or back to portrait). */
+  static void rotate(ChromeDriver driver, boolean landscape) {
+    int w = landscape ? PHONE.height : PHONE.width;
+    int h = landscape ? PHONE.width : PHONE.height;
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", w, "height", h,
+        "deviceScaleFactor", 2, "mobile", true, "screenOrientation",
+        Map.of("type", landscape ? "landscapePrimary" : "portraitPrimary", "angle", landscape ? 90 : 0)));
+  }
+
   static WebDriverWait waitFor(ChromeDriver driver, int seconds) {
     WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100));
     // Pages re-render lists; an element found a moment ago may be gone: look again.

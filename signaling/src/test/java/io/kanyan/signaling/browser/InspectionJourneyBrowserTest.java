@@ -148,6 +148,16 @@ class InspectionJourneyBrowserTest {
     screenshot(inspector, "inspector-call-desktop");
     screenshot(applicant, "applicant-call-phone");
 
+    // The phone turns to landscape and back: the call stays on screen with its controls.
+    step("The phone rotates.");
+    Browsers.rotate(applicant, true);
+    waitFor(applicant, 10).until(d -> d.findElement(By.id("local-video")).getRect().getWidth()
+        > d.findElement(By.id("local-video")).getRect().getHeight());
+    assertThat(applicant.findElement(By.id("mute")).isDisplayed()).isTrue();
+    assertThat(applicant.findElement(By.id("call-state")).getText()).contains("已连接");
+    screenshot(applicant, "applicant-call-landscape");
+    Browsers.rotate(applicant, false);
+
     // The inspector ends the inspection with a conclusion.
     step("The inspector ends the inspection with a conclusion.");
     inspector.findElement(By.id("end-open")).click();
