@@ -1,0 +1,52 @@
+package io.kanyan.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+
+  @Test
+  void defaultsAreTheEmbeddedSetup() {
+    Config c = Config.from(Map.of());
+    assertThat(c.embeddedRedis()).isTrue();
+    assertThat(c.kurento()).isFalse();
+    assertThat(c.httpsPort()).isEqualTo(8443);
+    assertThat(c.devHttpPort()).isEqualTo(8080);
+    assertThat(c.inviteTtl()).isEqualTo(Duration.ofHours(24));
+    assertThat(c.gracePeriod()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.adminPassword()).isNull();
+    assertThat(c.dataDir().isAbsolute()).isTrue();
+    assertThat(c.dataDir().getFileName().toString()).isEqualTo("data");
+  }
+
+  @Test
+  void theEnvironmentWinsOverTheFile() throws Exception {
+    Path file = Files.createTempFile("kanyan", ".properties");
+    Files.writeString(file, "KANYAN_GRACE_PERIOD=45s\nKANYAN_INVITE_TTL=2d\nKMS_URL=ws://a:8888/kurento, ws://b:8888/kurento\n");
+    Config c = Config.from(Map.of("KANYAN_CONFIG", file.toString(), "KANYAN_GRACE_PERIOD", "10s"));
+    assertThat(c.gracePeriod()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.inviteTtl()).isEqualTo(Duration.ofDays(2));
+    assertThat(c.kmsUrls()).containsExactly("ws://a:8888/kurento", "ws://b:8888/kurento");
+  }
+
+  @Test
+  void badValuesNameTheKey() {
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_HTTPS_PORT", "eighty")))
+        .hasMessageContaining("KANYAN_HTTPS_PORT");
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_INVITE_TTL", "soon")))
+        .hasMessageContaining("KANYAN_INVITE_TTL").hasMessageContaining("24h");
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_TLS", "maybe"))).hasMessageContaining("true or false");
+  }
+
+  @Test
+  void describeNeverShowsSecrets() {
+    Config c = Config.from(Map.of("KANYAN_ADMIN_PASSWORD", "s3cret-admin", "KANYAN_TURN_SECRET", "turn-s3cret"));
+    assertThat(c.describe()).doesNotContain("s3cret").contains("(set)");
+  }
+}
