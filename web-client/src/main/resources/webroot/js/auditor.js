@@ -3,7 +3,7 @@
 import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
 import { snapshotUrl } from './snapshot.js';
-import { byId, distanceMetres, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
+import { byId, distanceMetres, errorText, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
 
 /** Trail event types shown as markers on the recording timeline. */
 const MARKED = new Set(['invite.opened', 'participant.joined', 'participant.disconnected', 'participant.reconnected',
@@ -49,7 +49,7 @@ function createAudit(i18n) {
       found = await api(`/api/inspections?${params}`);
       showMessage(pageError, '');
     } catch (err) {
-      showMessage(pageError, err.message);
+      showMessage(pageError, errorText(i18n, err));
       found = [];
     }
     // Only the latest search may show its results (an earlier, slower answer must not overwrite it).
@@ -76,7 +76,7 @@ function createAudit(i18n) {
       const events = trail.events.map((e) => ({ ...e, data: parsePayload(e.payload), at: Date.parse(e.time) }));
       current = { inspection, events, valid: trail.valid, firstBreak: trail.firstBreak, segments: segmentsOf(events) };
     } catch (err) {
-      showMessage(pageError, err.message);
+      showMessage(pageError, errorText(i18n, err));
       return;
     }
     byId('detail').hidden = false;

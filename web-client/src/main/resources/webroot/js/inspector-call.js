@@ -6,7 +6,7 @@ import { createPeer } from './peer.js';
 import { startCallRecording } from './recorder.js';
 import { connectSignaling } from './signaling.js';
 import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
-import { byId, formatTime, h, showMessage } from './ui.js';
+import { byId, errorText, formatTime, h, showMessage } from './ui.js';
 
 const STATS_MS = 1000;
 
@@ -55,7 +55,8 @@ export async function enterCall({ inspection, i18n, onEnded }) {
   };
 
   const startRecording = async (stream) => {
-    if (recordingStream === stream || ending) return;
+    // With a media server (kurento mode) the server records; the browser records only peer-to-peer.
+    if (mode !== 'p2p' || recordingStream === stream || ending) return;
     await stopRecording();
     recordingStream = stream;
     try {
@@ -68,7 +69,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       });
     } catch (err) {
       recordingStream = null;
-      showRecordingProgress({ state: 'failed', error: err.message, uploadedSlices: 0, pendingSlices: 0 });
+      showRecordingProgress({ state: 'failed', error: errorText(i18n, err), uploadedSlices: 0, pendingSlices: 0 });
     }
   };
 
@@ -219,7 +220,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
         h('img', { src: snapshotUrl(id, snap.id), alt: t('inspector.snapshots.alt', { time }), 'data-snapshot-id': snap.id })));
       showMessage(errorBox, '');
     } catch (err) {
-      showError(err.message === 'no-video' ? t('inspector.snapshots.noVideo') : t('inspector.snapshots.failed', { error: err.message }));
+      showError(err.message === 'no-video' ? t('inspector.snapshots.noVideo') : t('inspector.snapshots.failed', { error: errorText(i18n, err) }));
     } finally {
       button.disabled = false;
     }
@@ -261,7 +262,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       finish(conclusion);
     } catch (err) {
       ending = false;
-      showMessage(byId('end-error'), err.message);
+      showMessage(byId('end-error'), errorText(i18n, err));
     } finally {
       byId('end-confirm').disabled = false;
     }

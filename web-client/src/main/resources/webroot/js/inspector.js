@@ -2,7 +2,7 @@
 // the applicant's presence, and entering the live call (js/inspector-call.js).
 import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
-import { byId, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
+import { byId, errorText, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
 import { qrcode } from './vendor/qrcode-generator/qrcode.mjs';
 import { enterCall } from './inspector-call.js';
 
@@ -119,7 +119,7 @@ function createDesk(i18n, pageError) {
     try {
       selected = await api(`/api/inspections/${encodeURIComponent(id)}`);
     } catch (err) {
-      showMessage(pageError, err.message);
+      showMessage(pageError, errorText(i18n, err));
       return;
     }
     history.replaceState(null, '', `#id=${selected.id}`);
@@ -164,7 +164,7 @@ function createDesk(i18n, pageError) {
       await refresh();
       await select(created.inspection.id);
     } catch (err) {
-      showMessage(errorBox, err.message);
+      showMessage(errorBox, errorText(i18n, err));
     } finally {
       byId('create-submit').disabled = false;
     }
@@ -188,7 +188,7 @@ function createDesk(i18n, pageError) {
       renderInvite();
       showMessage(pageError, t('inspector.invite.reissued'), 'info');
     } catch (err) {
-      showMessage(pageError, err.message);
+      showMessage(pageError, errorText(i18n, err));
     }
   });
 
@@ -217,7 +217,7 @@ function createDesk(i18n, pageError) {
       call = null;
       byId('call').hidden = true;
       renderDetail();
-      showMessage(pageError, err.message);
+      showMessage(pageError, errorText(i18n, err));
     }
   });
 

@@ -29,6 +29,19 @@ export function showMessage(box, text, kind = 'error') {
 }
 
 /**
+ * The words for a failed call in the page's language: the catalog's `error.<code>` when it has one (the
+ * server's codes are stable; its messages are English sentences), otherwise the server's own message.
+ * @param {import('./i18n.js').I18n} i18n
+ * @param {Error & {code?: string}} err
+ * @returns {string}
+ */
+export function errorText(i18n, err) {
+  const key = `error.${err?.code}`;
+  const text = err?.code ? i18n.t(key) : key;
+  return text === key ? (err?.message || String(err)) : text;
+}
+
+/**
  * Formats an ISO time for people in the active language.
  * @param {string|number|Date} time
  * @param {string} lang

@@ -21,7 +21,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /** What the applicant sees when things go wrong on their side, in real headless Chromium. */
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ApplicantTroubleBrowserTest {
 
   static KanyanServer server;

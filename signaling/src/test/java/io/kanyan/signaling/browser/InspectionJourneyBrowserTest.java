@@ -30,7 +30,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * conclusion, and an auditor finds it, reads the trail, replays the recording and sees the watermarked
  * snapshot.
  */
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class InspectionJourneyBrowserTest {
 
   static final String CASE = "KY-2026-0917";
