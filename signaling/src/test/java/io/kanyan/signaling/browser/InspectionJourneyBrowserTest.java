@@ -8,6 +8,7 @@ import static io.kanyan.signaling.browser.Browsers.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.recorder.recording.Sha256;
+import io.kanyan.signaling.testing.Http;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
@@ -234,10 +235,10 @@ class InspectionJourneyBrowserTest {
     });
     assertThat(shot.getDomAttribute("src")).contains("variant=watermarked");
     JsonObject taken = find(events, "snapshot.taken");
-    KanyanServer.Client auditorApi = server.login(KanyanServer.AUDITOR, KanyanServer.PASSWORD);
-    byte[] original = auditorApi.getBytes("/api/inspections/" + inspectionId + "/snapshots/" + snapshotId
-        + "?variant=original").body();
-    byte[] marked = auditorApi.getBytes("/api/inspections/" + inspectionId + "/snapshots/" + snapshotId).body();
+    Http auditorApi = server.login(KanyanServer.AUDITOR, KanyanServer.PASSWORD);
+    byte[] original = auditorApi.get("/api/inspections/" + inspectionId + "/snapshots/" + snapshotId
+        + "?variant=original").body().getBytes();
+    byte[] marked = auditorApi.get("/api/inspections/" + inspectionId + "/snapshots/" + snapshotId).body().getBytes();
     assertThat(Sha256.of(original)).isEqualTo(taken.getString("sha256"));
     BufferedImage originalImage = ImageIO.read(new ByteArrayInputStream(original));
     BufferedImage markedImage = ImageIO.read(new ByteArrayInputStream(marked));
@@ -249,7 +250,7 @@ class InspectionJourneyBrowserTest {
         .isNotEmpty();
     JsonObject finalised = find(events, "recording.finalised");
     assertThat(Files.exists(server.dataDir.resolve(finalised.getString("file")))).isTrue();
-    assertThat(auditorApi.getArray("/api/inspections?caseNumber=" + CASE)).hasSize(1);
+    assertThat(auditorApi.get("/api/inspections?caseNumber=" + CASE).bodyAsJsonArray()).hasSize(1);
     screenshot(auditor, "auditor-desktop");
 
     tourAtPhoneSize();

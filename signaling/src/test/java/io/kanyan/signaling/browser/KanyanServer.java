@@ -1,121 +1,68 @@
 package io.kanyan.signaling.browser;
 
-import io.kanyan.signaling.Config;
-import io.kanyan.signaling.Main;
-import io.kanyan.signaling.auth.Passwords;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
+import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.TestServer;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.CookieManager;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
+import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 
 /**
- * The whole server (embedded redis-server, plain HTTP on a free loopback port) for browser tests, with an
- * inspector and an auditor account, and a small blocking HTTP client for set-up and checks.
+ * The whole server for browser tests (the shared {@link TestServer}: real redis-server, free ports), with an
+ * inspector and an auditor whose names read well in the screenshots.
  */
 final class KanyanServer implements AutoCloseable {
 
-  static final String ADMIN_PASSWORD = "admin-secret-123";
   static final String PASSWORD = "correct-horse-42";
   static final String INSPECTOR = "ian";
   static final String AUDITOR = "ada";
 
-  private final Vertx vertx;
-  private final Main.Running running;
+  private final TestServer server;
   final Path dataDir;
   final String base;
 
-  private KanyanServer(Vertx vertx, Main.Running running, Path dataDir) {
-    this.vertx = vertx;
-    this.running = running;
-    this.dataDir = dataDir;
-    this.base = "http://localhost:" + running.server().devHttpPort();
+  private KanyanServer(TestServer server) {
+    this.server = server;
+    this.dataDir = server.dataDir();
+    this.base = server.origin();
   }
 
-  static KanyanServer start() throws Exception {
-    Path dataDir = Files.createTempDirectory("kanyan-browser");
-    Config config = Config.from(Map.of(
-        "KANYAN_DATA_DIR", dataDir.toString(),
-        "KANYAN_TLS", "false",
-        "KANYAN_DEV_HTTP", "true",
-        "KANYAN_DEV_HTTP_PORT", "0",
-        "KANYAN_ADMIN_PASSWORD", ADMIN_PASSWORD,
-        "KANYAN_TIME_ZONE", "Asia/Shanghai"));
-    Vertx vertx = Vertx.vertx();
-    Main.Running running = Main.start(vertx, config, new Passwords(1000), Clock.systemUTC())
-        .toCompletionStage().toCompletableFuture().get();
-    KanyanServer server = new KanyanServer(vertx, running, dataDir);
-    Client admin = server.login("admin", ADMIN_PASSWORD);
-    admin.post("/api/users", new JsonObject().put("username", INSPECTOR).put("displayName", "王检查")
-        .put("role", "inspector").put("password", PASSWORD));
-    admin.post("/api/users", new JsonObject().put("username", AUDITOR).put("displayName", "李审查")
-        .put("role", "auditor").put("password", PASSWORD));
-    return server;
+  static KanyanServer start() {
+    KanyanServer s = new KanyanServer(TestServer.start(Map.of("KANYAN_TIME_ZONE", "Asia/Shanghai")));
+    Http admin = s.login("admin", TestServer.ADMIN_PASSWORD);
+    s.createUser(admin, INSPECTOR, "王检查", "inspector");
+    s.createUser(admin, AUDITOR, "李审查", "auditor");
+    return s;
   }
 
-  Client login(String user, String password) throws Exception {
-    Client client = new Client();
-    client.post("/api/login", new JsonObject().put("username", user).put("password", password));
-    return client;
+  private void createUser(Http admin, String username, String displayName, String role) {
+    HttpResponse<Buffer> r = admin.post("/api/users", new JsonObject().put("username", username)
+        .put("displayName", displayName).put("role", role).put("password", PASSWORD));
+    if (r.statusCode() != 201) {
+      throw new AssertionError("creating " + username + " failed: " + r.statusCode() + " " + r.bodyAsString());
+    }
   }
 
-  /** A logged-in API client with its own cookie jar. */
-  final class Client {
-    private final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager())
-        .connectTimeout(Duration.ofSeconds(5)).build();
-
-    JsonObject post(String path, JsonObject body) throws IOException, InterruptedException {
-      return json(send(HttpRequest.newBuilder(URI.create(base + path))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build()));
-    }
-
-    JsonObject get(String path) throws IOException, InterruptedException {
-      return json(send(HttpRequest.newBuilder(URI.create(base + path)).GET().build()));
-    }
-
-    JsonArray getArray(String path) throws IOException, InterruptedException {
-      return new JsonArray(send(HttpRequest.newBuilder(URI.create(base + path)).GET().build()).body());
-    }
-
-    HttpResponse<byte[]> getBytes(String path) throws IOException, InterruptedException {
-      return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() >= 300) {
-        throw new IllegalStateException(request.method() + " " + request.uri().getPath() + " answered "
-            + response.statusCode() + ": " + response.body());
-      }
-      return response;
-    }
-
-    private static JsonObject json(HttpResponse<String> response) {
-      return response.body().isEmpty() ? new JsonObject() : new JsonObject(response.body());
-    }
+  /** A logged-in API client (blocking helpers, for the test thread). */
+  Http login(String user, String password) {
+    return new Http(server.vertx(), server.httpPort()).login(user, password);
   }
 
   /** Creates an inspection as the inspector; returns {inspection, invite}. */
-  JsonObject createInspection(String caseNumber) throws Exception {
-    return login(INSPECTOR, PASSWORD).post("/api/inspections", new JsonObject()
+  JsonObject createInspection(String caseNumber) {
+    HttpResponse<Buffer> r = login(INSPECTOR, PASSWORD).post("/api/inspections", new JsonObject()
         .put("caseNumber", caseNumber).put("matterType", "食品经营许可").put("applicantName", "张三")
         .put("applicantPhone", "13800138000").put("siteAddress", "上海市黄浦区人民大道200号")
         .put("siteLat", 31.2304).put("siteLng", 121.4737));
+    if (r.statusCode() != 201) {
+      throw new AssertionError("creating inspection failed: " + r.statusCode() + " " + r.bodyAsString());
+    }
+    return r.bodyAsJsonObject();
   }
 
   @Override
-  public void close() throws Exception {
-    running.close().toCompletionStage().toCompletableFuture().get();
+  public void close() {
+    server.close();
   }
 }
