@@ -47,6 +47,11 @@ public record Config(
     List<String> kmsUrls,
     String kmsRecordingsUri,
     Duration kmsConnectTimeout,
+    Duration kmsRequestTimeout,
+    Duration kmsPingInterval,
+    Duration kmsLossGrace,
+    String serverId,
+    Duration turnTtl,
     java.time.ZoneId zone,
     String phoneIndexKey) {
 
@@ -98,6 +103,11 @@ public record Config(
         s.list("KMS_URL"),
         s.str("KANYAN_KMS_RECORDINGS_URI", null),
         s.duration("KANYAN_KMS_CONNECT_TIMEOUT", Duration.ofSeconds(5)),
+        s.duration("KANYAN_KMS_REQUEST_TIMEOUT", Duration.ofSeconds(10)),
+        s.duration("KANYAN_KMS_PING_INTERVAL", Duration.ofSeconds(1)),
+        s.duration("KANYAN_KMS_LOSS_GRACE", Duration.ofSeconds(2)),
+        s.str("KANYAN_SERVER_ID", "kanyan"),
+        s.duration("KANYAN_TURN_TTL", Duration.ofHours(8)),
         java.time.ZoneId.of(s.str("KANYAN_TIME_ZONE", java.time.ZoneId.systemDefault().getId())),
         s.str("KANYAN_PHONE_INDEX_KEY", null));
   }

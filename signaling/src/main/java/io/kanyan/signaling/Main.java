@@ -2,11 +2,12 @@ package io.kanyan.signaling;
 
 import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.media.Media;
+import io.kanyan.signaling.media.IceServers;
 import io.kanyan.signaling.media.PeerToPeerMedia;
+import io.kanyan.signaling.media.kurento.KurentoMedia;
+import io.kanyan.signaling.media.kurento.KurentoSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,7 @@ public final class Main {
   public record Running(Vertx vertx, Storage storage, ServerVerticle server, Media media) {
 
     public Future<Void> close() {
-      return vertx.close().onComplete(x -> storage.close());
+      return media.close().transform(x -> vertx.close()).onComplete(x -> storage.close());
     }
   }
 
@@ -64,20 +65,37 @@ public final class Main {
 
   /** Starts the whole server on {@code vertx}; tests call this with their own config. */
   public static Future<Running> start(Vertx vertx, Config config, Passwords passwords, Clock clock) {
-    return Storage.open(vertx, config).compose(storage -> {
-      Media media = media(config);
-      ServerVerticle server = new ServerVerticle(config, storage, media, passwords, clock);
-      return vertx.deployVerticle(server)
-          .map(id -> new Running(vertx, storage, server, media))
-          .onFailure(err -> storage.close());
-    });
+    return Storage.open(vertx, config).compose(storage -> media(vertx, config, clock)
+        .compose(media -> deploy(vertx, config, storage, media, passwords, clock))
+        .onFailure(err -> storage.close()));
   }
 
-  static Media media(Config config) {
-    JsonArray ice = new JsonArray();
-    if (!config.stunUrls().isEmpty()) {
-      ice.add(new JsonObject().put("urls", new JsonArray(config.stunUrls())));
+  private static Future<Running> deploy(Vertx vertx, Config config, Storage storage, Media media, Passwords passwords,
+      Clock clock) {
+    ServerVerticle server = new ServerVerticle(config, storage, media, passwords, clock);
+    return vertx.deployVerticle(server).map(id -> new Running(vertx, storage, server, media));
+  }
+
+  /** The ICE servers: STUN/TURN URLs and the TURN secret from which per-call credentials are minted. */
+  static IceServers iceServers(Config config, Clock clock) {
+    return new IceServers(config.stunUrls(), config.turnUrls(), config.turnSecret(), config.turnTtl(), clock);
+  }
+
+  /**
+   * Kurento mode when {@code KMS_URL} is set (connects the pool and releases this server's stale pipelines
+   * first), peer-to-peer otherwise.
+   */
+  static Future<Media> media(Vertx vertx, Config config, Clock clock) {
+    IceServers ice = iceServers(config, clock);
+    if (!config.kurento()) {
+      return Future.succeededFuture(new PeerToPeerMedia(ice));
     }
-    return new PeerToPeerMedia(ice);
+    String kmsUri = config.kmsRecordingsUri() != null ? config.kmsRecordingsUri()
+        : "file://" + config.recordingsDir().toAbsolutePath();
+    KurentoSettings defaults = KurentoSettings.of(config.kmsUrls(), config.recordingsDir(), kmsUri, config.serverId());
+    KurentoSettings settings = new KurentoSettings(config.kmsUrls(), config.recordingsDir(), kmsUri, config.serverId(),
+        config.kmsConnectTimeout(), config.kmsRequestTimeout(), config.kmsPingInterval(), config.kmsLossGrace(),
+        defaults.retryInterval());
+    return KurentoMedia.start(vertx, settings, ice).map(media -> (Media) media);
   }
 }

@@ -34,20 +34,26 @@ public final class RedisStore implements AutoCloseable {
   /** Connects without blocking; fails with a {@link RedisUnavailableException} that names the URL. */
   public static Future<RedisStore> connect(Vertx vertx, String url) {
     RedisURI uri = RedisURI.create(url);
-    RedisClient client = RedisClient.create(uri);
-    client.setOptions(ClientOptions.builder()
-        // Commands fail after 10 s instead of hanging forever when Redis is gone.
-        .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(10)))
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
-        .build());
-    CompletionStage<StatefulRedisConnection<String, String>> stage = client.connectAsync(StringCodec.UTF8, uri);
-    return Future.fromCompletionStage(stage, vertx.getOrCreateContext())
-        .map(conn -> new RedisStore(vertx, client, conn))
-        .recover(err -> {
-          client.shutdownAsync();
-          return Future.failedFuture(new RedisUnavailableException(
-              "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(), err));
-        });
+    // Creating the first client loads and generates many classes (a second or more on a cold JVM): a worker
+    // does it, so no event loop waits.
+    return vertx.executeBlocking(() -> {
+      RedisClient client = RedisClient.create(uri);
+      client.setOptions(ClientOptions.builder()
+          // Commands fail after 10 s instead of hanging forever when Redis is gone.
+          .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(10)))
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+          .build());
+      return client;
+    }, false).compose(client -> {
+      CompletionStage<StatefulRedisConnection<String, String>> stage = client.connectAsync(StringCodec.UTF8, uri);
+      return Future.fromCompletionStage(stage, vertx.getOrCreateContext())
+          .map(conn -> new RedisStore(vertx, client, conn))
+          .recover(err -> {
+            client.shutdownAsync();
+            return Future.failedFuture(new RedisUnavailableException(
+                "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(), err));
+          });
+    });
   }
 
   /**

@@ -11,10 +11,11 @@ import io.vertx.core.json.JsonObject;
  */
 public final class PeerToPeerMedia implements Media {
 
-  private final JsonArray iceServers;
+  private final IceServers iceServers;
 
-  public PeerToPeerMedia(JsonArray iceServers) {
-    this.iceServers = iceServers.copy();
+  /** @param iceServers the STUN/TURN servers; TURN credentials are minted per call */
+  public PeerToPeerMedia(IceServers iceServers) {
+    this.iceServers = iceServers;
   }
 
   @Override
@@ -24,7 +25,7 @@ public final class PeerToPeerMedia implements Media {
 
   @Override
   public JsonArray iceServersFor(String inspectionId) {
-    return iceServers.copy();
+    return iceServers.forBrowser(inspectionId);
   }
 
   @Override

@@ -1,0 +1,309 @@
+package io.kanyan.signaling.media.kurento;
+
+import io.kanyan.signaling.inspection.Role;
+import io.kanyan.signaling.media.IceServers;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.kurento.client.Continuation;
+import org.kurento.client.ErrorEvent;
+import org.kurento.client.EventListener;
+import org.kurento.client.IceCandidateFoundEvent;
+import org.kurento.client.MediaFlowOutStateChangedEvent;
+import org.kurento.client.IceCandidate;
+import org.kurento.client.ListenerSubscription;
+import org.kurento.client.MediaPipeline;
+import org.kurento.client.RecorderEndpoint;
+import org.kurento.client.WebRtcEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One inspection's media topology on one media server: a MediaPipeline named {@code kanyan:<serverId>:<id>},
+ * one WebRtcEndpoint per participant connected to the other's both ways, and one RecorderEndpoint per
+ * participant fed by their own endpoint. Lives on the call's context; {@link #release()} stops every recording
+ * with {@code stopAndWait()} before the pipeline is released.
+ */
+final class CallPipeline {
+
+  private static final Logger log = LoggerFactory.getLogger(CallPipeline.class);
+
+  private final KurentoCallMedia owner;
+  private final KmsMember member;
+  private final Map<Role, Leg> legs = new EnumMap<>(Role.class);
+  private volatile String pipelineId;
+  private MediaPipeline pipeline;
+  private Future<Void> created;
+  private boolean failed;
+  private boolean released;
+
+  private CallPipeline(KurentoCallMedia owner, KmsMember member) {
+    this.owner = owner;
+    this.member = member;
+  }
+
+  /** Creates the pipeline on {@code member} and names it; the returned object is usable at once. */
+  static CallPipeline open(KurentoCallMedia owner, KmsMember member) {
+    CallPipeline call = new CallPipeline(owner, member);
+    member.register(call, owner.context());
+    call.created = call.create();
+    return call;
+  }
+
+  private Future<Void> create() {
+    String name = owner.settings().pipelineName(owner.inspectionId());
+    Future<MediaPipeline> made = call("create pipeline", c -> member.client().createMediaPipeline(c));
+    return made.compose(p -> {
+      pipeline = p;
+      pipelineId = p.getId();
+      return call("name pipeline", (Continuation<Void> c) -> p.setName(name, c));
+    }).onSuccess(v -> {
+      log.info("inspection {}: pipeline {} created on {}", owner.inspectionId(), pipelineId, member.url());
+      owner.event("pipeline.created", new JsonObject().put("pipelineId", pipelineId).put("kms", member.url()));
+    });
+  }
+
+  Future<Void> created() {
+    return created;
+  }
+
+  String pipelineId() {
+    return pipelineId;
+  }
+
+  String inspectionId() {
+    return owner.inspectionId();
+  }
+
+  KurentoCallMedia owner() {
+    return owner;
+  }
+
+  KmsMember member() {
+    return member;
+  }
+
+  boolean failed() {
+    return failed;
+  }
+
+  /** Whether the participant's current endpoint has processed an offer (candidates can go straight in). */
+  boolean negotiated(Role role) {
+    Leg leg = legs.get(role);
+    return leg != null && leg.offerProcessed && !leg.stopped;
+  }
+
+  /** Issues a request on this pipeline's media server; fails at once if the pipeline failed. */
+  <T> Future<T> call(String what, Consumer<Continuation<T>> operation) {
+    if (failed) {
+      return Future.failedFuture(new KmsException("inspection " + owner.inspectionId() + ": " + what
+          + " skipped: the media server of this call was lost"));
+    }
+    return member.call(owner.context(), what, operation);
+  }
+
+  /**
+   * Handles a participant's offer: a fresh endpoint (a second offer from the same participant, e.g. after a
+   * reconnect, replaces their endpoint and starts a new recording segment), then the answer, buffered candidates,
+   * candidate gathering and the recorder. Returns the SDP answer, which has already been sent to the browser.
+   */
+  Future<String> offer(Role role, String sdp, int segment, List<JsonObject> buffered) {
+    Leg previous = legs.get(role);
+    Future<Void> cleared = previous == null ? Future.succeededFuture() : retire(previous);
+    Leg leg = new Leg(this, role, segment);
+    return cleared.compose(v -> created)
+        .compose(v -> {
+          legs.put(role, leg);
+          return createEndpoint(leg);
+        })
+        .compose(v -> connectToOther(leg))
+        .compose(v -> call("processOffer for " + role.wire(), (Continuation<String> c) -> leg.endpoint.processOffer(sdp, c)))
+        .compose(answer -> {
+          leg.negotiated = Negotiated.fromAnswer(answer);
+          leg.offerProcessed = true;
+          owner.send(role, new JsonObject().put("type", "answer").put("sdp", answer));
+          return Future.join(buffered.stream().map(c -> addCandidate(leg, c)).toList())
+              .compose(all -> this.<Void>call("gatherCandidates for " + role.wire(), leg.endpoint::gatherCandidates))
+              .compose(g -> createRecorder(leg).recover(e -> recorderFailed(leg, e)))
+              .map(answer);
+        });
+  }
+
+  private Future<Void> createEndpoint(Leg leg) {
+    Future<WebRtcEndpoint> made = call("create endpoint for " + leg.role.wire(),
+        c -> new WebRtcEndpoint.Builder(pipeline).buildAsync(c));
+    return made.compose(endpoint -> {
+      leg.endpoint = endpoint;
+      EventListener<IceCandidateFoundEvent> candidates = owner.onContext(e -> leg.candidateFound(e.getCandidate()));
+      EventListener<MediaFlowOutStateChangedEvent> flows = owner.onContext(e -> leg.mediaFlowOut(e.getMediaType(), e.getState()));
+      EventListener<ErrorEvent> errorLog = e -> log.warn("inspection {}: {} endpoint error {} {}: {}",
+          owner.inspectionId(), leg.role.wire(), e.getErrorCode(), e.getType(), e.getDescription());
+      Future<ListenerSubscription> ice = call("subscribe IceCandidateFound",
+          c -> endpoint.addIceCandidateFoundListener(candidates, c));
+      Future<ListenerSubscription> flow = call("subscribe MediaFlowOutStateChanged",
+          c -> endpoint.addMediaFlowOutStateChangedListener(flows, c));
+      Future<ListenerSubscription> errors = call("subscribe Error", c -> endpoint.addErrorListener(errorLog, c));
+      return Future.all(ice, flow, errors).compose(all -> configureIce(endpoint));
+    });
+  }
+
+  private Future<Void> configureIce(WebRtcEndpoint endpoint) {
+    IceServers.KmsIce ice = owner.iceServers().forKms(owner.inspectionId());
+    List<Future<Void>> settings = new ArrayList<>();
+    ice.stunAddress().ifPresent(address -> {
+      settings.add(call("set STUN address", (Continuation<Void> c) -> endpoint.setStunServerAddress(address, c)));
+      settings.add(call("set STUN port", (Continuation<Void> c) -> endpoint.setStunServerPort(ice.stunPort(), c)));
+    });
+    ice.turnUrl().ifPresent(url -> settings.add(call("set TURN URL", (Continuation<Void> c) -> endpoint.setTurnUrl(url, c))));
+    return Future.all(settings).mapEmpty();
+  }
+
+  private Future<Void> connectToOther(Leg leg) {
+    Leg other = legs.get(leg.role.other());
+    if (other == null || other.stopped || other.endpoint == null) {
+      return Future.succeededFuture();
+    }
+    Future<Void> there = call("connect " + leg.role.wire() + " to " + other.role.wire(),
+        c -> leg.endpoint.connect(other.endpoint, c));
+    Future<Void> back = call("connect " + other.role.wire() + " to " + leg.role.wire(),
+        c -> other.endpoint.connect(leg.endpoint, c));
+    return Future.all(there, back).mapEmpty();
+  }
+
+  private Future<Void> createRecorder(Leg leg) {
+    RecordingFile file = owner.recordingFile(leg.role, leg.segment, leg.negotiated.extension());
+    leg.file = file;
+    Future<Void> dir = owner.vertx().fileSystem().mkdirs(file.raw().getParent().toString());
+    return dir.compose(v -> call("create recorder " + file.relative(),
+            (Continuation<RecorderEndpoint> c) -> new RecorderEndpoint.Builder(pipeline, file.kmsUri())
+                .withMediaProfile(leg.negotiated.profile()).buildAsync(c)))
+        .compose(recorder -> {
+          EventListener<ErrorEvent> recorderErrors = owner.onContext(e -> owner.event("recording.interrupted",
+              leg.details().put("reason", e.getType() + ": " + e.getDescription())));
+          Future<ListenerSubscription> errors = call("subscribe recorder Error",
+              c -> recorder.addErrorListener(recorderErrors, c));
+          return errors.compose(s -> call("connect " + leg.role.wire() + " to its recorder",
+              (Continuation<Void> c) -> leg.endpoint.connect(recorder, c))).map(recorder);
+        })
+        .onSuccess(recorder -> {
+          leg.recorder = recorder;
+          leg.maybeStartRecording();
+        })
+        .mapEmpty();
+  }
+
+  /**
+   * The media works but this segment cannot be recorded: that goes on the trail and in the log; the call goes on
+   * (the browser already has its answer). A media server loss is reported by {@link #kmsLost} instead.
+   */
+  private Future<Void> recorderFailed(Leg leg, Throwable cause) {
+    if (!failed) {
+      log.error("inspection {}: {} will not be recorded: {}", owner.inspectionId(), leg.role.wire(), cause.getMessage());
+      owner.event("recording.interrupted", leg.details().put("reason", "recorder not created: " + cause.getMessage()));
+    }
+    return Future.succeededFuture();
+  }
+
+  /** Adds a browser's trickled candidate to the participant's endpoint. */
+  Future<Void> candidate(Role role, JsonObject candidate) {
+    Leg leg = legs.get(role);
+    if (leg == null || leg.endpoint == null) {
+      return Future.failedFuture(new KmsException(role.wire() + " has no media endpoint yet"));
+    }
+    return addCandidate(leg, candidate);
+  }
+
+  private Future<Void> addCandidate(Leg leg, JsonObject candidate) {
+    IceCandidate ice = new IceCandidate(candidate.getString("candidate", ""), candidate.getString("sdpMid", "0"),
+        candidate.getInteger("sdpMLineIndex", 0));
+    return call("addIceCandidate for " + leg.role.wire(), c -> leg.endpoint.addIceCandidate(ice, c));
+  }
+
+  /** The participant left (for now or for good): their recording ends and their endpoint goes. */
+  Future<Void> leave(Role role) {
+    Leg leg = legs.get(role);
+    return leg == null ? Future.succeededFuture() : retire(leg);
+  }
+
+  private Future<Void> retire(Leg leg) {
+    if (legs.get(leg.role) == leg) {
+      legs.remove(leg.role);
+    }
+    boolean wasRecording = leg.wasRecording();
+    Future<Void> stopped = leg.stopRecording();
+    if (wasRecording) {
+      owner.gapStarted(leg.role);
+    }
+    return stopped.transform(ar -> failed ? Future.succeededFuture() : leg.releaseElements())
+        .recover(e -> {
+          log.warn("inspection {}: releasing {}'s elements failed: {}", owner.inspectionId(), leg.role.wire(), e.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Stops every recording (stopAndWait), then releases the pipeline and everything in it. */
+  Future<Void> release() {
+    if (released) {
+      return Future.succeededFuture();
+    }
+    released = true;
+    List<Future<Void>> stops = legs.values().stream().map(Leg::stopRecording).toList();
+    legs.clear();
+    return Future.join(stops)
+        .transform(ar -> created.transform(c -> releasePipeline()))
+        .eventually(() -> {
+          member.unregister(this);
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> releasePipeline() {
+    if (pipeline == null || failed) {
+      return Future.succeededFuture();
+    }
+    return this.<Void>call("release pipeline " + pipelineId, pipeline::release)
+        .onSuccess(v -> log.info("inspection {}: pipeline {} released", owner.inspectionId(), pipelineId))
+        .recover(e -> {
+          log.warn("inspection {}: releasing pipeline {} failed: {}", owner.inspectionId(), pipelineId, e.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  /**
+   * The socket to the media server dropped and the same session resumed: nothing was lost but the events sent
+   * meanwhile. Asks each endpoint whether the media it was waiting for flows now.
+   */
+  void sessionResumed() {
+    for (Leg leg : List.copyOf(legs.values())) {
+      for (org.kurento.client.MediaType type : leg.notYetFlowing()) {
+        Future<Boolean> flowing = call("isMediaFlowingOut " + type + " for " + leg.role.wire(),
+            c -> leg.endpoint.isMediaFlowingOut(type, c));
+        flowing.onSuccess(yes -> {
+          if (yes) {
+            leg.mediaFlowOut(type, org.kurento.client.MediaFlowState.FLOWING);
+          }
+        });
+      }
+    }
+  }
+
+  /** Called on the call's context when the media server is declared lost. */
+  void kmsLost(String reason) {
+    if (failed || released) {
+      return;
+    }
+    failed = true;
+    for (Leg leg : legs.values()) {
+      if (leg.wasRecording()) {
+        owner.gapStarted(leg.role);
+      }
+      leg.interrupted(reason);
+    }
+    legs.clear();
+    owner.pipelineLost(this, reason);
+  }
+}

@@ -1,0 +1,69 @@
+package io.kanyan.signaling.media.kurento;
+
+import io.kanyan.signaling.inspection.Role;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The recording segments of each live inspection: the next segment number per participant, and when their
+ * recording was cut (they left, reconnected, or the media server was lost) until their next segment starts.
+ *
+ * <p>Kept per inspection, not per {@code CallMedia}: after a media server failure the Call drops its CallMedia and
+ * opens a new one, and numbering must go on (a killed KMS may leave no file to count) and the gap must still be
+ * reported. Files on disk set the floor, so a restarted server continues after them. An inspection not used for
+ * {@link #FORGET_AFTER} is forgotten; {@link #forget} drops it when the call's media is released.
+ */
+final class Segments {
+
+  static final Duration FORGET_AFTER = Duration.ofHours(24);
+
+  private static final class Book {
+    final Map<Role, Integer> next = new EnumMap<>(Role.class);
+    final Map<Role, Long> cutAt = new EnumMap<>(Role.class);
+    volatile long touched;
+  }
+
+  private final Clock clock;
+  private final Map<String, Book> books = new ConcurrentHashMap<>();
+
+  Segments(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The number of the next segment of {@code role}: after the one last handed out and after {@code floor - 1}. */
+  int next(String inspectionId, Role role, int floor) {
+    Book book = book(inspectionId);
+    int segment = Math.max(book.next.getOrDefault(role, 1), floor);
+    book.next.put(role, segment + 1);
+    return segment;
+  }
+
+  /** The recording of {@code role} stopped now (unless it was already marked as stopped). */
+  void cut(String inspectionId, Role role) {
+    book(inspectionId).cutAt.putIfAbsent(role, clock.millis());
+  }
+
+  /** A new segment of {@code role} started recording: how long the recording was cut, if it was. */
+  Optional<Long> resumed(String inspectionId, Role role) {
+    Long at = book(inspectionId).cutAt.remove(role);
+    return at == null ? Optional.empty() : Optional.of(clock.millis() - at);
+  }
+
+  /** The call's media is released: nothing more is numbered or reported for it. */
+  void forget(String inspectionId) {
+    books.remove(inspectionId);
+  }
+
+  /** Called on the call's context; books of different calls are independent, so the map is the only shared part. */
+  private Book book(String inspectionId) {
+    long now = clock.millis();
+    books.values().removeIf(b -> now - b.touched > FORGET_AFTER.toMillis());
+    Book book = books.computeIfAbsent(inspectionId, id -> new Book());
+    book.touched = now;
+    return book;
+  }
+}

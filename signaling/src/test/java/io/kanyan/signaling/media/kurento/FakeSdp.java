@@ -1,0 +1,57 @@
+package io.kanyan.signaling.media.kurento;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Plausible SDP answers in the shape KMS 7.3 gives (see call.jsonl): one codec per m-line, BUNDLE, ICE lite. */
+final class FakeSdp {
+
+  private FakeSdp() {
+  }
+
+  /** A browser-like offer with audio (Opus) and video; {@code videoCodecs} in preference order, e.g. "VP8". */
+  static String offer(String... videoCodecs) {
+    StringBuilder sdp = new StringBuilder("v=0\r\no=- 5691228601258082842 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+        + "a=group:BUNDLE 0 1\r\na=msid-semantic: WMS s1\r\n"
+        + "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:rytJ\r\n"
+        + "a=ice-pwd:mFXB2Z7aWKn+9W/zrEPUCEY0\r\na=ice-options:trickle\r\na=setup:actpass\r\na=mid:0\r\n"
+        + "a=sendrecv\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n");
+    StringBuilder payloads = new StringBuilder();
+    StringBuilder maps = new StringBuilder();
+    int pt = 96;
+    for (String codec : videoCodecs) {
+      payloads.append(' ').append(pt);
+      maps.append("a=rtpmap:").append(pt).append(' ').append(codec).append("/90000\r\n");
+      pt++;
+    }
+    sdp.append("m=video 9 UDP/TLS/RTP/SAVPF").append(payloads).append("\r\nc=IN IP4 0.0.0.0\r\n")
+        .append("a=ice-ufrag:rytJ\r\na=ice-pwd:mFXB2Z7aWKn+9W/zrEPUCEY0\r\na=setup:actpass\r\na=mid:1\r\na=sendrecv\r\n")
+        .append("a=rtcp-mux\r\n").append(maps);
+    return sdp.toString();
+  }
+
+  /** Answers an offer as KMS does: each active m-line keeps its first payload type only. */
+  static String answer(String offer, long version) {
+    List<String> out = new ArrayList<>(List.of("v=0", "o=- " + version + " " + version + " IN IP4 0.0.0.0",
+        "s=Kurento Media Server", "c=IN IP4 0.0.0.0", "t=0 0", "a=group:BUNDLE 0 1"));
+    String[] lines = offer.split("\r?\n");
+    String firstPayload = null;
+    for (String line : lines) {
+      if (line.startsWith("m=")) {
+        String[] parts = line.split(" ");
+        firstPayload = parts.length > 3 ? parts[3] : null;
+        out.add(parts[0] + " 1 " + parts[2] + (firstPayload == null ? "" : " " + firstPayload));
+        out.add("a=sendrecv");
+        out.add("a=setup:active");
+        out.add("a=rtcp-mux");
+        out.add("a=ice-ufrag:FV08");
+        out.add("a=ice-pwd:ZD0yqBBlhKft35xnbtwh39");
+      } else if (line.startsWith("a=mid:")) {
+        out.add(line);
+      } else if (firstPayload != null && line.startsWith("a=rtpmap:" + firstPayload + " ")) {
+        out.add(line);
+      }
+    }
+    return String.join("\r\n", out) + "\r\n";
+  }
+}
