@@ -254,7 +254,7 @@ function createAudit(i18n) {
         ? t('auditor.trail.gapSegment', { n: d.segment })
         : t('auditor.trail.gapSlices', { from: d.fromSeq, to: d.toSeq });
       case 'recording.finalised': return t('auditor.trail.finalised', { n: d.segment, sha: String(d.sha256).slice(0, 12) });
-      case 'media.event': return d.kind === 'recording.started' ? t('auditor.trail.segmentStarted', { n: d.segment }) : (d.kind || '');
+      case 'media.event': return d.kind === 'recording.segment.started' ? t('auditor.trail.segmentStarted', { n: d.segment }) : (d.kind || '');
       default: return d.role ? t(`actor.${d.role}`) : '';
     }
   };
@@ -269,7 +269,7 @@ function createAudit(i18n) {
 function segmentsOf(events) {
   const segments = new Map();
   for (const e of events) {
-    if (e.type === 'media.event' && e.data.kind === 'recording.started') {
+    if (e.type === 'media.event' && e.data.kind === 'recording.segment.started') {
       segments.set(e.data.segment, { segment: e.data.segment, t0: e.at, startedAt: e.time, finalised: false });
     } else if (e.type === 'recording.finalised' && segments.has(e.data.segment)) {
       Object.assign(segments.get(e.data.segment), {

@@ -48,8 +48,11 @@ public final class Recordings {
   public record Segment(int segment, String startedAt) {
   }
 
-  /** Kind of the {@code MEDIA_EVENT} marking where a segment starts (its time is the video's zero). */
-  public static final String SEGMENT_STARTED = "recording.started";
+  /**
+   * Kind of the {@code MEDIA_EVENT} marking where a browser-made segment starts (its time is the video's
+   * zero). Distinct from the media server's {@code recording.started}, which carries a {@code role}.
+   */
+  public static final String SEGMENT_STARTED = "recording.segment.started";
 
   private static final Logger LOG = LoggerFactory.getLogger(Recordings.class);
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -79,7 +82,7 @@ public final class Recordings {
             .put("previousSegment", number - 1).put("previousSlices", previous.nextSeq - 1));
       }
       return gap.compose(ignored -> trail.append(inspectionId, EventType.MEDIA_EVENT, actor, new JsonObject()
-              .put("kind", SEGMENT_STARTED).put("segment", number)
+              .put("kind", SEGMENT_STARTED).put("source", "browser").put("segment", number)
               .put("mimeType", mimeType == null ? "video/webm" : mimeType)
               .put("file", relative(partFile(inspectionId, number)))))
           .map(event -> {
@@ -267,18 +270,22 @@ public final class Recordings {
 
     void apply(TrailEvent event) {
       JsonObject p = event.payloadJson();
+      if (p.containsKey("role")) {
+        // The media server's recordings (Kurento mode) are not browser segments.
+        return;
+      }
       switch (event.type()) {
         case MEDIA_EVENT -> {
-          if (SEGMENT_STARTED.equals(p.getString("kind"))) {
+          if (SEGMENT_STARTED.equals(p.getString("kind")) && p.getInteger("segment") != null) {
             segments.put(p.getInteger("segment"), new SegmentState());
           }
         }
         case RECORDING_SLICE -> {
-          SegmentState seg = segments.computeIfAbsent(p.getInteger("segment"), n -> new SegmentState());
+          SegmentState seg = segments.computeIfAbsent(p.getInteger("segment", 0), n -> new SegmentState());
           seg.accept(p.getLong("seq"), p.getLong("offset") + p.getLong("size"), p.getString("sha256"));
         }
         case RECORDING_FINALISED -> {
-          SegmentState seg = segments.get(p.getInteger("segment"));
+          SegmentState seg = segments.get(p.getInteger("segment", 0));
           if (seg != null) {
             seg.finalised = true;
           }

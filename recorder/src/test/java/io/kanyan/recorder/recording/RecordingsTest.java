@@ -150,6 +150,18 @@ class RecordingsTest {
   }
 
   @Test
+  void ignoresTheMediaServersRecordingsOnTheTrail() {
+    trail.append(inspection, EventType.MEDIA_EVENT, "system", new JsonObject().put("kind", "recording.started")
+        .put("role", "applicant").put("segment", 1)).await();
+    trail.append(inspection, EventType.RECORDING_FINALISED, "system", new JsonObject().put("kind", "recording.file")
+        .put("role", "applicant").put("segment", 1).put("path", inspection + "/applicant-1.webm")
+        .put("sha256", "0".repeat(64))).await();
+
+    assertThat(recordings.finalise(inspection, "system").await()).isEmpty();
+    assertThat(recordings.startSegment(inspection, "user:ian", "video/webm").await().segment()).isEqualTo(1);
+  }
+
+  @Test
   void storesASnapshotOriginalAndAWatermarkedCopy(Vertx vertx) throws Exception {
     Snapshots snapshots = new Snapshots(vertx, trail, dataDir, Clock.systemUTC(), ZoneId.of("Asia/Shanghai"));
     BufferedImage image = new BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB);
