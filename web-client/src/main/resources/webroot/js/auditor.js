@@ -74,14 +74,14 @@ function createAudit(i18n) {
         api(`/api/inspections/${encodeURIComponent(id)}/trail`),
       ]);
       const events = trail.events.map((e) => ({ ...e, data: parsePayload(e.payload), at: Date.parse(e.time) }));
-      current = { inspection, events, valid: trail.valid, firstBreak: trail.firstBreak, segments: segmentsOf(events) };
+      current = { inspection, events, valid: trail.valid, firstBreak: trail.firstBreak, segments: segmentsOf(events, inspection.id) };
     } catch (err) {
       showMessage(pageError, errorText(i18n, err));
       return;
     }
     byId('detail').hidden = false;
     renderDetail();
-    loadSegment(current.segments[0]?.segment);
+    loadSegment(current.segments[0]?.key);
     byId('detail').scrollIntoView({ behavior: 'smooth' });
   };
 
@@ -105,7 +105,7 @@ function createAudit(i18n) {
     const chain = byId('chain-status');
     if (current.valid === false) showMessage(chain, t('auditor.chain.broken', { where: current.firstBreak || '' }), 'error');
     else showMessage(chain, t('auditor.chain.valid', { count: current.events.length }), 'ok');
-    byId('segment').replaceChildren(...current.segments.map((s) => h('option', { value: String(s.segment) },
+    byId('segment').replaceChildren(...current.segments.map((s) => h('option', { value: s.key },
       t('auditor.replay.segmentOption', { n: s.segment, time: formatTime(s.startedAt, i18n.lang, { timeOnly: true }) }))));
     byId('segment').disabled = current.segments.length < 2;
     renderTrail();
@@ -154,7 +154,7 @@ function createAudit(i18n) {
     }));
   };
 
-  const currentSegment = () => current?.segments.find((s) => String(s.segment) === byId('segment').value);
+  const currentSegment = () => current?.segments.find((s) => s.key === byId('segment').value);
 
   const renderMarkers = () => {
     const timeline = byId('timeline');
@@ -174,18 +174,18 @@ function createAudit(i18n) {
     }
   };
 
-  const loadSegment = (number) => {
-    const seg = current.segments.find((s) => s.segment === number);
+  const loadSegment = (key) => {
+    const seg = current.segments.find((s) => s.key === key);
     if (!seg) {
       player.removeAttribute('src');
       player.load();
       byId('replay-info').textContent = t('auditor.replay.none');
       return;
     }
-    byId('segment').value = String(number);
-    player.src = `/api/inspections/${encodeURIComponent(current.inspection.id)}/recordings/${number}`;
+    byId('segment').value = key;
+    player.src = seg.url;
     byId('replay-info').textContent = seg.finalised
-      ? t('auditor.replay.info', { sha: seg.sha256, size: (seg.size / 1e6).toFixed(2) })
+      ? t('auditor.replay.info', { sha: seg.sha256, size: ((seg.size || 0) / 1e6).toFixed(2) })
       : t('auditor.replay.notFinalised');
   };
 
@@ -194,8 +194,8 @@ function createAudit(i18n) {
     const seg = [...current.segments].reverse().find((s) => at >= s.t0) || current.segments[0];
     if (!seg) return;
     const offset = Math.max(0, (at - seg.t0) / 1000);
-    if (String(seg.segment) !== byId('segment').value) {
-      loadSegment(seg.segment);
+    if (seg.key !== byId('segment').value) {
+      loadSegment(seg.key);
       player.addEventListener('loadedmetadata', () => { player.currentTime = offset; }, { once: true });
     } else {
       player.currentTime = offset;
@@ -210,7 +210,7 @@ function createAudit(i18n) {
   player.addEventListener('error', () => {
     if (player.getAttribute('src')) byId('replay-info').textContent = t('auditor.replay.error');
   });
-  byId('segment').addEventListener('change', () => loadSegment(Number(byId('segment').value)));
+  byId('segment').addEventListener('change', () => loadSegment(byId('segment').value));
   byId('timeline').addEventListener('click', (event) => {
     const marker = event.target.closest('.marker');
     if (marker) player.currentTime = Number(marker.dataset.offset);
@@ -265,19 +265,32 @@ function createAudit(i18n) {
   };
 }
 
-/** Recording segments from the trail: where each starts (the video's zero) and its finalised file. */
-function segmentsOf(events) {
+/**
+ * Recording segments from the trail, each with where it starts (the video's zero) and its finalised file:
+ * the browser's own segments (peer-to-peer mode), or the media server's recordings of the applicant
+ * (Kurento mode, which carry a role).
+ */
+function segmentsOf(events, inspectionId) {
   const segments = new Map();
+  const base = `/api/inspections/${encodeURIComponent(inspectionId)}/recordings`;
   for (const e of events) {
-    if (e.type === 'media.event' && e.data.kind === 'recording.segment.started') {
-      segments.set(e.data.segment, { segment: e.data.segment, t0: e.at, startedAt: e.time, finalised: false });
-    } else if (e.type === 'recording.finalised' && segments.has(e.data.segment)) {
-      Object.assign(segments.get(e.data.segment), {
-        finalised: true, sha256: e.data.sha256, size: e.data.size, durationMs: e.data.durationMs,
-      });
+    const d = e.data;
+    if (e.type === 'media.event' && d.kind === 'recording.segment.started') {
+      segments.set(`p2p-${d.segment}`, { key: `p2p-${d.segment}`, segment: d.segment, t0: e.at, startedAt: e.time,
+        url: `${base}/${d.segment}`, finalised: false });
+    } else if (e.type === 'media.event' && d.kind === 'recording.started' && d.role === 'applicant') {
+      segments.set(`kms-${d.segment}`, { key: `kms-${d.segment}`, segment: d.segment, t0: e.at, startedAt: e.time,
+        url: `${base}/${d.segment}?role=applicant`, finalised: false });
+    } else if (e.type === 'recording.finalised' && !d.error) {
+      const seg = segments.get(d.role ? (d.role === 'applicant' ? `kms-${d.segment}` : null) : `p2p-${d.segment}`);
+      if (seg) {
+        Object.assign(seg, {
+          finalised: true, sha256: d.sha256, size: d.size ?? d.sizeBytes, durationMs: d.durationMs ?? d.durationMillis,
+        });
+      }
     }
   }
-  return [...segments.values()].filter((s) => s.finalised).sort((a, b) => a.segment - b.segment);
+  return [...segments.values()].filter((s) => s.finalised).sort((a, b) => a.t0 - b.t0);
 }
 
 function parsePayload(payload) {

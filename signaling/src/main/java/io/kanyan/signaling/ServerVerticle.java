@@ -76,7 +76,7 @@ public final class ServerVerticle extends VerticleBase {
     Router router = Api.router(vertx, accounts, new Health(storage.redis(), media),
         new AccountsResource(accounts),
         new InspectionsResource(inspections, config.publicUrl(), config.zone()),
-        new UploadsResource(inspections, calls, recordings, snapshots, trail));
+        new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir()));
     signaling.mount(router);
 
     return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())

@@ -44,14 +44,20 @@ public final class UploadsResource implements Api.Resource {
   private final Recordings recordings;
   private final Snapshots snapshots;
   private final Trail trail;
+  private final Path mediaServerRecordings;
 
+  /**
+   * @param mediaServerRecordings where the media server's finalised recordings live (Kurento mode); the
+   *                              trail's {@code recording.finalised} events name them relative to it
+   */
   public UploadsResource(Inspections inspections, Calls calls, Recordings recordings, Snapshots snapshots,
-      Trail trail) {
+      Trail trail, Path mediaServerRecordings) {
     this.inspections = inspections;
     this.calls = calls;
     this.recordings = recordings;
     this.snapshots = snapshots;
     this.trail = trail;
+    this.mediaServerRecordings = mediaServerRecordings.toAbsolutePath().normalize();
   }
 
   @Override
@@ -126,10 +132,39 @@ public final class UploadsResource implements Api.Resource {
     }
     inspections.readable(who, ctx.pathParam("id"))
         .compose(file -> logAccess(who, file, FileResponses.fromStart(ctx),
-                new JsonObject().put("what", "recording").put("segment", segment))
+                new JsonObject().put("what", "recording").put("segment", segment)
+                    .put("role", ctx.request().getParam("role")))
             .map(file))
-        .compose(file -> FileResponses.send(ctx, recordings.finalFile(file.id(), segment), "video/webm"))
+        .compose(file -> {
+          String role = ctx.request().getParam("role");
+          if (role == null) {
+            return FileResponses.send(ctx, recordings.finalFile(file.id(), segment), "video/webm");
+          }
+          return mediaServerFile(file.id(), role, segment).compose(path -> FileResponses.send(ctx, path,
+              path.toString().endsWith(".mp4") ? "video/mp4" : "video/webm"));
+        })
         .onFailure(err -> Api.fail(ctx, err));
+  }
+
+  /** A recording the media server made (Kurento mode), found through its {@code recording.finalised} event. */
+  private Future<Path> mediaServerFile(String inspectionId, String role, int segment) {
+    return trail.read(inspectionId).compose(events -> {
+      Path found = null;
+      for (var event : events) {
+        if (event.type() != EventType.RECORDING_FINALISED) {
+          continue;
+        }
+        JsonObject p = event.payloadJson();
+        if (role.equals(p.getString("role")) && Integer.valueOf(segment).equals(p.getInteger("segment"))
+            && p.getString("path") != null && p.getString("error") == null) {
+          found = mediaServerRecordings.resolve(p.getString("path")).normalize();
+        }
+      }
+      if (found == null || !found.startsWith(mediaServerRecordings)) {
+        return Future.failedFuture(Problem.notFound("there is no finalised " + role + " recording " + segment));
+      }
+      return Future.succeededFuture(found);
+    });
   }
 
   private void getSnapshot(RoutingContext ctx) {

@@ -3,6 +3,8 @@ package io.kanyan.signaling.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.recorder.recording.Sha256;
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.testing.Http;
 import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
@@ -16,6 +18,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -136,6 +139,27 @@ class UploadsTest {
         .sendBuffer(Buffer.buffer(new byte[] {1, 2})).await();
     assertThat(notJpeg.statusCode()).isEqualTo(400);
     assertThat(notJpeg.bodyAsJsonObject().getString("code")).isEqualTo("bad_media");
+  }
+
+  @Test
+  void servesTheMediaServersRecordingNamedOnTheTrail() throws Exception {
+    String id = create("UP-004");
+    Path file = server.dataDir().resolve("recordings").resolve(id).resolve("applicant-1.webm");
+    Files.createDirectories(file.getParent());
+    Files.write(file, webm);
+    Trail trail = new Trail(server.running().storage().redis(), Clock.systemUTC());
+    trail.append(id, EventType.RECORDING_FINALISED, "system", new JsonObject().put("kind", "recording.file")
+        .put("role", "applicant").put("segment", 1).put("path", id + "/applicant-1.webm")
+        .put("sha256", Sha256.of(webm))).await();
+    trail.append(id, EventType.RECORDING_FINALISED, "system", new JsonObject().put("kind", "recording.file")
+        .put("role", "inspector").put("segment", 1).put("path", "../../keys/phone-index.key")
+        .put("sha256", "0".repeat(64))).await();
+
+    HttpResponse<Buffer> r = audrey.get(base(id) + "/recordings/1?role=applicant");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body().getBytes()).isEqualTo(webm);
+    assertThat(audrey.get(base(id) + "/recordings/1?role=inspector").statusCode()).isEqualTo(404);
+    assertThat(audrey.get(base(id) + "/recordings/2?role=applicant").statusCode()).isEqualTo(404);
   }
 
   @Test
