@@ -121,21 +121,28 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     return peer;
   };
 
+  /** Kurento mode: every browser offers to the media server, which answers. */
+  const offerToMediaServer = async () => {
+    try {
+      const sdp = await newPeer().createOffer();
+      signaling.send({ type: 'offer', sdp });
+    } catch (err) {
+      showMessage(byId('error'), t('call.error.negotiation', { error: err.message }));
+    }
+  };
+
   const sendFix = (force) => {
     if (!lastFix || (!force && Date.now() - lastSent < LOCATION_MIN_MS)) return;
     if (signaling.send({ type: 'location', ...lastFix, timestamp: Math.round(lastFix.timestamp) })) lastSent = Date.now();
   };
 
   const handlers = {
-    joined: async (m) => {
+    joined: (m) => {
       iceServers = m.iceServers || [];
       mode = m.mode;
       setState(m.peerPresent ? 'applicant.state.connecting' : 'applicant.state.waiting');
       sendFix(true);
-      if (mode === 'kurento') {
-        const sdp = await newPeer().createOffer();
-        signaling.send({ type: 'offer', sdp });
-      }
+      if (mode === 'kurento') offerToMediaServer();
     },
     'peer-joined': () => {
       setState('applicant.state.connecting');
@@ -153,7 +160,11 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     },
     answer: (m) => peer?.acceptAnswer(m.sdp),
     ice: (m) => peer?.addCandidate(m.candidate).catch(() => {}),
-    'media-interrupted': () => setState('call.state.mediaInterrupted'),
+    'media-interrupted': () => {
+      setState('call.state.mediaInterrupted');
+      // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
+      if (mode === 'kurento') setTimeout(offerToMediaServer, 1000);
+    },
     ended: () => end(),
     error: (m) => {
       const key = `ws.error.${m.code}`;

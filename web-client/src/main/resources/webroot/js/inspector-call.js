@@ -167,7 +167,11 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       signaling.send({ type: 'answer', sdp });
     },
     ice: (m) => peer?.addCandidate(m.candidate).catch(() => {}),
-    'media-interrupted': () => setCallState('call.state.mediaInterrupted'),
+    'media-interrupted': () => {
+      setCallState('call.state.mediaInterrupted');
+      // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
+      if (mode === 'kurento') setTimeout(negotiate, 1000);
+    },
     ended: (m) => finish(m.conclusion),
     error: (m) => showError(t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message),
   };
