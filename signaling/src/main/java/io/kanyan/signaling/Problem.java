@@ -9,7 +9,7 @@ public final class Problem extends RuntimeException {
   /** The class of failure, each with its HTTP status. */
   public enum Kind {
     BAD_REQUEST(400), UNAUTHORIZED(401), FORBIDDEN(403), NOT_FOUND(404), CONFLICT(409), GONE(410),
-    TOO_LARGE(413), TOO_MANY(429), UNAVAILABLE(503);
+    TOO_LARGE(413), UNSUPPORTED_MEDIA_TYPE(415), TOO_MANY(429), UNAVAILABLE(503);
 
     private final int status;
 

@@ -1,6 +1,8 @@
 package io.kanyan.signaling;
 
 import io.kanyan.recorder.audit.CaseFiles;
+import io.kanyan.recorder.recording.Recordings;
+import io.kanyan.recorder.recording.Snapshots;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.auth.Accounts;
 import io.kanyan.signaling.auth.Invites;
@@ -10,6 +12,7 @@ import io.kanyan.signaling.http.AccountsResource;
 import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
+import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.media.Media;
@@ -64,11 +67,16 @@ public final class ServerVerticle extends VerticleBase {
     calls = new Calls(vertx, media, trail, config.gracePeriod(), clock);
     Inspections inspections = new Inspections(cases, invites, trail, calls, clock);
     calls.onConnected(inspections::markStarted);
+    Recordings recordings = new Recordings(vertx, trail, config.dataDir());
+    Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone());
+    snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
+    inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
     signaling = new SignalingEndpoint(vertx, config, accounts, inspections, calls, clock);
 
     Router router = Api.router(vertx, accounts, new Health(storage.redis(), media),
         new AccountsResource(accounts),
-        new InspectionsResource(inspections, config.publicUrl(), config.zone()));
+        new InspectionsResource(inspections, config.publicUrl(), config.zone()),
+        new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir()));
     signaling.mount(router);
 
     return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())

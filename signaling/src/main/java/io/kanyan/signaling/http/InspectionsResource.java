@@ -115,7 +115,7 @@ public final class InspectionsResource implements Api.Resource {
   /** What an applicant's page shows before joining: enough to recognise the appointment, nothing private. */
   private Future<JsonObject> invite(RoutingContext ctx) {
     String token = ctx.request().getHeader(INVITE_HEADER);
-    return inspections.forInvite(token).map(f -> new JsonObject()
+    return inspections.inviteOpened(token).map(f -> new JsonObject()
         .put("inspectionId", f.id())
         .put("caseNumber", f.caseNumber())
         .put("matterType", f.matterType())

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,7 @@ public final class Inspections {
   private final Trail trail;
   private final Calls calls;
   private final Clock clock;
+  private Function<String, Future<?>> onClosed = id -> Future.succeededFuture();
 
   public Inspections(CaseFiles cases, Invites invites, Trail trail, Calls calls, Clock clock) {
     this.cases = cases;
@@ -42,6 +44,14 @@ public final class Inspections {
     this.trail = trail;
     this.calls = calls;
     this.clock = clock;
+  }
+
+  /**
+   * What to do after an inspection was ended or cancelled (finalise its recording). Runs after the
+   * answer; a failure is logged, not reported to the inspector.
+   */
+  public void onClosed(Function<String, Future<?>> action) {
+    this.onClosed = action;
   }
 
   /** What {@link #create} answers: the inspection and its first invite. */
@@ -151,6 +161,15 @@ public final class Inspections {
     return owned(who, id).compose(Inspections::open);
   }
 
+  /**
+   * The applicant's page read its invite: the inspection, with {@code invite.opened} on the trail, so the
+   * inspector's desk can show that the applicant is on the way (before camera and location are granted).
+   */
+  public Future<CaseFile> inviteOpened(String token) {
+    return forInvite(token).compose(file -> trail.append(file.id(), EventType.INVITE_OPENED, "applicant",
+        new JsonObject()).map(file));
+  }
+
   /** The inspection an applicant's invite admits to, if it is still open. */
   public Future<CaseFile> forInvite(String token) {
     return invites.resolve(token).compose(cases::get).compose(found -> found.isEmpty()
@@ -204,6 +223,7 @@ public final class Inspections {
         .onSuccess(f -> {
           trail.forget(id);
           log.info("inspection {}: {} by {} ({})", id, status.wire(), who.username(), conclusion);
+          onClosed.apply(id).onFailure(err -> log.error("inspection {}: after closing: {}", id, err.getMessage(), err));
         }));
   }
 

@@ -1,0 +1,185 @@
+package io.kanyan.recorder.recording;
+
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.Trail;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Snapshots taken by the inspector: the original JPEG is kept byte for byte (its SHA-256 goes on the
+ * trail as {@code SNAPSHOT_TAKEN}), and a watermarked copy (time, case number, location) is made for
+ * display. Decoding, drawing, encoding and the fsynced writes run off the event loop.
+ *
+ * <p>Files: {@code <dataDir>/inspections/<id>/snapshots/<snapshotId>.jpg} and
+ * {@code <snapshotId>.watermarked.jpg}.
+ */
+public final class Snapshots {
+
+  /** What the taker is told; {@code location} is the applicant's latest fix, or null when none. */
+  public record Snapshot(String id, String takenAt, String sha256, long size, int width, int height,
+      JsonObject location) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put("id", id).put("takenAt", takenAt).put("sha256", sha256).put("size", size)
+          .put("width", width).put("height", height).put("location", location);
+    }
+  }
+
+  /** The facts printed on the watermark besides the time. */
+  public record Facts(String caseNumber, JsonObject location) {
+  }
+
+  static {
+    // Java2D without a display: set before the first AWT class loads, unless the operator chose.
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
+  private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
+  private final Vertx vertx;
+  private final Trail trail;
+  private final Path dataDir;
+  private final Clock clock;
+  private final DateTimeFormatter timeFormat;
+
+  public Snapshots(Vertx vertx, Trail trail, Path dataDir, Clock clock, ZoneId zone) {
+    this.vertx = vertx;
+    this.trail = trail;
+    this.dataDir = dataDir;
+    this.clock = clock;
+    this.timeFormat = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss xxx", Locale.ROOT).withZone(zone);
+  }
+
+  /**
+   * Checks, stores and watermarks a snapshot, then puts it on the trail.
+   *
+   * @param jpeg   the JPEG bytes as uploaded
+   * @param sha256 the lowercase hex SHA-256 the uploader computed
+   */
+  public Future<Snapshot> store(String inspectionId, Buffer jpeg, String sha256, String actor, Facts facts) {
+    Recordings.checkId(inspectionId);
+    String id = UUID.randomUUID().toString();
+    Instant takenAt = clock.instant();
+    byte[] bytes = jpeg.getBytes();
+    return vertx.executeBlocking(() -> write(inspectionId, id, bytes, sha256, takenAt, facts), false)
+        .compose(snapshot -> trail.append("snapshot:" + id, inspectionId, EventType.SNAPSHOT_TAKEN, actor,
+                new JsonObject().put("snapshotId", id).put("takenAt", snapshot.takenAt())
+                    .put("file", relative(original(inspectionId, id)))
+                    .put("sha256", snapshot.sha256()).put("size", snapshot.size())
+                    .put("width", snapshot.width()).put("height", snapshot.height())
+                    .put("watermarkedFile", relative(watermarked(inspectionId, id)))
+                    .put("location", facts.location()))
+            .map(event -> snapshot))
+        .onSuccess(s -> LOG.info("inspection {}: snapshot {} stored ({}x{}, {} bytes)", inspectionId, id,
+            s.width(), s.height(), s.size()));
+  }
+
+  /**
+   * Loads Java2D, its fonts and the JPEG codec on a worker thread. The first use can take seconds on a
+   * busy machine; doing it at start-up keeps the first snapshot of the day quick.
+   */
+  public Future<Void> warmUp() {
+    return vertx.executeBlocking(() -> {
+      BufferedImage tiny = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+      BufferedImage marked = Watermark.apply(tiny, List.of("warm-up"), "warm-up");
+      ImageIO.write(marked, "jpg", new ByteArrayOutputStream());
+      return null;
+    }, false);
+  }
+
+  /** The original JPEG of a snapshot (it may not exist). */
+  public Path original(String inspectionId, String snapshotId) {
+    return dir(inspectionId, snapshotId).resolve(snapshotId + ".jpg");
+  }
+
+  /** The watermarked display copy of a snapshot (it may not exist). */
+  public Path watermarked(String inspectionId, String snapshotId) {
+    return dir(inspectionId, snapshotId).resolve(snapshotId + ".watermarked.jpg");
+  }
+
+  private Snapshot write(String inspectionId, String id, byte[] bytes, String declared, Instant takenAt,
+      Facts facts) throws IOException {
+    String computed = Sha256.of(bytes);
+    if (!computed.equalsIgnoreCase(declared == null ? "" : declared)) {
+      throw new RecordingException(RecordingException.Code.HASH_MISMATCH,
+          "the snapshot arrived damaged (its SHA-256 does not match); take it again");
+    }
+    if (bytes.length < 4 || (bytes[0] & 0xff) != 0xFF || (bytes[1] & 0xff) != 0xD8) {
+      throw new RecordingException(RecordingException.Code.BAD_MEDIA, "a snapshot must be a JPEG image");
+    }
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
+    if (image == null) {
+      throw new RecordingException(RecordingException.Code.BAD_MEDIA, "the snapshot is not a readable JPEG image");
+    }
+    writeDurably(original(inspectionId, id), bytes);
+    String time = timeFormat.format(takenAt);
+    BufferedImage marked = Watermark.apply(image, List.of(
+        "Time " + time,
+        "Case " + facts.caseNumber(),
+        "Location " + describe(facts.location())), "KANYAN " + facts.caseNumber() + " " + time);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (!ImageIO.write(marked, "jpg", out)) {
+      throw new IllegalStateException("this JDK cannot encode JPEG");
+    }
+    writeDurably(watermarked(inspectionId, id), out.toByteArray());
+    return new Snapshot(id, takenAt.toString(), computed, bytes.length, image.getWidth(), image.getHeight(),
+        facts.location());
+  }
+
+  private static String describe(JsonObject location) {
+    if (location == null || location.getValue("lat") == null) {
+      return "unknown (no fix from the applicant yet)";
+    }
+    Object accuracy = location.getValue("accuracy");
+    return String.format(Locale.ROOT, "%.6f, %.6f%s", location.getDouble("lat"), location.getDouble("lng"),
+        accuracy == null ? "" : String.format(Locale.ROOT, " (±%.0f m)", location.getDouble("accuracy")));
+  }
+
+  private static void writeDurably(Path file, byte[] bytes) throws IOException {
+    Files.createDirectories(file.getParent());
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      channel.force(true);
+    }
+  }
+
+  private Path dir(String inspectionId, String snapshotId) {
+    Recordings.checkId(inspectionId);
+    if (!SAFE_ID.matcher(snapshotId).matches()) {
+      throw new RecordingException(RecordingException.Code.NOT_FOUND, "no such snapshot");
+    }
+    return dataDir.resolve("inspections").resolve(inspectionId).resolve("snapshots");
+  }
+
+  private String relative(Path file) {
+    return dataDir.relativize(file).toString().replace('\\', '/');
+  }
+}

@@ -1,0 +1,197 @@
+package io.kanyan.signaling.browser;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.awt.Image;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by /usr/bin/chromedriver
+ * (override with -Dkanyan.chromium / -Dkanyan.chromedriver). Nothing is downloaded: when the browser is
+ * missing the tests fail and say what to install.
+ */
+final class Browsers {
+
+  static final Path CHROMIUM = Path.of(System.getProperty("kanyan.chromium", "/usr/bin/chromium"));
+  static final Path CHROMEDRIVER = Path.of(System.getProperty("kanyan.chromedriver", "/usr/bin/chromedriver"));
+  static final Path SCREENSHOTS = Path.of("target", "screenshots");
+  static final Dimension DESKTOP = new Dimension(1366, 900);
+  static final Dimension PHONE = new Dimension(390, 844);
+  private static final long MAX_SCREENSHOT_BYTES = 300 * 1024;
+
+  private Browsers() {
+  }
+
+  /** Fails the test (never skips it) when Chromium or its driver is not installed. */
+  static void requireChromium() {
+    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+      fail("The browser tests need Chromium and its driver at " + CHROMIUM + " and " + CHROMEDRIVER
+          + ". Install them with 'apt-get install chromium chromium-driver' (or point -Dkanyan.chromium and "
+          + "-Dkanyan.chromedriver at them).");
+    }
+    // Never let Selenium Manager try to download anything.
+    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+  }
+
+  /** How a browser is launched. */
+  record Launch(boolean phone, boolean grantMedia) {
+    static Launch desktop() {
+      return new Launch(false, true);
+    }
+
+    static Launch phoneWithMedia() {
+      return new Launch(true, true);
+    }
+
+    static Launch phoneDenyingMedia() {
+      return new Launch(true, false);
+    }
+  }
+
+  /** Launches on another thread (browsers start slowly; tests start several at once). */
+  static java.util.concurrent.CompletableFuture<ChromeDriver> launchAsync(Launch launch) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return launch(launch);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  static ChromeDriver launch(Launch launch) throws IOException {
+    Path profile = Files.createTempDirectory("kanyan-chromium");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    List<String> args = new ArrayList<>(List.of("--headless=new", "--no-sandbox", "--disable-gpu",
+        "--use-fake-device-for-media-stream=fps=15", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
+        "--user-data-dir=" + profile, "--lang=zh-CN"));
+    args.add(launch.grantMedia() ? "--use-fake-ui-for-media-stream" : "--deny-permission-prompts");
+    Dimension size = launch.phone() ? PHONE : DESKTOP;
+    args.add("--window-size=" + size.width + "," + size.height);
+    options.addArguments(args);
+    if (launch.phone()) {
+      options.setExperimentalOption("mobileEmulation", Map.of(
+          "deviceMetrics", Map.of("width", PHONE.width, "height", PHONE.height, "pixelRatio", 2.0, "touch", true),
+          "userAgent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+              + "Chrome/156.0.0.0 Mobile Safari/537.36"));
+    }
+    options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort()
+        .build();
+    ChromeDriver driver = new ChromeDriver(service, options);
+    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
+    return driver;
+  }
+
+  /** Fakes the phone's position and lets the page read it without a prompt. */
+  static void fakeLocation(ChromeDriver driver, String origin, double lat, double lng, double accuracy) {
+    driver.executeCdpCommand("Browser.grantPermissions", Map.of("origin", origin, "permissions", List.of("geolocation")));
+    driver.executeCdpCommand("Emulation.setGeolocationOverride",
+        Map.of("latitude", lat, "longitude", lng, "accuracy", accuracy));
+  }
+
+  /** Turns the emulated phone to landscape (or back to portrait). */
+  static void rotate(ChromeDriver driver, boolean landscape) {
+    int w = landscape ? PHONE.height : PHONE.width;
+    int h = landscape ? PHONE.width : PHONE.height;
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", w, "height", h,
+        "deviceScaleFactor", 2, "mobile", true, "screenOrientation",
+        Map.of("type", landscape ? "landscapePrimary" : "portraitPrimary", "angle", landscape ? 90 : 0)));
+  }
+
+  static WebDriverWait waitFor(ChromeDriver driver, int seconds) {
+    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100));
+    // Pages re-render lists; an element found a moment ago may be gone: look again.
+    wait.ignoring(StaleElementReferenceException.class);
+    return wait;
+  }
+
+  static WebElement visible(ChromeDriver driver, String id, int seconds) {
+    return waitFor(driver, seconds).until(d -> {
+      WebElement e = d.findElement(By.id(id));
+      return e.isDisplayed() ? e : null;
+    });
+  }
+
+  static Object js(ChromeDriver driver, String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeScript(script, args);
+  }
+
+  /** Video frames decoded so far on a page's remote video (written there from RTCPeerConnection.getStats). */
+  static long framesDecoded(ChromeDriver driver) {
+    Object v = js(driver, "return Number(document.getElementById('remote-video').dataset.framesDecoded || 0);");
+    return ((Number) v).longValue();
+  }
+
+  /** Saves a PNG screenshot under target/screenshots, scaled down until it is under 300 KB. */
+  static Path screenshot(ChromeDriver driver, String name) throws IOException {
+    Files.createDirectories(SCREENSHOTS);
+    byte[] png = driver.getScreenshotAs(OutputType.BYTES);
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+    while (png.length > MAX_SCREENSHOT_BYTES && image.getWidth() > 320) {
+      int w = image.getWidth() * 3 / 4;
+      int h = image.getHeight() * 3 / 4;
+      BufferedImage smaller = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+      smaller.createGraphics().drawImage(image.getScaledInstance(w, h, Image.SCALE_SMOOTH), 0, 0, null);
+      image = smaller;
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ImageIO.write(image, "png", out);
+      png = out.toByteArray();
+    }
+    Path file = SCREENSHOTS.resolve(name + ".png");
+    Files.write(file, png);
+    return file;
+  }
+
+  /** After a failure: a screenshot, the page's visible text and its console log, for the report. */
+  static void dump(ChromeDriver driver, String name) {
+    if (driver == null) {
+      return;
+    }
+    try {
+      screenshot(driver, "failure-" + name);
+      StringBuilder text = new StringBuilder("URL: ").append(driver.getCurrentUrl()).append("\n\n");
+      text.append(driver.findElement(By.tagName("body")).getText()).append("\n\n--- console ---\n");
+      driver.manage().logs().get("browser").forEach(entry -> text.append(entry.getLevel()).append(' ')
+          .append(entry.getMessage()).append('\n'));
+      Files.writeString(SCREENSHOTS.resolve("failure-" + name + ".txt"), text);
+    } catch (RuntimeException | IOException e) {
+      System.err.println("could not dump browser " + name + ": " + e);
+    }
+  }
+
+  static void quit(ChromeDriver driver) {
+    if (driver != null) {
+      driver.quit();
+    }
+  }
+
+  static File file(Path p) {
+    return p.toFile();
+  }
+}

@@ -1,0 +1,272 @@
+// Applicant page wiring: read the invite from the link, explain, ask for camera/microphone/location,
+// join the call (the applicant answers the inspector's offer in p2p mode), share location fixes.
+import { api, ApiError } from './api.js';
+import { initI18n } from './i18n.js';
+import { openCamera, openVideoTrack, setMuted, MediaProblem } from './media.js';
+import { createPeer } from './peer.js';
+import { connectSignaling } from './signaling.js';
+import { byId, h, showMessage } from './ui.js';
+
+const STATS_MS = 2000;
+const POOR_READINGS = 3;
+const LOCATION_MIN_MS = 5000;
+/** A still phone reports no new position: repeat the last fix so the trail shows where it stayed. */
+const LOCATION_REPEAT_MS = 15000;
+
+async function main() {
+  const i18n = await initI18n();
+  i18n.bindSwitch(byId('lang'));
+  const { t } = i18n;
+  const fail = (text, retry) => {
+    showMessage(byId('error'), text);
+    byId('retry').hidden = !retry;
+  };
+
+  const token = new URLSearchParams(location.hash.slice(1)).get('invite');
+  if (!token) {
+    fail(t('applicant.error.noInvite'));
+    return;
+  }
+  let invite;
+  try {
+    invite = await api('/api/invite', { headers: { 'X-Invite-Token': token } });
+  } catch (err) {
+    fail(inviteError(t, err), err instanceof ApiError && err.code === 'network');
+    byId('retry').onclick = () => location.reload();
+    return;
+  }
+  if (invite.status === 'ended' || invite.status === 'cancelled') {
+    fail(t('applicant.error.invite_closed'));
+    return;
+  }
+  showIntro(i18n, invite);
+  const seatKey = `kanyan.seat.applicant.${invite.inspectionId}`;
+
+  const begin = async () => {
+    showMessage(byId('error'), '');
+    byId('retry').hidden = true;
+    byId('start').disabled = true;
+    let stream;
+    try {
+      stream = await openCamera({ facingMode: 'environment' });
+    } catch (err) {
+      byId('start').disabled = false;
+      fail(err instanceof MediaProblem ? t(`media.error.${err.reason}`) : err.message, true);
+      byId('retry').onclick = begin;
+      return;
+    }
+    byId('intro').hidden = true;
+    byId('call').hidden = false;
+    joinCall({ i18n, token, stream, seatKey, fail });
+  };
+  byId('start').addEventListener('click', begin);
+  // After a reload mid-call the permissions are usually remembered: go straight back in.
+  if (sessionStorage.getItem(seatKey)) begin();
+}
+
+function inviteError(t, err) {
+  const key = `applicant.error.${err.code}`;
+  const text = t(key);
+  return text === key ? t('applicant.error.generic', { message: err.message }) : text;
+}
+
+function showIntro(i18n, invite) {
+  const { t } = i18n;
+  const render = () => {
+    byId('facts').replaceChildren(...[
+      ['field.caseNumber', invite.caseNumber],
+      ['field.matterType', invite.matterType],
+      ['field.siteAddress', invite.siteAddress],
+      ['field.inspector', invite.inspectorName],
+    ].flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value ?? '—')]));
+  };
+  render();
+  i18n.onChange(render);
+  byId('intro').hidden = false;
+}
+
+function joinCall({ i18n, token, stream, seatKey, fail }) {
+  const { t } = i18n;
+  const localVideo = byId('local-video');
+  const remoteVideo = byId('remote-video');
+  localVideo.srcObject = stream;
+  let peer = null;
+  let iceServers = [];
+  let mode = 'p2p';
+  let muted = false;
+  let facing = 'environment';
+  let stateKey = 'applicant.state.connecting';
+  let poorReadings = 0;
+  let lastFix = null;
+  let lastSent = 0;
+
+  const setState = (key) => {
+    stateKey = key;
+    byId('call-state').textContent = t(key);
+  };
+  i18n.onChange(() => setState(stateKey));
+
+  const newPeer = () => {
+    peer?.close();
+    peer = createPeer({
+      iceServers,
+      localStream: stream,
+      onRemoteStream: (remote) => { if (remoteVideo.srcObject !== remote) remoteVideo.srcObject = remote; },
+      onIceCandidate: (candidate) => signaling.send({ type: 'ice', candidate }),
+      onConnectionState: (state) => {
+        if (state === 'connected') setState('applicant.state.connected');
+        else if (state === 'disconnected' || state === 'failed') setState('applicant.state.unstable');
+      },
+    });
+    return peer;
+  };
+
+  /** Kurento mode: every browser offers to the media server, which answers. */
+  const offerToMediaServer = async () => {
+    try {
+      const sdp = await newPeer().createOffer();
+      signaling.send({ type: 'offer', sdp });
+    } catch (err) {
+      showMessage(byId('error'), t('call.error.negotiation', { error: err.message }));
+    }
+  };
+
+  const sendFix = (force) => {
+    if (!lastFix || (!force && Date.now() - lastSent < LOCATION_MIN_MS)) return;
+    if (signaling.send({ type: 'location', ...lastFix, timestamp: Math.round(lastFix.timestamp) })) lastSent = Date.now();
+  };
+
+  const handlers = {
+    joined: (m) => {
+      iceServers = m.iceServers || [];
+      mode = m.mode;
+      setState(m.peerPresent ? 'applicant.state.connecting' : 'applicant.state.waiting');
+      sendFix(true);
+      if (mode === 'kurento') offerToMediaServer();
+    },
+    'peer-joined': () => {
+      setState('applicant.state.connecting');
+      sendFix(true);
+    },
+    'peer-reconnecting': () => setState('applicant.state.inspectorReconnecting'),
+    'peer-left': () => setState('applicant.state.waiting'),
+    offer: async (m) => {
+      try {
+        const sdp = await newPeer().acceptOffer(m.sdp);
+        signaling.send({ type: 'answer', sdp });
+      } catch (err) {
+        showMessage(byId('error'), t('call.error.negotiation', { error: err.message }));
+      }
+    },
+    answer: (m) => peer?.acceptAnswer(m.sdp),
+    ice: (m) => peer?.addCandidate(m.candidate).catch(() => {}),
+    'media-interrupted': () => {
+      setState('call.state.mediaInterrupted');
+      // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
+      if (mode === 'kurento') setTimeout(offerToMediaServer, 1000);
+    },
+    ended: () => end(),
+    error: (m) => {
+      const key = `ws.error.${m.code}`;
+      showMessage(byId('error'), t(key) === key ? m.message : t(key));
+    },
+  };
+
+  const signaling = connectSignaling({
+    query: `invite=${encodeURIComponent(token)}`,
+    join: {},
+    seatStorageKey: seatKey,
+    onMessage: (m) => handlers[m.type]?.(m),
+    onState: (state, detail) => {
+      if (state === 'reconnecting') setState('applicant.state.reconnecting');
+      if (state === 'refused') {
+        end();
+        fail(t(`ws.error.${detail.code}`));
+      }
+    },
+  });
+
+  const watch = watchLocation({
+    onFix: (fix) => {
+      lastFix = fix;
+      byId('location-warning').hidden = true;
+      sendFix(false);
+    },
+    onProblem: (key) => showMessage(byId('location-warning'), t(key), 'warn'),
+  });
+
+  const repeatTimer = setInterval(() => sendFix(false), LOCATION_REPEAT_MS);
+
+  const statsTimer = setInterval(async () => {
+    if (!peer) return;
+    const q = await peer.quality().catch(() => null);
+    if (!q) return;
+    remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
+    poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;
+    const warning = byId('network-warning');
+    if (poorReadings >= POOR_READINGS) showMessage(warning, t('applicant.network.poor'), 'warn');
+    else warning.hidden = true;
+  }, STATS_MS);
+
+  byId('mute').addEventListener('click', () => {
+    muted = !muted;
+    setMuted(stream, muted);
+    byId('mute').setAttribute('aria-pressed', String(muted));
+    byId('mute').textContent = t(muted ? 'call.unmute' : 'call.mute');
+  });
+
+  byId('switch-camera').addEventListener('click', async () => {
+    const next = facing === 'environment' ? 'user' : 'environment';
+    try {
+      const track = await openVideoTrack(next);
+      const old = stream.getVideoTracks()[0];
+      await peer?.replaceTrack(track);
+      stream.removeTrack(old);
+      stream.addTrack(track);
+      old.stop();
+      facing = next;
+      localVideo.srcObject = stream;
+    } catch (err) {
+      const reason = err instanceof MediaProblem && err.reason === 'no-camera' ? 'applicant.error.noOtherCamera' : `media.error.${err.reason || 'media-failed'}`;
+      showMessage(byId('error'), t(reason));
+    }
+  });
+
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(statsTimer);
+    clearInterval(repeatTimer);
+    watch.stop();
+    signaling.close();
+    peer?.close();
+    stream.getTracks().forEach((track) => track.stop());
+    byId('call').hidden = true;
+    byId('ended').hidden = false;
+  };
+}
+
+/** Starts watching the position; problems are reported as message keys. */
+function watchLocation({ onFix, onProblem }) {
+  if (!navigator.geolocation) {
+    onProblem('applicant.location.unsupported');
+    return { stop() {} };
+  }
+  const id = navigator.geolocation.watchPosition(
+    (position) => onFix({
+      lat: position.coords.latitude,
+      lng: position.coords.longitude,
+      accuracy: position.coords.accuracy,
+      timestamp: position.timestamp,
+    }),
+    (error) => onProblem(error.code === error.PERMISSION_DENIED ? 'applicant.location.denied' : 'applicant.location.unavailable'),
+    { enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 },
+  );
+  return { stop: () => navigator.geolocation.clearWatch(id) };
+}
+
+main().catch((err) => {
+  const box = document.getElementById('error');
+  if (box) showMessage(box, err.message);
+});

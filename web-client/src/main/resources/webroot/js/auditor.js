@@ -1,0 +1,308 @@
+// Auditor page wiring: search, an inspection's facts, its trail as a timeline over the recording
+// (each marker seeks the player), the snapshot gallery and the location fixes against the site.
+import { api, currentUser } from './api.js';
+import { initI18n } from './i18n.js';
+import { snapshotUrl } from './snapshot.js';
+import { byId, distanceMetres, errorText, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
+
+/** Trail event types shown as markers on the recording timeline. */
+const MARKED = new Set(['invite.opened', 'participant.joined', 'participant.disconnected', 'participant.reconnected',
+  'participant.left', 'call.connected', 'location.fix', 'note.added', 'snapshot.taken', 'recording.gap',
+  'inspection.ended', 'media.event']);
+
+async function main() {
+  const i18n = await initI18n();
+  const user = await currentUser();
+  if (!user) {
+    location.replace('/login.html');
+    return;
+  }
+  wireStaffHeader(i18n, user);
+  const audit = createAudit(i18n);
+  i18n.onChange(audit.render);
+  byId('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    audit.search();
+  });
+  await audit.search();
+}
+
+function createAudit(i18n) {
+  const { t } = i18n;
+  const pageError = byId('page-error');
+  const player = byId('player');
+  let results = [];
+  let current = null; // { inspection, events, valid, firstBreak, segments }
+
+  let searchRun = 0;
+  const search = async () => {
+    const run = ++searchRun;
+    const params = new URLSearchParams();
+    for (const [key, value] of new FormData(byId('search-form')).entries()) {
+      if (!value) continue;
+      if (key === 'from') params.set(key, new Date(`${value}T00:00:00`).toISOString());
+      else if (key === 'to') params.set(key, new Date(`${value}T23:59:59.999`).toISOString());
+      else params.set(key, value.trim());
+    }
+    let found;
+    try {
+      found = await api(`/api/inspections?${params}`);
+      showMessage(pageError, '');
+    } catch (err) {
+      showMessage(pageError, errorText(i18n, err));
+      found = [];
+    }
+    // Only the latest search may show its results (an earlier, slower answer must not overwrite it).
+    if (run !== searchRun) return;
+    results = found;
+    renderResults();
+  };
+
+  const renderResults = () => {
+    byId('results').replaceChildren(...results.map((item) => h('tr', { class: 'clickable', 'data-id': item.id, tabindex: '0' },
+      h('td', {}, item.caseNumber), h('td', {}, item.matterType), h('td', {}, item.inspectorName || item.inspector),
+      h('td', {}, formatTime(item.createdAt, i18n.lang)),
+      h('td', {}, h('span', { class: 'badge', 'data-status': item.status }, t(`status.${item.status}`))),
+      h('td', {}, item.conclusion ? t(`conclusion.${item.conclusion}`) : '—'))));
+    byId('results-empty').hidden = results.length > 0;
+  };
+
+  const open = async (id) => {
+    try {
+      const [inspection, trail] = await Promise.all([
+        api(`/api/inspections/${encodeURIComponent(id)}`),
+        api(`/api/inspections/${encodeURIComponent(id)}/trail`),
+      ]);
+      const events = trail.events.map((e) => ({ ...e, data: parsePayload(e.payload), at: Date.parse(e.time) }));
+      current = { inspection, events, valid: trail.valid, firstBreak: trail.firstBreak, segments: segmentsOf(events, inspection.id) };
+    } catch (err) {
+      showMessage(pageError, errorText(i18n, err));
+      return;
+    }
+    byId('detail').hidden = false;
+    renderDetail();
+    loadSegment(current.segments[0]?.key);
+    byId('detail').scrollIntoView({ behavior: 'smooth' });
+  };
+
+  const renderDetail = () => {
+    if (!current) return;
+    const { inspection } = current;
+    byId('detail-case').textContent = inspection.caseNumber;
+    byId('detail-status').textContent = t(`status.${inspection.status}`);
+    byId('detail-status').dataset.status = inspection.status;
+    byId('detail-facts').replaceChildren(...[
+      ['field.matterType', inspection.matterType],
+      ['field.applicantName', inspection.applicantName],
+      ['field.applicantPhone', inspection.applicantPhone],
+      ['field.siteAddress', inspection.siteAddress],
+      ['field.inspector', inspection.inspectorName || inspection.inspector],
+      ['field.startedAt', formatTime(inspection.startedAt, i18n.lang)],
+      ['field.endedAt', formatTime(inspection.endedAt, i18n.lang)],
+      ['field.conclusion', inspection.conclusion ? t(`conclusion.${inspection.conclusion}`) : '—'],
+      ['field.remark', inspection.remark || '—'],
+    ].flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value ?? '—')]));
+    const chain = byId('chain-status');
+    if (current.valid === false) showMessage(chain, t('auditor.chain.broken', { where: current.firstBreak || '' }), 'error');
+    else showMessage(chain, t('auditor.chain.valid', { count: current.events.length }), 'ok');
+    byId('segment').replaceChildren(...current.segments.map((s) => h('option', { value: s.key },
+      t('auditor.replay.segmentOption', { n: s.segment, time: formatTime(s.startedAt, i18n.lang, { timeOnly: true }) }))));
+    byId('segment').disabled = current.segments.length < 2;
+    renderTrail();
+    renderGallery();
+    renderLocations();
+    renderMarkers();
+  };
+
+  const renderTrail = () => {
+    const slices = current.events.filter((e) => e.type === 'recording.slice').length;
+    const items = current.events.filter((e) => e.type !== 'recording.slice').map((e) => h('li', { 'data-type': e.type, 'data-seq': String(e.seq) },
+      h('button', { type: 'button', 'data-seek': String(e.at), title: t('auditor.trail.seek') }, formatTime(e.time, i18n.lang, { timeOnly: true })),
+      h('span', { class: 'what' }, eventLabel(e)),
+      h('span', { class: 'detail' }, [actorLabel(e.actor), summary(e)].filter(Boolean).join(' · '))));
+    if (slices) items.push(h('li', { 'data-type': 'recording.slice' }, h('span', {}, ''), h('span', { class: 'muted' }, t('auditor.trail.slices', { count: slices }))));
+    byId('trail').replaceChildren(...items);
+  };
+
+  const renderGallery = () => {
+    const snaps = current.events.filter((e) => e.type === 'snapshot.taken');
+    byId('gallery').replaceChildren(...snaps.map((e) => {
+      const id = current.inspection.id;
+      const sid = e.data.snapshotId;
+      return h('figure', { 'data-snapshot-id': sid },
+        h('a', { href: snapshotUrl(id, sid, 'original'), target: '_blank', rel: 'noopener', title: t('auditor.gallery.original') },
+          h('img', { src: snapshotUrl(id, sid, 'watermarked'), alt: t('auditor.gallery.alt', { time: formatTime(e.time, i18n.lang) }), loading: 'lazy' })),
+        h('figcaption', {}, `${formatTime(e.time, i18n.lang)} · ${describeFix(e.data.location)}`, h('br'),
+          h('span', { class: 'mono' }, `SHA-256 ${e.data.sha256}`)));
+    }));
+    byId('gallery-empty').hidden = snaps.length > 0;
+  };
+
+  const renderLocations = () => {
+    const { inspection } = current;
+    const hasSite = typeof inspection.siteLat === 'number' && typeof inspection.siteLng === 'number';
+    byId('site-position').textContent = hasSite
+      ? t('auditor.locations.site', { address: inspection.siteAddress, lat: inspection.siteLat.toFixed(6), lng: inspection.siteLng.toFixed(6) })
+      : t('auditor.locations.noSite', { address: inspection.siteAddress });
+    const fixes = current.events.filter((e) => e.type === 'location.fix');
+    byId('locations').replaceChildren(...fixes.map((e) => {
+      const { lat, lng, accuracy } = e.data;
+      const distance = hasSite ? distanceMetres(inspection.siteLat, inspection.siteLng, lat, lng) : null;
+      return h('tr', {}, h('td', {}, formatTime(e.time, i18n.lang)), h('td', { class: 'mono' }, `${lat.toFixed(6)}, ${lng.toFixed(6)}`),
+        h('td', {}, accuracy != null ? `±${Math.round(accuracy)} m` : '—'),
+        h('td', { 'data-distance': distance == null ? '' : String(Math.round(distance)) }, distance == null ? '—' : formatDistance(distance)));
+    }));
+  };
+
+  const currentSegment = () => current?.segments.find((s) => s.key === byId('segment').value);
+
+  const renderMarkers = () => {
+    const timeline = byId('timeline');
+    timeline.querySelectorAll('.marker').forEach((m) => m.remove());
+    const seg = currentSegment();
+    const duration = Number.isFinite(player.duration) && player.duration > 0 ? player.duration : (seg?.durationMs || 0) / 1000;
+    if (!seg || !duration) return;
+    for (const e of current.events) {
+      if (!MARKED.has(e.type)) continue;
+      const offset = (e.at - seg.t0) / 1000;
+      if (offset < 0 || offset > duration) continue;
+      timeline.append(h('button', {
+        type: 'button', class: 'marker', 'data-type': e.type, 'data-offset': offset.toFixed(2),
+        style: `left:${(100 * offset) / duration}%`, title: `${eventLabel(e)} · ${formatTime(e.time, i18n.lang, { timeOnly: true })}`,
+        'aria-label': eventLabel(e),
+      }));
+    }
+  };
+
+  const loadSegment = (key) => {
+    const seg = current.segments.find((s) => s.key === key);
+    if (!seg) {
+      player.removeAttribute('src');
+      player.load();
+      byId('replay-info').textContent = t('auditor.replay.none');
+      return;
+    }
+    byId('segment').value = key;
+    player.src = seg.url;
+    byId('replay-info').textContent = seg.finalised
+      ? t('auditor.replay.info', { sha: seg.sha256, size: ((seg.size || 0) / 1e6).toFixed(2) })
+      : t('auditor.replay.notFinalised');
+  };
+
+  /** Seeks the player to the moment of a wall-clock time, switching segment if needed. */
+  const seekTo = (at) => {
+    const seg = [...current.segments].reverse().find((s) => at >= s.t0) || current.segments[0];
+    if (!seg) return;
+    const offset = Math.max(0, (at - seg.t0) / 1000);
+    if (seg.key !== byId('segment').value) {
+      loadSegment(seg.key);
+      player.addEventListener('loadedmetadata', () => { player.currentTime = offset; }, { once: true });
+    } else {
+      player.currentTime = offset;
+    }
+  };
+
+  player.addEventListener('loadedmetadata', renderMarkers);
+  player.addEventListener('timeupdate', () => {
+    const duration = player.duration;
+    if (Number.isFinite(duration) && duration > 0) byId('timeline-cursor').style.left = `${(100 * player.currentTime) / duration}%`;
+  });
+  player.addEventListener('error', () => {
+    if (player.getAttribute('src')) byId('replay-info').textContent = t('auditor.replay.error');
+  });
+  byId('segment').addEventListener('change', () => loadSegment(byId('segment').value));
+  byId('timeline').addEventListener('click', (event) => {
+    const marker = event.target.closest('.marker');
+    if (marker) player.currentTime = Number(marker.dataset.offset);
+  });
+  byId('trail').addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-seek]');
+    if (button) seekTo(Number(button.dataset.seek));
+  });
+  byId('results').addEventListener('click', (event) => {
+    const row = event.target.closest('tr[data-id]');
+    if (row) open(row.dataset.id);
+  });
+  byId('results').addEventListener('keydown', (event) => {
+    const row = event.target.closest('tr[data-id]');
+    if (row && event.key === 'Enter') open(row.dataset.id);
+  });
+
+  const eventLabel = (e) => {
+    const key = `event.${e.type}`;
+    return t(key) === key ? e.type : t(key);
+  };
+
+  const actorLabel = (actor) => {
+    if (actor === 'applicant') return t('actor.applicant');
+    if (actor === 'system') return t('actor.system');
+    return actor.replace(/^user:/, '');
+  };
+
+  const describeFix = (fix) => (fix && typeof fix.lat === 'number'
+    ? `${fix.lat.toFixed(5)}, ${fix.lng.toFixed(5)}${fix.accuracy != null ? ` ±${Math.round(fix.accuracy)} m` : ''}`
+    : t('auditor.locations.none'));
+
+  const summary = (e) => {
+    const d = e.data;
+    switch (e.type) {
+      case 'location.fix': return describeFix(d);
+      case 'snapshot.taken': return `${describeFix(d.location)} · SHA-256 ${String(d.sha256).slice(0, 12)}…`;
+      case 'note.added': return d.text;
+      case 'inspection.ended': return `${d.conclusion ? t(`conclusion.${d.conclusion}`) : ''} ${d.remark || ''}`.trim();
+      case 'recording.gap': return d.reason === 'new-segment'
+        ? t('auditor.trail.gapSegment', { n: d.segment })
+        : t('auditor.trail.gapSlices', { from: d.fromSeq, to: d.toSeq });
+      case 'recording.finalised': return t('auditor.trail.finalised', { n: d.segment, sha: String(d.sha256).slice(0, 12) });
+      case 'media.event': return d.kind === 'recording.segment.started' ? t('auditor.trail.segmentStarted', { n: d.segment }) : (d.kind || '');
+      default: return d.role ? t(`actor.${d.role}`) : '';
+    }
+  };
+
+  return {
+    search,
+    render: () => { renderResults(); renderDetail(); },
+  };
+}
+
+/**
+ * Recording segments from the trail, each with where it starts (the video's zero) and its finalised file:
+ * the browser's own segments (peer-to-peer mode), or the media server's recordings of the applicant
+ * (Kurento mode, which carry a role).
+ */
+function segmentsOf(events, inspectionId) {
+  const segments = new Map();
+  const base = `/api/inspections/${encodeURIComponent(inspectionId)}/recordings`;
+  for (const e of events) {
+    const d = e.data;
+    if (e.type === 'media.event' && d.kind === 'recording.segment.started') {
+      segments.set(`p2p-${d.segment}`, { key: `p2p-${d.segment}`, segment: d.segment, t0: e.at, startedAt: e.time,
+        url: `${base}/${d.segment}`, finalised: false });
+    } else if (e.type === 'media.event' && d.kind === 'recording.started' && d.role === 'applicant') {
+      segments.set(`kms-${d.segment}`, { key: `kms-${d.segment}`, segment: d.segment, t0: e.at, startedAt: e.time,
+        url: `${base}/${d.segment}?role=applicant`, finalised: false });
+    } else if (e.type === 'recording.finalised' && !d.error) {
+      const seg = segments.get(d.role ? (d.role === 'applicant' ? `kms-${d.segment}` : null) : `p2p-${d.segment}`);
+      if (seg) {
+        Object.assign(seg, {
+          finalised: true, sha256: d.sha256, size: d.size ?? d.sizeBytes, durationMs: d.durationMs ?? d.durationMillis,
+        });
+      }
+    }
+  }
+  return [...segments.values()].filter((s) => s.finalised).sort((a, b) => a.t0 - b.t0);
+}
+
+function parsePayload(payload) {
+  if (payload && typeof payload === 'object') return payload;
+  try { return JSON.parse(payload || '{}'); } catch { return {}; }
+}
+
+function formatDistance(metres) {
+  return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(2)} km`;
+}
+
+main().catch((err) => {
+  const box = document.getElementById('page-error');
+  if (box) showMessage(box, err.message);
+});

@@ -1,0 +1,235 @@
+// Inspector desk wiring: the inspector's inspections, the create form, the invite (link + QR code),
+// the applicant's presence, and entering the live call (js/inspector-call.js).
+import { api, currentUser } from './api.js';
+import { initI18n } from './i18n.js';
+import { byId, errorText, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
+import { qrcode } from './vendor/qrcode-generator/qrcode.mjs';
+import { enterCall } from './inspector-call.js';
+
+const PRESENCE_POLL_MS = 3000;
+
+async function main() {
+  const i18n = await initI18n();
+  const user = await currentUser();
+  if (!user) {
+    location.replace('/login.html');
+    return;
+  }
+  wireStaffHeader(i18n, user);
+  const pageError = byId('page-error');
+  if (user.role !== 'inspector') {
+    showMessage(pageError, i18n.t('inspector.error.role'));
+    return;
+  }
+  const desk = createDesk(i18n, pageError);
+  i18n.onChange(() => desk.render());
+  await desk.refresh();
+  const fromHash = () => new URLSearchParams(location.hash.slice(1)).get('id');
+  if (fromHash()) await desk.select(fromHash());
+  window.addEventListener('hashchange', () => {
+    if (fromHash() && fromHash() !== desk.selectedId()) desk.select(fromHash());
+  });
+}
+
+function createDesk(i18n, pageError) {
+  const { t } = i18n;
+  const invites = new Map();
+  let inspections = [];
+  let selected = null;
+  let presenceTimer = null;
+  let call = null;
+
+  const refresh = async () => {
+    inspections = await api('/api/inspections');
+    renderList();
+  };
+
+  const renderList = () => {
+    const list = byId('inspection-list');
+    list.replaceChildren(...inspections.map((item) => h('li', {},
+      h('button', { type: 'button', 'data-id': item.id, 'aria-current': String(item.id === selected?.id) },
+        h('strong', {}, item.caseNumber),
+        h('span', { class: 'badge', 'data-status': item.status }, t(`status.${item.status}`)),
+        h('span', { class: 'sub' }, `${item.applicantName} · ${formatTime(item.createdAt, i18n.lang)}`)))));
+    byId('list-empty').hidden = inspections.length > 0;
+  };
+
+  const renderDetail = () => {
+    byId('empty-state').hidden = Boolean(selected);
+    byId('detail').hidden = !selected || Boolean(call);
+    if (!selected) return;
+    byId('detail-case').textContent = selected.caseNumber;
+    const status = byId('detail-status');
+    status.textContent = t(`status.${selected.status}`);
+    status.dataset.status = selected.status;
+    const facts = [
+      ['field.matterType', selected.matterType],
+      ['field.applicantName', selected.applicantName],
+      ['field.applicantPhone', selected.applicantPhone],
+      ['field.siteAddress', selected.siteAddress],
+      ['field.createdAt', formatTime(selected.createdAt, i18n.lang)],
+    ];
+    if (selected.conclusion) facts.push(['field.conclusion', t(`conclusion.${selected.conclusion}`)]);
+    byId('detail-facts').replaceChildren(...facts.flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value ?? '—')]));
+    const open = selected.status === 'created' || selected.status === 'in_progress';
+    byId('invite-panel').hidden = !open;
+    byId('enter-call').hidden = !open;
+    renderInvite();
+  };
+
+  const renderInvite = () => {
+    const invite = invites.get(selected.id);
+    byId('invite-url').value = invite ? invite.url : '';
+    byId('invite-url').placeholder = t('inspector.invite.none');
+    byId('copy-invite').disabled = !invite;
+    byId('invite-expiry').textContent = invite ? t('inspector.invite.expires', { time: formatTime(invite.expiresAt, i18n.lang) }) : '';
+    const qr = byId('invite-qr');
+    if (!invite) {
+      qr.replaceChildren();
+      return;
+    }
+    const code = qrcode(0, 'M');
+    code.addData(invite.url);
+    code.make();
+    // The SVG is generated locally from our own URL by the vendored library, never from user HTML.
+    qr.innerHTML = code.createSvgTag({ cellSize: 4, margin: 2, scalable: true });
+  };
+
+  const setPresence = (state) => {
+    const presence = byId('presence');
+    presence.dataset.state = state;
+    presence.textContent = t(`inspector.presence.${state}`);
+  };
+
+  const pollPresence = async () => {
+    if (!selected || call) return;
+    try {
+      const { events } = await api(`/api/inspections/${selected.id}/trail`);
+      const types = events.map((e) => e.type);
+      const applicantIn = events.some((e) => e.type === 'participant.joined' && e.actor === 'applicant');
+      setPresence(applicantIn ? 'joined' : types.includes('invite.opened') ? 'opened' : 'waiting');
+    } catch {
+      // Presence is a convenience; the next poll tries again.
+    }
+  };
+
+  const select = async (id) => {
+    clearInterval(presenceTimer);
+    showMessage(pageError, '');
+    try {
+      selected = await api(`/api/inspections/${encodeURIComponent(id)}`);
+    } catch (err) {
+      showMessage(pageError, errorText(i18n, err));
+      return;
+    }
+    history.replaceState(null, '', `#id=${selected.id}`);
+    byId('ended-panel').hidden = true;
+    renderList();
+    renderDetail();
+    setPresence('waiting');
+    if (selected.status === 'created' || selected.status === 'in_progress') {
+      // A reload mid-call: the seat is held for a while and the recording goes on in a new segment.
+      if (sessionStorage.getItem(`kanyan.seat.${selected.id}`)) showMessage(pageError, t('inspector.call.rejoin'), 'info');
+      pollPresence();
+      presenceTimer = setInterval(pollPresence, PRESENCE_POLL_MS);
+    }
+  };
+
+  byId('inspection-list').addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-id]');
+    if (button && !call) select(button.dataset.id);
+  });
+
+  byId('create-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const errorBox = byId('create-error');
+    const data = Object.fromEntries(new FormData(form).entries());
+    const missing = ['caseNumber', 'matterType', 'applicantName', 'applicantPhone', 'siteAddress'].filter((k) => !data[k].trim());
+    if (missing.length) {
+      showMessage(errorBox, t('inspector.create.missing', { fields: missing.map((k) => t(`field.${k}`)).join('、') }));
+      return;
+    }
+    const body = { ...data };
+    for (const key of ['siteLat', 'siteLng']) {
+      if (body[key] === '') delete body[key];
+      else body[key] = Number(body[key]);
+    }
+    byId('create-submit').disabled = true;
+    try {
+      const created = await api('/api/inspections', { json: body });
+      invites.set(created.inspection.id, created.invite);
+      showMessage(errorBox, '');
+      form.reset();
+      await refresh();
+      await select(created.inspection.id);
+    } catch (err) {
+      showMessage(errorBox, errorText(i18n, err));
+    } finally {
+      byId('create-submit').disabled = false;
+    }
+  });
+
+  byId('copy-invite').addEventListener('click', async () => {
+    const input = byId('invite-url');
+    try {
+      await navigator.clipboard.writeText(input.value);
+      byId('copy-invite').textContent = t('inspector.invite.copied');
+    } catch {
+      input.select();
+      showMessage(pageError, t('inspector.invite.copyManually'), 'info');
+    }
+  });
+
+  byId('reissue-invite').addEventListener('click', async () => {
+    try {
+      const { invite } = await api(`/api/inspections/${selected.id}/invite`, { method: 'POST' });
+      invites.set(selected.id, invite);
+      renderInvite();
+      showMessage(pageError, t('inspector.invite.reissued'), 'info');
+    } catch (err) {
+      showMessage(pageError, errorText(i18n, err));
+    }
+  });
+
+  byId('enter-call').addEventListener('click', async () => {
+    clearInterval(presenceTimer);
+    showMessage(pageError, '');
+    const inspection = selected;
+    call = true;
+    renderDetail();
+    byId('call').hidden = false;
+    try {
+      call = await enterCall({
+        inspection,
+        i18n,
+        onEnded: async (summary) => {
+          call = null;
+          byId('call').hidden = true;
+          byId('ended-panel').hidden = false;
+          byId('ended-summary').textContent = summary;
+          await refresh();
+          selected = inspections.find((i) => i.id === inspection.id) || selected;
+          renderList();
+        },
+      });
+    } catch (err) {
+      call = null;
+      byId('call').hidden = true;
+      renderDetail();
+      showMessage(pageError, errorText(i18n, err));
+    }
+  });
+
+  return {
+    refresh,
+    select,
+    selectedId: () => selected?.id,
+    render: () => { renderList(); renderDetail(); },
+  };
+}
+
+main().catch((err) => {
+  const box = document.getElementById('page-error');
+  if (box) showMessage(box, err.message);
+});

@@ -1,0 +1,40 @@
+// Login page wiring: sign in, then go to the page for the user's role.
+import { api, currentUser } from './api.js';
+import { initI18n } from './i18n.js';
+import { byId, showMessage } from './ui.js';
+
+const HOME = { inspector: '/inspector.html', auditor: '/auditor.html', admin: '/auditor.html' };
+
+async function main() {
+  const i18n = await initI18n();
+  i18n.bindSwitch(byId('lang'));
+  const errorBox = byId('login-error');
+  const user = await currentUser().catch(() => null);
+  if (user) {
+    location.replace(HOME[user.role] || '/auditor.html');
+    return;
+  }
+  byId('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const username = byId('username').value.trim();
+    const password = byId('password').value;
+    if (!username || !password) {
+      showMessage(errorBox, i18n.t('login.missing'));
+      return;
+    }
+    byId('login-submit').disabled = true;
+    try {
+      const me = await api('/api/login', { json: { username, password } });
+      location.assign(HOME[me.role] || '/auditor.html');
+    } catch (err) {
+      const key = `login.error.${err.code}`;
+      showMessage(errorBox, i18n.t(key) === key ? err.message : i18n.t(key));
+      byId('login-submit').disabled = false;
+    }
+  });
+}
+
+main().catch((err) => {
+  const box = document.getElementById('login-error');
+  if (box) showMessage(box, err.message);
+});
