@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # ffmpeg finalises recordings (remux so they have a duration and can be seeked).
-deploy/scripts/ensure-packages.sh ffmpeg=ffmpeg
+# A CJK font, so snapshot watermarks (time, case number, address) render Chinese text.
+deploy/scripts/ensure-packages.sh ffmpeg=ffmpeg dpkg:fonts-wqy-microhei
 
 jar=signaling/target/kanyan.jar
 if [ ! -f "$jar" ] || [ -n "$(find pom.xml recorder signaling web-client -newer "$jar" -type f \

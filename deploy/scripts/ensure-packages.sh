@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages named as arguments when their command is missing.
-# Usage: ensure-packages.sh <command>=<package> ...   e.g. ffmpeg=ffmpeg chromium=chromium
+# Installs the Debian packages named as arguments when they are missing.
+# Usage: ensure-packages.sh <command>=<package> ... | dpkg:<package> ...
+#   ffmpeg=ffmpeg            install package "ffmpeg" unless the command "ffmpeg" is on PATH
+#   dpkg:fonts-wqy-microhei  install the package unless dpkg lists it (for packages without a command)
 set -euo pipefail
 
 missing=()
-for pair in "$@"; do
-  cmd="${pair%%=*}"
-  pkg="${pair#*=}"
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+for arg in "$@"; do
+  if [[ "$arg" == dpkg:* ]]; then
+    pkg="${arg#dpkg:}"
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  else
+    cmd="${arg%%=*}"
+    pkg="${arg#*=}"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -205,13 +205,21 @@ final class KurentoCallMedia implements CallMedia {
             .put("segment", leg.segment).put("gapMillis", gap)));
   }
 
+  /** A path as the trail records files: relative to the data directory (the recordings dir's parent). */
+  private String dataDirRelative(java.nio.file.Path path) {
+    java.nio.file.Path dataDir = settings().recordingsDir().toAbsolutePath().getParent();
+    return dataDir.relativize(path.toAbsolutePath()).toString();
+  }
+
   /** Remuxes and hashes a stopped (or interrupted) segment off the event loop, then reports the file. */
   void finalise(RecordingFile file, boolean interrupted) {
     Future<FinalisedFile> done = Remux.finalise(vertx(), file.raw(), file.finalised());
     Future<Void> reported = done
         .compose(f -> vertx().fileSystem().delete(file.raw().toString()).map(f))
         .onSuccess(f -> event("recording.file", new JsonObject().put("role", file.role().wire())
-            .put("segment", file.segment()).put("path", file.relative()).put("sha256", f.sha256())
+            .put("segment", file.segment()).put("path", file.relative())
+            // "file" (relative to the data dir) and "sha256" are what the trail verifier checks
+            .put("file", dataDirRelative(f.path())).put("sha256", f.sha256())
             .put("sizeBytes", f.sizeBytes()).put("durationMillis", f.durationMillis()).put("interrupted", interrupted)))
         .onFailure(e -> {
           log.error("inspection {}: recording {} not finalised: {}", inspectionId, file.relative(), e.getMessage());

@@ -139,6 +139,9 @@ class KurentoMediaTest {
     Path finalised = recordings.resolve(call.id).resolve("inspector-1.webm");
     assertThat(file.details().getString("path")).isEqualTo(call.id + "/inspector-1.webm");
     assertThat(file.details().getString("sha256")).isEqualTo(Remux.sha256(finalised));
+    // the verifier resolves "file" against the data dir (the recordings dir's parent)
+    assertThat(recordings.toAbsolutePath().getParent().resolve(file.details().getString("file")))
+        .isEqualTo(finalised.toAbsolutePath());
     assertThat(file.details().getLong("durationMillis")).isPositive();
     assertThat(recordings.resolve(call.id).resolve("inspector-1.kms.webm")).doesNotExist();
     assertThat(call.listener.events("recording.file")).as("the applicant's media never flowed: no file").hasSize(1);
