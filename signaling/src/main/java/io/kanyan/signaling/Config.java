@@ -53,6 +53,9 @@ public record Config(
     String serverId,
     Duration turnTtl,
     java.time.ZoneId zone,
+    Duration checkpointInterval,
+    Path checkpointLog,
+    Path signingKey,
     String phoneIndexKey) {
 
   /** Reads the process environment (and the optional file). */
@@ -109,6 +112,9 @@ public record Config(
         s.str("KANYAN_SERVER_ID", "kanyan"),
         s.duration("KANYAN_TURN_TTL", Duration.ofHours(8)),
         java.time.ZoneId.of(s.str("KANYAN_TIME_ZONE", java.time.ZoneId.systemDefault().getId())),
+        checkpointInterval(s.duration("KANYAN_CHECKPOINT_INTERVAL", Duration.ofSeconds(60))),
+        s.path("KANYAN_CHECKPOINT_LOG"),
+        s.path("KANYAN_SIGNING_KEY"),
         s.str("KANYAN_PHONE_INDEX_KEY", null));
   }
 
@@ -134,6 +140,14 @@ public record Config(
         + " turnSecret=" + (turnSecret == null ? "(none)" : "(set)")
         + " adminPassword=" + (adminPassword == null ? "(none)" : "(set)")
         + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)");
+  }
+
+  /** The trail promises a signed checkpoint at least every minute. */
+  private static Duration checkpointInterval(Duration d) {
+    if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofSeconds(60)) > 0) {
+      throw new IllegalArgumentException("KANYAN_CHECKPOINT_INTERVAL must be between 1s and 60s, not " + d);
+    }
+    return d;
   }
 
   private static String trimSlash(String url) {
@@ -193,7 +207,7 @@ public record Config(
       return Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
     }
 
-    /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms}, or ISO-8601 {@code PT30S}. */
+    /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms}, plain seconds, or ISO-8601 {@code PT30S}. */
     Duration duration(String key, Duration def) {
       String v = values.get(key);
       if (v == null) {
@@ -203,6 +217,9 @@ public record Config(
       try {
         if (t.startsWith("p")) {
           return Duration.parse(v.trim().toUpperCase());
+        }
+        if (t.chars().allMatch(Character::isDigit)) {
+          return Duration.ofSeconds(Long.parseLong(t));
         }
         if (t.endsWith("ms")) {
           return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));

@@ -1,5 +1,6 @@
 package io.kanyan.signaling;
 
+import io.kanyan.recorder.audit.VerifyCommand;
 import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.media.Media;
 import io.kanyan.signaling.media.IceServers;
@@ -29,6 +30,11 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("verify")) {
+      // The offline verifier: java -jar kanyan.jar verify evidence.zip [--public-key key.pem]
+      System.exit(VerifyCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+      return;
+    }
     Config config;
     try {
       config = Config.load();

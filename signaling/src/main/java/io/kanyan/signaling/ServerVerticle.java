@@ -1,6 +1,8 @@
 package io.kanyan.signaling;
 
+import io.kanyan.recorder.audit.AuditServices;
 import io.kanyan.recorder.audit.CaseFiles;
+import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.recording.Recordings;
 import io.kanyan.recorder.recording.Snapshots;
 import io.kanyan.recorder.trail.Trail;
@@ -9,6 +11,7 @@ import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.LoginLimiter;
 import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.http.AccountsResource;
+import io.kanyan.signaling.http.AuditResource;
 import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
@@ -48,6 +51,7 @@ public final class ServerVerticle extends VerticleBase {
   private HttpServer devHttp;
   private Calls calls;
   private SignalingEndpoint signaling;
+  private AuditServices audit;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this.config = config;
@@ -73,15 +77,28 @@ public final class ServerVerticle extends VerticleBase {
     inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
     signaling = new SignalingEndpoint(vertx, config, accounts, inspections, calls, clock);
 
-    Router router = Api.router(vertx, accounts, new Health(storage.redis(), media),
-        new AccountsResource(accounts),
-        new InspectionsResource(inspections, config.publicUrl(), config.zone()),
-        new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir()));
-    signaling.mount(router);
+    return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(), clock)
+        .compose(started -> {
+          audit = started;
+          Router router = Api.router(vertx, accounts, new Health(storage.redis(), media),
+              new AccountsResource(accounts),
+              new InspectionsResource(inspections, config.publicUrl(), config.zone()),
+              new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir()),
+              new AuditResource(vertx, started, config.zone()));
+          signaling.mount(router);
+          return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())
+              .onSuccess(this::announceAdmin)
+              .compose(x -> listen(router));
+        });
+  }
 
-    return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())
-        .onSuccess(this::announceAdmin)
-        .compose(x -> listen(router));
+  /** Signed checkpoints of every chain head: interval, log file and key from the config, else under the data dir. */
+  private Checkpoints.Settings checkpointSettings() {
+    Checkpoints.Settings defaults = Checkpoints.Settings.under(config.dataDir());
+    return new Checkpoints.Settings(config.checkpointInterval(),
+        config.checkpointLog() != null ? config.checkpointLog() : defaults.logFile(),
+        config.signingKey() != null ? config.signingKey() : defaults.keyFile(),
+        defaults.leavesDir());
   }
 
   private Future<?> listen(Router router) {
@@ -139,7 +156,13 @@ public final class ServerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
-        devHttp == null ? Future.succeededFuture() : devHttp.close());
+        devHttp == null ? Future.succeededFuture() : devHttp.close(),
+        audit == null ? Future.succeededFuture() : audit.stop());
+  }
+
+  /** The audit side (checkpoints, verifier, export, archive), once started. */
+  public AuditServices audit() {
+    return audit;
   }
 
   /** The HTTPS port actually bound (useful when configured as 0), or -1 when TLS is off. */

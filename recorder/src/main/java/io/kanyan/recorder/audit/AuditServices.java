@@ -28,12 +28,19 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
    */
   public static Future<AuditServices> start(Vertx vertx, RedisStore redis, Trail trail, CaseFiles cases,
       Path dataDir, Map<String, String> env, Clock clock) {
-    return Checkpoints.open(vertx, redis, clock, Checkpoints.Settings.from(env, dataDir))
+    return start(vertx, redis, trail, cases, dataDir, Checkpoints.Settings.from(env, dataDir), clock);
+  }
+
+  /** The same, with the checkpoint settings already read (the server reads them into its Config). */
+  public static Future<AuditServices> start(Vertx vertx, RedisStore redis, Trail trail, CaseFiles cases,
+      Path dataDir, Checkpoints.Settings settings, Clock clock) {
+    return Checkpoints.open(vertx, redis, clock, settings)
         .compose(checkpoints -> checkpoints.start().map(v -> new AuditServices(checkpoints,
             new Verifier(vertx, trail, checkpoints, dataDir),
             new EvidenceExport(vertx, trail, checkpoints, dataDir, clock),
             new Archive(cases, trail))));
   }
+
 
   /** Stops the periodic checkpoints, waiting for one that is running. */
   public Future<Void> stop() {

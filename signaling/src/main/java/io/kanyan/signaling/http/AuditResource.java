@@ -1,0 +1,157 @@
+package io.kanyan.signaling.http;
+
+import static io.kanyan.signaling.http.Api.principal;
+import static io.kanyan.signaling.http.Api.respond;
+
+import io.kanyan.recorder.audit.AuditServices;
+import io.kanyan.recorder.audit.CaseFile;
+import io.kanyan.recorder.audit.CaseQuery;
+import io.kanyan.recorder.audit.UnknownInspectionException;
+import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.auth.Principal;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+
+/**
+ * The auditor's API: search, an inspection's detail in one request, verification, the evidence package,
+ * and the public key that checkpoints are signed with. Reads only; every view of one inspection, every
+ * verification and every download is first put on that inspection's trail (an access that cannot be
+ * logged does not happen).
+ */
+public final class AuditResource implements Api.Resource {
+
+  private final Vertx vertx;
+  private final AuditServices audit;
+  private final ZoneId zone;
+
+  public AuditResource(Vertx vertx, AuditServices audit, ZoneId zone) {
+    this.vertx = vertx;
+    this.audit = audit;
+    this.zone = zone;
+  }
+
+  @Override
+  public void mount(Router api) {
+    api.get("/audit/public-key").handler(this::publicKey);
+    api.get("/audit/inspections").handler(respond(this::search));
+    api.get("/audit/inspections/:id").handler(respond(this::detail));
+    api.get("/audit/inspections/:id/verify").handler(respond(this::verify));
+    api.get("/audit/inspections/:id/export").handler(this::export);
+  }
+
+  private static Principal auditor(RoutingContext ctx) {
+    return principal(ctx, Principal.Role.AUDITOR, Principal.Role.ADMIN);
+  }
+
+  /** The Ed25519 public key (PEM) that signs checkpoints: public, so anyone can check an exported package. */
+  private void publicKey(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "application/x-pem-file")
+        .putHeader("Content-Disposition", "inline; filename=\"kanyan-checkpoint-key.pub.pem\"")
+        .end(audit.checkpoints().publicKeyPem());
+  }
+
+  private Future<JsonObject> search(RoutingContext ctx) {
+    auditor(ctx);
+    HttpServerRequest r = ctx.request();
+    CaseFile.Status status = null;
+    if (param(r, "status") != null) {
+      try {
+        status = CaseFile.Status.fromWire(param(r, "status"));
+      } catch (IllegalArgumentException e) {
+        throw Problem.badRequest("bad_field", "status must be created, in_progress, ended or cancelled");
+      }
+    }
+    int limit = integer(param(r, "limit"), 20);
+    if (limit < 1 || limit > 200) {
+      throw Problem.badRequest("bad_field", "limit must be between 1 and 200");
+    }
+    CaseQuery q = new CaseQuery(param(r, "caseNumber"), param(r, "inspector"), param(r, "applicantName"),
+        param(r, "applicantPhone"), param(r, "matterType"), param(r, "conclusion"), status,
+        time(param(r, "from"), false), time(param(r, "to"), true), Math.max(0, integer(param(r, "offset"), 0)), limit);
+    return audit.archive().search(q);
+  }
+
+  private Future<JsonObject> detail(RoutingContext ctx) {
+    Principal who = auditor(ctx);
+    String id = ctx.pathParam("id");
+    return known(id).compose(x -> audit.archive().recordAccess(id, who.actor(), "detail"))
+        .compose(x -> audit.archive().detail(id));
+  }
+
+  private Future<JsonObject> verify(RoutingContext ctx) {
+    Principal who = auditor(ctx);
+    String id = ctx.pathParam("id");
+    return known(id).compose(x -> audit.archive().recordAccess(id, who.actor(), "verify"))
+        .compose(x -> audit.verifier().verify(id))
+        .map(verdict -> verdict.toJson());
+  }
+
+  /** The evidence package as one zip download, built in a temporary file that is deleted once sent. */
+  private void export(RoutingContext ctx) {
+    Principal who;
+    try {
+      who = auditor(ctx);
+    } catch (Problem p) {
+      Api.problem(ctx, p);
+      return;
+    }
+    String id = ctx.pathParam("id");
+    known(id)
+        .compose(x -> audit.archive().recordAccess(id, who.actor(), "export"))
+        .compose(x -> vertx.executeBlocking(() -> Files.createTempFile("kanyan-evidence-", ".zip"), false))
+        .compose(tmp -> audit.archive().detail(id)
+            .compose(d -> audit.export().export(id, tmp, d.getJsonObject("inspection")))
+            .compose(zip -> ctx.response()
+                .putHeader("Content-Type", "application/zip")
+                .putHeader("Content-Disposition", "attachment; filename=\"kanyan-evidence-" + id + ".zip\"")
+                .sendFile(zip.toString()))
+            .eventually(() -> vertx.fileSystem().delete(tmp.toString()).otherwiseEmpty()))
+        .onFailure(err -> Api.fail(ctx, err));
+  }
+
+  /** Fails with 404 for an id with no trail, before anything is logged against it. */
+  private Future<Void> known(String id) {
+    return audit.archive().detail(id).<Void>mapEmpty().recover(err -> err instanceof UnknownInspectionException
+        ? Future.failedFuture(Problem.notFound("there is no inspection " + id))
+        : Future.failedFuture(err));
+  }
+
+  private static String param(HttpServerRequest r, String name) {
+    String v = r.getParam(name);
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
+  private static int integer(String s, int def) {
+    try {
+      return s == null ? def : Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest("bad_field", "'" + s + "' is not a whole number");
+    }
+  }
+
+  private Instant time(String s, boolean endOfDay) {
+    if (s == null) {
+      return null;
+    }
+    try {
+      if (s.length() == 10) {
+        LocalDate day = LocalDate.parse(s);
+        return endOfDay ? day.plusDays(1).atStartOfDay(zone).toInstant().minusMillis(1) : day.atStartOfDay(zone).toInstant();
+      }
+      return Instant.parse(s);
+    } catch (DateTimeParseException e) {
+      throw Problem.badRequest("bad_field", "'" + s + "' is not a date like 2026-11-26");
+    }
+  }
+
+}
