@@ -4,23 +4,17 @@ import static io.kanyan.signaling.http.Api.principal;
 import static io.kanyan.signaling.http.Api.respond;
 
 import io.kanyan.recorder.audit.AuditServices;
-import io.kanyan.recorder.audit.CaseFile;
 import io.kanyan.recorder.audit.CaseQuery;
 import io.kanyan.recorder.audit.UnknownInspectionException;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 
 /**
  * The auditor's API: search, an inspection's detail in one request, verification, the evidence package,
@@ -62,22 +56,7 @@ public final class AuditResource implements Api.Resource {
 
   private Future<JsonObject> search(RoutingContext ctx) {
     auditor(ctx);
-    HttpServerRequest r = ctx.request();
-    CaseFile.Status status = null;
-    if (param(r, "status") != null) {
-      try {
-        status = CaseFile.Status.fromWire(param(r, "status"));
-      } catch (IllegalArgumentException e) {
-        throw Problem.badRequest("bad_field", "status must be created, in_progress, ended or cancelled");
-      }
-    }
-    int limit = integer(param(r, "limit"), 20);
-    if (limit < 1 || limit > 200) {
-      throw Problem.badRequest("bad_field", "limit must be between 1 and 200");
-    }
-    CaseQuery q = new CaseQuery(param(r, "caseNumber"), param(r, "inspector"), param(r, "applicantName"),
-        param(r, "applicantPhone"), param(r, "matterType"), param(r, "conclusion"), status,
-        time(param(r, "from"), false), time(param(r, "to"), true), Math.max(0, integer(param(r, "offset"), 0)), limit);
+    CaseQuery q = CaseQueries.from(ctx.request(), zone, 20);
     return audit.archive().search(q);
   }
 
@@ -125,33 +104,4 @@ public final class AuditResource implements Api.Resource {
         ? Future.failedFuture(Problem.notFound("there is no inspection " + id))
         : Future.failedFuture(err));
   }
-
-  private static String param(HttpServerRequest r, String name) {
-    String v = r.getParam(name);
-    return v == null || v.isBlank() ? null : v.trim();
-  }
-
-  private static int integer(String s, int def) {
-    try {
-      return s == null ? def : Integer.parseInt(s);
-    } catch (NumberFormatException e) {
-      throw Problem.badRequest("bad_field", "'" + s + "' is not a whole number");
-    }
-  }
-
-  private Instant time(String s, boolean endOfDay) {
-    if (s == null) {
-      return null;
-    }
-    try {
-      if (s.length() == 10) {
-        LocalDate day = LocalDate.parse(s);
-        return endOfDay ? day.plusDays(1).atStartOfDay(zone).toInstant().minusMillis(1) : day.atStartOfDay(zone).toInstant();
-      }
-      return Instant.parse(s);
-    } catch (DateTimeParseException e) {
-      throw Problem.badRequest("bad_field", "'" + s + "' is not a date like 2026-11-26");
-    }
-  }
-
 }

@@ -6,7 +6,6 @@ import static io.kanyan.signaling.http.Api.respond;
 
 import io.kanyan.recorder.audit.CaseFile;
 import io.kanyan.recorder.audit.CaseQuery;
-import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.Principal;
 import io.kanyan.signaling.inspection.Inspections;
@@ -17,10 +16,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 
 /** Inspections: create, list, read, invite, end, cancel, trail; and the applicant's view of an invite. */
 public final class InspectionsResource implements Api.Resource {
@@ -63,20 +59,7 @@ public final class InspectionsResource implements Api.Resource {
 
   private Future<JsonArray> list(RoutingContext ctx) {
     Principal who = principal(ctx);
-    HttpServerRequest r = ctx.request();
-    CaseFile.Status status = null;
-    if (r.getParam("status") != null) {
-      try {
-        status = CaseFile.Status.fromWire(r.getParam("status"));
-      } catch (IllegalArgumentException e) {
-        throw Problem.badRequest("bad_field", "status must be created, in_progress, ended or cancelled");
-      }
-    }
-    CaseQuery q = new CaseQuery(blankToNull(r.getParam("caseNumber")), blankToNull(r.getParam("inspector")),
-        blankToNull(r.getParam("applicantName")), blankToNull(r.getParam("applicantPhone")),
-        blankToNull(r.getParam("matterType")), blankToNull(r.getParam("conclusion")), status,
-        time(r.getParam("from"), false), time(r.getParam("to"), true),
-        integer(r.getParam("offset"), 0), integer(r.getParam("limit"), 50));
+    CaseQuery q = CaseQueries.from(ctx.request(), zone, 50);
     return inspections.list(who, q).map(files -> {
       JsonArray out = new JsonArray();
       files.forEach(f -> out.add(f.toJson()));
@@ -130,33 +113,5 @@ public final class InspectionsResource implements Api.Resource {
         .put("url", base + "/applicant.html#invite=" + issued.token())
         .put("token", issued.token())
         .put("expiresAt", issued.expiresAt().toString());
-  }
-
-  private static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
-  }
-
-  private static int integer(String s, int def) {
-    try {
-      return s == null ? def : Integer.parseInt(s);
-    } catch (NumberFormatException e) {
-      throw Problem.badRequest("bad_field", "'" + s + "' is not a whole number");
-    }
-  }
-
-  /** An ISO instant, or a date (the start of that day, or the end for an upper bound) in the bureau's zone. */
-  private Instant time(String s, boolean endOfDay) {
-    if (s == null || s.isBlank()) {
-      return null;
-    }
-    try {
-      if (s.length() == 10) {
-        LocalDate day = LocalDate.parse(s);
-        return (endOfDay ? day.plusDays(1) : day).atStartOfDay(zone).toInstant().minusMillis(endOfDay ? 1 : 0);
-      }
-      return Instant.parse(s);
-    } catch (DateTimeParseException e) {
-      throw Problem.badRequest("bad_field", "'" + s + "' is not a date like 2026-11-26");
-    }
   }
 }
