@@ -263,6 +263,20 @@ class SignalingTest {
     JsonObject left = p[0].next("peer-left", 6000);
     assertThat(left.getString("reason")).isEqualTo("timeout");
     p[0].close();
+    // once both are gone past the grace period, nothing of the call is left on the server
+    long deadline = System.currentTimeMillis() + 8000;
+    while (server.running().server().calls().get(inspectionId) != null && System.currentTimeMillis() < deadline) {
+      sleep(50);
+    }
+    assertThat(server.running().server().calls().get(inspectionId)).isNull();
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
