@@ -1,9 +1,7 @@
 // Login page wiring: sign in, then go to the page for the user's role.
 import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
-import { byId, showMessage } from './ui.js';
-
-const HOME = { inspector: '/inspector.html', auditor: '/auditor.html', admin: '/auditor.html' };
+import { byId, homePage, showMessage } from './ui.js';
 
 async function main() {
   const i18n = await initI18n();
@@ -11,7 +9,7 @@ async function main() {
   const errorBox = byId('login-error');
   const user = await currentUser().catch(() => null);
   if (user) {
-    location.replace(HOME[user.role] || '/auditor.html');
+    location.replace(homePage(user.role));
     return;
   }
   byId('login-form').addEventListener('submit', async (event) => {
@@ -25,7 +23,7 @@ async function main() {
     byId('login-submit').disabled = true;
     try {
       const me = await api('/api/login', { json: { username, password } });
-      location.assign(HOME[me.role] || '/auditor.html');
+      location.assign(homePage(me.role));
     } catch (err) {
       const key = `login.error.${err.code}`;
       showMessage(errorBox, i18n.t(key) === key ? err.message : i18n.t(key));

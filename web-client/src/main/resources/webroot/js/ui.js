@@ -76,6 +76,18 @@ export function h(tag, attrs = {}, ...children) {
   return element;
 }
 
+/** Each role's own page: where login sends a staff member, and where a page not for them sends them back. */
+const HOME = { inspector: '/inspector.html', auditor: '/auditor.html', admin: '/admin.html' };
+
+/**
+ * The page a staff member of this role starts on.
+ * @param {string} role `inspector`, `auditor` or `admin`
+ * @returns {string} an absolute path
+ */
+export function homePage(role) {
+  return HOME[role] || '/auditor.html';
+}
+
 /**
  * Wires the staff page header: language switch, the user's name, logout.
  * @param {import('./i18n.js').I18n} i18n

@@ -21,7 +21,7 @@ class MessageCatalogTest {
   /** Literal keys: data-i18n attributes in pages, and t('a.b') / setState('a.b') style calls in scripts. */
   static final Pattern HTML_KEY = Pattern.compile("data-i18n(?:-[a-z-]+)?=\"([^\"]+)\"");
   static final Pattern JS_KEY = Pattern.compile("'((?:app|role|actor|status|conclusion|field|login|inspector|call|"
-      + "recording|media|ws|applicant|auditor|event)\\.[A-Za-z0-9_.-]+)'");
+      + "recording|media|ws|applicant|auditor|admin|error|event)\\.[A-Za-z0-9_.-]+)'");
 
   @Test
   void bothLanguagesHaveTheSameKeys() throws IOException {
