@@ -33,6 +33,7 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.slf4j.Logger;
@@ -98,10 +99,8 @@ public final class Certificates {
       builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
       X509CertificateHolder cert = builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
       Files.writeString(pair.cert(), pem(cert));
-      // PKCS#8 ("PRIVATE KEY"), which every PEM reader takes, Vert.x's included.
-      Files.writeString(pair.key(), "-----BEGIN PRIVATE KEY-----\n"
-          + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(keys.getPrivate().getEncoded())
-          + "\n-----END PRIVATE KEY-----\n");
+      // PKCS#8, which every PEM reader takes, Vert.x's included (the default EC form is not).
+      Files.writeString(pair.key(), pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
       try {
         Files.setPosixFilePermissions(pair.key(), PosixFilePermissions.fromString("rw-------"));
       } catch (UnsupportedOperationException ignored) {
