@@ -62,6 +62,9 @@ final class KurentoCallMedia implements CallMedia {
   public Future<Void> offer(Role from, String sdp) {
     return serial(() -> currentPipeline()
         .compose(p -> p.offer(from, sdp, takeSegment(from), drainPending(from)))
+        // The browser makes a new peer connection for its next offer: candidates buffered for this one are
+        // useless, and a browser re-offering while no media server is reachable must not pile them up.
+        .onFailure(e -> pending.remove(from))
         .mapEmpty());
   }
 
