@@ -197,7 +197,12 @@ final class KurentoCallMedia implements CallMedia {
   }
 
   void gapStarted(Role role) {
-    media.segments().cut(inspectionId, role);
+    gapStarted(role, 0);
+  }
+
+  /** The recording of {@code role} was cut {@code agoMillis} ago. */
+  void gapStarted(Role role, long agoMillis) {
+    media.segments().cut(inspectionId, role, agoMillis);
   }
 
   void recordingStarted(Leg leg) {
