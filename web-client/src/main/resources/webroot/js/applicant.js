@@ -10,6 +10,8 @@ import { byId, h, showMessage } from './ui.js';
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
 const LOCATION_MIN_MS = 5000;
+/** Kurento mode: how soon a re-offer that found no media server is tried again. */
+const MEDIA_RETRY_MS = 3000;
 /** A still phone reports no new position: repeat the last fix so the trail shows where it stayed. */
 const LOCATION_REPEAT_MS = 15000;
 
@@ -93,6 +95,8 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
   let peer = null;
   let iceServers = [];
   let mode = 'p2p';
+  // Kurento mode: the media server was lost and no new answer came yet; a failed re-offer is retried.
+  let mediaLost = false;
   let muted = false;
   let facing = 'environment';
   let stateKey = 'applicant.state.connecting';
@@ -158,17 +162,25 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
         showMessage(byId('error'), t('call.error.negotiation', { error: err.message }));
       }
     },
-    answer: (m) => peer?.acceptAnswer(m.sdp),
+    answer: (m) => {
+      mediaLost = false;
+      return peer?.acceptAnswer(m.sdp);
+    },
     ice: (m) => peer?.addCandidate(m.candidate).catch(() => {}),
     'media-interrupted': () => {
       setState('call.state.mediaInterrupted');
       // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
-      if (mode === 'kurento') setTimeout(offerToMediaServer, 1000);
+      if (mode === 'kurento') {
+        mediaLost = true;
+        setTimeout(offerToMediaServer, 1000);
+      }
     },
     ended: () => end(),
     error: (m) => {
       const key = `ws.error.${m.code}`;
       showMessage(byId('error'), t(key) === key ? m.message : t(key));
+      // No media server is reachable yet (e.g. it is restarting): offer again until one answers.
+      if (mediaLost && m.code === 'media_failed') setTimeout(offerToMediaServer, MEDIA_RETRY_MS);
     },
   };
 

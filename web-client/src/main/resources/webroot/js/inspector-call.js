@@ -9,6 +9,8 @@ import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
 import { byId, errorText, formatTime, h, showMessage } from './ui.js';
 
 const STATS_MS = 1000;
+/** Kurento mode: how soon a re-offer that found no media server is tried again. */
+const MEDIA_RETRY_MS = 3000;
 
 /**
  * Opens the camera, joins the call and wires the call controls.
@@ -35,6 +37,8 @@ export async function enterCall({ inspection, i18n, onEnded }) {
   let recordingStream = null;
   let iceServers = [];
   let mode = 'p2p';
+  // Kurento mode: the media server was lost and no new answer came yet; a failed re-offer is retried.
+  let mediaLost = false;
   let muted = false;
   let ending = false;
   let stateKey = 'call.state.connecting';
@@ -160,7 +164,10 @@ export async function enterCall({ inspection, i18n, onEnded }) {
         stopRecording();
       }
     },
-    answer: (m) => peer?.acceptAnswer(m.sdp).catch((err) => showError(t('call.error.negotiation', { error: err.message }))),
+    answer: (m) => {
+      mediaLost = false;
+      return peer?.acceptAnswer(m.sdp).catch((err) => showError(t('call.error.negotiation', { error: err.message })));
+    },
     offer: async (m) => {
       // Only a media server renegotiating sends the inspector an offer.
       const sdp = await newPeer().acceptOffer(m.sdp);
@@ -170,10 +177,17 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     'media-interrupted': () => {
       setCallState('call.state.mediaInterrupted');
       // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
-      if (mode === 'kurento') setTimeout(negotiate, 1000);
+      if (mode === 'kurento') {
+        mediaLost = true;
+        setTimeout(negotiate, 1000);
+      }
     },
     ended: (m) => finish(m.conclusion),
-    error: (m) => showError(t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message),
+    error: (m) => {
+      showError(t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message);
+      // No media server is reachable yet (e.g. it is restarting): offer again until one answers.
+      if (mediaLost && m.code === 'media_failed' && !ending) setTimeout(negotiate, MEDIA_RETRY_MS);
+    },
   };
 
   const signaling = connectSignaling({

@@ -293,13 +293,21 @@ final class CallPipeline {
 
   /** Called on the call's context when the media server is declared lost. */
   void kmsLost(String reason) {
+    kmsLost(reason, 0);
+  }
+
+  /**
+   * As {@link #kmsLost(String)}; the loss began {@code lostForMillis} ago (the socket closed before the loss grace
+   * ran out), which is when the recordings were really cut.
+   */
+  void kmsLost(String reason, long lostForMillis) {
     if (failed || released) {
       return;
     }
     failed = true;
     for (Leg leg : legs.values()) {
       if (leg.wasRecording()) {
-        owner.gapStarted(leg.role);
+        owner.gapStarted(leg.role, lostForMillis);
       }
       leg.interrupted(reason);
     }

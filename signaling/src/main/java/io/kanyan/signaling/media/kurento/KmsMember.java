@@ -53,6 +53,8 @@ final class KmsMember {
   private long pingInFlight = -1;
   private long pingTimer = -1;
   private long lossTimer = -1;
+  /** System.nanoTime() when the socket was seen to close, or -1 while it is up. */
+  private long transportLostAt = -1;
 
   KmsMember(Vertx vertx, Context poolContext, KurentoSettings settings, String url, int index,
       Function<KmsMember, Future<Void>> onBackUp) {
@@ -159,6 +161,7 @@ final class KmsMember {
     rpc = socket;
     client = created;
     transportUp = true;
+    transportLostAt = -1;
     lost = false;
     log.info("kms {}: connected", url);
     pingTimer = vertx.setPeriodic(settings.pingInterval().toMillis(), id -> ping());
@@ -187,6 +190,9 @@ final class KmsMember {
 
   private void transportLost() {
     transportUp = false;
+    if (transportLostAt < 0) {
+      transportLostAt = System.nanoTime();
+    }
     live = false;
     if (!lost && lossTimer < 0 && !closing) {
       log.warn("kms {}: connection lost; waiting {} ms for the session to resume", url, settings.lossGrace().toMillis());
@@ -203,6 +209,7 @@ final class KmsMember {
     if (!sameServer) {
       declareLost("media server " + url + " restarted; its pipelines are gone");
     }
+    transportLostAt = -1;
     if (lost) {
       log.info("kms {}: reconnected ({}); releasing pipelines no call uses", url, sameServer ? "same server" : "new server");
       recover();
@@ -286,8 +293,10 @@ final class KmsMember {
     lost = true;
     live = false;
     cancelLossTimer();
+    // The recordings stopped when the socket closed (if it did), not when the loss grace ran out.
+    long lostFor = transportLostAt < 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transportLostAt);
     log.error("kms {}: {}; failing {} call(s) on it", url, reason, users.size());
-    users.forEach((pipeline, context) -> context.runOnContext(v -> pipeline.kmsLost(reason)));
+    users.forEach((pipeline, context) -> context.runOnContext(v -> pipeline.kmsLost(reason, lostFor)));
     users.clear();
   }
 

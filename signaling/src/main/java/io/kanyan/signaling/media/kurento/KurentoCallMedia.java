@@ -62,6 +62,9 @@ final class KurentoCallMedia implements CallMedia {
   public Future<Void> offer(Role from, String sdp) {
     return serial(() -> currentPipeline()
         .compose(p -> p.offer(from, sdp, takeSegment(from), drainPending(from)))
+        // The browser makes a new peer connection for its next offer: candidates buffered for this one are
+        // useless, and a browser re-offering while no media server is reachable must not pile them up.
+        .onFailure(e -> pending.remove(from))
         .mapEmpty());
   }
 
@@ -194,7 +197,12 @@ final class KurentoCallMedia implements CallMedia {
   }
 
   void gapStarted(Role role) {
-    media.segments().cut(inspectionId, role);
+    gapStarted(role, 0);
+  }
+
+  /** The recording of {@code role} was cut {@code agoMillis} ago. */
+  void gapStarted(Role role, long agoMillis) {
+    media.segments().cut(inspectionId, role, agoMillis);
   }
 
   void recordingStarted(Leg leg) {

@@ -44,7 +44,12 @@ final class Segments {
 
   /** The recording of {@code role} stopped now (unless it was already marked as stopped). */
   void cut(String inspectionId, Role role) {
-    book(inspectionId).cutAt.putIfAbsent(role, clock.millis());
+    cut(inspectionId, role, 0);
+  }
+
+  /** The recording of {@code role} stopped {@code agoMillis} ago (a media server loss is declared after it began). */
+  void cut(String inspectionId, Role role, long agoMillis) {
+    book(inspectionId).cutAt.putIfAbsent(role, clock.millis() - Math.max(0, agoMillis));
   }
 
   /** A new segment of {@code role} started recording: how long the recording was cut, if it was. */
