@@ -3,6 +3,7 @@ package io.kanyan.signaling;
 import io.kanyan.recorder.audit.AuditServices;
 import io.kanyan.recorder.audit.CaseFiles;
 import io.kanyan.recorder.trail.Checkpoints;
+import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.recording.Recordings;
 import io.kanyan.recorder.recording.Snapshots;
 import io.kanyan.recorder.trail.Trail;
@@ -52,6 +53,7 @@ public final class ServerVerticle extends VerticleBase {
   private Calls calls;
   private SignalingEndpoint signaling;
   private AuditServices audit;
+  private Future<Void> leftovers = Future.succeededFuture();
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this.config = config;
@@ -88,8 +90,29 @@ public final class ServerVerticle extends VerticleBase {
           signaling.mount(router);
           return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())
               .onSuccess(this::announceAdmin)
-              .compose(x -> listen(router));
+              .compose(x -> listen(router))
+              .onSuccess(x -> recordLeftovers(trail));
         });
+  }
+
+  /**
+   * Recordings a previous run left unfinished (it stopped mid-call) are finalised in the background and put
+   * on their trails, marked {@code recovered}, so no evidence stays unnoticed on disk.
+   */
+  private void recordLeftovers(Trail trail) {
+    leftovers = media.finaliseLeftovers().compose(found -> {
+      Future<?> chain = Future.succeededFuture();
+      for (Media.Leftover l : found) {
+        chain = chain.compose(x -> trail.append(l.inspectionId(), EventType.RECORDING_FINALISED, "system",
+            l.details().copy().put("kind", "recording.file")));
+      }
+      return chain.<Void>mapEmpty();
+    }).onFailure(err -> log.error("recordings: leftover recordings not recorded: {}", err.getMessage()));
+  }
+
+  /** Completes once recordings left by a previous run are finalised and on their trails (tests wait on it). */
+  public Future<Void> leftoversRecorded() {
+    return leftovers;
   }
 
   /** Signed checkpoints of every chain head: interval, log file and key from the config, else under the data dir. */

@@ -2,6 +2,7 @@ package io.kanyan.signaling.media;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Where a call's media goes: straight between the two browsers ({@link PeerToPeerMedia}, the embedded
@@ -24,6 +25,18 @@ public interface Media {
    * {@code listener} must be delivered on that same context.
    */
   Future<CallMedia> open(String inspectionId, MediaListener listener);
+
+  /** A recording a previous run of the server left unfinished, now finalised: what goes on the trail. */
+  record Leftover(String inspectionId, JsonObject details) {
+  }
+
+  /**
+   * Finalises recordings that a previous run of this server left unfinished (it stopped mid-call), so that
+   * they can be put on their inspections' trails as {@code recording.file}. Called once at start-up.
+   */
+  default Future<java.util.List<Leftover>> finaliseLeftovers() {
+    return Future.succeededFuture(java.util.List.of());
+  }
 
   /** Releases what this node owns that no live inspection uses (start-up clean-up), and closes. */
   default Future<Void> close() {

@@ -101,6 +101,11 @@ public final class KurentoMedia implements Media {
   }
 
   @Override
+  public Future<List<Leftover>> finaliseLeftovers() {
+    return LeftoverRecordings.finalise(vertx, settings.recordingsDir());
+  }
+
+  @Override
   public Future<Void> close() {
     log.info("kurento: closing the media server pool");
     return pool.close();

@@ -1,0 +1,75 @@
+package io.kanyan.signaling.media.kurento;
+
+import io.kanyan.recorder.recording.Remux;
+import io.kanyan.signaling.media.Media;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Segments that a previous run of this server left as KMS wrote them ({@code <id>/<role>-<n>.kms.<ext>}),
+ * because it stopped in the middle of a call: at start-up each is finalised as usual (remux + SHA-256) and
+ * reported, so the evidence reaches the trail instead of lying unnoticed on disk.
+ */
+final class LeftoverRecordings {
+
+  private static final Logger log = LoggerFactory.getLogger(LeftoverRecordings.class);
+  private static final Pattern RAW = Pattern.compile("(inspector|applicant)-(\\d+)\\.kms\\.(webm|mp4)");
+
+  private LeftoverRecordings() {
+  }
+
+  /** Finds and finalises every leftover segment under {@code recordingsDir}, one after another. */
+  static Future<List<Media.Leftover>> finalise(Vertx vertx, Path recordingsDir) {
+    return vertx.executeBlocking(() -> find(recordingsDir), false).compose(raws -> {
+      List<Media.Leftover> done = new ArrayList<>();
+      Future<Void> chain = Future.succeededFuture();
+      for (Path raw : raws) {
+        chain = chain.compose(x -> finaliseOne(vertx, recordingsDir, raw).map(done::add).mapEmpty());
+      }
+      return chain.map(done);
+    });
+  }
+
+  private static Future<Media.Leftover> finaliseOne(Vertx vertx, Path recordingsDir, Path raw) {
+    Matcher m = RAW.matcher(raw.getFileName().toString());
+    if (!m.matches()) {
+      return Future.failedFuture(new IllegalArgumentException("not a recording segment: " + raw));
+    }
+    String inspectionId = raw.getParent().getFileName().toString();
+    Path finalised = raw.resolveSibling(m.group(1) + "-" + m.group(2) + "." + m.group(3));
+    Path dataDir = recordingsDir.toAbsolutePath().getParent();
+    JsonObject details = new JsonObject().put("role", m.group(1)).put("segment", Integer.parseInt(m.group(2)))
+        .put("path", recordingsDir.relativize(finalised).toString()).put("interrupted", true).put("recovered", true);
+    log.warn("inspection {}: finalising {} left by a previous run of the server", inspectionId, raw.getFileName());
+    return Remux.finalise(vertx, raw, finalised)
+        .compose(f -> vertx.fileSystem().delete(raw.toString()).map(f))
+        .map(f -> details.put("file", dataDir.relativize(f.path().toAbsolutePath()).toString())
+            .put("sha256", f.sha256()).put("sizeBytes", f.sizeBytes()).put("durationMillis", f.durationMillis()))
+        .recover(err -> {
+          log.error("inspection {}: leftover {} could not be finalised: {}", inspectionId, raw, err.getMessage());
+          return Future.succeededFuture(details.put("error", err.getMessage()));
+        })
+        .map(d -> new Media.Leftover(inspectionId, d));
+  }
+
+  private static List<Path> find(Path recordingsDir) throws IOException {
+    if (!Files.isDirectory(recordingsDir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.find(recordingsDir, 2,
+        (p, attrs) -> attrs.isRegularFile() && RAW.matcher(p.getFileName().toString()).matches())) {
+      return files.sorted().toList();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.kanyan.signaling.media.kurento;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kanyan.recorder.recording.Remux;
+import io.kanyan.recorder.testing.TestMedia;
+import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.Staff;
+import io.kanyan.signaling.testing.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The server stopped in the middle of a Kurento call (crash, kill -9): the segment KMS was writing stays on
+ * disk as {@code <role>-<n>.kms.webm}. The next start finalises it and puts it on the inspection's trail.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LeftoverRecordingsTest {
+
+  @Test
+  void aSegmentLeftByACrashIsFinalisedAndRecordedAtTheNextStart() throws Exception {
+    Vertx kmsVertx = Vertx.vertx();
+    FakeKms kms = new FakeKms(kmsVertx, KurentoTestSupport.fixture()).start(0).await();
+    try (TestServer server = TestServer.start(Map.of("KMS_URL", kms.url(), "KANYAN_KMS_CONNECT_TIMEOUT", "10s"))) {
+      Http sam = Staff.as(server, "sam", "inspector");
+      String id = sam.post("/api/inspections", server.inspectionBody("LEFT-1")).bodyAsJsonObject()
+          .getJsonObject("inspection").getString("id");
+      Path dir = server.dataDir().resolve("recordings").resolve(id);
+      Files.createDirectories(dir);
+      TestMedia.liveWebm(dir.resolve("applicant-1.kms.webm"), 2);
+
+      server.restart();
+      server.running().server().leftoversRecorded().await();
+
+      Path finalised = dir.resolve("applicant-1.webm");
+      assertThat(finalised).exists();
+      assertThat(dir.resolve("applicant-1.kms.webm")).doesNotExist();
+      Http again = new Http(server.vertx(), server.httpPort()).login("sam", Staff.PASSWORD);
+      JsonObject trail = again.get("/api/inspections/" + id + "/trail").bodyAsJsonObject();
+      List<JsonObject> files = trail.getJsonArray("events").stream().map(o -> (JsonObject) o)
+          .filter(e -> e.getString("type").equals("recording.finalised")).toList();
+      assertThat(files).hasSize(1);
+      JsonObject payload = files.get(0).getJsonObject("payload");
+      assertThat(payload.getBoolean("recovered")).isTrue();
+      assertThat(payload.getString("role")).isEqualTo("applicant");
+      assertThat(payload.getString("sha256")).isEqualTo(Remux.sha256(finalised));
+      assertThat(server.dataDir().resolve(payload.getString("file")).toAbsolutePath())
+          .isEqualTo(finalised.toAbsolutePath());
+      assertThat(trail.getBoolean("valid")).isTrue();
+    } finally {
+      kms.kill().await();
+      kmsVertx.close().await();
+    }
+  }
+}
