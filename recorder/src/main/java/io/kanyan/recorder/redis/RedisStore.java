@@ -33,27 +33,34 @@ public final class RedisStore implements AutoCloseable {
 
   /** Connects without blocking; fails with a {@link RedisUnavailableException} that names the URL. */
   public static Future<RedisStore> connect(Vertx vertx, String url) {
+    return connect(vertx, url, RedisClient::create);
+  }
+
+  /** {@link #connect(Vertx, String)} with the client made by {@code clients} (tests watch where it connects). */
+  static Future<RedisStore> connect(Vertx vertx, String url, Function<RedisURI, RedisClient> clients) {
     RedisURI uri = RedisURI.create(url);
-    // Creating the first client loads and generates many classes (a second or more on a cold JVM): a worker
-    // does it, so no event loop waits.
+    // Creating the first client loads and generates many classes, and connectAsync builds the connection's
+    // command proxies by reflection on the calling thread (12 s on a loaded machine): a worker does both,
+    // so no event loop waits. Only the network handshake is left, and it does not block.
     return vertx.executeBlocking(() -> {
-      RedisClient client = RedisClient.create(uri);
+      RedisClient client = clients.apply(uri);
       client.setOptions(ClientOptions.builder()
           // Commands fail after 10 s instead of hanging forever when Redis is gone.
           .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(10)))
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
           .build());
-      return client;
-    }, false).compose(client -> {
-      CompletionStage<StatefulRedisConnection<String, String>> stage = client.connectAsync(StringCodec.UTF8, uri);
-      return Future.fromCompletionStage(stage, vertx.getOrCreateContext())
-          .map(conn -> new RedisStore(vertx, client, conn))
-          .recover(err -> {
-            client.shutdownAsync();
-            return Future.failedFuture(new RedisUnavailableException(
-                "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(), err));
-          });
-    });
+      return new Connecting(client, client.connectAsync(StringCodec.UTF8, uri));
+    }, false).compose(connecting -> Future.fromCompletionStage(connecting.stage(), vertx.getOrCreateContext())
+        .map(conn -> new RedisStore(vertx, connecting.client(), conn))
+        .recover(err -> {
+          connecting.client().shutdownAsync();
+          return Future.failedFuture(new RedisUnavailableException(
+              "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(), err));
+        }));
+  }
+
+  /** A client and its connection under way, handed from the worker back to the caller's context. */
+  private record Connecting(RedisClient client, CompletionStage<StatefulRedisConnection<String, String>> stage) {
   }
 
   /**

@@ -61,25 +61,29 @@ public final class Invites {
         }).mapEmpty());
   }
 
+  /** A known invite: the inspection it belongs to and whether it is past its validity. */
+  public record Found(String inspectionId, boolean expired) {
+  }
+
   /**
-   * The inspection an invite token admits to.
+   * The invite a token names, expired or not, so a caller can first say that its inspection has ended
+   * (an ended inspection keeps its invite until it expires; re-issuing or cancelling deletes it).
    *
-   * @throws Problem (as a failed future) {@code invite_unknown} or {@code invite_expired}
+   * @throws Problem (as a failed future) {@code invite_unknown}
    */
-  public Future<String> resolve(String token) {
+  public Future<Found> find(String token) {
     if (token == null || token.isBlank() || token.length() > 100) {
       return Future.failedFuture(unknown());
     }
-    return redis.call(c -> c.hgetall(inviteKey(Tokens.digest(token)))).compose(fields -> {
-      if (fields.isEmpty()) {
-        return Future.failedFuture(unknown());
-      }
-      if (Instant.parse(fields.get("expiresAt")).isBefore(clock.instant())) {
-        return Future.failedFuture(Problem.gone("invite_expired",
-            "this invitation link has expired; ask the inspector to send a new one"));
-      }
-      return Future.succeededFuture(fields.get("inspectionId"));
-    });
+    return redis.call(c -> c.hgetall(inviteKey(Tokens.digest(token)))).compose(fields -> fields.isEmpty()
+        ? Future.failedFuture(unknown())
+        : Future.succeededFuture(new Found(fields.get("inspectionId"),
+            Instant.parse(fields.get("expiresAt")).isBefore(clock.instant()))));
+  }
+
+  /** The answer for an invite past its validity. */
+  public static Problem expired() {
+    return Problem.gone("invite_expired", "this invitation link has expired; ask the inspector to send a new one");
   }
 
   private static Problem unknown() {

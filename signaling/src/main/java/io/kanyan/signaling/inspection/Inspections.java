@@ -170,11 +170,15 @@ public final class Inspections {
         new JsonObject()).map(file));
   }
 
-  /** The inspection an applicant's invite admits to, if it is still open. */
+  /**
+   * The inspection an applicant's invite admits to, if it is still open. An ended inspection is named as such
+   * (409 {@code inspection_closed}) before an expired link (410), so an old link says what happened.
+   */
   public Future<CaseFile> forInvite(String token) {
-    return invites.resolve(token).compose(cases::get).compose(found -> found.isEmpty()
+    return invites.find(token).compose(invite -> cases.get(invite.inspectionId()).compose(found -> found.isEmpty()
         ? Future.failedFuture(Problem.unauthorized("invite_unknown", "this invitation link is not valid"))
-        : open(found.get()));
+        : open(found.get()).compose(file -> invite.expired() ? Future.failedFuture(Invites.expired())
+            : Future.succeededFuture(file))));
   }
 
   private static Future<CaseFile> open(CaseFile file) {
@@ -215,8 +219,9 @@ public final class Inspections {
 
   private Future<CaseFile> close(Principal who, String id, CaseFile.Status status, String reason, String conclusion,
       String remark) {
+    // The invite is kept (it expires on its own): an old link then answers 409 inspection_closed, "this
+    // inspection has ended", rather than 401 invite_unknown, which tells the applicant to ask for a new link.
     return ownedOpen(who, id).compose(file -> calls.end(id, reason, conclusion)
-        .compose(x -> invites.revoke(id))
         .compose(x -> trail.append(id, EventType.INSPECTION_ENDED, who.actor(), new JsonObject()
             .put("reason", reason).put("conclusion", conclusion).put("remark", remark)))
         .compose(e -> cases.update(file.withStatus(status, file.startedAt(), e.time(), conclusion, remark)))

@@ -111,6 +111,20 @@ class InspectionsTest {
   }
 
   @Test
+  void anOldLinkAfterTheEndSaysTheInspectionHasEnded() {
+    JsonObject created = ian.post("/api/inspections", server.inspectionBody("OLD-1")).bodyAsJsonObject();
+    String id = created.getJsonObject("inspection").getString("id");
+    String token = created.getJsonObject("invite").getString("token");
+    assertThat(ian.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "pass")).statusCode())
+        .isEqualTo(200);
+    var seen = new Http(server.vertx(), server.httpPort()).getWithHeader("/api/invite", "X-Invite-Token", token);
+    assertThat(seen.statusCode()).isEqualTo(409);
+    assertThat(seen.bodyAsJsonObject().getString("code")).isEqualTo("inspection_closed");
+    assertThatThrownBy(() -> Ws.applicant(server.vertx(), server.httpPort(), token, server.origin()).await())
+        .isInstanceOfSatisfying(UpgradeRejectedException.class, e -> assertThat(e.getStatus()).isEqualTo(409));
+  }
+
+  @Test
   void endingNeedsAKnownConclusion() {
     String id = ian.post("/api/inspections", server.inspectionBody("END-1")).bodyAsJsonObject()
         .getJsonObject("inspection").getString("id");
