@@ -17,9 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -64,14 +62,15 @@ public final class Snapshots {
   private final Trail trail;
   private final Path dataDir;
   private final Clock clock;
-  private final DateTimeFormatter timeFormat;
+  /** The bureau's time zone, for the watermark. */
+  private final ZoneId zone;
 
   public Snapshots(Vertx vertx, Trail trail, Path dataDir, Clock clock, ZoneId zone) {
     this.vertx = vertx;
     this.trail = trail;
     this.dataDir = dataDir;
     this.clock = clock;
-    this.timeFormat = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss xxx", Locale.ROOT).withZone(zone);
+    this.zone = zone;
   }
 
   /**
@@ -136,11 +135,8 @@ public final class Snapshots {
       throw new RecordingException(RecordingException.Code.BAD_MEDIA, "the snapshot is not a readable JPEG image");
     }
     writeDurably(original(inspectionId, id), bytes);
-    String time = timeFormat.format(takenAt);
-    BufferedImage marked = Watermark.apply(image, List.of(
-        "Time " + time,
-        "Case " + facts.caseNumber(),
-        "Location " + describe(facts.location())), "KANYAN " + facts.caseNumber() + " " + time);
+    BufferedImage marked = Watermark.apply(image,
+        Watermark.Text.of(takenAt, zone, facts.caseNumber(), facts.location()));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     if (!ImageIO.write(marked, "jpg", out)) {
       throw new IllegalStateException("this JDK cannot encode JPEG");
@@ -148,15 +144,6 @@ public final class Snapshots {
     writeDurably(watermarked(inspectionId, id), out.toByteArray());
     return new Snapshot(id, takenAt.toString(), computed, bytes.length, image.getWidth(), image.getHeight(),
         facts.location());
-  }
-
-  private static String describe(JsonObject location) {
-    if (location == null || location.getValue("lat") == null) {
-      return "unknown (no fix from the applicant yet)";
-    }
-    Object accuracy = location.getValue("accuracy");
-    return String.format(Locale.ROOT, "%.6f, %.6f%s", location.getDouble("lat"), location.getDouble("lng"),
-        accuracy == null ? "" : String.format(Locale.ROOT, " (±%.0f m)", location.getDouble("accuracy")));
   }
 
   private static void writeDurably(Path file, byte[] bytes) throws IOException {

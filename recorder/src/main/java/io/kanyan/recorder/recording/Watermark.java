@@ -6,18 +6,98 @@ import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.FontFormatException;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Draws the display watermark of a snapshot: a band along the bottom with the given lines (time, case
  * number, location) and a faint diagonal repeat of the first line across the picture, so a cropped copy
  * still shows where it came from. Pure Java2D; call it off the event loop.
+ *
+ * <p>The words are in the bureau's language (Simplified Chinese, as the pages by default) and the time in
+ * the bureau's zone ({@code KANYAN_TIME_ZONE}). The text is drawn with a CJK font loaded from its file (the
+ * WenQuanYi Micro Hei that {@code deploy/run.sh} and {@code deploy/test.sh} install), not with whatever
+ * the JDK's logical "SansSerif" happens to map to, which may have no Chinese glyphs at all.
  */
 final class Watermark {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Watermark.class);
+
+  /** CJK font files tried in order (Debian paths of fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk). */
+  static final List<Path> CJK_FONTS = List.of(
+      Path.of("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+      Path.of("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+      Path.of("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"));
+
+  private static final Font BASE_FONT = loadFont();
+
   private Watermark() {
+  }
+
+  /** The words of a snapshot's watermark: band lines and the diagonal tile text. */
+  record Text(List<String> lines, String tile) {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss", Locale.ROOT);
+
+    /**
+     * @param takenAt  when the snapshot was taken
+     * @param zone     the bureau's time zone, shown with its offset and name
+     * @param location the applicant's latest fix ({@code lat}, {@code lng}, {@code accuracy}), or null
+     */
+    static Text of(Instant takenAt, ZoneId zone, String caseNumber, JsonObject location) {
+      String time = TIME.withZone(zone).format(takenAt) + " (" + zone.getRules().getOffset(takenAt).getId()
+          .replace("Z", "+00:00") + " " + zone.getId() + ")";
+      return new Text(List.of(
+          "拍摄时间 " + time,
+          "案件编号 " + caseNumber,
+          "申请人位置 " + describe(location)), "勘验 KANYAN " + caseNumber + " " + TIME.withZone(zone).format(takenAt));
+    }
+
+    private static String describe(JsonObject location) {
+      if (location == null || location.getValue("lat") == null) {
+        return "未知（申请人尚未共享位置）";
+      }
+      Object accuracy = location.getValue("accuracy");
+      return String.format(Locale.ROOT, "%.6f, %.6f%s", location.getDouble("lat"), location.getDouble("lng"),
+          accuracy == null ? "" : String.format(Locale.ROOT, "（精度 ±%.0f 米）", location.getDouble("accuracy")));
+    }
+  }
+
+  static BufferedImage apply(BufferedImage source, Text text) {
+    return apply(source, text.lines(), text.tile());
+  }
+
+  /** The font the watermark is drawn with, at this size. */
+  static Font font(int size) {
+    return BASE_FONT.deriveFont(Font.BOLD, (float) size);
+  }
+
+  private static Font loadFont() {
+    for (Path file : CJK_FONTS) {
+      if (!Files.isReadable(file)) {
+        continue;
+      }
+      try {
+        return Font.createFonts(file.toFile())[0];
+      } catch (IOException | FontFormatException | RuntimeException e) {
+        LOG.warn("watermark: cannot load the font {}: {}", file, e.getMessage());
+      }
+    }
+    LOG.warn("watermark: no CJK font found ({}); Chinese text on snapshots may show as boxes. "
+        + "Install one with 'apt-get install fonts-wqy-microhei'", CJK_FONTS);
+    return new Font(Font.SANS_SERIF, Font.PLAIN, 12);
   }
 
   static BufferedImage apply(BufferedImage source, List<String> lines, String tile) {
@@ -43,7 +123,7 @@ final class Watermark {
     try {
       t.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, 0.18f));
       t.setColor(Color.WHITE);
-      t.setFont(new Font(Font.SANS_SERIF, Font.BOLD, fontSize));
+      t.setFont(font(fontSize));
       t.transform(AffineTransform.getRotateInstance(-Math.PI / 6, width / 2.0, height / 2.0));
       int step = fontSize * 6;
       int textWidth = t.getFontMetrics().stringWidth(tile) + fontSize * 3;
@@ -58,7 +138,7 @@ final class Watermark {
   }
 
   private static void drawBand(Graphics2D g, int width, int height, List<String> lines, int fontSize) {
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, fontSize));
+    g.setFont(font(fontSize));
     FontMetrics metrics = g.getFontMetrics();
     int lineHeight = metrics.getHeight();
     int pad = fontSize / 2;
