@@ -103,6 +103,8 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
   let poorReadings = 0;
   let lastFix = null;
   let lastSent = 0;
+  // The inspector's seat is held for their reconnect: a stalled video is theirs, not the applicant's network.
+  let inspectorAway = false;
 
   const setState = (key) => {
     stateKey = key;
@@ -118,8 +120,11 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
       onRemoteStream: (remote) => { if (remoteVideo.srcObject !== remote) remoteVideo.srcObject = remote; },
       onIceCandidate: (candidate) => signaling.send({ type: 'ice', candidate }),
       onConnectionState: (state) => {
+        byId('call-state').dataset.connection = state;
         if (state === 'connected') setState('applicant.state.connected');
-        else if (state === 'disconnected' || state === 'failed') setState('applicant.state.unstable');
+        else if (state === 'disconnected' || state === 'failed') {
+          setState(inspectorAway ? 'applicant.state.inspectorReconnecting' : 'applicant.state.unstable');
+        }
       },
     });
     return peer;
@@ -149,11 +154,18 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
       if (mode === 'kurento') offerToMediaServer();
     },
     'peer-joined': () => {
+      inspectorAway = false;
       setState('applicant.state.connecting');
       sendFix(true);
     },
-    'peer-reconnecting': () => setState('applicant.state.inspectorReconnecting'),
-    'peer-left': () => setState('applicant.state.waiting'),
+    'peer-reconnecting': () => {
+      inspectorAway = true;
+      setState('applicant.state.inspectorReconnecting');
+    },
+    'peer-left': () => {
+      inspectorAway = false;
+      setState('applicant.state.waiting');
+    },
     offer: async (m) => {
       try {
         const sdp = await newPeer().acceptOffer(m.sdp);

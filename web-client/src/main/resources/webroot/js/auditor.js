@@ -2,8 +2,9 @@
 // (each marker seeks the player), the snapshot gallery and the location fixes against the site.
 import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
+import { createEvidencePanel } from './evidence.js';
 import { snapshotUrl } from './snapshot.js';
-import { byId, distanceMetres, errorText, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
+import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
 
 /** Trail event types shown as markers on the recording timeline. */
 const MARKED = new Set(['invite.opened', 'participant.joined', 'participant.disconnected', 'participant.reconnected',
@@ -33,6 +34,8 @@ function createAudit(i18n) {
   const player = byId('player');
   let results = [];
   let current = null; // { inspection, events, valid, firstBreak, segments }
+  let replayError = false;
+  const evidence = createEvidencePanel(i18n);
 
   let searchRun = 0;
   const search = async () => {
@@ -80,6 +83,7 @@ function createAudit(i18n) {
       return;
     }
     byId('detail').hidden = false;
+    evidence.show(current.inspection.id);
     renderDetail();
     loadSegment(current.segments[0]?.key);
     byId('detail').scrollIntoView({ behavior: 'smooth' });
@@ -105,13 +109,17 @@ function createAudit(i18n) {
     const chain = byId('chain-status');
     if (current.valid === false) showMessage(chain, t('auditor.chain.broken', { where: current.firstBreak || '' }), 'error');
     else showMessage(chain, t('auditor.chain.valid', { count: current.events.length }), 'ok');
+    const playing = byId('segment').value;
     byId('segment').replaceChildren(...current.segments.map((s) => h('option', { value: s.key },
       t('auditor.replay.segmentOption', { n: s.segment, time: formatTime(s.startedAt, i18n.lang, { timeOnly: true }) }))));
+    if (current.segments.some((s) => s.key === playing)) byId('segment').value = playing;
     byId('segment').disabled = current.segments.length < 2;
     renderTrail();
     renderGallery();
     renderLocations();
     renderMarkers();
+    renderReplayInfo();
+    evidence.render();
   };
 
   const renderTrail = () => {
@@ -119,7 +127,9 @@ function createAudit(i18n) {
     const items = current.events.filter((e) => e.type !== 'recording.slice').map((e) => h('li', { 'data-type': e.type, 'data-seq': String(e.seq) },
       h('button', { type: 'button', 'data-seek': String(e.at), title: t('auditor.trail.seek') }, formatTime(e.time, i18n.lang, { timeOnly: true })),
       h('span', { class: 'what' }, eventLabel(e)),
-      h('span', { class: 'detail' }, [actorLabel(e.actor), summary(e)].filter(Boolean).join(' · '))));
+      // The actor and the role are often the same word (申请人): say it once.
+      h('span', { class: 'detail' }, [actorLabel(e.actor), summary(e)].filter((part, i, all) => part && all.indexOf(part) === i)
+        .join(' · '))));
     if (slices) items.push(h('li', { 'data-type': 'recording.slice' }, h('span', {}, ''), h('span', { class: 'muted' }, t('auditor.trail.slices', { count: slices }))));
     byId('trail').replaceChildren(...items);
   };
@@ -175,18 +185,28 @@ function createAudit(i18n) {
   };
 
   const loadSegment = (key) => {
+    replayError = false;
     const seg = current.segments.find((s) => s.key === key);
     if (!seg) {
       player.removeAttribute('src');
       player.load();
-      byId('replay-info').textContent = t('auditor.replay.none');
+      renderReplayInfo();
       return;
     }
     byId('segment').value = key;
     player.src = seg.url;
-    byId('replay-info').textContent = seg.finalised
-      ? t('auditor.replay.info', { sha: seg.sha256, size: ((seg.size || 0) / 1e6).toFixed(2) })
-      : t('auditor.replay.notFinalised');
+    renderReplayInfo();
+  };
+
+  /** The line under the player, in the current language. */
+  const renderReplayInfo = () => {
+    const seg = currentSegment();
+    let text;
+    if (replayError) text = t('auditor.replay.error');
+    else if (!seg) text = t('auditor.replay.none');
+    else if (seg.finalised) text = t('auditor.replay.info', { sha: seg.sha256, size: ((seg.size || 0) / 1e6).toFixed(2) });
+    else text = t('auditor.replay.notFinalised');
+    byId('replay-info').textContent = text;
   };
 
   /** Seeks the player to the moment of a wall-clock time, switching segment if needed. */
@@ -208,7 +228,9 @@ function createAudit(i18n) {
     if (Number.isFinite(duration) && duration > 0) byId('timeline-cursor').style.left = `${(100 * player.currentTime) / duration}%`;
   });
   player.addEventListener('error', () => {
-    if (player.getAttribute('src')) byId('replay-info').textContent = t('auditor.replay.error');
+    if (!player.getAttribute('src')) return;
+    replayError = true;
+    renderReplayInfo();
   });
   byId('segment').addEventListener('change', () => loadSegment(byId('segment').value));
   byId('timeline').addEventListener('click', (event) => {
@@ -296,10 +318,6 @@ function segmentsOf(events, inspectionId) {
 function parsePayload(payload) {
   if (payload && typeof payload === 'object') return payload;
   try { return JSON.parse(payload || '{}'); } catch { return {}; }
-}
-
-function formatDistance(metres) {
-  return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(2)} km`;
 }
 
 main().catch((err) => {

@@ -17,7 +17,8 @@ const ATTRIBUTES = ['placeholder', 'title', 'aria-label'];
  *   `{name}` placeholders are replaced by params; an unknown key returns the key itself
  * @property {(root?: ParentNode) => void} apply translate every marked element under root
  * @property {(select: HTMLSelectElement) => void} bindSwitch make a <select> switch the language (reloads texts)
- * @property {(listener: () => void) => void} onChange called after the language changed
+ * @property {(listener: () => void) => (() => void)} onChange called after the language changed; returns a
+ *   function that removes the listener again
  */
 
 /**
@@ -49,7 +50,13 @@ export async function initI18n() {
     get lang() { return lang; },
     t,
     apply,
-    onChange(listener) { listeners.push(listener); },
+    onChange(listener) {
+      listeners.push(listener);
+      return () => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      };
+    },
     bindSwitch(select) {
       select.value = lang;
       select.addEventListener('change', async () => {

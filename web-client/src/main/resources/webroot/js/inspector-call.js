@@ -1,35 +1,78 @@
-// The inspector's live call: signaling, the peer connection (the inspector offers in p2p mode),
-// recording and upload, quality meters, mute, snapshots, notes, and ending with a conclusion.
+/**
+ * The inspector's live call of one inspection: signaling, the peer connection (the inspector offers in p2p
+ * mode), recording and upload, quality meters, mute, snapshots, notes, the case facts, the applicant's
+ * location, and ending with a conclusion. Everything it starts (listeners, timers, requests, the call panel's
+ * contents) belongs to this one call and is torn down when it ends, so the next call on the same page
+ * starts clean.
+ * @module inspector-call
+ */
 import { api } from './api.js';
 import { openCamera, setMuted, MediaProblem } from './media.js';
 import { createPeer } from './peer.js';
 import { startCallRecording } from './recorder.js';
+import { createScope } from './scope.js';
 import { connectSignaling } from './signaling.js';
 import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
-import { byId, errorText, formatTime, h, showMessage } from './ui.js';
+import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, translatedMessage } from './ui.js';
 
 const STATS_MS = 1000;
 /** Kurento mode: how soon a re-offer that found no media server is tried again. */
 const MEDIA_RETRY_MS = 3000;
 
 /**
- * Opens the camera, joins the call and wires the call controls.
- * @returns {Promise<{end: () => void}>}
+ * Empties the call panel: what one call showed never shows in the next.
  */
-export async function enterCall({ inspection, i18n, onEnded }) {
+function clearCallPanel() {
+  for (const list of ['notes', 'snapshots', 'call-facts']) byId(list).replaceChildren();
+  for (const text of ['call-state', 'quality', 'recording-status', 'location-status']) {
+    const box = byId(text);
+    box.textContent = '';
+    Object.keys(box.dataset).forEach((key) => delete box.dataset[key]);
+  }
+  showMessage(byId('call-error'), '');
+  showMessage(byId('end-error'), '');
+  byId('note-text').value = '';
+  byId('end-form').reset();
+  byId('snapshot').disabled = true;
+  byId('mute').setAttribute('aria-pressed', 'false');
+  const remote = byId('remote-video');
+  remote.srcObject = null;
+  delete remote.dataset.framesDecoded;
+  byId('local-video').srcObject = null;
+}
+
+/**
+ * Opens the camera, joins the call of one inspection and wires the call controls.
+ * @param {object} options
+ * @param {object} options.inspection the inspection (API.md), with its case facts and site position
+ * @param {import('./i18n.js').I18n} options.i18n
+ * @param {(summary: () => string) => void} options.onEnded the call is over and torn down; `summary` makes
+ *   the sentence for the page in the current language
+ * @param {() => void} [options.onPeerJoined] the applicant is in the call (the inspection is under way)
+ * @returns {Promise<{end: () => void, dispose: () => void}>} `dispose` tears the call down without ending
+ *   the inspection (the seat is held for the grace period)
+ */
+export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () => {} }) {
   const { t } = i18n;
   const id = inspection.id;
-  const errorBox = byId('call-error');
+  const scope = createScope();
+  clearCallPanel();
+  scope.onDispose(clearCallPanel);
+  const errors = translatedMessage(byId('call-error'), i18n);
+  scope.onDispose(errors.dispose);
   const remoteVideo = byId('remote-video');
   // Created during the click so the browser lets it run; the recorder mixes audio with it.
   const audioContext = new AudioContext();
+  scope.onDispose(() => audioContext.close());
 
   let local;
   try {
     local = await openCamera({ facingMode: 'user', width: 640, height: 480 });
   } catch (err) {
+    scope.dispose();
     throw new Error(err instanceof MediaProblem ? t(`media.error.${err.reason}`) : err.message);
   }
+  scope.onDispose(() => local.getTracks().forEach((track) => track.stop()));
   byId('local-video').srcObject = local;
 
   let peer = null;
@@ -42,14 +85,18 @@ export async function enterCall({ inspection, i18n, onEnded }) {
   let muted = false;
   let ending = false;
   let stateKey = 'call.state.connecting';
-  let statsTimer = null;
   let poorReadings = 0;
+  let lastProgress = null;
+  let lastFix = null;
+  const notes = [];
+  const snapshots = [];
 
   const setCallState = (key, params) => {
     stateKey = key;
     byId('call-state').textContent = t(key, params);
   };
-  const showError = (text) => showMessage(errorBox, text);
+  /** @param {() => string} text made again after a language switch */
+  const showError = (text) => errors.show(text);
 
   const stopRecording = async () => {
     const running = recording;
@@ -64,26 +111,33 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     await stopRecording();
     recordingStream = stream;
     try {
-      recording = await startCallRecording({
+      const started = await startCallRecording({
         inspectionId: id,
         audioContext,
         remoteStream: stream,
         localStream: local,
-        onProgress: showRecordingProgress,
+        onProgress: scope.guard(showRecordingProgress),
       });
+      // The call ended while the segment was being opened: this recording belongs to no call.
+      if (ending || scope.disposed) {
+        started.stop();
+        return;
+      }
+      recording = started;
     } catch (err) {
       recordingStream = null;
-      showRecordingProgress({ state: 'failed', error: errorText(i18n, err), uploadedSlices: 0, pendingSlices: 0 });
+      if (!scope.disposed) showRecordingProgress({ state: 'failed', error: errorText(i18n, err), uploadedSlices: 0, pendingSlices: 0 });
     }
   };
 
   const showRecordingProgress = (p) => {
+    lastProgress = p;
     const box = byId('recording-status');
     let level = 'good';
     let text;
     if (p.state === 'failed') {
       level = 'poor';
-      text = t('recording.failed', { error: p.error || '' });
+      text = t('recording.failed', { error: p.error || t('recording.browserStopped') });
     } else if (p.pendingSlices > 2 || p.retrying) {
       level = 'behind';
       text = t('recording.behind', { pending: p.pendingSlices });
@@ -115,11 +169,12 @@ export async function enterCall({ inspection, i18n, onEnded }) {
   };
 
   const negotiate = async () => {
+    if (scope.disposed) return;
     try {
       const sdp = await newPeer().createOffer();
       signaling.send({ type: 'offer', sdp });
     } catch (err) {
-      showError(t('call.error.negotiation', { error: err.message }));
+      showError(() => t('call.error.negotiation', { error: err.message }));
     }
   };
 
@@ -128,16 +183,16 @@ export async function enterCall({ inspection, i18n, onEnded }) {
   const checkOpened = async () => {
     if (peerPresent || ending) return;
     try {
-      const { events } = await api(`/api/inspections/${id}/trail`);
+      const { events } = await api(`/api/inspections/${id}/trail`, { signal: scope.signal });
       const last = (pred) => events.filter(pred).map((e) => e.seq).pop() ?? 0;
       const opened = last((e) => e.type === 'invite.opened');
       const applicantSeen = last((e) => e.type.startsWith('participant.') && e.actor === 'applicant');
-      if (!peerPresent && opened > applicantSeen) setCallState('inspector.call.applicantOpened');
+      if (!peerPresent && !scope.disposed && opened > applicantSeen) setCallState('inspector.call.applicantOpened');
     } catch {
       // A convenience only: the next check tries again.
     }
   };
-  const presenceTimer = setInterval(checkOpened, 3000);
+  scope.every(checkOpened, 3000);
 
   const handlers = {
     joined: (m) => {
@@ -151,6 +206,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     },
     'peer-joined': () => {
       peerPresent = true;
+      onPeerJoined();
       setCallState('call.state.connecting');
       if (mode === 'p2p') negotiate();
     },
@@ -166,7 +222,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     },
     answer: (m) => {
       mediaLost = false;
-      return peer?.acceptAnswer(m.sdp).catch((err) => showError(t('call.error.negotiation', { error: err.message })));
+      return peer?.acceptAnswer(m.sdp).catch((err) => showError(() => t('call.error.negotiation', { error: err.message })));
     },
     offer: async (m) => {
       // Only a media server renegotiating sends the inspector an offer.
@@ -182,9 +238,13 @@ export async function enterCall({ inspection, i18n, onEnded }) {
         setTimeout(negotiate, 1000);
       }
     },
+    location: (m) => {
+      lastFix = m;
+      renderLocation();
+    },
     ended: (m) => finish(m.conclusion),
     error: (m) => {
-      showError(t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message);
+      showError(() => (t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message));
       // No media server is reachable yet (e.g. it is restarting): offer again until one answers.
       if (mediaLost && m.code === 'media_failed' && !ending) setTimeout(negotiate, MEDIA_RETRY_MS);
     },
@@ -193,22 +253,26 @@ export async function enterCall({ inspection, i18n, onEnded }) {
   const signaling = connectSignaling({
     join: { inspectionId: id },
     seatStorageKey: `kanyan.seat.${id}`,
-    onMessage: (m) => handlers[m.type]?.(m),
-    onState: (state, detail) => {
+    onMessage: scope.guard((m) => handlers[m.type]?.(m)),
+    onState: scope.guard((state, detail) => {
       if (state === 'reconnecting') setCallState('call.state.reconnecting');
-      if (state === 'refused') showError(t(`ws.error.${detail.code}`));
-    },
+      if (state === 'refused') showError(() => t(`ws.error.${detail.code}`));
+    }),
+  });
+  scope.onDispose(() => {
+    signaling.close();
+    peer?.close();
   });
 
   // Start a recording segment whenever a new applicant stream starts playing.
-  remoteVideo.addEventListener('playing', () => {
+  scope.listen(remoteVideo, 'playing', () => {
     if (remoteVideo.srcObject && remoteVideo.srcObject.getVideoTracks().length) startRecording(remoteVideo.srcObject);
   });
 
   const readStats = async () => {
     if (!peer) return;
     const q = await peer.quality().catch(() => null);
-    if (!q) return;
+    if (!q || scope.disposed) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
     const box = byId('quality');
     box.dataset.level = q.level;
@@ -218,52 +282,99 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;
     byId('snapshot').disabled = !(remoteVideo.videoWidth > 0);
   };
-  statsTimer = setInterval(readStats, STATS_MS);
+  scope.every(readStats, STATS_MS);
 
-  byId('mute').addEventListener('click', () => {
-    muted = !muted;
-    setMuted(local, muted);
+  const renderMute = () => {
     byId('mute').setAttribute('aria-pressed', String(muted));
     byId('mute').textContent = t(muted ? 'call.unmute' : 'call.mute');
+  };
+  scope.listen(byId('mute'), 'click', () => {
+    muted = !muted;
+    setMuted(local, muted);
+    renderMute();
   });
 
-  byId('snapshot').addEventListener('click', async () => {
+  const renderSnapshots = () => {
+    byId('snapshots').replaceChildren(...snapshots.map((snap) => {
+      const time = formatTime(snap.takenAt, i18n.lang, { timeOnly: true });
+      return h('a', { href: snapshotUrl(id, snap.id), target: '_blank', rel: 'noopener', title: time },
+        h('img', { src: snapshotUrl(id, snap.id), alt: t('inspector.snapshots.alt', { time }), 'data-snapshot-id': snap.id }));
+    }));
+  };
+
+  scope.listen(byId('snapshot'), 'click', async () => {
     const button = byId('snapshot');
     button.disabled = true;
     try {
       const jpeg = await grabFrame(remoteVideo);
-      const snap = await uploadSnapshot(id, jpeg);
-      const time = formatTime(snap.takenAt, i18n.lang, { timeOnly: true });
-      byId('snapshots').prepend(h('a', { href: snapshotUrl(id, snap.id), target: '_blank', rel: 'noopener', title: time },
-        h('img', { src: snapshotUrl(id, snap.id), alt: t('inspector.snapshots.alt', { time }), 'data-snapshot-id': snap.id })));
-      showMessage(errorBox, '');
+      const snap = await uploadSnapshot(id, jpeg, { signal: scope.signal });
+      if (scope.disposed) return;
+      snapshots.unshift(snap);
+      renderSnapshots();
+      errors.clear();
     } catch (err) {
-      showError(err.message === 'no-video' ? t('inspector.snapshots.noVideo') : t('inspector.snapshots.failed', { error: errorText(i18n, err) }));
+      if (scope.disposed) return;
+      showError(() => (err.message === 'no-video' ? t('inspector.snapshots.noVideo')
+        : t('inspector.snapshots.failed', { error: errorText(i18n, err) })));
     } finally {
-      button.disabled = false;
+      if (!scope.disposed) button.disabled = false;
     }
   });
 
-  byId('note-add').addEventListener('click', () => {
+  const renderNotes = () => {
+    byId('notes').replaceChildren(...notes.map((note) => h('li', {},
+      h('span', { class: 'muted' }, `${formatTime(note.at, i18n.lang, { timeOnly: true })} `), note.text)));
+  };
+
+  scope.listen(byId('note-add'), 'click', () => {
     const input = byId('note-text');
     const text = input.value.trim();
     if (!text) return;
     // Notes travel over the signaling socket (PROTOCOL.md `note`) and go on the trail as NOTE_ADDED.
     if (!signaling.send({ type: 'note', text })) {
-      showError(t('inspector.notes.offline'));
+      showError(() => t('inspector.notes.offline'));
       return;
     }
-    byId('notes').prepend(h('li', {}, h('span', { class: 'muted' }, `${formatTime(Date.now(), i18n.lang, { timeOnly: true })} `), text));
+    notes.unshift({ at: Date.now(), text });
+    renderNotes();
     input.value = '';
   });
 
+  const renderFacts = () => {
+    byId('call-facts').replaceChildren(...[
+      ['field.caseNumber', inspection.caseNumber],
+      ['field.applicantName', inspection.applicantName],
+      ['field.applicantPhone', inspection.applicantPhone],
+      ['field.siteAddress', inspection.siteAddress],
+      ['field.matterType', inspection.matterType],
+    ].flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value ?? '—')]));
+  };
+
+  /** The applicant's latest fix (PROTOCOL.md server `location`), and how far it is from the site. */
+  const renderLocation = () => {
+    const box = byId('location-status');
+    if (!lastFix) {
+      box.textContent = t('inspector.location.none');
+      return;
+    }
+    const where = t(lastFix.accuracy == null ? 'inspector.location.fix' : 'inspector.location.fixAccuracy', {
+      lat: lastFix.lat.toFixed(6), lng: lastFix.lng.toFixed(6), accuracy: Math.round(lastFix.accuracy ?? 0),
+    });
+    const hasSite = typeof inspection.siteLat === 'number' && typeof inspection.siteLng === 'number';
+    const distance = hasSite ? distanceMetres(inspection.siteLat, inspection.siteLng, lastFix.lat, lastFix.lng) : null;
+    box.dataset.distance = distance == null ? '' : String(Math.round(distance));
+    box.textContent = `${where} · ${distance == null ? t('inspector.location.noSite')
+      : t('inspector.location.distance', { distance: formatDistance(distance) })}`;
+  };
+
   const dialog = byId('end-dialog');
-  byId('end-open').addEventListener('click', () => {
+  scope.listen(byId('end-open'), 'click', () => {
     showMessage(byId('end-error'), '');
     dialog.showModal();
   });
-  byId('end-cancel').addEventListener('click', () => dialog.close());
-  byId('end-form').addEventListener('submit', async (event) => {
+  scope.listen(byId('end-cancel'), 'click', () => dialog.close());
+  scope.onDispose(() => { if (dialog.open) dialog.close(); });
+  scope.listen(byId('end-form'), 'submit', async (event) => {
     event.preventDefault();
     const conclusion = new FormData(event.target).get('conclusion');
     if (!conclusion) {
@@ -275,10 +386,13 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     showMessage(byId('end-error'), t('inspector.end.saving'), 'info');
     await stopRecording();
     try {
-      await api(`/api/inspections/${id}/end`, { json: { conclusion, remark: byId('end-remark').value.trim() } });
+      await api(`/api/inspections/${id}/end`, {
+        json: { conclusion, remark: byId('end-remark').value.trim() }, signal: scope.signal,
+      });
       dialog.close();
       finish(conclusion);
     } catch (err) {
+      if (scope.disposed) return;
       ending = false;
       showMessage(byId('end-error'), errorText(i18n, err));
     } finally {
@@ -288,20 +402,28 @@ export async function enterCall({ inspection, i18n, onEnded }) {
 
   let finished = false;
   const finish = async (conclusion) => {
-    if (finished) return;
+    if (finished || scope.disposed) return;
     finished = true;
     ending = true;
-    clearInterval(statsTimer);
-    clearInterval(presenceTimer);
     await stopRecording();
-    signaling.close();
-    peer?.close();
-    local.getTracks().forEach((track) => track.stop());
-    audioContext.close();
-    onEnded(conclusion ? t('inspector.ended.summary', { conclusion: t(`conclusion.${conclusion}`) }) : t('inspector.ended.byServer'));
+    scope.dispose();
+    const { caseNumber, applicantName } = inspection;
+    onEnded(() => (conclusion
+      ? t('inspector.ended.summary', { caseNumber, applicantName, conclusion: t(`conclusion.${conclusion}`) })
+      : t('inspector.ended.byServer', { caseNumber, applicantName })));
   };
 
-  i18n.onChange(() => setCallState(stateKey));
+  scope.onDispose(i18n.onChange(() => {
+    setCallState(stateKey);
+    renderMute();
+    renderFacts();
+    renderLocation();
+    renderNotes();
+    renderSnapshots();
+    if (lastProgress) showRecordingProgress(lastProgress);
+  }));
+  renderFacts();
+  renderLocation();
   setCallState('call.state.connecting');
-  return { end: finish };
+  return { end: finish, dispose: () => scope.dispose() };
 }

@@ -2,7 +2,7 @@
 // the applicant's presence, and entering the live call (js/inspector-call.js).
 import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
-import { byId, errorText, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
+import { byId, errorText, formatTime, h, showMessage, translatedMessage, wireStaffHeader } from './ui.js';
 import { qrcode } from './vendor/qrcode-generator/qrcode.mjs';
 import { enterCall } from './inspector-call.js';
 
@@ -16,9 +16,9 @@ async function main() {
     return;
   }
   wireStaffHeader(i18n, user);
-  const pageError = byId('page-error');
+  const pageError = translatedMessage(byId('page-error'), i18n);
   if (user.role !== 'inspector') {
-    showMessage(pageError, i18n.t('inspector.error.role'));
+    pageError.show(() => i18n.t('inspector.error.role'));
     return;
   }
   const desk = createDesk(i18n, pageError);
@@ -37,7 +37,11 @@ function createDesk(i18n, pageError) {
   let inspections = [];
   let selected = null;
   let presenceTimer = null;
+  let presenceState = 'waiting';
+  // The live call of this page (js/inspector-call.js), and the inspection it belongs to.
   let call = null;
+  let callId = null;
+  let endedSummary = null;
 
   const refresh = async () => {
     inspections = await api('/api/inspections');
@@ -46,10 +50,12 @@ function createDesk(i18n, pageError) {
 
   const renderList = () => {
     const list = byId('inspection-list');
+    // The inspection in this page's call is live, whatever the list last said.
+    const statusOf = (item) => (item.id === callId ? 'live' : item.status);
     list.replaceChildren(...inspections.map((item) => h('li', {},
       h('button', { type: 'button', 'data-id': item.id, 'aria-current': String(item.id === selected?.id) },
         h('strong', {}, item.caseNumber),
-        h('span', { class: 'badge', 'data-status': item.status }, t(`status.${item.status}`)),
+        h('span', { class: 'badge', 'data-status': statusOf(item) }, t(`status.${statusOf(item)}`)),
         h('span', { class: 'sub' }, `${item.applicantName} · ${formatTime(item.createdAt, i18n.lang)}`)))));
     byId('list-empty').hidden = inspections.length > 0;
   };
@@ -96,6 +102,7 @@ function createDesk(i18n, pageError) {
   };
 
   const setPresence = (state) => {
+    presenceState = state;
     const presence = byId('presence');
     presence.dataset.state = state;
     presence.textContent = t(`inspector.presence.${state}`);
@@ -115,21 +122,22 @@ function createDesk(i18n, pageError) {
 
   const select = async (id) => {
     clearInterval(presenceTimer);
-    showMessage(pageError, '');
+    pageError.clear();
     try {
       selected = await api(`/api/inspections/${encodeURIComponent(id)}`);
     } catch (err) {
-      showMessage(pageError, errorText(i18n, err));
+      pageError.show(() => errorText(i18n, err));
       return;
     }
     history.replaceState(null, '', `#id=${selected.id}`);
+    endedSummary = null;
     byId('ended-panel').hidden = true;
     renderList();
     renderDetail();
     setPresence('waiting');
     if (selected.status === 'created' || selected.status === 'in_progress') {
       // A reload mid-call: the seat is held for a while and the recording goes on in a new segment.
-      if (sessionStorage.getItem(`kanyan.seat.${selected.id}`)) showMessage(pageError, t('inspector.call.rejoin'), 'info');
+      if (sessionStorage.getItem(`kanyan.seat.${selected.id}`)) pageError.show(() => t('inspector.call.rejoin'), 'info');
       pollPresence();
       presenceTimer = setInterval(pollPresence, PRESENCE_POLL_MS);
     }
@@ -140,14 +148,16 @@ function createDesk(i18n, pageError) {
     if (button && !call) select(button.dataset.id);
   });
 
+  const createError = translatedMessage(byId('create-error'), i18n);
   byId('create-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const form = event.target;
-    const errorBox = byId('create-error');
     const data = Object.fromEntries(new FormData(form).entries());
     const missing = ['caseNumber', 'matterType', 'applicantName', 'applicantPhone', 'siteAddress'].filter((k) => !data[k].trim());
     if (missing.length) {
-      showMessage(errorBox, t('inspector.create.missing', { fields: missing.map((k) => t(`field.${k}`)).join('、') }));
+      createError.show(() => t('inspector.create.missing', {
+        fields: missing.map((k) => t(`field.${k}`)).join(t('admin.listSeparator')),
+      }));
       return;
     }
     const body = { ...data };
@@ -159,12 +169,12 @@ function createDesk(i18n, pageError) {
     try {
       const created = await api('/api/inspections', { json: body });
       invites.set(created.inspection.id, created.invite);
-      showMessage(errorBox, '');
+      createError.clear();
       form.reset();
       await refresh();
       await select(created.inspection.id);
     } catch (err) {
-      showMessage(errorBox, errorText(i18n, err));
+      createError.show(() => errorText(i18n, err));
     } finally {
       byId('create-submit').disabled = false;
     }
@@ -177,7 +187,7 @@ function createDesk(i18n, pageError) {
       byId('copy-invite').textContent = t('inspector.invite.copied');
     } catch {
       input.select();
-      showMessage(pageError, t('inspector.invite.copyManually'), 'info');
+      pageError.show(() => t('inspector.invite.copyManually'), 'info');
     }
   });
 
@@ -186,28 +196,39 @@ function createDesk(i18n, pageError) {
       const { invite } = await api(`/api/inspections/${selected.id}/invite`, { method: 'POST' });
       invites.set(selected.id, invite);
       renderInvite();
-      showMessage(pageError, t('inspector.invite.reissued'), 'info');
+      pageError.show(() => t('inspector.invite.reissued'), 'info');
     } catch (err) {
-      showMessage(pageError, errorText(i18n, err));
+      pageError.show(() => errorText(i18n, err));
     }
   });
 
+  const renderEnded = () => {
+    byId('ended-panel').hidden = !endedSummary;
+    byId('ended-summary').textContent = endedSummary ? endedSummary() : '';
+  };
+
   byId('enter-call').addEventListener('click', async () => {
+    if (call) return;
     clearInterval(presenceTimer);
-    showMessage(pageError, '');
+    pageError.clear();
     const inspection = selected;
     call = true;
+    callId = inspection.id;
+    renderList();
     renderDetail();
     byId('call').hidden = false;
     try {
       call = await enterCall({
         inspection,
         i18n,
+        // The applicant is in: the server now says "in progress" for it too.
+        onPeerJoined: () => refresh().catch(() => {}),
         onEnded: async (summary) => {
           call = null;
+          callId = null;
           byId('call').hidden = true;
-          byId('ended-panel').hidden = false;
-          byId('ended-summary').textContent = summary;
+          endedSummary = summary;
+          renderEnded();
           await refresh();
           selected = inspections.find((i) => i.id === inspection.id) || selected;
           renderList();
@@ -215,9 +236,11 @@ function createDesk(i18n, pageError) {
       });
     } catch (err) {
       call = null;
+      callId = null;
       byId('call').hidden = true;
+      renderList();
       renderDetail();
-      showMessage(pageError, errorText(i18n, err));
+      pageError.show(() => errorText(i18n, err));
     }
   });
 
@@ -225,7 +248,12 @@ function createDesk(i18n, pageError) {
     refresh,
     select,
     selectedId: () => selected?.id,
-    render: () => { renderList(); renderDetail(); },
+    render: () => {
+      renderList();
+      renderDetail();
+      if (selected) setPresence(presenceState);
+      if (endedSummary) renderEnded();
+    },
   };
 }
 

@@ -107,7 +107,8 @@ export async function startCallRecording({ inspectionId, audioContext, remoteStr
   });
   recorder.addEventListener('error', (event) => {
     progress.state = 'failed';
-    progress.error = event.error?.message || 'The browser stopped recording.';
+    // No message: the page says in its own language that the browser stopped recording.
+    progress.error = event.error?.message || null;
     report();
   });
 

@@ -25,14 +25,16 @@ export async function grabFrame(video) {
  * Uploads a JPEG snapshot of an inspection.
  * @param {string} inspectionId
  * @param {Blob} jpeg
+ * @param {{signal?: AbortSignal}} [options] `signal` aborts the upload (the call ended)
  * @returns {Promise<{id: string, takenAt: string, sha256: string, width: number, height: number, location: object|null}>}
  */
-export async function uploadSnapshot(inspectionId, jpeg) {
+export async function uploadSnapshot(inspectionId, jpeg, { signal } = {}) {
   const sha = await sha256Hex(jpeg);
   return api(`/api/inspections/${encodeURIComponent(inspectionId)}/snapshots`, {
     method: 'POST',
     body: jpeg,
     headers: { 'Content-Type': 'image/jpeg', 'X-Content-SHA256': sha },
+    signal,
   });
 }
 

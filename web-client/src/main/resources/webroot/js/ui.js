@@ -29,6 +29,30 @@ export function showMessage(box, text, kind = 'error') {
 }
 
 /**
+ * A message box whose text is made again in the new language when the language switches.
+ * @param {HTMLElement} box
+ * @param {import('./i18n.js').I18n} i18n
+ * @returns {{show: (text: (() => string)|null, kind?: string) => void, clear: () => void, dispose: () => void}}
+ *   `show` takes a function that makes the text (called again after a language switch)
+ */
+export function translatedMessage(box, i18n) {
+  let current = null;
+  const render = () => showMessage(box, current ? current.text() : '', current?.kind);
+  const dispose = i18n.onChange(render);
+  return {
+    show(text, kind = 'error') {
+      current = text ? { text, kind } : null;
+      render();
+    },
+    clear() {
+      current = null;
+      render();
+    },
+    dispose,
+  };
+}
+
+/**
  * The words for a failed call in the page's language: the catalog's `error.<code>` when it has one (the
  * server's codes are stable; its messages are English sentences), otherwise the server's own message.
  * @param {import('./i18n.js').I18n} i18n
@@ -38,7 +62,10 @@ export function showMessage(box, text, kind = 'error') {
 export function errorText(i18n, err) {
   const key = `error.${err?.code}`;
   const text = err?.code ? i18n.t(key) : key;
-  return text === key ? (err?.message || String(err)) : text;
+  if (text !== key) return text;
+  // An answer that was not the API's JSON (a proxy's error page): say so in the page's language.
+  if (/^http_\d+$/.test(err?.code || '')) return i18n.t('error.http', { status: err.code.slice(5) });
+  return err?.message || String(err);
 }
 
 /**
@@ -95,8 +122,9 @@ export function homePage(role) {
  */
 export function wireStaffHeader(i18n, user) {
   i18n.bindSwitch(byId('lang'));
-  byId('user-name').textContent = `${user.displayName} · ${i18n.t(`role.${user.role}`)}`;
-  i18n.onChange(() => { byId('user-name').textContent = `${user.displayName} · ${i18n.t(`role.${user.role}`)}`; });
+  const render = () => { byId('user-name').textContent = `${user.displayName} · ${i18n.t(`role.${user.role}`)}`; };
+  render();
+  i18n.onChange(render);
   byId('logout').addEventListener('click', async () => {
     try { await logout(); } finally { location.assign('/login.html'); }
   });
@@ -111,4 +139,13 @@ export function distanceMetres(lat1, lng1, lat2, lng2) {
   const a = Math.sin(rad(lat2 - lat1) / 2) ** 2
     + Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(rad(lng2 - lng1) / 2) ** 2;
   return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
+}
+
+/**
+ * A distance for people: metres below a kilometre, else kilometres.
+ * @param {number} metres
+ * @returns {string}
+ */
+export function formatDistance(metres) {
+  return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(2)} km`;
 }

@@ -76,7 +76,9 @@ public final class Accounts {
         return Future.succeededFuture(Optional.<String>empty());
       }
       String password = configuredPassword != null ? configuredPassword : Passwords.generate();
-      return create(username, "Administrator", Principal.Role.ADMIN, password)
+      // Named by its username, which reads the same in every language (an English "Administrator" showed in
+      // the Chinese pages); the role is shown beside it in the page's language.
+      return create(username, username, Principal.Role.ADMIN, password)
           .map(user -> configuredPassword == null ? Optional.of(password) : Optional.<String>empty());
     });
   }

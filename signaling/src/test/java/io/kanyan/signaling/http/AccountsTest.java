@@ -47,7 +47,10 @@ class AccountsTest {
     String cookie = r.cookies().get(0);
     assertThat(cookie).startsWith("kanyan_session=").containsIgnoringCase("HttpOnly").contains("SameSite=Strict")
         .doesNotContain("Secure");
-    assertThat(admin.get("/api/me").bodyAsJsonObject().getString("username")).isEqualTo("admin");
+    JsonObject me = admin.get("/api/me").bodyAsJsonObject();
+    assertThat(me.getString("username")).isEqualTo("admin");
+    // The built-in admin's name is language-neutral (the pages add the role in their own language).
+    assertThat(me.getString("displayName")).isEqualTo("admin");
     assertThat(admin.post("/api/logout").statusCode()).isEqualTo(204);
     assertThat(admin.get("/api/me").statusCode()).isEqualTo(401);
   }
