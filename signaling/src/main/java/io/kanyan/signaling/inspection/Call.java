@@ -242,12 +242,17 @@ public final class Call implements MediaListener {
     return media().compose(m -> m.candidate(from, candidate));
   }
 
-  /** A Geolocation fix from the applicant; kept as the latest and put on the trail (at most one per 2 s). */
+  /**
+   * A Geolocation fix from the applicant; kept as the latest, shown to the inspector at once, and put on the
+   * trail (at most one per 2 s).
+   */
   public void location(double lat, double lng, Double accuracy, Long deviceTime) {
     long now = clock.millis();
     JsonObject fix = new JsonObject().put("lat", lat).put("lng", lng).put("accuracy", accuracy)
         .put("deviceTime", deviceTime).put("serverTime", Instant.ofEpochMilli(now).toString());
     lastLocation = fix;
+    sendTo(Role.INSPECTOR, new JsonObject().put("type", "location").put("lat", lat).put("lng", lng)
+        .put("accuracy", accuracy).put("time", fix.getString("serverTime")));
     if (now - lastLocationAt >= MIN_LOCATION_INTERVAL_MS) {
       lastLocationAt = now;
       Seat seat = seats.get(Role.APPLICANT);

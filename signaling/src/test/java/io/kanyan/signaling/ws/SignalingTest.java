@@ -283,6 +283,12 @@ class SignalingTest {
   void theTrailHoldsTheCallInOrderWithAValidChain() {
     Ws[] p = pair();
     p[1].send(new JsonObject().put("type", "location").put("lat", 39.91).put("lng", 116.41).put("accuracy", 12));
+    // The inspector sees the applicant's fix as it arrives (and only then notes, so the order is known).
+    JsonObject seen = p[0].next("location");
+    assertThat(seen.getDouble("lat")).isEqualTo(39.91);
+    assertThat(seen.getDouble("lng")).isEqualTo(116.41);
+    assertThat(seen.getDouble("accuracy")).isEqualTo(12.0);
+    assertThat(seen.getString("time")).isNotBlank();
     p[0].send(new JsonObject().put("type", "note").put("text", "消防通道畅通"));
     p[1].send(new JsonObject().put("type", "ping"));
     p[1].next("pong");
