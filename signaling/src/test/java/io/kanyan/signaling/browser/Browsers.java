@@ -54,10 +54,18 @@ final class Browsers {
     System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
   }
 
-  /** How a browser is launched. */
-  record Launch(boolean phone, boolean grantMedia) {
+  /** How a browser is launched; {@code networkLog}: keep Chromium's DevTools network events (see {@link #network}). */
+  record Launch(boolean phone, boolean grantMedia, boolean networkLog) {
+    Launch(boolean phone, boolean grantMedia) {
+      this(phone, grantMedia, false);
+    }
+
     static Launch desktop() {
       return new Launch(false, true);
+    }
+
+    static Launch desktopWithNetworkLog() {
+      return new Launch(false, true, true);
     }
 
     static Launch phoneWithMedia() {
@@ -98,7 +106,11 @@ final class Browsers {
           "userAgent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
               + "Chrome/156.0.0.0 Mobile Safari/537.36"));
     }
-    options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
+    options.setCapability("goog:loggingPrefs", launch.networkLog()
+        ? Map.of("browser", "ALL", "performance", "ALL") : Map.of("browser", "ALL"));
+    if (launch.networkLog()) {
+      options.setExperimentalOption("perfLoggingPrefs", Map.of("enableNetwork", true, "enablePage", false));
+    }
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(CHROMEDRIVER.toFile())
         .usingAnyFreePort()
@@ -122,6 +134,42 @@ final class Browsers {
     driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", w, "height", h,
         "deviceScaleFactor", 2, "mobile", true, "screenOrientation",
         Map.of("type", landscape ? "landscapePrimary" : "portraitPrimary", "angle", landscape ? 90 : 0)));
+  }
+
+  /** One HTTP request a page made, and the status it got (0 while none came, e.g. aborted). */
+  record Request(String method, String url, int status) {
+  }
+
+  /**
+   * The HTTP requests of one browser, from Chromium's DevTools network events (the browser must be
+   * launched with {@link Launch#networkLog()}), collected across reads.
+   */
+  static final class NetworkLog {
+    private final ChromeDriver driver;
+    private final Map<String, String[]> sent = new java.util.LinkedHashMap<>();
+    private final Map<String, Integer> status = new java.util.HashMap<>();
+
+    NetworkLog(ChromeDriver driver) {
+      this.driver = driver;
+    }
+
+    /** Every request so far, in the order they were sent. */
+    List<Request> requests() {
+      for (var entry : driver.manage().logs().get("performance")) {
+        io.vertx.core.json.JsonObject message = new io.vertx.core.json.JsonObject(entry.getMessage())
+            .getJsonObject("message");
+        io.vertx.core.json.JsonObject params = message.getJsonObject("params");
+        switch (message.getString("method")) {
+          case "Network.requestWillBeSent" -> sent.put(params.getString("requestId"), new String[] {
+              params.getJsonObject("request").getString("method"), params.getJsonObject("request").getString("url")});
+          case "Network.responseReceived" -> status.put(params.getString("requestId"),
+              params.getJsonObject("response").getInteger("status"));
+          default -> { }
+        }
+      }
+      return sent.entrySet().stream()
+          .map(e -> new Request(e.getValue()[0], e.getValue()[1], status.getOrDefault(e.getKey(), 0))).toList();
+    }
   }
 
   static WebDriverWait waitFor(ChromeDriver driver, int seconds) {

@@ -29,7 +29,14 @@ final class KanyanServer implements AutoCloseable {
   }
 
   static KanyanServer start() {
-    KanyanServer s = new KanyanServer(TestServer.start(Map.of("KANYAN_TIME_ZONE", "Asia/Shanghai")));
+    return start(Map.of());
+  }
+
+  /** A server with extra environment settings. */
+  static KanyanServer start(Map<String, String> extra) {
+    Map<String, String> env = new java.util.HashMap<>(Map.of("KANYAN_TIME_ZONE", "Asia/Shanghai"));
+    env.putAll(extra);
+    KanyanServer s = new KanyanServer(TestServer.start(env));
     Http admin = s.login("admin", TestServer.ADMIN_PASSWORD);
     s.createUser(admin, INSPECTOR, "王检查", "inspector");
     s.createUser(admin, AUDITOR, "李审查", "auditor");
@@ -47,6 +54,11 @@ final class KanyanServer implements AutoCloseable {
   /** A logged-in API client (blocking helpers, for the test thread). */
   Http login(String user, String password) {
     return new Http(server.vertx(), server.httpPort()).login(user, password);
+  }
+
+  /** The running server (its Vert.x and ports), for API and WebSocket clients of its own. */
+  TestServer raw() {
+    return server;
   }
 
   /** Creates an inspection as the inspector; returns {inspection, invite}. */
