@@ -74,6 +74,9 @@ class BackToBackBrowserTest {
     inspector.findElement(By.id("login-submit")).click();
     visible(inspector, "create-form", 10);
     js(inspector, "window.kanyanSamePage = 'yes';");
+    // The login page asks /api/me before anyone is logged in (401): count from the desk on.
+    waitFor(inspector, 10).until(d -> network.requests().stream().anyMatch(r -> r.url().endsWith("/favicon.ico")));
+    int onDesk = network.requests().stream().map(Browsers.Request::url).toList().lastIndexOf(server.base + "/api/me");
 
     // An error already on the page follows a language switch.
     inspector.findElement(By.id("create-submit")).click();
@@ -102,6 +105,7 @@ class BackToBackBrowserTest {
           "上海市黄浦区人民大道200号", "食品经营许可");
 
       Browsers.fakeLocation(applicant, server.base, 31.2306, 121.4741, 12);
+      applicant.get("about:blank"); // a new invite differs only in the fragment: load the page afresh
       applicant.get(inviteUrl);
       visible(applicant, "start", 10).click();
       waitFor(inspector, 30).until(d -> framesDecoded(inspector) > 0);
@@ -165,7 +169,8 @@ class BackToBackBrowserTest {
     }
 
     assertThat(js(inspector, "return window.kanyanSamePage;")).as("the page was never reloaded").isEqualTo("yes");
-    List<Browsers.Request> failed = network.requests().stream().filter(r -> r.status() >= 400).toList();
+    List<Browsers.Request> all = network.requests();
+    List<Browsers.Request> failed = all.subList(onDesk, all.size()).stream().filter(r -> r.status() >= 400).toList();
     assertThat(failed).as("failed requests (a 409 to an ended inspection, a missing favicon...)").isEmpty();
     assertThat(network.requests()).anyMatch(r -> r.url().endsWith("/favicon.ico") && r.status() == 200);
   }
