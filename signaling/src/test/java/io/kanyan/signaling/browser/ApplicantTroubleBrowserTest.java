@@ -97,6 +97,11 @@ class ApplicantTroubleBrowserTest {
       inspector.navigate().refresh();
       visible(inspector, "page-error", 15);
       assertThat(inspector.findElement(By.id("page-error")).getText()).contains("进入视频勘验");
+      // Meanwhile the phone's video stalls: it says the inspector is reconnecting, not that its own network is bad.
+      waitFor(applicant, 40).until(d -> List.of("disconnected", "failed").contains(
+          d.findElement(By.id("call-state")).getDomAttribute("data-connection")));
+      assertThat(applicant.findElement(By.id("call-state")).getText()).contains("检查员正在重新连接")
+          .doesNotContain("网络不稳定");
       visible(inspector, "enter-call", 10).click();
       waitFor(inspector, 30).until(d -> framesDecoded(inspector) > 0);
       waitFor(inspector, 30).until(d -> segment() == 3 && uploadedSlices() >= 1);
