@@ -269,16 +269,24 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     if (remoteVideo.srcObject && remoteVideo.srcObject.getVideoTracks().length) startRecording(remoteVideo.srcObject);
   });
 
+  let lastQuality = null;
+  const renderQuality = () => {
+    if (!lastQuality) return;
+    const box = byId('quality');
+    box.dataset.level = lastQuality.level;
+    box.textContent = t('call.quality', {
+      level: t(`call.quality.${lastQuality.level}`), kbps: lastQuality.inKbps, loss: lastQuality.lossPct,
+      rtt: lastQuality.rttMs ?? '—',
+    });
+  };
+
   const readStats = async () => {
     if (!peer) return;
     const q = await peer.quality().catch(() => null);
     if (!q || scope.disposed) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
-    const box = byId('quality');
-    box.dataset.level = q.level;
-    box.textContent = t('call.quality', {
-      level: t(`call.quality.${q.level}`), kbps: q.inKbps, loss: q.lossPct, rtt: q.rttMs ?? '—',
-    });
+    lastQuality = q;
+    renderQuality();
     poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;
     byId('snapshot').disabled = !(remoteVideo.videoWidth > 0);
   };
@@ -416,6 +424,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   scope.onDispose(i18n.onChange(() => {
     setCallState(stateKey);
     renderMute();
+    renderQuality();
     renderFacts();
     renderLocation();
     renderNotes();

@@ -140,6 +140,7 @@ class BackToBackBrowserTest {
       if (n == 3) {
         // The call's own texts follow a language switch too.
         language("en");
+        assertThat(inspector.findElement(By.id("quality")).getText()).isNotBlank().doesNotContainPattern(HAN);
         waitFor(inspector, 5).until(d -> d.findElement(By.id("location-status")).getText().contains("no coordinates"));
         assertThat(inspector.findElement(By.cssSelector("#snapshots img")).getDomAttribute("alt"))
             .startsWith("Snapshot").doesNotContainPattern(HAN);
@@ -159,6 +160,12 @@ class BackToBackBrowserTest {
       assertThat(inspector.findElement(By.id("page-error")).isDisplayed()).isFalse();
       assertThat(inspector.findElements(By.cssSelector("#notes li, #snapshots img"))).isEmpty();
       waitFor(inspector, 10).until(d -> "ended".equals(badge(id).getDomAttribute("data-status")));
+      if (n == 1) {
+        // The applicant's old link now says that the inspection has ended (not that the link was replaced).
+        applicant.get("about:blank");
+        applicant.get(inviteUrl);
+        assertThat(visible(applicant, "error", 10).getText()).contains("已经结束");
+      }
 
       // No request of this call went to an earlier inspection.
       List<Browsers.Request> requests = network.requests();
