@@ -126,7 +126,10 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       recording = started;
     } catch (err) {
       recordingStream = null;
-      if (!scope.disposed) showRecordingProgress({ state: 'failed', error: errorText(i18n, err), uploadedSlices: 0, pendingSlices: 0 });
+      // Once the call is ending, a segment refused because the inspection closed is no failure to report.
+      if (!scope.disposed && !ending) {
+        showRecordingProgress({ state: 'failed', error: errorText(i18n, err), uploadedSlices: 0, pendingSlices: 0 });
+      }
     }
   };
 

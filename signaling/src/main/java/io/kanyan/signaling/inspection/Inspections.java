@@ -177,8 +177,15 @@ public final class Inspections {
   public Future<CaseFile> forInvite(String token) {
     return invites.find(token).compose(invite -> cases.get(invite.inspectionId()).compose(found -> found.isEmpty()
         ? Future.failedFuture(Problem.unauthorized("invite_unknown", "this invitation link is not valid"))
-        : open(found.get()).compose(file -> invite.expired() ? Future.failedFuture(Invites.expired())
-            : Future.succeededFuture(file))));
+        : found.get().status().closed() ? Future.failedFuture(closedForApplicant(found.get()))
+        : invite.expired() ? Future.failedFuture(Invites.expired())
+        : Future.succeededFuture(found.get())));
+  }
+
+  /** What an applicant's link of a closed inspection hears: that it is over, and nothing of the case. */
+  private static Problem closedForApplicant(CaseFile file) {
+    return Problem.conflict("inspection_closed", "this inspection has already "
+        + (file.status() == CaseFile.Status.ENDED ? "ended" : "been cancelled") + "; there is nothing more to do");
   }
 
   private static Future<CaseFile> open(CaseFile file) {
