@@ -60,6 +60,8 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   scope.onDispose(clearCallPanel);
   const errors = translatedMessage(byId('call-error'), i18n);
   scope.onDispose(errors.dispose);
+  const endErrors = translatedMessage(byId('end-error'), i18n);
+  scope.onDispose(endErrors.dispose);
   const remoteVideo = byId('remote-video');
   // Created during the click so the browser lets it run; the recorder mixes audio with it.
   const audioContext = new AudioContext();
@@ -380,7 +382,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
 
   const dialog = byId('end-dialog');
   scope.listen(byId('end-open'), 'click', () => {
-    showMessage(byId('end-error'), '');
+    endErrors.clear();
     dialog.showModal();
   });
   scope.listen(byId('end-cancel'), 'click', () => dialog.close());
@@ -389,12 +391,12 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     event.preventDefault();
     const conclusion = new FormData(event.target).get('conclusion');
     if (!conclusion) {
-      showMessage(byId('end-error'), t('inspector.end.pickConclusion'));
+      endErrors.show(() => t('inspector.end.pickConclusion'));
       return;
     }
     byId('end-confirm').disabled = true;
     ending = true;
-    showMessage(byId('end-error'), t('inspector.end.saving'), 'info');
+    endErrors.show(() => t('inspector.end.saving'), 'info');
     await stopRecording();
     try {
       await api(`/api/inspections/${id}/end`, {
@@ -405,7 +407,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     } catch (err) {
       if (scope.disposed) return;
       ending = false;
-      showMessage(byId('end-error'), errorText(i18n, err));
+      endErrors.show(() => errorText(i18n, err));
     } finally {
       byId('end-confirm').disabled = false;
     }
