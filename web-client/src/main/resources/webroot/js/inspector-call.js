@@ -41,6 +41,17 @@ function clearCallPanel() {
   byId('local-video').srcObject = null;
 }
 
+/** The case facts beside the call: what the inspector needs while talking to the applicant. */
+function renderFacts(inspection, t) {
+  byId('call-facts').replaceChildren(...[
+    ['field.caseNumber', inspection.caseNumber],
+    ['field.applicantName', inspection.applicantName],
+    ['field.applicantPhone', inspection.applicantPhone],
+    ['field.siteAddress', inspection.siteAddress],
+    ['field.matterType', inspection.matterType],
+  ].flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value ?? '—')]));
+}
+
 /**
  * Opens the camera, joins the call of one inspection and wires the call controls.
  * @param {object} options
@@ -58,6 +69,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   const scope = createScope();
   clearCallPanel();
   scope.onDispose(clearCallPanel);
+  renderFacts(inspection, t);
   const errors = translatedMessage(byId('call-error'), i18n);
   scope.onDispose(errors.dispose);
   const endErrors = translatedMessage(byId('end-error'), i18n);
@@ -353,16 +365,6 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     input.value = '';
   });
 
-  const renderFacts = () => {
-    byId('call-facts').replaceChildren(...[
-      ['field.caseNumber', inspection.caseNumber],
-      ['field.applicantName', inspection.applicantName],
-      ['field.applicantPhone', inspection.applicantPhone],
-      ['field.siteAddress', inspection.siteAddress],
-      ['field.matterType', inspection.matterType],
-    ].flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value ?? '—')]));
-  };
-
   /** The applicant's latest fix (PROTOCOL.md server `location`), and how far it is from the site. */
   const renderLocation = () => {
     const box = byId('location-status');
@@ -430,13 +432,12 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     setCallState(stateKey);
     renderMute();
     renderQuality();
-    renderFacts();
+    renderFacts(inspection, t);
     renderLocation();
     renderNotes();
     renderSnapshots();
     if (lastProgress) showRecordingProgress(lastProgress);
   }));
-  renderFacts();
   renderLocation();
   setCallState('call.state.connecting');
   return { end: finish, dispose: () => scope.dispose() };

@@ -101,6 +101,7 @@ class BackToBackBrowserTest {
       assertThat(badge(id).getText()).isEqualTo("通话中");
       assertThat(inspector.findElements(By.cssSelector("#notes li"))).isEmpty();
       assertThat(inspector.findElements(By.cssSelector("#snapshots img"))).isEmpty();
+      waitFor(inspector, 10).until(d -> d.findElement(By.id("call-facts")).getText().contains(caseNumber));
       assertThat(inspector.findElement(By.id("call-facts")).getText()).contains(caseNumber, applicantName,
           "上海市黄浦区人民大道200号", "食品经营许可");
 
