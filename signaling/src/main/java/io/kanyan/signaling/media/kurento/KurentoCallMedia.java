@@ -61,7 +61,7 @@ final class KurentoCallMedia implements CallMedia {
   @Override
   public Future<Void> offer(Role from, String sdp) {
     return serial(() -> currentPipeline()
-        .compose(p -> p.offer(from, sdp, takeSegment(from), drainPending(from)))
+        .compose(p -> p.offer(from, sdp, drainPending(from)))
         // The browser makes a new peer connection for its next offer: candidates buffered for this one are
         // useless, and a browser re-offering while no media server is reachable must not pile them up.
         .onFailure(e -> pending.remove(from))
@@ -147,7 +147,7 @@ final class KurentoCallMedia implements CallMedia {
     });
   }
 
-  private int takeSegment(Role role) {
+  int takeSegment(Role role) {
     return media.segments().next(inspectionId, role, segmentFloor.getOrDefault(role, 1));
   }
 
