@@ -44,6 +44,14 @@ public interface Media {
     return Future.succeededFuture(java.util.List.of());
   }
 
+  /**
+   * What {@code /health} reports about the media servers: for Kurento mode {@code {"reachable": n, "of": m}}
+   * (connected, cleaned up and answering pings); null when media needs no server (peer-to-peer).
+   */
+  default JsonObject servers() {
+    return null;
+  }
+
   /** Releases what this node owns that no live inspection uses (start-up clean-up), and closes. */
   default Future<Void> close() {
     return Future.succeededFuture();
