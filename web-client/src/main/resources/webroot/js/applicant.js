@@ -3,6 +3,7 @@
 import { api, ApiError } from './api.js';
 import { initI18n } from './i18n.js';
 import { openCamera, openVideoTrack, setMuted, MediaProblem } from './media.js';
+import { createCallMedia } from './call-media.js';
 import { createPeer } from './peer.js';
 import { connectSignaling } from './signaling.js';
 import { byId, h, showMessage } from './ui.js';
@@ -95,8 +96,6 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
   let peer = null;
   let iceServers = [];
   let mode = 'p2p';
-  // Kurento mode: the media server was lost and no new answer came yet; a failed re-offer is retried.
-  let mediaLost = false;
   let muted = false;
   let facing = 'environment';
   let stateKey = 'applicant.state.connecting';
@@ -109,6 +108,18 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     byId('call-state').textContent = t(key);
   };
   i18n.onChange(() => setState(stateKey));
+  // The state line follows what the media does: words about (re)connecting give way once video arrives.
+  const setWaitingState = (key) => setState(callMedia.flowing() ? 'applicant.state.connected' : key);
+  // A media or signaling error shown in the banner is cleared once the media recovers.
+  let mediaError = false;
+  const showMediaError = (text) => {
+    mediaError = true;
+    showMessage(byId('error'), text);
+  };
+  const clearMediaError = () => {
+    if (mediaError) showMessage(byId('error'), '');
+    mediaError = false;
+  };
 
   const newPeer = () => {
     peer?.close();
@@ -118,22 +129,27 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
       onRemoteStream: (remote) => { if (remoteVideo.srcObject !== remote) remoteVideo.srcObject = remote; },
       onIceCandidate: (candidate) => signaling.send({ type: 'ice', candidate }),
       onConnectionState: (state) => {
-        if (state === 'connected') setState('applicant.state.connected');
+        callMedia.connection(state);
+        // With a media server the connection is to it: only arriving video says the inspector is there.
+        if (state === 'connected' && mode === 'p2p') setState('applicant.state.connected');
         else if (state === 'disconnected' || state === 'failed') setState('applicant.state.unstable');
       },
     });
     return peer;
   };
 
-  /** Kurento mode: every browser offers to the media server, which answers. */
-  const offerToMediaServer = async () => {
-    try {
-      const sdp = await newPeer().createOffer();
-      signaling.send({ type: 'offer', sdp });
-    } catch (err) {
-      showMessage(byId('error'), t('call.error.negotiation', { error: err.message }));
-    }
-  };
+  /** Kurento mode: every browser offers to the media server, which answers (offers and retries: call-media.js). */
+  const callMedia = createCallMedia({
+    makeOffer: () => newPeer().createOffer(),
+    send: (message) => signaling.send(message),
+    onError: (err) => showMediaError(t('call.error.negotiation', { error: err.message })),
+    onFlow: (flowing) => {
+      if (!flowing) return;
+      setState('applicant.state.connected');
+      clearMediaError();
+    },
+    retryMs: MEDIA_RETRY_MS,
+  });
 
   const sendFix = (force) => {
     if (!lastFix || (!force && Date.now() - lastSent < LOCATION_MIN_MS)) return;
@@ -144,12 +160,12 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     joined: (m) => {
       iceServers = m.iceServers || [];
       mode = m.mode;
-      setState(m.peerPresent ? 'applicant.state.connecting' : 'applicant.state.waiting');
+      setWaitingState(m.peerPresent ? 'applicant.state.connecting' : 'applicant.state.waiting');
       sendFix(true);
-      if (mode === 'kurento') offerToMediaServer();
+      callMedia.joined(mode);
     },
     'peer-joined': () => {
-      setState('applicant.state.connecting');
+      setWaitingState('applicant.state.connecting');
       sendFix(true);
     },
     'peer-reconnecting': () => setState('applicant.state.inspectorReconnecting'),
@@ -159,28 +175,26 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
         const sdp = await newPeer().acceptOffer(m.sdp);
         signaling.send({ type: 'answer', sdp });
       } catch (err) {
-        showMessage(byId('error'), t('call.error.negotiation', { error: err.message }));
+        showMediaError(t('call.error.negotiation', { error: err.message }));
       }
     },
     answer: (m) => {
-      mediaLost = false;
-      return peer?.acceptAnswer(m.sdp);
+      callMedia.answered();
+      clearMediaError();
+      return peer?.acceptAnswer(m.sdp).catch((err) => showMediaError(t('call.error.negotiation', { error: err.message })));
     },
     ice: (m) => peer?.addCandidate(m.candidate).catch(() => {}),
     'media-interrupted': () => {
       setState('call.state.mediaInterrupted');
       // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
-      if (mode === 'kurento') {
-        mediaLost = true;
-        setTimeout(offerToMediaServer, 1000);
-      }
+      callMedia.interrupted();
     },
     ended: () => end(),
     error: (m) => {
       const key = `ws.error.${m.code}`;
-      showMessage(byId('error'), t(key) === key ? m.message : t(key));
-      // No media server is reachable yet (e.g. it is restarting): offer again until one answers.
-      if (mediaLost && m.code === 'media_failed') setTimeout(offerToMediaServer, MEDIA_RETRY_MS);
+      showMediaError(t(key) === key ? m.message : t(key));
+      // E.g. no media server is reachable yet (restarting, or down when the call began): offer again until one answers.
+      if (m.code === 'media_failed') callMedia.failed();
     },
   };
 
@@ -214,6 +228,7 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     const q = await peer.quality().catch(() => null);
     if (!q) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
+    callMedia.frames(q.framesDecoded);
     poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;
     const warning = byId('network-warning');
     if (poorReadings >= POOR_READINGS) showMessage(warning, t('applicant.network.poor'), 'warn');
@@ -250,6 +265,7 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     ended = true;
     clearInterval(statsTimer);
     clearInterval(repeatTimer);
+    callMedia.stop();
     watch.stop();
     signaling.close();
     peer?.close();

@@ -2,6 +2,7 @@
 // recording and upload, quality meters, mute, snapshots, notes, and ending with a conclusion.
 import { api } from './api.js';
 import { openCamera, setMuted, MediaProblem } from './media.js';
+import { createCallMedia } from './call-media.js';
 import { createPeer } from './peer.js';
 import { startCallRecording } from './recorder.js';
 import { connectSignaling } from './signaling.js';
@@ -37,8 +38,6 @@ export async function enterCall({ inspection, i18n, onEnded }) {
   let recordingStream = null;
   let iceServers = [];
   let mode = 'p2p';
-  // Kurento mode: the media server was lost and no new answer came yet; a failed re-offer is retried.
-  let mediaLost = false;
   let muted = false;
   let ending = false;
   let stateKey = 'call.state.connecting';
@@ -50,6 +49,18 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     byId('call-state').textContent = t(key, params);
   };
   const showError = (text) => showMessage(errorBox, text);
+  // A media or signaling error in the banner is cleared once the media recovers (an answer, or video arriving).
+  let mediaError = false;
+  const showMediaError = (text) => {
+    mediaError = true;
+    showError(text);
+  };
+  const clearMediaError = () => {
+    if (mediaError) showError('');
+    mediaError = false;
+  };
+  // The state line follows what the media does: words about (re)connecting give way once video arrives.
+  const setWaitingState = (key) => setCallState(callMedia.flowing() ? 'call.state.connected' : key);
 
   const stopRecording = async () => {
     const running = recording;
@@ -106,7 +117,9 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       },
       onIceCandidate: (candidate) => signaling.send({ type: 'ice', candidate }),
       onConnectionState: (state) => {
-        if (state === 'connected') setCallState('call.state.connected');
+        callMedia.connection(state);
+        // With a media server the connection is to it: only arriving video says the applicant is there.
+        if (state === 'connected' && mode === 'p2p') setCallState('call.state.connected');
         else if (state === 'failed') setCallState('call.state.mediaFailed');
         else if (state === 'disconnected') setCallState('call.state.unstable');
       },
@@ -119,9 +132,21 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       const sdp = await newPeer().createOffer();
       signaling.send({ type: 'offer', sdp });
     } catch (err) {
-      showError(t('call.error.negotiation', { error: err.message }));
+      showMediaError(t('call.error.negotiation', { error: err.message }));
     }
   };
+  // Kurento mode: offers and re-offers to the media server (one at a time, retried until one answers).
+  const callMedia = createCallMedia({
+    makeOffer: () => newPeer().createOffer(),
+    send: (message) => signaling.send(message),
+    onError: (err) => showMediaError(t('call.error.negotiation', { error: err.message })),
+    onFlow: (flowing) => {
+      if (!flowing) return;
+      setCallState('call.state.connected');
+      clearMediaError();
+    },
+    retryMs: MEDIA_RETRY_MS,
+  });
 
   // While the applicant is not in the call, the trail tells whether they opened the link meanwhile.
   let peerPresent = false;
@@ -144,14 +169,14 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       iceServers = m.iceServers || [];
       mode = m.mode;
       peerPresent = m.peerPresent;
-      setCallState(m.peerPresent ? 'call.state.connecting' : 'inspector.call.waiting');
+      setWaitingState(m.peerPresent ? 'call.state.connecting' : 'inspector.call.waiting');
       // p2p: the server follows `joined` with `peer-joined` when the applicant is there; offer once, then.
-      if (mode === 'kurento') negotiate();
-      else if (!m.peerPresent) checkOpened();
+      callMedia.joined(mode);
+      if (mode !== 'kurento' && !m.peerPresent) checkOpened();
     },
     'peer-joined': () => {
       peerPresent = true;
-      setCallState('call.state.connecting');
+      setWaitingState('call.state.connecting');
       if (mode === 'p2p') negotiate();
     },
     'peer-reconnecting': () => setCallState('inspector.call.applicantReconnecting'),
@@ -165,8 +190,9 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       }
     },
     answer: (m) => {
-      mediaLost = false;
-      return peer?.acceptAnswer(m.sdp).catch((err) => showError(t('call.error.negotiation', { error: err.message })));
+      callMedia.answered();
+      clearMediaError();
+      return peer?.acceptAnswer(m.sdp).catch((err) => showMediaError(t('call.error.negotiation', { error: err.message })));
     },
     offer: async (m) => {
       // Only a media server renegotiating sends the inspector an offer.
@@ -177,16 +203,13 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     'media-interrupted': () => {
       setCallState('call.state.mediaInterrupted');
       // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
-      if (mode === 'kurento') {
-        mediaLost = true;
-        setTimeout(negotiate, 1000);
-      }
+      callMedia.interrupted();
     },
     ended: (m) => finish(m.conclusion),
     error: (m) => {
-      showError(t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message);
-      // No media server is reachable yet (e.g. it is restarting): offer again until one answers.
-      if (mediaLost && m.code === 'media_failed' && !ending) setTimeout(negotiate, MEDIA_RETRY_MS);
+      showMediaError(t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message);
+      // E.g. no media server is reachable yet (restarting, or down when the call began): offer again until one answers.
+      if (m.code === 'media_failed' && !ending) callMedia.failed();
     },
   };
 
@@ -210,6 +233,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     const q = await peer.quality().catch(() => null);
     if (!q) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
+    callMedia.frames(q.framesDecoded);
     const box = byId('quality');
     box.dataset.level = q.level;
     box.textContent = t('call.quality', {
@@ -293,6 +317,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     ending = true;
     clearInterval(statsTimer);
     clearInterval(presenceTimer);
+    callMedia.stop();
     await stopRecording();
     signaling.close();
     peer?.close();

@@ -40,7 +40,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * server came back" can be told from a restart. A RecorderEndpoint that recorded
  * writes a real WebM ({@code recordingFixture}) to its {@code file://} URI on stop.
  */
-final class FakeKms {
+public final class FakeKms {
 
   static final String MANAGER = "manager_ServerManager";
 
@@ -112,13 +112,13 @@ final class FakeKms {
   private final List<Runnable> held = new ArrayList<>();
   private volatile boolean stalled;
 
-  FakeKms(Vertx vertx, Path recordingFixture) {
+  public FakeKms(Vertx vertx, Path recordingFixture) {
     this.vertx = vertx;
     this.recordingFixture = recordingFixture;
   }
 
   /** Starts listening on {@code port} (0 = any free port). */
-  Future<FakeKms> start(int port) {
+  public Future<FakeKms> start(int port) {
     server = vertx.createHttpServer(new HttpServerOptions().setPort(port).setHost("127.0.0.1"))
         .requestHandler(request -> {
           if (!request.path().equals("/kurento")) {
@@ -138,7 +138,7 @@ final class FakeKms {
     });
   }
 
-  String url() {
+  public String url() {
     return "ws://127.0.0.1:" + port + "/kurento";
   }
 
@@ -147,7 +147,7 @@ final class FakeKms {
   }
 
   /** kill -9: every socket closes without a close frame and the port refuses connections; all objects are gone. */
-  Future<Void> kill() {
+  public Future<Void> kill() {
     connections.forEach(FakeKms::dropTcp);
     connections.clear();
     objects.clear();
@@ -228,7 +228,7 @@ final class FakeKms {
   }
 
   /** Every request received, in order, as {@code {method, params}}. */
-  List<JsonObject> requests() {
+  public List<JsonObject> requests() {
     return Collections.unmodifiableList(requests);
   }
 

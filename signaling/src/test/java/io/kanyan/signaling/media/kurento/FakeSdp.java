@@ -59,6 +59,9 @@ final class FakeSdp {
         out.add("a=rtcp-mux");
         out.add("a=ice-ufrag:FV08");
         out.add("a=ice-pwd:ZD0yqBBlhKft35xnbtwh39");
+        // KMS's certificate fingerprint as in call.jsonl: browsers refuse an answer without one.
+        out.add("a=fingerprint:sha-256 93:97:4E:91:1D:26:77:31:CC:B4:18:35:FE:FA:8E:82:01:31:4A:02:D5:CA:48:CB:FA:2F:"
+            + "AB:8E:4C:DC:36:B8");
       } else if (line.startsWith("a=mid:") && firstPayload != null) {
         out.add(line);
         mids.add(line.substring("a=mid:".length()));
