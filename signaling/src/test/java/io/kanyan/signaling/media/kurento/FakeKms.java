@@ -67,8 +67,8 @@ public final class FakeKms {
       "KURENTO_SPLIT_RECORDER", "FLV");
 
   /** One media object. */
-  static final class Obj {
-    final String id;
+  public static final class Obj {
+    public final String id;
     final String type;
     final String pipeline;
     final long created = System.currentTimeMillis() / 1000;
@@ -219,7 +219,7 @@ public final class FakeKms {
     return objects.size();
   }
 
-  List<Obj> objects(String type) {
+  public List<Obj> objects(String type) {
     return objects.values().stream().filter(o -> o.type.equals(type)).toList();
   }
 
@@ -237,7 +237,7 @@ public final class FakeKms {
   }
 
   /** Simulates a browser's media reaching its WebRtcEndpoint: MediaFlowOutStateChanged FLOWING. */
-  void flowOut(String endpointId, String mediaType) {
+  public void flowOut(String endpointId, String mediaType) {
     Obj endpoint = objects.get(endpointId);
     if (endpoint != null) {
       endpoint.flowingOut.add(mediaType);
