@@ -157,7 +157,7 @@ public final class FakeKms {
   }
 
   /** A fresh KMS process on the same port: new serverId, no sessions, no objects. */
-  Future<FakeKms> restart() {
+  public Future<FakeKms> restart() {
     serverId = UUID.randomUUID().toString();
     return start(port);
   }
