@@ -6,6 +6,7 @@ import { openCamera, openVideoTrack, setMuted, MediaProblem } from './media.js';
 import { createCallMedia } from './call-media.js';
 import { createPeer } from './peer.js';
 import { connectSignaling } from './signaling.js';
+import { mark, markFirstFrame } from './timings.js';
 import { byId, h, showMessage } from './ui.js';
 
 const STATS_MS = 2000;
@@ -45,22 +46,24 @@ async function main() {
   showIntro(i18n, invite);
   const seatKey = `kanyan.seat.applicant.${invite.inspectionId}`;
 
-  const begin = async () => {
+  const begin = () => {
+    mark('tap');
     showMessage(byId('error'), '');
     byId('retry').hidden = true;
     byId('start').disabled = true;
-    let stream;
-    try {
-      stream = await openCamera({ facingMode: 'environment' });
-    } catch (err) {
+    // The camera and the signaling socket open at the same time: joining needs no camera, only the peer does.
+    const camera = openCamera({ facingMode: 'environment' });
+    const call = joinCall({ i18n, token, camera, seatKey, fail });
+    camera.then(() => {
+      mark('cameraOpen');
+      byId('intro').hidden = true;
+      byId('call').hidden = false;
+    }, (err) => {
+      call.abandon();
       byId('start').disabled = false;
       fail(err instanceof MediaProblem ? t(`media.error.${err.reason}`) : err.message, true);
       byId('retry').onclick = begin;
-      return;
-    }
-    byId('intro').hidden = true;
-    byId('call').hidden = false;
-    joinCall({ i18n, token, stream, seatKey, fail });
+    });
   };
   byId('start').addEventListener('click', begin);
   // After a reload mid-call the permissions are usually remembered: go straight back in.
@@ -88,11 +91,17 @@ function showIntro(i18n, invite) {
   byId('intro').hidden = false;
 }
 
-function joinCall({ i18n, token, stream, seatKey, fail }) {
+function joinCall({ i18n, token, camera, seatKey, fail }) {
   const { t } = i18n;
   const localVideo = byId('local-video');
   const remoteVideo = byId('remote-video');
-  localVideo.srcObject = stream;
+  markFirstFrame(remoteVideo);
+  /** @type {MediaStream|null} set once the camera is open; every peer connection waits for it. */
+  let stream = null;
+  camera.then((opened) => {
+    stream = opened;
+    localVideo.srcObject = opened;
+  }, () => {});
   let peer = null;
   let iceServers = [];
   let mode = 'p2p';
@@ -129,6 +138,7 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
       onRemoteStream: (remote) => { if (remoteVideo.srcObject !== remote) remoteVideo.srcObject = remote; },
       onIceCandidate: (candidate) => signaling.send({ type: 'ice', candidate }),
       onConnectionState: (state) => {
+        if (state === 'connected') mark('iceConnected');
         callMedia.connection(state);
         // With a media server the connection is to it: only arriving video says the inspector is there.
         if (state === 'connected' && mode === 'p2p') setState('applicant.state.connected');
@@ -140,7 +150,10 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
 
   /** Kurento mode: every browser offers to the media server, which answers (offers and retries: call-media.js). */
   const callMedia = createCallMedia({
-    makeOffer: () => newPeer().createOffer(),
+    makeOffer: async () => {
+      await camera;
+      return newPeer().createOffer();
+    },
     send: (message) => signaling.send(message),
     onError: (err) => showMediaError(t('call.error.negotiation', { error: err.message })),
     onFlow: (flowing) => {
@@ -171,7 +184,9 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     'peer-reconnecting': () => setState('applicant.state.inspectorReconnecting'),
     'peer-left': () => setState('applicant.state.waiting'),
     offer: async (m) => {
+      mark('offerReceived');
       try {
+        await camera;
         const sdp = await newPeer().acceptOffer(m.sdp);
         signaling.send({ type: 'answer', sdp });
       } catch (err) {
@@ -179,6 +194,7 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
       }
     },
     answer: (m) => {
+      mark('answerReceived');
       callMedia.answered();
       clearMediaError();
       return peer?.acceptAnswer(m.sdp).catch((err) => showMediaError(t('call.error.negotiation', { error: err.message })));
@@ -269,9 +285,22 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     watch.stop();
     signaling.close();
     peer?.close();
-    stream.getTracks().forEach((track) => track.stop());
+    stream?.getTracks().forEach((track) => track.stop());
     byId('call').hidden = true;
     byId('ended').hidden = false;
+  };
+
+  return {
+    /** The camera could not be opened: give the seat up (the page offers to try again). */
+    abandon() {
+      ended = true;
+      clearInterval(statsTimer);
+      clearInterval(repeatTimer);
+      callMedia.stop();
+      watch.stop();
+      signaling.leave();
+      peer?.close();
+    },
   };
 }
 

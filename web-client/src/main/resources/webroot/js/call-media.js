@@ -12,6 +12,7 @@
  * `onFlow(false)` follows `stallReadings` readings without a new frame (or a media loss).
  * @module call-media
  */
+import { mark } from './timings.js';
 
 /**
  * @typedef {object} CallMedia
@@ -68,7 +69,9 @@ export function createCallMedia({
     try {
       const sdp = await makeOffer();
       if (stopped) return;
-      if (!send({ type: 'offer', sdp })) {
+      if (send({ type: 'offer', sdp })) {
+        mark('offerSent');
+      } else {
         inFlight = false; // not connected: the next `joined` offers
       }
     } catch (err) {
@@ -91,6 +94,7 @@ export function createCallMedia({
       offerNow();
     },
     answered() {
+      mark('answerReceived');
       inFlight = false;
       cancel();
     },

@@ -7,6 +7,7 @@ import { createPeer } from './peer.js';
 import { startCallRecording } from './recorder.js';
 import { connectSignaling } from './signaling.js';
 import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
+import { mark, markFirstFrame } from './timings.js';
 import { byId, errorText, formatTime, h, showMessage } from './ui.js';
 
 const STATS_MS = 1000;
@@ -25,13 +26,14 @@ export async function enterCall({ inspection, i18n, onEnded }) {
   // Created during the click so the browser lets it run; the recorder mixes audio with it.
   const audioContext = new AudioContext();
 
-  let local;
-  try {
-    local = await openCamera({ facingMode: 'user', width: 640, height: 480 });
-  } catch (err) {
-    throw new Error(err instanceof MediaProblem ? t(`media.error.${err.reason}`) : err.message);
-  }
-  byId('local-video').srcObject = local;
+  mark('tap');
+  markFirstFrame(remoteVideo);
+  // The camera and the signaling socket open at the same time (awaited below, once the socket is connecting);
+  // every peer connection waits for the camera.
+  const camera = openCamera({ facingMode: 'user', width: 640, height: 480 });
+  camera.catch(() => {});
+  /** @type {MediaStream} */
+  let local = null;
 
   let peer = null;
   let recording = null;
@@ -117,6 +119,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       },
       onIceCandidate: (candidate) => signaling.send({ type: 'ice', candidate }),
       onConnectionState: (state) => {
+        if (state === 'connected') mark('iceConnected');
         callMedia.connection(state);
         // With a media server the connection is to it: only arriving video says the applicant is there.
         if (state === 'connected' && mode === 'p2p') setCallState('call.state.connected');
@@ -129,15 +132,19 @@ export async function enterCall({ inspection, i18n, onEnded }) {
 
   const negotiate = async () => {
     try {
+      await camera;
       const sdp = await newPeer().createOffer();
-      signaling.send({ type: 'offer', sdp });
+      if (signaling.send({ type: 'offer', sdp })) mark('offerSent');
     } catch (err) {
       showMediaError(t('call.error.negotiation', { error: err.message }));
     }
   };
   // Kurento mode: offers and re-offers to the media server (one at a time, retried until one answers).
   const callMedia = createCallMedia({
-    makeOffer: () => newPeer().createOffer(),
+    makeOffer: async () => {
+      await camera;
+      return newPeer().createOffer();
+    },
     send: (message) => signaling.send(message),
     onError: (err) => showMediaError(t('call.error.negotiation', { error: err.message })),
     onFlow: (flowing) => {
@@ -196,6 +203,7 @@ export async function enterCall({ inspection, i18n, onEnded }) {
     },
     offer: async (m) => {
       // Only a media server renegotiating sends the inspector an offer.
+      await camera;
       const sdp = await newPeer().acceptOffer(m.sdp);
       signaling.send({ type: 'answer', sdp });
     },
@@ -222,6 +230,17 @@ export async function enterCall({ inspection, i18n, onEnded }) {
       if (state === 'refused') showError(t(`ws.error.${detail.code}`));
     },
   });
+  try {
+    local = await camera;
+    mark('cameraOpen');
+  } catch (err) {
+    callMedia.stop();
+    signaling.leave();
+    clearInterval(presenceTimer);
+    audioContext.close();
+    throw new Error(err instanceof MediaProblem ? t(`media.error.${err.reason}`) : err.message);
+  }
+  byId('local-video').srcObject = local;
 
   // Start a recording segment whenever a new applicant stream starts playing.
   remoteVideo.addEventListener('playing', () => {

@@ -116,7 +116,7 @@ final class CallPipeline {
    * segment; the previous leg keeps recording until the new leg's media flows ({@link #flowing(Leg)}), so a
    * renegotiation that never brings media costs no recording. Returns the SDP answer, already sent to the browser.
    */
-  Future<String> offer(Role role, String sdp, List<JsonObject> buffered) {
+  Future<String> offer(Role role, String sdp, List<JsonObject> buffered, long receivedAt) {
     Leg leg = new Leg(this, role);
     return created
         .compose(v -> createEndpoint(leg))
@@ -133,6 +133,8 @@ final class CallPipeline {
         .compose(answer -> {
           leg.offerProcessed = true;
           owner.send(role, new JsonObject().put("type", "answer").put("sdp", answer));
+          log.info("inspection {}: {}'s offer answered in {} ms", owner.inspectionId(), role.wire(),
+              java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - receivedAt));
           return Future.join(buffered.stream().map(c -> addCandidate(leg, c)).toList())
               .compose(all -> this.<Void>call("gatherCandidates for " + role.wire(), leg.endpoint::gatherCandidates))
               .compose(g -> createRecorder(leg).recover(e -> recorderFailed(leg, e)))

@@ -60,8 +60,9 @@ final class KurentoCallMedia implements CallMedia {
 
   @Override
   public Future<Void> offer(Role from, String sdp) {
+    long receivedAt = System.nanoTime();
     return serial(() -> currentPipeline()
-        .compose(p -> p.offer(from, sdp, drainPending(from)))
+        .compose(p -> p.offer(from, sdp, drainPending(from), receivedAt))
         // The browser makes a new peer connection for its next offer: candidates buffered for this one are
         // useless, and a browser re-offering while no media server is reachable must not pile them up.
         .onFailure(e -> pending.remove(from))
