@@ -146,14 +146,17 @@ final class CallPipeline {
 
   /** The negotiated leg becomes the participant's current one; the one it replaces retires once it flows. */
   private Future<Void> takeOver(Leg leg) {
-    leg.segment = owner.takeSegment(leg.role);
-    Leg previous = legs.put(leg.role, leg);
-    if (previous != null) {
-      Leg older = outgoing.put(leg.role, previous);
-      if (older != null) {
-        retire(older); // a renegotiation overtook one that never flowed
-      }
+    Leg previous = legs.remove(leg.role);
+    if (previous != null && outgoing.containsKey(leg.role)) {
+      // The replaced leg never flowed (else the outgoing one would be gone): it goes, and its segment number is
+      // reused (it never recorded, so there is no file of it); the leg that had media stays until this one flows.
+      retire(previous);
+      owner.returnSegment(leg.role, previous.segment);
+    } else if (previous != null) {
+      outgoing.put(leg.role, previous);
     }
+    leg.segment = owner.takeSegment(leg.role);
+    legs.put(leg.role, leg);
     return connectToOther(leg);
   }
 

@@ -148,6 +148,11 @@ final class KurentoCallMedia implements CallMedia {
     });
   }
 
+  /** A segment number taken by a leg that never recorded: the next leg of {@code role} may have it. */
+  void returnSegment(Role role, int segment) {
+    media.segments().giveBack(inspectionId, role, segment);
+  }
+
   int takeSegment(Role role) {
     return media.segments().next(inspectionId, role, segmentFloor.getOrDefault(role, 1));
   }

@@ -247,6 +247,39 @@ class KurentoMediaTest {
     assertThat(kms.objectCount()).isZero();
   }
 
+  /**
+   * Issue 11, defect 3: a re-offer overtaken by another (a retry timer firing after a re-offer succeeded) made an
+   * extra renegotiation and a 0-byte segment. The working recording stays until media flows on the latest
+   * endpoint, the overtaken endpoint goes without a file, and no segment number is lost.
+   */
+  @Test
+  void aReofferOvertakenByAnotherCostsNoSegmentAndTheWorkingRecordingStaysUntilTheLatestFlows() {
+    Call call = open();
+    offer(call, Role.APPLICANT);
+    FakeKms.Obj first = endpointFor(Role.APPLICANT, 1);
+    kms.flowOut(first.id, "AUDIO");
+    kms.flowOut(first.id, "VIDEO");
+    call.listener.event("recording.started", Role.APPLICANT, 1).await();
+
+    offer(call, Role.APPLICANT); // negotiated, its media never comes
+    FakeKms.Obj overtaken = endpointFor(Role.APPLICANT, 2);
+    offer(call, Role.APPLICANT); // the retry
+    assertThat(kms.object(overtaken.id)).as("the overtaken endpoint is released").isNull();
+    assertThat(kms.object(first.id)).as("the working endpoint stays").isNotNull();
+    assertThat(call.listener.events("recording.stopped")).isEmpty();
+    FakeKms.Obj latest = endpointFor(Role.APPLICANT, 2);
+    assertThat(latest.id).as("the latest offer reuses segment 2").isNotEqualTo(overtaken.id);
+
+    kms.flowOut(latest.id, "AUDIO");
+    kms.flowOut(latest.id, "VIDEO");
+    call.listener.event("recording.started", Role.APPLICANT, 2).await();
+    call.listener.event("recording.file", Role.APPLICANT, 1).await();
+    on(context, call.media::release);
+    assertThat(call.listener.events("recording.file")).extracting(e -> e.details().getString("path"))
+        .containsExactlyInAnyOrder(call.id + "/applicant-1.webm", call.id + "/applicant-2.webm");
+    assertThat(call.listener.events("recording.file")).noneMatch(e -> e.details().containsKey("error"));
+  }
+
   @Test
   void bothParticipantsGoneThenReleaseLeavesNothingOnTheMediaServer() {
     Call call = open();
