@@ -76,7 +76,7 @@ export function createCallMedia({
       }
     } catch (err) {
       inFlight = false;
-      onError(err);
+      if (!stopped) onError(err); // stopped: the page gave up (e.g. no camera) and says why itself
     }
   };
 
