@@ -3,8 +3,10 @@
 import { api, ApiError } from './api.js';
 import { initI18n } from './i18n.js';
 import { openCamera, openVideoTrack, setMuted, MediaProblem } from './media.js';
+import { createCallMedia } from './call-media.js';
 import { createPeer } from './peer.js';
 import { connectSignaling } from './signaling.js';
+import { mark, markFirstFrame } from './timings.js';
 import { byId, h, showMessage } from './ui.js';
 
 const STATS_MS = 2000;
@@ -44,22 +46,24 @@ async function main() {
   showIntro(i18n, invite);
   const seatKey = `kanyan.seat.applicant.${invite.inspectionId}`;
 
-  const begin = async () => {
+  const begin = () => {
+    mark('tap');
     showMessage(byId('error'), '');
     byId('retry').hidden = true;
     byId('start').disabled = true;
-    let stream;
-    try {
-      stream = await openCamera({ facingMode: 'environment' });
-    } catch (err) {
+    // The camera and the signaling socket open at the same time: joining needs no camera, only the peer does.
+    const camera = openCamera({ facingMode: 'environment' });
+    const call = joinCall({ i18n, token, camera, seatKey, fail });
+    camera.then(() => {
+      mark('cameraOpen');
+      byId('intro').hidden = true;
+      byId('call').hidden = false;
+    }, (err) => {
+      call.abandon();
       byId('start').disabled = false;
       fail(err instanceof MediaProblem ? t(`media.error.${err.reason}`) : err.message, true);
       byId('retry').onclick = begin;
-      return;
-    }
-    byId('intro').hidden = true;
-    byId('call').hidden = false;
-    joinCall({ i18n, token, stream, seatKey, fail });
+    });
   };
   byId('start').addEventListener('click', begin);
   // After a reload mid-call the permissions are usually remembered: go straight back in.
@@ -87,16 +91,20 @@ function showIntro(i18n, invite) {
   byId('intro').hidden = false;
 }
 
-function joinCall({ i18n, token, stream, seatKey, fail }) {
+function joinCall({ i18n, token, camera, seatKey, fail }) {
   const { t } = i18n;
   const localVideo = byId('local-video');
   const remoteVideo = byId('remote-video');
-  localVideo.srcObject = stream;
+  markFirstFrame(remoteVideo);
+  /** @type {MediaStream|null} set once the camera is open; every peer connection waits for it. */
+  let stream = null;
+  camera.then((opened) => {
+    stream = opened;
+    localVideo.srcObject = opened;
+  }, () => {});
   let peer = null;
   let iceServers = [];
   let mode = 'p2p';
-  // Kurento mode: the media server was lost and no new answer came yet; a failed re-offer is retried.
-  let mediaLost = false;
   let muted = false;
   let facing = 'environment';
   let stateKey = 'applicant.state.connecting';
@@ -111,6 +119,18 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     byId('call-state').textContent = t(key);
   };
   i18n.onChange(() => setState(stateKey));
+  // The state line follows what the media does: words about (re)connecting give way once video arrives.
+  const setWaitingState = (key) => setState(callMedia.flowing() ? 'applicant.state.connected' : key);
+  // A media or signaling error shown in the banner is cleared once the media recovers.
+  let mediaError = false;
+  const showMediaError = (text) => {
+    mediaError = true;
+    showMessage(byId('error'), text);
+  };
+  const clearMediaError = () => {
+    if (mediaError) showMessage(byId('error'), '');
+    mediaError = false;
+  };
 
   const newPeer = () => {
     peer?.close();
@@ -121,7 +141,10 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
       onIceCandidate: (candidate) => signaling.send({ type: 'ice', candidate }),
       onConnectionState: (state) => {
         byId('call-state').dataset.connection = state;
-        if (state === 'connected') setState('applicant.state.connected');
+        if (state === 'connected') mark('iceConnected');
+        callMedia.connection(state);
+        // With a media server the connection is to it: only arriving video says the inspector is there.
+        if (state === 'connected' && mode === 'p2p') setState('applicant.state.connected');
         else if (state === 'disconnected' || state === 'failed') {
           setState(inspectorAway ? 'applicant.state.inspectorReconnecting' : 'applicant.state.unstable');
         }
@@ -130,15 +153,21 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     return peer;
   };
 
-  /** Kurento mode: every browser offers to the media server, which answers. */
-  const offerToMediaServer = async () => {
-    try {
-      const sdp = await newPeer().createOffer();
-      signaling.send({ type: 'offer', sdp });
-    } catch (err) {
-      showMessage(byId('error'), t('call.error.negotiation', { error: err.message }));
-    }
-  };
+  /** Kurento mode: every browser offers to the media server, which answers (offers and retries: call-media.js). */
+  const callMedia = createCallMedia({
+    makeOffer: async () => {
+      await camera;
+      return newPeer().createOffer();
+    },
+    send: (message) => signaling.send(message),
+    onError: (err) => showMediaError(t('call.error.negotiation', { error: err.message })),
+    onFlow: (flowing) => {
+      if (!flowing) return;
+      setState('applicant.state.connected');
+      clearMediaError();
+    },
+    retryMs: MEDIA_RETRY_MS,
+  });
 
   const sendFix = (force) => {
     if (!lastFix || (!force && Date.now() - lastSent < LOCATION_MIN_MS)) return;
@@ -149,13 +178,13 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     joined: (m) => {
       iceServers = m.iceServers || [];
       mode = m.mode;
-      setState(m.peerPresent ? 'applicant.state.connecting' : 'applicant.state.waiting');
+      setWaitingState(m.peerPresent ? 'applicant.state.connecting' : 'applicant.state.waiting');
       sendFix(true);
-      if (mode === 'kurento') offerToMediaServer();
+      callMedia.joined(mode);
     },
     'peer-joined': () => {
       inspectorAway = false;
-      setState('applicant.state.connecting');
+      setWaitingState('applicant.state.connecting');
       sendFix(true);
     },
     'peer-reconnecting': () => {
@@ -167,32 +196,33 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
       setState('applicant.state.waiting');
     },
     offer: async (m) => {
+      mark('offerReceived');
       try {
+        await camera;
         const sdp = await newPeer().acceptOffer(m.sdp);
         signaling.send({ type: 'answer', sdp });
       } catch (err) {
-        showMessage(byId('error'), t('call.error.negotiation', { error: err.message }));
+        showMediaError(t('call.error.negotiation', { error: err.message }));
       }
     },
     answer: (m) => {
-      mediaLost = false;
-      return peer?.acceptAnswer(m.sdp);
+      mark('answerReceived');
+      callMedia.answered();
+      clearMediaError();
+      return peer?.acceptAnswer(m.sdp).catch((err) => showMediaError(t('call.error.negotiation', { error: err.message })));
     },
     ice: (m) => peer?.addCandidate(m.candidate).catch(() => {}),
     'media-interrupted': () => {
       setState('call.state.mediaInterrupted');
       // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
-      if (mode === 'kurento') {
-        mediaLost = true;
-        setTimeout(offerToMediaServer, 1000);
-      }
+      callMedia.interrupted();
     },
     ended: () => end(),
     error: (m) => {
       const key = `ws.error.${m.code}`;
-      showMessage(byId('error'), t(key) === key ? m.message : t(key));
-      // No media server is reachable yet (e.g. it is restarting): offer again until one answers.
-      if (mediaLost && m.code === 'media_failed') setTimeout(offerToMediaServer, MEDIA_RETRY_MS);
+      showMediaError(t(key) === key ? m.message : t(key));
+      // E.g. no media server is reachable yet (restarting, or down when the call began): offer again until one answers.
+      if (m.code === 'media_failed') callMedia.failed();
     },
   };
 
@@ -226,6 +256,7 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     const q = await peer.quality().catch(() => null);
     if (!q) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
+    callMedia.frames(q.framesDecoded);
     poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;
     const warning = byId('network-warning');
     if (poorReadings >= POOR_READINGS) showMessage(warning, t('applicant.network.poor'), 'warn');
@@ -262,12 +293,26 @@ function joinCall({ i18n, token, stream, seatKey, fail }) {
     ended = true;
     clearInterval(statsTimer);
     clearInterval(repeatTimer);
+    callMedia.stop();
     watch.stop();
     signaling.close();
     peer?.close();
-    stream.getTracks().forEach((track) => track.stop());
+    stream?.getTracks().forEach((track) => track.stop());
     byId('call').hidden = true;
     byId('ended').hidden = false;
+  };
+
+  return {
+    /** The camera could not be opened: give the seat up (the page offers to try again). */
+    abandon() {
+      ended = true;
+      clearInterval(statsTimer);
+      clearInterval(repeatTimer);
+      callMedia.stop();
+      watch.stop();
+      signaling.leave();
+      peer?.close();
+    },
   };
 }
 

@@ -110,8 +110,10 @@ function createAudit(i18n) {
     if (current.valid === false) showMessage(chain, t('auditor.chain.broken', { where: current.firstBreak || '' }), 'error');
     else showMessage(chain, t('auditor.chain.valid', { count: current.events.length }), 'ok');
     const playing = byId('segment').value;
-    byId('segment').replaceChildren(...current.segments.map((s) => h('option', { value: s.key },
-      t('auditor.replay.segmentOption', { n: s.segment, time: formatTime(s.startedAt, i18n.lang, { timeOnly: true }) }))));
+    byId('segment').replaceChildren(...current.segments.map((s) => h('option', { value: s.key, 'data-role': s.role || '' },
+      s.role
+        ? t('auditor.replay.segmentOptionRole', { role: t(`actor.${s.role}`), n: s.segment, time: formatTime(s.startedAt, i18n.lang, { timeOnly: true }) })
+        : t('auditor.replay.segmentOption', { n: s.segment, time: formatTime(s.startedAt, i18n.lang, { timeOnly: true }) }))));
     if (current.segments.some((s) => s.key === playing)) byId('segment').value = playing;
     byId('segment').disabled = current.segments.length < 2;
     renderTrail();
@@ -211,7 +213,11 @@ function createAudit(i18n) {
 
   /** Seeks the player to the moment of a wall-clock time, switching segment if needed. */
   const seekTo = (at) => {
-    const seg = [...current.segments].reverse().find((s) => at >= s.t0) || current.segments[0];
+    // Kurento mode records each participant: stay with the participant being watched when they have a segment then.
+    const role = currentSegment()?.role;
+    const candidates = current.segments.filter((s) => s.role === role);
+    const pool = candidates.some((s) => at >= s.t0) ? candidates : current.segments;
+    const seg = [...pool].reverse().find((s) => at >= s.t0) || pool[0];
     if (!seg) return;
     const offset = Math.max(0, (at - seg.t0) / 1000);
     if (seg.key !== byId('segment').value) {
@@ -272,13 +278,23 @@ function createAudit(i18n) {
       case 'snapshot.taken': return `${describeFix(d.location)} · SHA-256 ${String(d.sha256).slice(0, 12)}…`;
       case 'note.added': return d.text;
       case 'inspection.ended': return `${d.conclusion ? t(`conclusion.${d.conclusion}`) : ''} ${d.remark || ''}`.trim();
-      case 'recording.gap': return d.reason === 'new-segment'
-        ? t('auditor.trail.gapSegment', { n: d.segment })
+      case 'recording.gap': return d.reason === 'new-segment' || d.gapMillis != null
+        ? [d.role ? t(`actor.${d.role}`) : '', t('auditor.trail.gapSegment', { n: d.segment })].filter(Boolean).join(' · ')
         : t('auditor.trail.gapSlices', { from: d.fromSeq, to: d.toSeq });
-      case 'recording.finalised': return t('auditor.trail.finalised', { n: d.segment, sha: String(d.sha256).slice(0, 12) });
-      case 'media.event': return d.kind === 'recording.segment.started' ? t('auditor.trail.segmentStarted', { n: d.segment }) : (d.kind || '');
+      case 'recording.finalised': return [d.role ? t(`actor.${d.role}`) : '', d.error
+        ? t('auditor.trail.notFinalised', { n: d.segment, error: d.error })
+        : t('auditor.trail.finalised', { n: d.segment, sha: String(d.sha256).slice(0, 12) })].filter(Boolean).join(' · ');
+      case 'media.event': return d.kind === 'recording.segment.started' ? t('auditor.trail.segmentStarted', { n: d.segment }) : mediaKind(d);
       default: return d.role ? t(`actor.${d.role}`) : '';
     }
+  };
+
+  /** A media event's kind in words (kms.chosen, media.flowing, ...), with the participant it concerns. */
+  const mediaKind = (d) => {
+    const key = `media.kind.${d.kind}`;
+    const words = t(key) === key ? (d.kind || '') : t(key);
+    return [words, d.role ? t(`actor.${d.role}`) : '', d.mediaType ? t(`media.type.${d.mediaType}`) : '',
+      d.segment ? t('auditor.trail.segmentNumber', { n: d.segment }) : ''].filter(Boolean).join(' · ');
   };
 
   return {
@@ -289,8 +305,8 @@ function createAudit(i18n) {
 
 /**
  * Recording segments from the trail, each with where it starts (the video's zero) and its finalised file:
- * the browser's own segments (peer-to-peer mode), or the media server's recordings of the applicant
- * (Kurento mode, which carry a role).
+ * the browser's own segments (peer-to-peer mode), or the media server's recordings of each participant
+ * (Kurento mode, which carry a role: the applicant's site and voice, the inspector's voice and what they showed).
  */
 function segmentsOf(events, inspectionId) {
   const segments = new Map();
@@ -300,11 +316,12 @@ function segmentsOf(events, inspectionId) {
     if (e.type === 'media.event' && d.kind === 'recording.segment.started') {
       segments.set(`p2p-${d.segment}`, { key: `p2p-${d.segment}`, segment: d.segment, t0: e.at, startedAt: e.time,
         url: `${base}/${d.segment}`, finalised: false });
-    } else if (e.type === 'media.event' && d.kind === 'recording.started' && d.role === 'applicant') {
-      segments.set(`kms-${d.segment}`, { key: `kms-${d.segment}`, segment: d.segment, t0: e.at, startedAt: e.time,
-        url: `${base}/${d.segment}?role=applicant`, finalised: false });
+    } else if (e.type === 'media.event' && d.kind === 'recording.started' && (d.role === 'applicant' || d.role === 'inspector')) {
+      const key = `kms-${d.role}-${d.segment}`;
+      segments.set(key, { key, role: d.role, segment: d.segment, t0: e.at, startedAt: e.time,
+        url: `${base}/${d.segment}?role=${d.role}`, finalised: false });
     } else if (e.type === 'recording.finalised' && !d.error) {
-      const seg = segments.get(d.role ? (d.role === 'applicant' ? `kms-${d.segment}` : null) : `p2p-${d.segment}`);
+      const seg = segments.get(d.role ? `kms-${d.role}-${d.segment}` : `p2p-${d.segment}`);
       if (seg) {
         Object.assign(seg, {
           finalised: true, sha256: d.sha256, size: d.size ?? d.sizeBytes, durationMs: d.durationMs ?? d.durationMillis,

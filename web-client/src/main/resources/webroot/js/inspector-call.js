@@ -8,11 +8,13 @@
  */
 import { api } from './api.js';
 import { openCamera, setMuted, MediaProblem } from './media.js';
+import { createCallMedia } from './call-media.js';
 import { createPeer } from './peer.js';
 import { startCallRecording } from './recorder.js';
 import { createScope } from './scope.js';
 import { connectSignaling } from './signaling.js';
 import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
+import { mark, markFirstFrame } from './timings.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, translatedMessage } from './ui.js';
 
 const STATS_MS = 1000;
@@ -79,23 +81,22 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   const audioContext = new AudioContext();
   scope.onDispose(() => audioContext.close());
 
-  let local;
-  try {
-    local = await openCamera({ facingMode: 'user', width: 640, height: 480 });
-  } catch (err) {
-    scope.dispose();
-    throw new Error(err instanceof MediaProblem ? t(`media.error.${err.reason}`) : err.message);
-  }
-  scope.onDispose(() => local.getTracks().forEach((track) => track.stop()));
-  byId('local-video').srcObject = local;
+  mark('tap');
+  markFirstFrame(remoteVideo);
+  // The camera and the signaling socket open at the same time (awaited below, once the socket is connecting);
+  // every peer connection waits for the camera.
+  const camera = openCamera({ facingMode: 'user', width: 640, height: 480 });
+  camera.catch(() => {});
+  // Stops the camera however the call ends, even if it opens only after the call was torn down.
+  scope.onDispose(() => camera.then((stream) => stream.getTracks().forEach((track) => track.stop()), () => {}));
+  /** @type {MediaStream} */
+  let local = null;
 
   let peer = null;
   let recording = null;
   let recordingStream = null;
   let iceServers = [];
   let mode = 'p2p';
-  // Kurento mode: the media server was lost and no new answer came yet; a failed re-offer is retried.
-  let mediaLost = false;
   let muted = false;
   let ending = false;
   let stateKey = 'call.state.connecting';
@@ -111,6 +112,19 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   };
   /** @param {() => string} text made again after a language switch */
   const showError = (text) => errors.show(text);
+  // A media or signaling error in the banner is cleared once the media recovers (an answer, or video arriving).
+  let mediaError = false;
+  /** @param {() => string} text */
+  const showMediaError = (text) => {
+    mediaError = true;
+    showError(text);
+  };
+  const clearMediaError = () => {
+    if (mediaError) errors.clear();
+    mediaError = false;
+  };
+  // The state line follows what the media does: words about (re)connecting give way once video arrives.
+  const setWaitingState = (key) => setCallState(callMedia.flowing() ? 'call.state.connected' : key);
 
   const stopRecording = async () => {
     const running = recording;
@@ -177,7 +191,10 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       },
       onIceCandidate: (candidate) => signaling.send({ type: 'ice', candidate }),
       onConnectionState: (state) => {
-        if (state === 'connected') setCallState('call.state.connected');
+        if (state === 'connected') mark('iceConnected');
+        callMedia.connection(state);
+        // With a media server the connection is to it: only arriving video says the applicant is there.
+        if (state === 'connected' && mode === 'p2p') setCallState('call.state.connected');
         else if (state === 'failed') setCallState('call.state.mediaFailed');
         else if (state === 'disconnected') setCallState('call.state.unstable');
       },
@@ -188,12 +205,28 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   const negotiate = async () => {
     if (scope.disposed) return;
     try {
+      await camera;
       const sdp = await newPeer().createOffer();
-      signaling.send({ type: 'offer', sdp });
+      if (signaling.send({ type: 'offer', sdp })) mark('offerSent');
     } catch (err) {
-      showError(() => t('call.error.negotiation', { error: err.message }));
+      showMediaError(() => t('call.error.negotiation', { error: err.message }));
     }
   };
+  // Kurento mode: offers and re-offers to the media server (one at a time, retried until one answers).
+  const callMedia = createCallMedia({
+    makeOffer: async () => {
+      await camera;
+      return newPeer().createOffer();
+    },
+    send: (message) => signaling.send(message),
+    onError: (err) => showMediaError(() => t('call.error.negotiation', { error: err.message })),
+    onFlow: (flowing) => {
+      if (!flowing) return;
+      setCallState('call.state.connected');
+      clearMediaError();
+    },
+    retryMs: MEDIA_RETRY_MS,
+  });
 
   // While the applicant is not in the call, the trail tells whether they opened the link meanwhile.
   let peerPresent = false;
@@ -216,15 +249,15 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       iceServers = m.iceServers || [];
       mode = m.mode;
       peerPresent = m.peerPresent;
-      setCallState(m.peerPresent ? 'call.state.connecting' : 'inspector.call.waiting');
+      setWaitingState(m.peerPresent ? 'call.state.connecting' : 'inspector.call.waiting');
       // p2p: the server follows `joined` with `peer-joined` when the applicant is there; offer once, then.
-      if (mode === 'kurento') negotiate();
-      else if (!m.peerPresent) checkOpened();
+      callMedia.joined(mode);
+      if (mode !== 'kurento' && !m.peerPresent) checkOpened();
     },
     'peer-joined': () => {
       peerPresent = true;
       onPeerJoined();
-      setCallState('call.state.connecting');
+      setWaitingState('call.state.connecting');
       if (mode === 'p2p') negotiate();
     },
     'peer-reconnecting': () => setCallState('inspector.call.applicantReconnecting'),
@@ -238,11 +271,13 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       }
     },
     answer: (m) => {
-      mediaLost = false;
-      return peer?.acceptAnswer(m.sdp).catch((err) => showError(() => t('call.error.negotiation', { error: err.message })));
+      callMedia.answered();
+      clearMediaError();
+      return peer?.acceptAnswer(m.sdp).catch((err) => showMediaError(() => t('call.error.negotiation', { error: err.message })));
     },
     offer: async (m) => {
       // Only a media server renegotiating sends the inspector an offer.
+      await camera;
       const sdp = await newPeer().acceptOffer(m.sdp);
       signaling.send({ type: 'answer', sdp });
     },
@@ -250,10 +285,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     'media-interrupted': () => {
       setCallState('call.state.mediaInterrupted');
       // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
-      if (mode === 'kurento') {
-        mediaLost = true;
-        setTimeout(negotiate, 1000);
-      }
+      callMedia.interrupted();
     },
     location: (m) => {
       lastFix = m;
@@ -261,9 +293,9 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     },
     ended: (m) => finish(m.conclusion),
     error: (m) => {
-      showError(() => (t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message));
-      // No media server is reachable yet (e.g. it is restarting): offer again until one answers.
-      if (mediaLost && m.code === 'media_failed' && !ending) setTimeout(negotiate, MEDIA_RETRY_MS);
+      showMediaError(() => (t(`ws.error.${m.code}`) !== `ws.error.${m.code}` ? t(`ws.error.${m.code}`) : m.message));
+      // E.g. no media server is reachable yet (restarting, or down when the call began): offer again until one answers.
+      if (m.code === 'media_failed' && !ending) callMedia.failed();
     },
   };
 
@@ -277,9 +309,19 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     }),
   });
   scope.onDispose(() => {
+    callMedia.stop();
     signaling.close();
     peer?.close();
   });
+  try {
+    local = await camera;
+    mark('cameraOpen');
+  } catch (err) {
+    signaling.leave();
+    scope.dispose();
+    throw new Error(err instanceof MediaProblem ? t(`media.error.${err.reason}`) : err.message);
+  }
+  byId('local-video').srcObject = local;
 
   // Start a recording segment whenever a new applicant stream starts playing.
   scope.listen(remoteVideo, 'playing', () => {
@@ -302,6 +344,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     const q = await peer.quality().catch(() => null);
     if (!q || scope.disposed) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
+    callMedia.frames(q.framesDecoded);
     lastQuality = q;
     renderQuality();
     poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;
@@ -420,6 +463,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     if (finished || scope.disposed) return;
     finished = true;
     ending = true;
+    callMedia.stop();
     await stopRecording();
     scope.dispose();
     const { caseNumber, applicantName } = inspection;

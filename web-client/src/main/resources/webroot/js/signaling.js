@@ -4,6 +4,7 @@
  * and keeps the socket alive with `ping` every 15 s.
  * @module signaling
  */
+import { mark } from './timings.js';
 
 const PING_MS = 15000;
 const MAX_BACKOFF_MS = 8000;
@@ -50,6 +51,7 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
   const open = () => {
     socket = new WebSocket(url);
     socket.addEventListener('open', () => {
+      mark('socketOpen');
       const resume = sessionStorage.getItem(seatStorageKey);
       socket.send(JSON.stringify({ type: 'join', ...join, ...(resume ? { resume } : {}) }));
       pingTimer = setInterval(() => sendRaw({ type: 'ping' }), PING_MS);
@@ -63,6 +65,7 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
     try { message = JSON.parse(data); } catch { return; }
     if (message.type === 'pong') return;
     if (message.type === 'joined') {
+      mark('joined');
       attempt = 0;
       sessionStorage.setItem(seatStorageKey, message.seatKey);
       setState('joined');

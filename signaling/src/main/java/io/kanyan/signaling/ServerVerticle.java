@@ -103,8 +103,8 @@ public final class ServerVerticle extends VerticleBase {
     leftovers = media.finaliseLeftovers().compose(found -> {
       Future<?> chain = Future.succeededFuture();
       for (Media.Leftover l : found) {
-        chain = chain.compose(x -> trail.append(l.inspectionId(), EventType.RECORDING_FINALISED, "system",
-            l.details().copy().put("kind", "recording.file")));
+        chain = chain.compose(x -> trail.append(l.eventId(), l.inspectionId(), EventType.RECORDING_FINALISED, "system",
+            l.details().copy().put("kind", "recording.file")).compose(e -> l.settle().get()));
       }
       return chain.<Void>mapEmpty();
     }).onFailure(err -> log.error("recordings: leftover recordings not recorded: {}", err.getMessage()));

@@ -8,7 +8,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeUnit;
 
-/** {@code GET /health}: 200 when Redis answers a PING within 2 s, 503 otherwise. */
+/**
+ * {@code GET /health}: 200 when Redis answers a PING within 2 s and, in Kurento mode, at least one media server is
+ * reachable ({@code "kms":{"reachable":n,"of":m}}); 503 otherwise, since no call could get media.
+ */
 public final class Health implements Handler<RoutingContext> {
 
   private final RedisStore redis;
@@ -24,14 +27,24 @@ public final class Health implements Handler<RoutingContext> {
     redis.call(c -> c.ping()).timeout(2, TimeUnit.SECONDS)
         .map(pong -> true)
         .recover(err -> Future.succeededFuture(false))
-        .onSuccess(up -> ctx.response()
-            .setStatusCode(up ? 200 : 503)
-            .putHeader("Content-Type", "application/json")
-            .putHeader("Cache-Control", "no-store")
-            .end(new JsonObject()
-                .put("status", up ? "UP" : "DOWN")
-                .put("redis", up ? "UP" : "DOWN")
-                .put("media", media.mode())
-                .encode()));
+        .onSuccess(redisUp -> respond(ctx, redisUp));
+  }
+
+  private void respond(RoutingContext ctx, boolean redisUp) {
+    JsonObject servers = media.servers();
+    boolean mediaUp = servers == null || servers.getInteger("reachable", 0) > 0;
+    boolean up = redisUp && mediaUp;
+    JsonObject body = new JsonObject()
+        .put("status", up ? "UP" : "DOWN")
+        .put("redis", redisUp ? "UP" : "DOWN")
+        .put("media", media.mode());
+    if (servers != null) {
+      body.put("kms", servers);
+    }
+    ctx.response()
+        .setStatusCode(up ? 200 : 503)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.encode());
   }
 }

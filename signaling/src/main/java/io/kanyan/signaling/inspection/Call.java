@@ -114,25 +114,27 @@ public final class Call implements MediaListener {
     record(reconnect ? EventType.PARTICIPANT_RECONNECTED : EventType.PARTICIPANT_JOINED, actor, new JsonObject()
         .put("role", role.wire()).put("address", link.remoteAddress()).put("userAgent", link.userAgent()));
     log.info("inspection {}: {} {}", inspectionId, role.wire(), reconnect ? "reconnected" : "joined");
-    Seat mine = seat;
-    return media().compose(m -> m.join(role, reconnect)).map(x -> {
-      Seat other = seats.get(role.other());
-      boolean peerPresent = other != null && other.link != null;
-      JsonObject joined = new JsonObject()
-          .put("type", "joined")
-          .put("inspectionId", inspectionId)
-          .put("role", role.wire())
-          .put("seatKey", mine.seatKey)
-          .put("mode", media.mode())
-          .put("iceServers", media.iceServersFor(inspectionId))
-          .put("peerPresent", peerPresent)
-          .put("resumed", reconnect);
-      if (peerPresent) {
-        // Sent after "joined" by the caller's ordering: the joiner learns of its peer from both.
-        vertx.runOnContext(v -> bothPresent(role, reconnect));
-      }
-      return joined;
-    });
+    // The seat is all that `joined` waits for. The trail event above is queued in call order (record() keeps
+    // appends ordered and retries them; the reply does not wait for Redis's fsync, see PROTOCOL.md), and the media
+    // opens and hears of the join behind the reply: an offer waits for it anyway.
+    media().compose(m -> m.join(role, reconnect)).onFailure(err -> log.warn("inspection {}: media join of {} failed: {}",
+        inspectionId, role.wire(), err.getMessage()));
+    Seat other = seats.get(role.other());
+    boolean peerPresent = other != null && other.link != null;
+    JsonObject joined = new JsonObject()
+        .put("type", "joined")
+        .put("inspectionId", inspectionId)
+        .put("role", role.wire())
+        .put("seatKey", seat.seatKey)
+        .put("mode", media.mode())
+        .put("iceServers", media.iceServersFor(inspectionId))
+        .put("peerPresent", peerPresent)
+        .put("resumed", reconnect);
+    if (peerPresent) {
+      // Sent after "joined" by the caller's ordering: the joiner learns of its peer from both.
+      vertx.runOnContext(v -> bothPresent(role, reconnect));
+    }
+    return Future.succeededFuture(joined);
   }
 
   private void bothPresent(Role joiner, boolean resumed) {

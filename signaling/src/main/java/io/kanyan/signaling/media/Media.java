@@ -26,8 +26,14 @@ public interface Media {
    */
   Future<CallMedia> open(String inspectionId, MediaListener listener);
 
-  /** A recording a previous run of the server left unfinished, now finalised: what goes on the trail. */
-  record Leftover(String inspectionId, JsonObject details) {
+  /**
+   * A recording a previous run of the server left unfinished, now finalised (or found unfinalisable): what goes on
+   * the trail. {@code eventId} is derived from the file, so appending it twice stores it once; {@code settle} is
+   * run once the event is on the trail and removes the leftover (the raw file is deleted or moved aside), so a
+   * leftover is reported exactly once even if the server stops between the two.
+   */
+  record Leftover(String inspectionId, String eventId, JsonObject details,
+      java.util.function.Supplier<Future<Void>> settle) {
   }
 
   /**
@@ -36,6 +42,14 @@ public interface Media {
    */
   default Future<java.util.List<Leftover>> finaliseLeftovers() {
     return Future.succeededFuture(java.util.List.of());
+  }
+
+  /**
+   * What {@code /health} reports about the media servers: for Kurento mode {@code {"reachable": n, "of": m}}
+   * (connected, cleaned up and answering pings); null when media needs no server (peer-to-peer).
+   */
+  default JsonObject servers() {
+    return null;
   }
 
   /** Releases what this node owns that no live inspection uses (start-up clean-up), and closes. */

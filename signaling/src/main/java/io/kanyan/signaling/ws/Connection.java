@@ -127,6 +127,7 @@ final class Connection implements Link {
       return Future.failedFuture(Problem.badRequest("already_joined", "this connection has already joined"));
     }
     joining = true;
+    long startedAt = System.nanoTime();
     Future<String> seat;
     Role wanted;
     String actor;
@@ -156,6 +157,8 @@ final class Connection implements Link {
         call = target;
         role = wanted;
         send(joined);
+        log.info("inspection {}: {} seated, joined sent {} µs after join", id, wanted.wire(),
+            (System.nanoTime() - startedAt) / 1000);
         return joined;
       });
     }).onComplete(x -> joining = false);

@@ -31,7 +31,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * (override with -Dkanyan.chromium / -Dkanyan.chromedriver). Nothing is downloaded: when the browser is
  * missing the tests fail and say what to install.
  */
-final class Browsers {
+public final class Browsers {
 
   static final Path CHROMIUM = Path.of(System.getProperty("kanyan.chromium", "/usr/bin/chromium"));
   static final Path CHROMEDRIVER = Path.of(System.getProperty("kanyan.chromedriver", "/usr/bin/chromedriver"));
@@ -44,7 +44,7 @@ final class Browsers {
   }
 
   /** Fails the test (never skips it) when Chromium or its driver is not installed. */
-  static void requireChromium() {
+  public static void requireChromium() {
     if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
       fail("The browser tests need Chromium and its driver at " + CHROMIUM + " and " + CHROMEDRIVER
           + ". Install them with 'apt-get install chromium chromium-driver' (or point -Dkanyan.chromium and "
@@ -55,30 +55,30 @@ final class Browsers {
   }
 
   /** How a browser is launched; {@code networkLog}: keep Chromium's DevTools network events (see {@link #network}). */
-  record Launch(boolean phone, boolean grantMedia, boolean networkLog) {
-    Launch(boolean phone, boolean grantMedia) {
+  public record Launch(boolean phone, boolean grantMedia, boolean networkLog) {
+    public Launch(boolean phone, boolean grantMedia) {
       this(phone, grantMedia, false);
     }
 
-    static Launch desktop() {
+    public static Launch desktop() {
       return new Launch(false, true);
     }
 
-    static Launch desktopWithNetworkLog() {
+    public static Launch desktopWithNetworkLog() {
       return new Launch(false, true, true);
     }
 
-    static Launch phoneWithMedia() {
+    public static Launch phoneWithMedia() {
       return new Launch(true, true);
     }
 
-    static Launch phoneDenyingMedia() {
+    public static Launch phoneDenyingMedia() {
       return new Launch(true, false);
     }
   }
 
   /** Launches on another thread (browsers start slowly; tests start several at once). */
-  static java.util.concurrent.CompletableFuture<ChromeDriver> launchAsync(Launch launch) {
+  public static java.util.concurrent.CompletableFuture<ChromeDriver> launchAsync(Launch launch) {
     return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
         return launch(launch);
@@ -172,32 +172,32 @@ final class Browsers {
     }
   }
 
-  static WebDriverWait waitFor(ChromeDriver driver, int seconds) {
+  public static WebDriverWait waitFor(ChromeDriver driver, int seconds) {
     WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100));
     // Pages re-render lists; an element found a moment ago may be gone: look again.
     wait.ignoring(StaleElementReferenceException.class);
     return wait;
   }
 
-  static WebElement visible(ChromeDriver driver, String id, int seconds) {
+  public static WebElement visible(ChromeDriver driver, String id, int seconds) {
     return waitFor(driver, seconds).until(d -> {
       WebElement e = d.findElement(By.id(id));
       return e.isDisplayed() ? e : null;
     });
   }
 
-  static Object js(ChromeDriver driver, String script, Object... args) {
+  public static Object js(ChromeDriver driver, String script, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
   /** Video frames decoded so far on a page's remote video (written there from RTCPeerConnection.getStats). */
-  static long framesDecoded(ChromeDriver driver) {
+  public static long framesDecoded(ChromeDriver driver) {
     Object v = js(driver, "return Number(document.getElementById('remote-video').dataset.framesDecoded || 0);");
     return ((Number) v).longValue();
   }
 
   /** Saves a PNG screenshot under target/screenshots, scaled down until it is under 300 KB. */
-  static Path screenshot(ChromeDriver driver, String name) throws IOException {
+  public static Path screenshot(ChromeDriver driver, String name) throws IOException {
     Files.createDirectories(SCREENSHOTS);
     byte[] png = driver.getScreenshotAs(OutputType.BYTES);
     BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
@@ -217,7 +217,7 @@ final class Browsers {
   }
 
   /** After a failure: a screenshot, the page's visible text and its console log, for the report. */
-  static void dump(ChromeDriver driver, String name) {
+  public static void dump(ChromeDriver driver, String name) {
     if (driver == null) {
       return;
     }
@@ -233,7 +233,7 @@ final class Browsers {
     }
   }
 
-  static void quit(ChromeDriver driver) {
+  public static void quit(ChromeDriver driver) {
     if (driver != null) {
       driver.quit();
     }

@@ -35,6 +35,8 @@ final class CallPipeline {
   private final KurentoCallMedia owner;
   private final KmsMember member;
   private final Map<Role, Leg> legs = new EnumMap<>(Role.class);
+  /** A participant's previous leg, kept (recording) until their current leg's media flows. */
+  private final Map<Role, Leg> outgoing = new EnumMap<>(Role.class);
   private volatile String pipelineId;
   private MediaPipeline pipeline;
   private Future<Void> created;
@@ -107,30 +109,83 @@ final class CallPipeline {
   }
 
   /**
-   * Handles a participant's offer: a fresh endpoint (a second offer from the same participant, e.g. after a
-   * reconnect, replaces their endpoint and starts a new recording segment), then the answer, buffered candidates,
-   * candidate gathering and the recorder. Returns the SDP answer, which has already been sent to the browser.
+   * Handles a participant's offer on a fresh endpoint. The participant's working leg (if any) is not touched until
+   * the new endpoint has negotiated active media: an answer without any (KMS answers even garbage that starts with
+   * {@code v=0}, with {@code m=video 0} and {@code a=inactive}) fails this offer and the call goes on as it was.
+   * Once negotiated, the new leg is connected to the other participant both ways and takes a new recording
+   * segment; the previous leg keeps recording until the new leg's media flows ({@link #flowing(Leg)}), so a
+   * renegotiation that never brings media costs no recording. Returns the SDP answer, already sent to the browser.
    */
-  Future<String> offer(Role role, String sdp, int segment, List<JsonObject> buffered) {
-    Leg previous = legs.get(role);
-    Future<Void> cleared = previous == null ? Future.succeededFuture() : retire(previous);
-    Leg leg = new Leg(this, role, segment);
-    return cleared.compose(v -> created)
-        .compose(v -> {
-          legs.put(role, leg);
-          return createEndpoint(leg);
-        })
-        .compose(v -> connectToOther(leg))
+  Future<String> offer(Role role, String sdp, List<JsonObject> buffered, long receivedAt) {
+    Leg leg = new Leg(this, role);
+    return created
+        .compose(v -> createEndpoint(leg))
         .compose(v -> call("processOffer for " + role.wire(), (Continuation<String> c) -> leg.endpoint.processOffer(sdp, c)))
         .compose(answer -> {
-          leg.negotiated = Negotiated.fromAnswer(answer);
+          Negotiated negotiated = Negotiated.fromAnswer(answer);
+          if (negotiated.mediaTypes().isEmpty()) {
+            return Future.failedFuture(new KmsException("processOffer for " + role.wire() + ": the media server's "
+                + "answer has no active audio or video (the offer is not a usable SDP); the call goes on as it was"));
+          }
+          leg.negotiated = negotiated;
+          return takeOver(leg).map(answer);
+        })
+        .compose(answer -> {
           leg.offerProcessed = true;
           owner.send(role, new JsonObject().put("type", "answer").put("sdp", answer));
+          log.info("inspection {}: {}'s offer answered in {} ms", owner.inspectionId(), role.wire(),
+              java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - receivedAt));
           return Future.join(buffered.stream().map(c -> addCandidate(leg, c)).toList())
               .compose(all -> this.<Void>call("gatherCandidates for " + role.wire(), leg.endpoint::gatherCandidates))
               .compose(g -> createRecorder(leg).recover(e -> recorderFailed(leg, e)))
               .map(answer);
-        });
+        })
+        .recover(e -> legs.get(role) == leg ? Future.failedFuture(e)
+            : discard(leg).transform(ar -> Future.failedFuture(e)));
+  }
+
+  /** The negotiated leg becomes the participant's current one; the one it replaces retires once it flows. */
+  private Future<Void> takeOver(Leg leg) {
+    Leg previous = legs.remove(leg.role);
+    if (previous != null && outgoing.containsKey(leg.role)) {
+      // The replaced leg never flowed (else the outgoing one would be gone): it goes, and its segment number is
+      // reused (it never recorded, so there is no file of it); the leg that had media stays until this one flows.
+      retire(previous);
+      owner.returnSegment(leg.role, previous.segment);
+    } else if (previous != null) {
+      outgoing.put(leg.role, previous);
+    }
+    leg.segment = owner.takeSegment(leg.role);
+    legs.put(leg.role, leg);
+    return connectToOther(leg);
+  }
+
+  /** A leg whose offer failed: its endpoint goes, nothing else changes. */
+  private Future<Void> discard(Leg leg) {
+    leg.stopped = true;
+    if (failed || leg.endpoint == null) {
+      return Future.succeededFuture();
+    }
+    return leg.releaseElements().onFailure(e -> log.warn("inspection {}: releasing a failed {} endpoint failed: {}",
+        owner.inspectionId(), leg.role.wire(), e.getMessage()));
+  }
+
+  /** The participant's current leg has media flowing: the leg it replaced is retired now. */
+  void flowing(Leg leg) {
+    if (legs.get(leg.role) != leg) {
+      return;
+    }
+    Leg previous = outgoing.remove(leg.role);
+    if (previous != null) {
+      log.info("inspection {}: {}'s new endpoint flows; retiring segment {}", owner.inspectionId(), leg.role.wire(),
+          previous.segment);
+      retire(previous);
+    }
+  }
+
+  /** Whether {@code leg} is its participant's current leg (only that one talks to the browser). */
+  boolean current(Leg leg) {
+    return legs.get(leg.role) == leg;
   }
 
   private Future<Void> createEndpoint(Leg leg) {
@@ -226,7 +281,9 @@ final class CallPipeline {
   /** The participant left (for now or for good): their recording ends and their endpoint goes. */
   Future<Void> leave(Role role) {
     Leg leg = legs.get(role);
-    return leg == null ? Future.succeededFuture() : retire(leg);
+    Leg previous = outgoing.remove(role);
+    Future<Void> old = previous == null ? Future.succeededFuture() : retire(previous);
+    return leg == null ? old : Future.join(old, retire(leg)).mapEmpty();
   }
 
   private Future<Void> retire(Leg leg) {
@@ -251,8 +308,9 @@ final class CallPipeline {
       return Future.succeededFuture();
     }
     released = true;
-    List<Future<Void>> stops = legs.values().stream().map(Leg::stopRecording).toList();
+    List<Future<Void>> stops = allLegs().stream().map(Leg::stopRecording).toList();
     legs.clear();
+    outgoing.clear();
     return Future.join(stops)
         .transform(ar -> created.transform(c -> releasePipeline()))
         .eventually(() -> {
@@ -291,6 +349,12 @@ final class CallPipeline {
     }
   }
 
+  private List<Leg> allLegs() {
+    List<Leg> all = new ArrayList<>(outgoing.values());
+    all.addAll(legs.values());
+    return all;
+  }
+
   /** Called on the call's context when the media server is declared lost. */
   void kmsLost(String reason) {
     kmsLost(reason, 0);
@@ -305,13 +369,14 @@ final class CallPipeline {
       return;
     }
     failed = true;
-    for (Leg leg : legs.values()) {
+    for (Leg leg : allLegs()) {
       if (leg.wasRecording()) {
         owner.gapStarted(leg.role, lostForMillis);
       }
       leg.interrupted(reason);
     }
     legs.clear();
+    outgoing.clear();
     owner.pipelineLost(this, reason);
   }
 }

@@ -48,6 +48,8 @@ final class KmsMember {
   private boolean transportUp;
   private boolean lost;
   private boolean recovering;
+  /** A ping is unanswered past the ping timeout, but not yet for the whole request timeout. */
+  private boolean slow;
   private boolean closing;
   private long pingSequence;
   private long pingInFlight = -1;
@@ -163,6 +165,7 @@ final class KmsMember {
     transportUp = true;
     transportLostAt = -1;
     lost = false;
+    slow = false;
     log.info("kms {}: connected", url);
     pingTimer = vertx.setPeriodic(settings.pingInterval().toMillis(), id -> ping());
     return recover();
@@ -171,7 +174,7 @@ final class KmsMember {
   /** Called by the pool once the member is connected and its stale pipelines are gone. */
   void markLive() {
     recovering = false;
-    if (!closing && transportUp && client != null) {
+    if (!closing && transportUp && client != null && !slow) {
       lost = false;
       live = true;
       log.info("kms {}: live", url);
@@ -240,32 +243,58 @@ final class KmsMember {
     }
     long sequence = ++pingSequence;
     pingInFlight = sequence;
-    // Timed with a timer on this context (a timeout on the continuation's future would fire off it).
-    long timer = vertx.setTimer(KurentoSettings.PING_TIMEOUT.toMillis(), id -> pingTimedOut(sequence));
+    long sentAt = System.nanoTime();
+    // Timed with timers on this context (a timeout on the continuation's future would fire off it). A slow answer
+    // only stops new calls coming here; only a ping unanswered for the whole request timeout is a loss.
+    long slowTimer = vertx.setTimer(KurentoSettings.PING_TIMEOUT.toMillis(), id -> pingSlow(sequence));
+    long hungTimer = vertx.setTimer(settings.requestTimeout().toMillis(), id -> pingTimedOut(sequence));
     Future<JsonElement> pong = call(poolContext, "ping " + url, c -> sendPing(socket, c));
     pong.onComplete(ar -> {
       if (pingInFlight != sequence) {
         return;
       }
       pingInFlight = -1;
-      vertx.cancelTimer(timer);
+      vertx.cancelTimer(slowTimer);
+      vertx.cancelTimer(hungTimer);
       if (ar.failed()) {
         pingFailed(ar.cause().getMessage());
       } else if (lost && transportUp) {
         log.info("kms {}: answering again; releasing pipelines no call uses", url);
         recover();
+      } else if (slow) {
+        slow = false;
+        log.warn("kms {}: answered after {} ms; its calls went on, it takes new calls again", url,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt));
+        if (transportUp && !recovering && !closing) {
+          live = true;
+        }
       }
     });
+  }
+
+  /**
+   * No answer within {@link KurentoSettings#PING_TIMEOUT}: a stall (a loaded machine, a SIGSTOP) looks like this as
+   * much as a hung server. New calls go elsewhere meanwhile; the calls on it are left alone (their media may well
+   * still flow: KMS's media threads do not wait for its JSON-RPC thread).
+   */
+  private void pingSlow(long sequence) {
+    if (pingInFlight == sequence && !lost && !slow && transportUp) {
+      slow = true;
+      live = false;
+      log.warn("kms {}: no answer to a ping within {} ms; no new calls go there until it answers (lost after {} ms)",
+          url, KurentoSettings.PING_TIMEOUT.toMillis(), settings.requestTimeout().toMillis());
+    }
   }
 
   private void pingTimedOut(long sequence) {
     if (pingInFlight == sequence) {
       pingInFlight = -1;
-      pingFailed("no answer within " + KurentoSettings.PING_TIMEOUT.toMillis() + " ms");
+      pingFailed("no answer within " + settings.requestTimeout().toMillis() + " ms");
     }
   }
 
   private void pingFailed(String why) {
+    slow = false;
     if (transportUp && !lost) {
       log.warn("kms {}: ping failed: {}", url, why);
       declareLost("media server " + url + " does not answer");
@@ -322,7 +351,7 @@ final class KmsMember {
         c -> current.getServerManager().getPipelines(c));
     return pipelines.compose(list -> Future.all(list.stream()
             .filter(p -> !keep.contains(p.getId()))
-            .map(this::releaseIfOurs)
+            .map(p -> releaseIfOurs(p, beingCreated()))
             .toList()))
         .map(all -> (int) all.list().stream().filter(Boolean.TRUE::equals).count())
         .onSuccess(n -> {
@@ -332,10 +361,20 @@ final class KmsMember {
         });
   }
 
-  private Future<Boolean> releaseIfOurs(MediaPipeline pipeline) {
+  /**
+   * Names of the pipelines live calls are creating right now (no id yet): a clean-up racing their creation must not
+   * take them for stale ones. Only pipelines that no live call owns are released.
+   */
+  private Set<String> beingCreated() {
+    return users.keySet().stream().filter(p -> p.pipelineId() == null)
+        .map(p -> settings.pipelineName(p.inspectionId())).collect(Collectors.toSet());
+  }
+
+  private Future<Boolean> releaseIfOurs(MediaPipeline pipeline, Set<String> keepNames) {
     Future<String> name = call(poolContext, "name of " + pipeline.getId(), pipeline::getName);
     return name.compose(n -> {
-      if (n == null || !n.startsWith(settings.pipelinePrefix())) {
+      if (n == null || !n.startsWith(settings.pipelinePrefix()) || keepNames.contains(n)
+          || livePipelineIds().contains(pipeline.getId())) {
         return Future.succeededFuture(false);
       }
       log.info("kms {}: releasing stale pipeline {} ({})", url, pipeline.getId(), n);

@@ -60,8 +60,9 @@ final class KurentoCallMedia implements CallMedia {
 
   @Override
   public Future<Void> offer(Role from, String sdp) {
+    long receivedAt = System.nanoTime();
     return serial(() -> currentPipeline()
-        .compose(p -> p.offer(from, sdp, takeSegment(from), drainPending(from)))
+        .compose(p -> p.offer(from, sdp, drainPending(from), receivedAt))
         // The browser makes a new peer connection for its next offer: candidates buffered for this one are
         // useless, and a browser re-offering while no media server is reachable must not pile them up.
         .onFailure(e -> pending.remove(from))
@@ -147,7 +148,12 @@ final class KurentoCallMedia implements CallMedia {
     });
   }
 
-  private int takeSegment(Role role) {
+  /** A segment number taken by a leg that never recorded: the next leg of {@code role} may have it. */
+  void returnSegment(Role role, int segment) {
+    media.segments().giveBack(inspectionId, role, segment);
+  }
+
+  int takeSegment(Role role) {
     return media.segments().next(inspectionId, role, segmentFloor.getOrDefault(role, 1));
   }
 

@@ -106,6 +106,11 @@ public final class KurentoMedia implements Media {
   }
 
   @Override
+  public io.vertx.core.json.JsonObject servers() {
+    return new io.vertx.core.json.JsonObject().put("reachable", pool.liveCount()).put("of", pool.members().size());
+  }
+
+  @Override
   public Future<Void> close() {
     log.info("kurento: closing the media server pool");
     return pool.close();

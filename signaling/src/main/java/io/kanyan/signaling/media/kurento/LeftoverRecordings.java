@@ -6,10 +6,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -19,12 +21,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Segments that a previous run of this server left as KMS wrote them ({@code <id>/<role>-<n>.kms.<ext>}),
  * because it stopped in the middle of a call: at start-up each is finalised as usual (remux + SHA-256) and
- * reported, so the evidence reaches the trail instead of lying unnoticed on disk.
+ * reported, so the evidence reaches the trail instead of lying unnoticed on disk. Each leftover is handled once:
+ * after its event is on the trail it is deleted (finalised) or renamed {@code <name>.unfinalisable} (it could not be
+ * finalised), so the next start does not find it again.
  */
 final class LeftoverRecordings {
 
   private static final Logger log = LoggerFactory.getLogger(LeftoverRecordings.class);
   private static final Pattern RAW = Pattern.compile("(inspector|applicant)-(\\d+)\\.kms\\.(webm|mp4)");
+  /** Suffix of a leftover that could not be finalised, moved aside (kept as evidence, reported once). */
+  static final String UNFINALISABLE = ".unfinalisable";
 
   private LeftoverRecordings() {
   }
@@ -48,19 +54,27 @@ final class LeftoverRecordings {
     }
     String inspectionId = raw.getParent().getFileName().toString();
     Path finalised = raw.resolveSibling(m.group(1) + "-" + m.group(2) + "." + m.group(3));
+    Path aside = raw.resolveSibling(raw.getFileName() + UNFINALISABLE);
     Path dataDir = recordingsDir.toAbsolutePath().getParent();
+    String eventId = UUID.nameUUIDFromBytes(("leftover:" + inspectionId + "/" + raw.getFileName())
+        .getBytes(StandardCharsets.UTF_8)).toString();
     JsonObject details = new JsonObject().put("role", m.group(1)).put("segment", Integer.parseInt(m.group(2)))
         .put("path", recordingsDir.relativize(finalised).toString()).put("interrupted", true).put("recovered", true);
     log.warn("inspection {}: finalising {} left by a previous run of the server", inspectionId, raw.getFileName());
+    // The raw file goes only after the event is on the trail (settle): a crash in between finalises it again at the
+    // next start and appends the same event id, which the trail stores once.
     return Remux.finalise(vertx, raw, finalised)
-        .compose(f -> vertx.fileSystem().delete(raw.toString()).map(f))
-        .map(f -> details.put("file", dataDir.relativize(f.path().toAbsolutePath()).toString())
-            .put("sha256", f.sha256()).put("sizeBytes", f.sizeBytes()).put("durationMillis", f.durationMillis()))
+        .map(f -> new Media.Leftover(inspectionId, eventId,
+            details.put("file", dataDir.relativize(f.path().toAbsolutePath()).toString())
+                .put("sha256", f.sha256()).put("sizeBytes", f.sizeBytes()).put("durationMillis", f.durationMillis()),
+            () -> vertx.fileSystem().delete(raw.toString())))
         .recover(err -> {
-          log.error("inspection {}: leftover {} could not be finalised: {}", inspectionId, raw, err.getMessage());
-          return Future.succeededFuture(details.put("error", err.getMessage()));
-        })
-        .map(d -> new Media.Leftover(inspectionId, d));
+          log.error("inspection {}: leftover {} cannot be finalised ({}); moving it aside as {}", inspectionId, raw,
+              err.getMessage(), aside.getFileName());
+          details.put("path", recordingsDir.relativize(aside).toString()).put("error", err.getMessage());
+          return Future.succeededFuture(new Media.Leftover(inspectionId, eventId, details,
+              () -> vertx.fileSystem().move(raw.toString(), aside.toString())));
+        });
   }
 
   private static List<Path> find(Path recordingsDir) throws IOException {

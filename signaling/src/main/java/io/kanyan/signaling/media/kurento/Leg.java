@@ -29,7 +29,8 @@ final class Leg {
   static final long FLOW_FALLBACK_MS = 3000;
 
   final Role role;
-  final int segment;
+  /** Taken once the offer negotiated media (a failed offer takes no segment number). */
+  int segment;
   private final CallPipeline pipeline;
   private final Set<MediaType> flowing = EnumSet.noneOf(MediaType.class);
 
@@ -42,17 +43,17 @@ final class Leg {
   boolean stopped;
   private long fallbackTimer = -1;
 
-  Leg(CallPipeline pipeline, Role role, int segment) {
+  Leg(CallPipeline pipeline, Role role) {
     this.pipeline = pipeline;
     this.role = role;
-    this.segment = segment;
   }
 
   /** A media server event on the endpoint, already on the call's context. */
   void mediaFlowOut(MediaType type, MediaFlowState state) {
-    if (stopped || state != MediaFlowState.FLOWING || !flowing.add(type)) {
+    if (stopped || negotiated == null || state != MediaFlowState.FLOWING || !flowing.add(type)) {
       return;
     }
+    pipeline.flowing(this);
     pipeline.owner().event("media.flowing", new JsonObject().put("role", role.wire()).put("mediaType", type.name())
         .put("segment", segment));
     if (fallbackTimer < 0) {
@@ -76,7 +77,8 @@ final class Leg {
 
   /** Sends a media server ICE candidate to the participant's browser. */
   void candidateFound(IceCandidate candidate) {
-    if (stopped) {
+    // A leg being replaced (or one whose offer failed) must not send candidates to the browser's new connection.
+    if (stopped || !pipeline.current(this)) {
       return;
     }
     pipeline.owner().send(role, new JsonObject().put("type", "ice").put("candidate", new JsonObject()

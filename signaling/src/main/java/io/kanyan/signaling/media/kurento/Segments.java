@@ -42,6 +42,14 @@ final class Segments {
     return segment;
   }
 
+  /** Takes back {@code segment} if it is the last one handed out (its leg never recorded, so it has no file). */
+  void giveBack(String inspectionId, Role role, int segment) {
+    Book book = book(inspectionId);
+    if (book.next.getOrDefault(role, 1) == segment + 1) {
+      book.next.put(role, segment);
+    }
+  }
+
   /** The recording of {@code role} stopped now (unless it was already marked as stopped). */
   void cut(String inspectionId, Role role) {
     cut(inspectionId, role, 0);

@@ -34,10 +34,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Test controls: {@link #flowOut} (a browser's media reaches its endpoint), {@link #kill()} (kill -9: sockets
  * closed without a close frame, port refusing), {@link #restart()} (new serverId, no objects), {@link #dropSockets()}
- * (KMS alive, sockets dropped), {@link #objectCount()}, {@link #requests()}. A RecorderEndpoint that recorded
+ * (KMS alive, sockets dropped), {@link #stall} (SIGSTOP: sockets stay open, nothing is answered for a while, then
+ * everything held is answered in order on the same sessions, same serverId), {@link #objectCount()},
+ * {@link #requests()}. {@link #serverId()} is per process (the {@code connect} result carries it), so "the same media
+ * server came back" can be told from a restart. A RecorderEndpoint that recorded
  * writes a real WebM ({@code recordingFixture}) to its {@code file://} URI on stop.
  */
-final class FakeKms {
+public final class FakeKms {
 
   static final String MANAGER = "manager_ServerManager";
 
@@ -64,8 +67,8 @@ final class FakeKms {
       "KURENTO_SPLIT_RECORDER", "FLV");
 
   /** One media object. */
-  static final class Obj {
-    final String id;
+  public static final class Obj {
+    public final String id;
     final String type;
     final String pipeline;
     final long created = System.currentTimeMillis() / 1000;
@@ -105,14 +108,17 @@ final class FakeKms {
   private int port;
   private volatile String serverId = UUID.randomUUID().toString();
   private long sdpVersion = 4004672616L;
+  /** While stalled (SIGSTOP), incoming frames and outgoing events wait here, in order. */
+  private final List<Runnable> held = new ArrayList<>();
+  private volatile boolean stalled;
 
-  FakeKms(Vertx vertx, Path recordingFixture) {
+  public FakeKms(Vertx vertx, Path recordingFixture) {
     this.vertx = vertx;
     this.recordingFixture = recordingFixture;
   }
 
   /** Starts listening on {@code port} (0 = any free port). */
-  Future<FakeKms> start(int port) {
+  public Future<FakeKms> start(int port) {
     server = vertx.createHttpServer(new HttpServerOptions().setPort(port).setHost("127.0.0.1"))
         .requestHandler(request -> {
           if (!request.path().equals("/kurento")) {
@@ -132,7 +138,7 @@ final class FakeKms {
     });
   }
 
-  String url() {
+  public String url() {
     return "ws://127.0.0.1:" + port + "/kurento";
   }
 
@@ -141,7 +147,7 @@ final class FakeKms {
   }
 
   /** kill -9: every socket closes without a close frame and the port refuses connections; all objects are gone. */
-  Future<Void> kill() {
+  public Future<Void> kill() {
     connections.forEach(FakeKms::dropTcp);
     connections.clear();
     objects.clear();
@@ -151,7 +157,7 @@ final class FakeKms {
   }
 
   /** A fresh KMS process on the same port: new serverId, no sessions, no objects. */
-  Future<FakeKms> restart() {
+  public Future<FakeKms> restart() {
     serverId = UUID.randomUUID().toString();
     return start(port);
   }
@@ -171,6 +177,37 @@ final class FakeKms {
     return start(port);
   }
 
+  /**
+   * SIGSTOP for {@code duration}, then SIGCONT: the TCP connections stay open (the kernel keeps accepting bytes),
+   * but nothing is read, answered or emitted; afterwards every held request is answered in order on its session,
+   * with the same serverId, objects and subscriptions. Call on the double's Vert.x context or the test thread.
+   */
+  void stall(java.time.Duration duration) {
+    synchronized (held) {
+      stalled = true;
+    }
+    vertx.setTimer(Math.max(1, duration.toMillis()), id -> {
+      // Held frames are answered in arrival order before anything that arrives meanwhile (it waits for the lock).
+      synchronized (held) {
+        stalled = false;
+        List<Runnable> resumed = new ArrayList<>(held);
+        held.clear();
+        resumed.forEach(Runnable::run);
+      }
+    });
+  }
+
+  /** Holds {@code work} while stalled; true if it was held. */
+  private boolean heldWhileStalled(Runnable work) {
+    synchronized (held) {
+      if (stalled) {
+        held.add(work);
+        return true;
+      }
+      return false;
+    }
+  }
+
   /** Only the sockets drop (KMS stays up): sessions, objects and subscriptions survive. */
   void dropSockets() {
     connections.forEach(FakeKms::dropTcp);
@@ -182,7 +219,7 @@ final class FakeKms {
     return objects.size();
   }
 
-  List<Obj> objects(String type) {
+  public List<Obj> objects(String type) {
     return objects.values().stream().filter(o -> o.type.equals(type)).toList();
   }
 
@@ -191,7 +228,7 @@ final class FakeKms {
   }
 
   /** Every request received, in order, as {@code {method, params}}. */
-  List<JsonObject> requests() {
+  public List<JsonObject> requests() {
     return Collections.unmodifiableList(requests);
   }
 
@@ -200,7 +237,7 @@ final class FakeKms {
   }
 
   /** Simulates a browser's media reaching its WebRtcEndpoint: MediaFlowOutStateChanged FLOWING. */
-  void flowOut(String endpointId, String mediaType) {
+  public void flowOut(String endpointId, String mediaType) {
     Obj endpoint = objects.get(endpointId);
     if (endpoint != null) {
       endpoint.flowingOut.add(mediaType);
@@ -222,6 +259,13 @@ final class FakeKms {
   // ---------------------------------------------------------------------------------------------------------
 
   private void onFrame(ServerWebSocket ws, String[] session, String text) {
+    if (heldWhileStalled(() -> process(ws, session, text))) {
+      return;
+    }
+    process(ws, session, text);
+  }
+
+  private void process(ServerWebSocket ws, String[] session, String text) {
     Object parsed;
     try {
       parsed = io.vertx.core.json.Json.decodeValue(text);
@@ -594,6 +638,13 @@ final class FakeKms {
   }
 
   private void emit(String object, String type, JsonObject data) {
+    if (heldWhileStalled(() -> send(object, type, data))) {
+      return;
+    }
+    send(object, type, data);
+  }
+
+  private void send(String object, String type, JsonObject data) {
     JsonObject payload = data.copy().put("source", object).put("tags", new JsonArray())
         .put("timestampMillis", String.valueOf(System.currentTimeMillis()));
     if (!type.equals("ObjectCreated") && !type.equals("ObjectDestroyed") && !payload.containsKey("type")) {

@@ -110,6 +110,46 @@ class KmsFailoverTest {
     assertThat(kms.objectCount()).isZero();
   }
 
+  /** Issue 11, defect 2: a 2.6 s SIGSTOP of the media server tore down a healthy call. */
+  @Test
+  void aShortStallOfTheMediaServerIsNotALossAndTheLiveCallKeepsItsPipelineAndRecordings(Vertx vertx)
+      throws Exception {
+    FakeKms kms = kms(vertx);
+    KurentoMedia media = media(vertx, List.of(kms.url()), "test");
+    Context context = vertx.getOrCreateContext();
+    RecordingListener listener = new RecordingListener(context);
+    CallMedia call = open(context, media, UUID.randomUUID().toString(), listener);
+    on(context, () -> call.offer(Role.INSPECTOR, FakeSdp.offer("VP8")));
+    on(context, () -> call.offer(Role.APPLICANT, FakeSdp.offer("VP8")));
+    for (FakeKms.Obj endpoint : kms.objects("WebRtcEndpoint")) {
+      kms.flowOut(endpoint.id, "AUDIO");
+      kms.flowOut(endpoint.id, "VIDEO");
+    }
+    listener.event("recording.started", Role.INSPECTOR, 1).await();
+    listener.event("recording.started", Role.APPLICANT, 1).await();
+    String pipeline = kms.objects("MediaPipeline").get(0).id;
+    String serverId = kms.serverId();
+
+    kms.stall(Duration.ofMillis(2600));
+    // Slow: no new calls go there meanwhile...
+    eventually(vertx, Duration.ofSeconds(5), () -> media.pool().liveCount() == 0);
+    // ...and once it answers again it takes calls again, the same instance with the same session.
+    eventually(vertx, Duration.ofSeconds(10), () -> media.pool().liveCount() == 1);
+    long pings = kms.requests().stream().filter(r -> r.getString("method").equals("ping")).count();
+    eventually(vertx, Duration.ofSeconds(10), () -> kms.requests().stream()
+        .filter(r -> r.getString("method").equals("ping")).count() >= pings + 3);
+
+    assertThat(kms.serverId()).isEqualTo(serverId);
+    assertThat(listener.failures).isEmpty();
+    assertThat(listener.events("recording.interrupted")).isEmpty();
+    assertThat(listener.events("recording.stopped")).isEmpty();
+    assertThat(kms.object(pipeline)).as("the live pipeline is kept").isNotNull();
+    assertThat(kms.requests()).noneMatch(r -> r.getString("method").equals("release"));
+    assertThat(kms.objects("RecorderEndpoint")).filteredOn(r -> r.recording).hasSize(2);
+    on(context, call::release);
+    assertThat(kms.objectCount()).isZero();
+  }
+
   @Test
   void aDroppedSocketThatResumesTheSameSessionDoesNotFailTheCall(Vertx vertx) throws Exception {
     FakeKms kms = kms(vertx);

@@ -199,6 +199,87 @@ class KurentoMediaTest {
         .contains(call.id + "/applicant-1.webm", call.id + "/applicant-2.webm", call.id + "/inspector-1.webm");
   }
 
+  /** Issue 11, defect 1: the garbage offer that stopped a working recording and froze both videos. */
+  static final String GARBAGE_OFFER = "v=0\r\nthis is garbage, not an SDP\r\nm=video garbage\r\n";
+
+  @Test
+  void aGarbageOfferInALiveCallFailsWithMediaFailedAndLeavesTheWorkingLegAlone() {
+    Call call = open();
+    offer(call, Role.INSPECTOR);
+    offer(call, Role.APPLICANT);
+    for (FakeKms.Obj endpoint : kms.objects("WebRtcEndpoint")) {
+      kms.flowOut(endpoint.id, "AUDIO");
+      kms.flowOut(endpoint.id, "VIDEO");
+    }
+    call.listener.event("recording.started", Role.APPLICANT, 1).await();
+    FakeKms.Obj applicant = endpointFor(Role.APPLICANT, 1);
+    FakeKms.Obj inspector = endpointFor(Role.INSPECTOR, 1);
+
+    Throwable error = KurentoTestSupport.failureOf(on(context, () -> io.vertx.core.Future.succeededFuture(
+        call.media.offer(Role.APPLICANT, GARBAGE_OFFER))));
+
+    assertThat(error).isInstanceOf(io.kanyan.signaling.media.MediaException.class)
+        .hasMessageContaining("no active audio or video");
+    assertThat(call.listener.messages(Role.APPLICANT, "answer")).as("no inactive answer reaches the browser").hasSize(1);
+    assertThat(call.listener.events("recording.stopped")).isEmpty();
+    assertThat(kms.objects("RecorderEndpoint")).filteredOn(r -> r.recording).hasSize(2);
+    assertThat(kms.objects("WebRtcEndpoint")).as("the garbage endpoint is released").extracting(e -> e.id)
+        .containsExactlyInAnyOrder(applicant.id, inspector.id);
+    assertThat(inspector.sinks).contains(applicant.id);
+    // Candidates still reach the working endpoint.
+    on(context, () -> call.media.candidate(Role.APPLICANT, candidate("candidate:3 1 udp 2122260223 192.0.2.1 54323 typ host")));
+    assertThat(applicant.candidatesAdded).isEqualTo(1);
+
+    // A real re-offer takes segment 2 (no number lost to the garbage) and the old leg records until the new one flows.
+    offer(call, Role.APPLICANT);
+    FakeKms.Obj fresh = endpointFor(Role.APPLICANT, 2);
+    assertThat(kms.object(applicant.id)).as("old endpoint kept until the new one flows").isNotNull();
+    assertThat(call.listener.events("recording.stopped")).isEmpty();
+    kms.flowOut(fresh.id, "AUDIO");
+    kms.flowOut(fresh.id, "VIDEO");
+    call.listener.event("recording.file", Role.APPLICANT, 1).await();
+    RecordingListener.Event gap = call.listener.event("recording.gap", d -> true).await();
+    assertThat(gap.details().getInteger("previousSegment")).isEqualTo(1);
+    assertThat(gap.details().getInteger("segment")).isEqualTo(2);
+    KurentoTestSupport.eventually(context.owner(), java.time.Duration.ofSeconds(5), () -> kms.object(applicant.id) == null);
+    assertThat(inspector.sinks).contains(fresh.id);
+    on(context, call.media::release);
+    assertThat(kms.objectCount()).isZero();
+  }
+
+  /**
+   * Issue 11, defect 3: a re-offer overtaken by another (a retry timer firing after a re-offer succeeded) made an
+   * extra renegotiation and a 0-byte segment. The working recording stays until media flows on the latest
+   * endpoint, the overtaken endpoint goes without a file, and no segment number is lost.
+   */
+  @Test
+  void aReofferOvertakenByAnotherCostsNoSegmentAndTheWorkingRecordingStaysUntilTheLatestFlows() {
+    Call call = open();
+    offer(call, Role.APPLICANT);
+    FakeKms.Obj first = endpointFor(Role.APPLICANT, 1);
+    kms.flowOut(first.id, "AUDIO");
+    kms.flowOut(first.id, "VIDEO");
+    call.listener.event("recording.started", Role.APPLICANT, 1).await();
+
+    offer(call, Role.APPLICANT); // negotiated, its media never comes
+    FakeKms.Obj overtaken = endpointFor(Role.APPLICANT, 2);
+    offer(call, Role.APPLICANT); // the retry
+    assertThat(kms.object(overtaken.id)).as("the overtaken endpoint is released").isNull();
+    assertThat(kms.object(first.id)).as("the working endpoint stays").isNotNull();
+    assertThat(call.listener.events("recording.stopped")).isEmpty();
+    FakeKms.Obj latest = endpointFor(Role.APPLICANT, 2);
+    assertThat(latest.id).as("the latest offer reuses segment 2").isNotEqualTo(overtaken.id);
+
+    kms.flowOut(latest.id, "AUDIO");
+    kms.flowOut(latest.id, "VIDEO");
+    call.listener.event("recording.started", Role.APPLICANT, 2).await();
+    call.listener.event("recording.file", Role.APPLICANT, 1).await();
+    on(context, call.media::release);
+    assertThat(call.listener.events("recording.file")).extracting(e -> e.details().getString("path"))
+        .containsExactlyInAnyOrder(call.id + "/applicant-1.webm", call.id + "/applicant-2.webm");
+    assertThat(call.listener.events("recording.file")).noneMatch(e -> e.details().containsKey("error"));
+  }
+
   @Test
   void bothParticipantsGoneThenReleaseLeavesNothingOnTheMediaServer() {
     Call call = open();

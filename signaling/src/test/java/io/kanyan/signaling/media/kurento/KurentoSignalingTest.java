@@ -53,8 +53,16 @@ class KurentoSignalingTest {
     kmsVertx.close().await();
   }
 
+  /** {@code GET /health} as a load balancer sees it. */
+  private static io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> health() {
+    return new Http(server.vertx(), server.httpPort()).get("/health");
+  }
+
   @Test
   void aKurentoCallIsAnsweredByTheMediaServerRecordedAndSurvivesAMediaServerRestart() throws Exception {
+    assertThat(health().statusCode()).isEqualTo(200);
+    assertThat(health().bodyAsJsonObject().getJsonObject("kms"))
+        .isEqualTo(new JsonObject().put("reachable", 1).put("of", 1));
     JsonObject created = alice.post("/api/inspections", server.inspectionBody("K-" + UUID.randomUUID())).bodyAsJsonObject();
     String inspectionId = created.getJsonObject("inspection").getString("id");
     String invite = created.getJsonObject("invite").getString("token");
@@ -84,6 +92,10 @@ class KurentoSignalingTest {
     }
     KurentoTestSupport.eventually(kmsVertx, Duration.ofSeconds(10),
         () -> kms.objects("RecorderEndpoint").stream().filter(r -> r.recording).count() == 2);
+    // A garbage offer on the applicant's socket: an error the page can act on, and the call goes on untouched.
+    a.send(new JsonObject().put("type", "offer").put("sdp", KurentoMediaTest.GARBAGE_OFFER));
+    assertThat(a.next("error", 10000).getString("code")).isEqualTo("media_failed");
+    assertThat(kms.objects("RecorderEndpoint").stream().filter(r -> r.recording).count()).isEqualTo(2);
 
     // The media server dies: both sides are told within 5 s; it comes back and a new offer re-creates the call.
     long killedAt = System.nanoTime();
@@ -91,9 +103,16 @@ class KurentoSignalingTest {
     assertThat(i.next("media-interrupted", 5000).getString("reason")).contains(kms.url());
     assertThat(a.next("media-interrupted", 5000)).isNotNull();
     assertThat((System.nanoTime() - killedAt) / 1_000_000).isLessThan(5000);
+    // Issue 11, defect 5: with no media server reachable the server is not ready, and says why.
+    var down = health();
+    assertThat(down.statusCode()).isEqualTo(503);
+    assertThat(down.bodyAsJsonObject().getString("media")).isEqualTo("kurento");
+    assertThat(down.bodyAsJsonObject().getJsonObject("kms")).isEqualTo(new JsonObject().put("reachable", 0).put("of", 1));
+    assertThat(down.bodyAsJsonObject().getString("redis")).isEqualTo("UP");
     kms.restart().await();
     KurentoMedia media = (KurentoMedia) server.running().media();
     KurentoTestSupport.eventually(kmsVertx, Duration.ofSeconds(20), () -> media.pool().liveCount() == 1);
+    assertThat(health().statusCode()).isEqualTo(200);
     i.send(new JsonObject().put("type", "offer").put("sdp", FakeSdp.offer("VP8")));
     assertThat(i.next("answer", 15000).getString("sdp")).contains("Kurento Media Server");
     KurentoTestSupport.eventually(kmsVertx, Duration.ofSeconds(10), () -> !kms.objects("WebRtcEndpoint").isEmpty());
