@@ -366,6 +366,19 @@ public final class CommitLog {
     return new Proven(Optional.of(latest.sth()), proofs);
   }
 
+  /**
+   * The RFC 9162 consistency proof between two tree sizes of this log (for witnesses and auditors' browsers
+   * that remember an older tree head).
+   */
+  public synchronized List<byte[]> consistencyProof(long from, long to) {
+    return tree.consistencyProof(from, to);
+  }
+
+  /** The root of the tree at an older size. */
+  public synchronized byte[] root(long size) {
+    return tree.root(size);
+  }
+
   /** The number of lines this log holds as valid entries. */
   public synchronized int entries() {
     return lineHashes.size();

@@ -29,7 +29,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -324,7 +326,7 @@ public final class Checkpoints {
 
   /** Runs {@code work} over items, {@link #PARALLEL_READS} at a time; collects the non-null results. */
   private <T> Future<List<String>> inBatches(List<T> items, java.util.function.Function<T, Future<String>> work) {
-    List<String> found = new ArrayList<>();
+    List<String> found = java.util.Collections.synchronizedList(new ArrayList<>());
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < items.size(); from += PARALLEL_READS) {
       List<T> batch = items.subList(from, Math.min(items.size(), from + PARALLEL_READS));
@@ -397,9 +399,10 @@ public final class Checkpoints {
    * The heads to commit, sorted by inspection id: every head that moved and extends its committed head.
    * Raises an alarm for every other, then adds the alarm chain's own head.
    */
-  private Future<TreeMap<String, Trail.Head>> extendingHeads(Map<String, String> heads) {
+  private Future<SortedMap<String, Trail.Head>> extendingHeads(Map<String, String> heads) {
     Map<String, CommitLog.Committed> committed = commitLog.lastCommitted();
-    TreeMap<String, Trail.Head> moved = new TreeMap<>();
+    // Filled and pruned from Redis callbacks, which may run on several threads when called from outside Vert.x.
+    ConcurrentSkipListMap<String, Trail.Head> moved = new ConcurrentSkipListMap<>();
     List<Future<Void>> raised = new ArrayList<>();
     committed.forEach((id, c) -> {
       if (!heads.containsKey(id)) {
@@ -435,21 +438,21 @@ public final class Checkpoints {
         .compose(x -> redis.call(c -> c.hget(Trail.HEADS_KEY, TamperAlarms.CHAIN)))
         .compose(alarmHead -> {
           if (alarmHead == null) {
-            return Future.succeededFuture(moved);
+            return Future.<SortedMap<String, Trail.Head>>succeededFuture(moved);
           }
           Trail.Head head = Trail.parseHead(alarmHead);
           CommitLog.Committed c = committed.get(TamperAlarms.CHAIN);
           if (c != null && head.seq() == c.seq() && head.hash().equals(c.head())) {
-            return Future.succeededFuture(moved);
+            return Future.<SortedMap<String, Trail.Head>>succeededFuture(moved);
           }
-          return extends_(TamperAlarms.CHAIN, c, head).compose(problem -> {
+          return extends_(TamperAlarms.CHAIN, c, head).map(problem -> {
             if (problem == null) {
               moved.put(TamperAlarms.CHAIN, head);
-              return Future.succeededFuture(moved);
+            } else {
+              // Logged only: an alarm about the alarm chain on the alarm chain would loop.
+              log.error("TAMPER ALARM {}: {}; not signed", TamperAlarms.CHAIN, problem);
             }
-            // Logged and counted only: an alarm about the alarm chain on the alarm chain would loop.
-            log.error("TAMPER ALARM {}: {}; not signed", TamperAlarms.CHAIN, problem);
-            return Future.succeededFuture(moved);
+            return (SortedMap<String, Trail.Head>) moved;
           });
         });
   }
@@ -478,7 +481,7 @@ public final class Checkpoints {
     }
   }
 
-  private Future<SignedTreeHead> commit(TreeMap<String, Trail.Head> moved) {
+  private Future<SignedTreeHead> commit(SortedMap<String, Trail.Head> moved) {
     Optional<SignedTreeHead> previous = commitLog.latestHead();
     if (moved.isEmpty() && previous.isPresent()) {
       return Future.succeededFuture(previous.get());
@@ -520,7 +523,10 @@ public final class Checkpoints {
    * (when it changed behind this server's back) and of Redis's copy. Empty when intact.
    */
   public Future<List<String>> logProblems() {
-    return vertx.executeBlocking(commitLog::recheck, false).compose(fileProblems -> {
+    // A checkpoint in progress has written the file but maybe not yet Redis: compare once it is done.
+    Future<SignedTreeHead> inProgress = running.get();
+    Future<Void> settled = inProgress == null ? Future.succeededFuture() : inProgress.<Void>mapEmpty().otherwiseEmpty();
+    return settled.compose(x -> vertx.executeBlocking(commitLog::recheck, false)).compose(fileProblems -> {
       List<String> problems = new ArrayList<>(startProblems);
       fileProblems.stream().filter(p -> !problems.contains(p)).forEach(problems::add);
       return Future.all(redis.call(c -> c.llen(REDIS_KEY)), redis.call(c -> c.lindex(REDIS_KEY, -1)))
