@@ -60,6 +60,8 @@ public final class Checkpoints {
   public static final String LOG_SUBJECT = "commitment-log";
   private static final int SCAN_PAGE = 10_000;
   private static final int PARALLEL_READS = 32;
+  /** At start every committed inspection's stream is read once (Lettuce pipelines these on one connection). */
+  private static final int STARTUP_READS = 512;
   /** How many events past a committed head a checkpoint reads before it falls back to the whole stream. */
   private static final int READ_SLACK = 256;
   private static final int LISTED = 20;
@@ -280,15 +282,14 @@ public final class Checkpoints {
       if (head.seq() < c.seq()) {
         problems.add("inspection " + id + " has events #1.." + head.seq() + " in Redis but the log committed #1.."
             + c.seq() + ": events #" + (head.seq() + 1) + ".." + c.seq() + " are missing");
-      } else if (head.seq() == c.seq()) {
-        if (!head.hash().equals(c.head())) {
-          problems.add("inspection " + id + ": event #" + c.seq() + " in Redis is not the one the log committed");
-        }
+      } else if (head.seq() == c.seq() && !head.hash().equals(c.head())) {
+        problems.add("inspection " + id + ": event #" + c.seq() + " in Redis is not the one the log committed");
       } else {
+        // The stream itself, not only its head: the committed event must be there with the committed hash.
         toRead.add(Map.entry(id, c));
       }
     });
-    return inBatches(toRead, e -> readTail(e.getKey(), Trail.parseHead(heads.get(e.getKey())).seq() - e.getValue().seq() + 1)
+    return inBatches(toRead, STARTUP_READS, e -> readTail(e.getKey(), Trail.parseHead(heads.get(e.getKey())).seq() - e.getValue().seq() + 1)
         .map(events -> {
           CommitLog.Committed c = e.getValue();
           String at = Long.toString(c.seq());
@@ -324,12 +325,17 @@ public final class Checkpoints {
         .map(entries -> entries.stream().map(StreamMessage::getBody).toList());
   }
 
-  /** Runs {@code work} over items, {@link #PARALLEL_READS} at a time; collects the non-null results. */
   private <T> Future<List<String>> inBatches(List<T> items, java.util.function.Function<T, Future<String>> work) {
+    return inBatches(items, PARALLEL_READS, work);
+  }
+
+  /** Runs {@code work} over items, {@code parallel} at a time; collects the non-null results. */
+  private <T> Future<List<String>> inBatches(List<T> items, int parallel,
+      java.util.function.Function<T, Future<String>> work) {
     List<String> found = java.util.Collections.synchronizedList(new ArrayList<>());
     Future<Void> chain = Future.succeededFuture();
-    for (int from = 0; from < items.size(); from += PARALLEL_READS) {
-      List<T> batch = items.subList(from, Math.min(items.size(), from + PARALLEL_READS));
+    for (int from = 0; from < items.size(); from += parallel) {
+      List<T> batch = items.subList(from, Math.min(items.size(), from + parallel));
       chain = chain.compose(x -> {
         List<Future<String>> results = batch.stream().map(work).toList();
         return Future.all(results).map(all -> {

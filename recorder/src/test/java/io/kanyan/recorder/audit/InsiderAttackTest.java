@@ -355,6 +355,24 @@ class InsiderAttackTest {
   }
 
   @Test
+  void eventsDeletedFromTheStreamWithTheHeadLeftAloneAreCaught() throws Exception {
+    seedAndCommit();
+    List<StreamMessage<String, String>> raw = node.trail.readRaw(VICTIM).await();
+    String[] lastTwo = {raw.get(raw.size() - 2).getId(), raw.get(raw.size() - 1).getId()};
+    node.redis.call(c -> c.xdel(Trail.streamKey(VICTIM), lastTwo)).await();
+    node.checkpoints.checkpointNow().await();
+    Verdict online = node.online(VICTIM);
+    assertTampered(online, "committed event #8 but the trail has 6 events: events were removed");
+    Verdict offline = node.offline(VICTIM);
+    assertTampered(offline, "committed event #8 but the trail has 6 events: events were removed");
+    assertThatThrownBy(() -> node.open(false)).isInstanceOf(Checkpoints.RefusedStartException.class)
+        .hasMessageContaining("inspection " + VICTIM + ": event #8, which the log committed, is missing");
+    row("3c. delete the last events of a stream, leave kanyan:trail:heads alone",
+        "online", first(online, "events were removed"), "offline", first(offline, "events were removed"),
+        "restart", "refused: inspection " + VICTIM + ": event #8, which the log committed, is missing");
+  }
+
+  @Test
   void deletedAlarmChainIsItselfDetected() throws Exception {
     int length = seedAndCommit();
     rewriteAndRecompute(VICTIM, length, payload -> payload.replace("\"fail\"", "\"pass\""));
