@@ -496,12 +496,33 @@ public final class Checkpoints {
     moved.forEach((id, head) -> leaves.add(new Leaf(id, head.seq(), head.hash())));
     return vertx.executeBlocking(() -> commitLog.append(leaves, signer, origin,
             clock.instant().truncatedTo(ChronoUnit.MILLIS)), false)
-        .compose(entry -> redis.call(c -> c.rpush(REDIS_KEY, entry.line())).map(entry))
+        .compose(entry -> copyToRedis(entry).map(entry))
         .map(entry -> {
           log.info("checkpoints: #{} commits {} chain head(s), tree size {}", entry.number(), leaves.size(),
               entry.sth().treeSize());
           return entry.sth();
         });
+  }
+
+  /**
+   * Pushes the new line to Redis's copy, first with any line an earlier push lost (Redis was down after the
+   * file had the line), so the copy never stays behind the file.
+   */
+  private Future<Void> copyToRedis(LogEntry entry) {
+    return redis.call(c -> c.llen(REDIS_KEY)).compose(length -> {
+      if (length == commitLog.entries() - 1) {
+        return redis.call(c -> c.rpush(REDIS_KEY, entry.line())).mapEmpty();
+      }
+      return vertx.executeBlocking(() -> Files.readAllLines(settings.logFile()), false).compose(lines -> {
+        if (length >= lines.size()) {
+          log.error("checkpoints: Redis holds {} log lines, the file {}: not pushing", length, lines.size());
+          return Future.succeededFuture();
+        }
+        log.warn("checkpoints: Redis's copy lacked {} log line(s); pushing them", lines.size() - length);
+        return redis.call(c -> c.rpush(REDIS_KEY, lines.subList(length.intValue(), lines.size())
+            .toArray(String[]::new))).mapEmpty();
+      });
+    });
   }
 
   private Future<Map<String, String>> scanHeads(ScanCursor cursor, Map<String, String> heads) {
