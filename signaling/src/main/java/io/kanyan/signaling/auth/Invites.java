@@ -21,12 +21,18 @@ public final class Invites {
   public record Issued(String token, Instant expiresAt) {
   }
 
+  /** A valid invite: the inspection it admits to and until when. */
+  public record Valid(String inspectionId, Instant expiresAt) {
+  }
+
   private final RedisStore redis;
+  private final Revocations revocations;
   private final Duration ttl;
   private final Clock clock;
 
-  public Invites(RedisStore redis, Duration ttl, Clock clock) {
+  public Invites(RedisStore redis, Revocations revocations, Duration ttl, Clock clock) {
     this.redis = redis;
+    this.revocations = revocations;
     this.ttl = ttl;
     this.clock = clock;
   }
@@ -51,14 +57,14 @@ public final class Invites {
     })).map(ok -> new Issued(token, expires));
   }
 
-  /** Makes the inspection's current invite stop working. */
+  /** Makes the inspection's current invite stop working, and closes the connections opened with it. */
   public Future<Void> revoke(String inspectionId) {
     return redis.call(c -> c.get(currentKey(inspectionId))).compose(digest -> digest == null
         ? Future.succeededFuture()
         : redis.call(c -> {
           c.del(inviteKey(digest));
           return c.del(currentKey(inspectionId));
-        }).mapEmpty());
+        }).onSuccess(x -> revocations.publish(Revocations.Kind.INVITE, digest, "invite_revoked")).mapEmpty());
   }
 
   /**
@@ -67,6 +73,11 @@ public final class Invites {
    * @throws Problem (as a failed future) {@code invite_unknown} or {@code invite_expired}
    */
   public Future<String> resolve(String token) {
+    return lookup(token).map(Valid::inspectionId);
+  }
+
+  /** Like {@link #resolve}, with the invite's expiry. */
+  public Future<Valid> lookup(String token) {
     if (token == null || token.isBlank() || token.length() > 100) {
       return Future.failedFuture(unknown());
     }
@@ -78,7 +89,7 @@ public final class Invites {
         return Future.failedFuture(Problem.gone("invite_expired",
             "this invitation link has expired; ask the inspector to send a new one"));
       }
-      return Future.succeededFuture(fields.get("inspectionId"));
+      return Future.succeededFuture(new Valid(fields.get("inspectionId"), Instant.parse(fields.get("expiresAt"))));
     });
   }
 

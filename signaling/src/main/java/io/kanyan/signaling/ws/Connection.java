@@ -32,26 +32,34 @@ import org.slf4j.LoggerFactory;
 final class Connection implements Link {
 
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
+  /** Close code for a connection whose credential stopped working; the reason names the error code. */
+  static final short REVOKED = 4401;
+  /** How often a staff connection's session is re-checked (and renewed) on {@code ping}. */
+  private static final long SESSION_RECHECK_MS = 60_000;
 
   private final ServerWebSocket socket;
   private final Principal staff;
   private final String applicantInspection;
+  private final Credential credential;
   private final Inspections inspections;
   private final Calls calls;
   private final RateLimit rateLimit;
   private final String address;
   private final String userAgent;
   private long lastSeen;
+  private long lastRecheck;
   private Call call;
   private Role role;
   private boolean joining;
   private boolean closed;
 
-  Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Inspections inspections, Calls calls,
-      int rate, String address, String userAgent, long now) {
+  Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Credential credential,
+      Inspections inspections, Calls calls, int rate, String address, String userAgent, long now) {
     this.socket = socket;
     this.staff = staff;
     this.applicantInspection = applicantInspection;
+    this.credential = credential;
+    this.lastRecheck = now;
     this.inspections = inspections;
     this.calls = calls;
     this.rateLimit = new RateLimit(rate, now);
@@ -64,13 +72,13 @@ final class Connection implements Link {
     return lastSeen;
   }
 
+  Credential credential() {
+    return credential;
+  }
+
+  /** One whole text message (assembled and size- and UTF-8-checked by {@link FrameAssembler}). */
   void onText(String text, long now) {
     lastSeen = now;
-    if (Protocol.tooLarge(text)) {
-      log.warn("ws {}: message over {} bytes, closing", address, Protocol.MAX_MESSAGE_BYTES);
-      close((short) 1009, "message too big: the limit is 64 KiB");
-      return;
-    }
     switch (rateLimit.take(now)) {
       case CLOSE -> {
         log.warn("ws {}: flooding, closing", address);
@@ -91,12 +99,16 @@ final class Connection implements Link {
       send(Protocol.error(p.code(), p.getMessage(), Protocol.typeOf(text)));
       return;
     }
-    handle(message).onFailure(err -> fail(err, Protocol.typeOf(text)));
+    handle(message, now).onFailure(err -> fail(err, Protocol.typeOf(text)));
   }
 
-  private Future<?> handle(ClientMessage message) {
+  private Future<?> handle(ClientMessage message, long now) {
     if (message instanceof Ping) {
       send(Protocol.pong());
+      if (staff != null && now - lastRecheck >= SESSION_RECHECK_MS) {
+        lastRecheck = now;
+        return credential.recheck(false);
+      }
       return Future.succeededFuture();
     }
     if (message instanceof Join join) {
@@ -147,7 +159,7 @@ final class Connection implements Link {
       wanted = Role.APPLICANT;
       actor = "applicant";
     }
-    return seat.compose(id -> {
+    return credential.recheck(true).compose(ok -> seat).compose(id -> {
       if (closed) {
         return Future.failedFuture(Problem.conflict("gone", "the connection closed while joining"));
       }
@@ -165,20 +177,52 @@ final class Connection implements Link {
     if (role != Role.APPLICANT) {
       return Future.failedFuture(Problem.forbidden("only the applicant sends location fixes"));
     }
-    call.location(fix.lat(), fix.lng(), fix.accuracy(), fix.timestamp());
-    return Future.succeededFuture();
+    Call current = call;
+    return credential.recheck(false).onSuccess(ok -> {
+      if (!closed) {
+        current.location(fix.lat(), fix.lng(), fix.accuracy(), fix.timestamp());
+      }
+    });
   }
 
   private Future<?> note(Note note) {
     if (role != Role.INSPECTOR) {
       return Future.failedFuture(Problem.forbidden("only the inspector notes findings"));
     }
-    return call.note(staff.actor(), note.text());
+    Call current = call;
+    return credential.recheck(false).compose(ok -> closed
+        ? Future.failedFuture(Problem.conflict("gone", "the connection closed"))
+        : current.note(staff.actor(), note.text()));
+  }
+
+  /**
+   * The credential this connection was opened with stopped working: tell the client why, give up the seat
+   * (no grace period: the same credential cannot come back) and close with {@link #REVOKED}.
+   */
+  void revoke(String code, String message) {
+    if (closed) {
+      return;
+    }
+    log.info("ws {}: closing, {}", address, code);
+    send(Protocol.error(code, message, null));
+    if (call != null) {
+      call.remove(role, this, code, REVOKED);
+    } else {
+      close(REVOKED, code);
+    }
   }
 
   /** Maps a failure to an error message; forbidding ones also close the socket. */
   private void fail(Throwable err, String ref) {
     if (err instanceof Problem p) {
+      switch (p.code()) {
+        case "session_ended", "invite_revoked", "invite_expired" -> {
+          revoke(p.code(), p.getMessage());
+          return;
+        }
+        default -> {
+        }
+      }
       send(Protocol.error(p.code(), p.getMessage(), ref));
       switch (p.code()) {
         case "forbidden", "not_found" -> close((short) 4403, "forbidden");
