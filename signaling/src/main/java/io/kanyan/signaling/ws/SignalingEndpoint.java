@@ -10,6 +10,7 @@ import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.recorder.audit.CaseFile;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -159,7 +160,16 @@ public final class SignalingEndpoint {
         conn.close(code, reason);
       }
     }, Protocol.MAX_MESSAGE_BYTES));
-    socket.exceptionHandler(err -> log.debug("ws {}: {}", address, err.getMessage()));
+    socket.exceptionHandler(err -> {
+      log.debug("ws {}: {}", address, err.getMessage());
+      if (err instanceof CorruptedWebSocketFrameException bad) {
+        // The transport refused a frame (over its size limit, or malformed); Vert.x then drops the connection.
+        // Say why first: the close frame is written before the connection goes.
+        short code = (short) bad.closeStatus().code();
+        conn.close(code, code == 1009 ? "message too big: the limit is " + (Protocol.MAX_MESSAGE_BYTES / 1024) + " KiB"
+            : "protocol error");
+      }
+    });
     socket.closeHandler(v -> {
       open.remove(conn);
       for (String key : conn.credential().keys()) {
