@@ -75,6 +75,19 @@ public final class RedisServerProcess implements AutoCloseable {
    * @throws IllegalStateException when another process of this machine holds the directory
    */
   public static RedisServerProcess start(Path dir, int port) {
+    return start(dir, port, newPassword());
+  }
+
+  /**
+   * Stops this redis-server and starts a new one over the same files, port and password, so that connected
+   * clients reconnect by themselves (tests of a Redis restart).
+   */
+  public RedisServerProcess restart() {
+    close();
+    return start(dir, port, password);
+  }
+
+  private static RedisServerProcess start(Path dir, int port, String password) {
     Path home = dir.toAbsolutePath().normalize();
     FileChannel lock = null;
     try {
@@ -82,7 +95,6 @@ public final class RedisServerProcess implements AutoCloseable {
       lock = lock(home);
       stopOrphans(home);
       int actualPort = port == 0 ? freePort() : port;
-      String password = newPassword();
       Path config = home.resolve(CONFIG_FILE);
       PrivateFiles.write(config, config(home, actualPort, password));
       String binary = executable();

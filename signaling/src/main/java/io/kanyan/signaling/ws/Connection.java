@@ -36,6 +36,11 @@ final class Connection implements Link {
   static final short REVOKED = 4401;
   /** How often a staff connection's session is re-checked (and renewed) on {@code ping}. */
   private static final long SESSION_RECHECK_MS = 60_000;
+  /**
+   * A message that writes the trail re-checks the credential when the last check is older than this. Revocations
+   * close sockets at once anyway (see {@link SignalingEndpoint}); this catches one that was not announced.
+   */
+  private static final long TRAIL_RECHECK_MS = 5_000;
 
   private final ServerWebSocket socket;
   private final Principal staff;
@@ -106,13 +111,12 @@ final class Connection implements Link {
     if (message instanceof Ping) {
       send(Protocol.pong());
       if (staff != null && now - lastRecheck >= SESSION_RECHECK_MS) {
-        lastRecheck = now;
-        return credential.recheck(false);
+        return recheck(now);
       }
       return Future.succeededFuture();
     }
     if (message instanceof Join join) {
-      return join(join);
+      return join(join, now);
     }
     if (call == null) {
       return Future.failedFuture(Problem.badRequest("not_joined", "send 'join' first"));
@@ -124,9 +128,9 @@ final class Connection implements Link {
     } else if (message instanceof Ice ice) {
       return call.candidate(role, ice.candidate());
     } else if (message instanceof Location fix) {
-      return location(fix);
+      return location(fix, now);
     } else if (message instanceof Note note) {
-      return note(note);
+      return note(note, now);
     } else if (message instanceof Leave) {
       call.leave(role, this);
       return Future.succeededFuture();
@@ -134,7 +138,25 @@ final class Connection implements Link {
     return Future.failedFuture(Problem.badRequest("unknown_type", "unsupported message"));
   }
 
-  private Future<?> join(Join join) {
+  /**
+   * Re-checks the credential unless that was done in the last {@link #TRAIL_RECHECK_MS}. When the store is
+   * unreachable the message goes ahead: the credential was good at the last check, and its trail event waits
+   * for the store in order anyway.
+   */
+  private Future<Void> recheck(long now) {
+    if (now - lastRecheck < TRAIL_RECHECK_MS) {
+      return Future.succeededFuture();
+    }
+    return credential.recheck(false).onSuccess(ok -> lastRecheck = now).recover(err -> {
+      if (err instanceof RedisUnavailableException) {
+        log.warn("ws {}: credential not re-checked, the store is unavailable", address);
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private Future<?> join(Join join, long now) {
     if (call != null || joining) {
       return Future.failedFuture(Problem.badRequest("already_joined", "this connection has already joined"));
     }
@@ -159,7 +181,7 @@ final class Connection implements Link {
       wanted = Role.APPLICANT;
       actor = "applicant";
     }
-    return credential.recheck(true).compose(ok -> seat).compose(id -> {
+    return credential.recheck(true).onSuccess(ok -> lastRecheck = now).compose(ok -> seat).compose(id -> {
       if (closed) {
         return Future.failedFuture(Problem.conflict("gone", "the connection closed while joining"));
       }
@@ -173,24 +195,24 @@ final class Connection implements Link {
     }).onComplete(x -> joining = false);
   }
 
-  private Future<?> location(Location fix) {
+  private Future<?> location(Location fix, long now) {
     if (role != Role.APPLICANT) {
       return Future.failedFuture(Problem.forbidden("only the applicant sends location fixes"));
     }
     Call current = call;
-    return credential.recheck(false).onSuccess(ok -> {
+    return recheck(now).onSuccess(ok -> {
       if (!closed) {
         current.location(fix.lat(), fix.lng(), fix.accuracy(), fix.timestamp());
       }
     });
   }
 
-  private Future<?> note(Note note) {
+  private Future<?> note(Note note, long now) {
     if (role != Role.INSPECTOR) {
       return Future.failedFuture(Problem.forbidden("only the inspector notes findings"));
     }
     Call current = call;
-    return credential.recheck(false).compose(ok -> closed
+    return recheck(now).compose(ok -> closed
         ? Future.failedFuture(Problem.conflict("gone", "the connection closed"))
         : current.note(staff.actor(), note.text()));
   }

@@ -9,6 +9,7 @@ import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
 import io.kanyan.signaling.testing.Ws;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -158,6 +159,7 @@ class RevocationTest {
     seated.next("joined");
     String digest2 = Tokens.digest(again.sessionCookie());
     server.running().storage().redis().call(c -> c.del("kanyan:session:" + digest2)).await();
+    server.clock().advance(Duration.ofSeconds(6)); // past the re-check interval of trail-writing messages
     seated.send(new JsonObject().put("type", "note").put("text", "written after the login ended"));
     assertThat(seated.next("error").getString("code")).isEqualTo("session_ended");
     assertThat(seated.closeStatus(3000)).isEqualTo((short) 4401);
@@ -177,6 +179,7 @@ class RevocationTest {
     Ws seated = applicantSocket().send(new JsonObject().put("type", "join"));
     seated.next("joined");
     deleteInviteKeys();
+    server.clock().advance(Duration.ofSeconds(6));
     seated.send(new JsonObject().put("type", "location").put("lat", 39.9).put("lng", 116.4));
     assertThat(seated.next("error").getString("code")).isEqualTo("invite_revoked");
     assertThat(seated.closeStatus(3000)).isEqualTo((short) 4401);
