@@ -17,12 +17,12 @@ import java.time.Duration;
  * out at another address, and failures against other usernames never lock anybody out.
  *
  * <p>Keys: {@code kanyan:login:<user>:<address>} (hash: fails, until), {@code kanyan:login-addresses:<user>}
- * (set of addresses, for unlocking); both forgotten after a day without attempts.
+ * (set of addresses, for unlocking); both forgotten after twice the longest wait without a try, so that guesses
+ * at made-up usernames cannot fill Redis (which never evicts) while a guesser who keeps trying stays slowed.
  */
 public final class LoginLimiter {
 
   private static final Duration FIRST_WAIT = Duration.ofSeconds(15);
-  private static final Duration FORGET = Duration.ofDays(1);
 
   /** Reads the back-off; if the attempt may go ahead, counts it and sets the next back-off. Returns ms to wait. */
   private static final String TAKE = """
@@ -82,8 +82,12 @@ public final class LoginLimiter {
     long first = Math.min(FIRST_WAIT.toMillis(), maxWait.toMillis());
     return redis.<Long>call(c -> c.eval(TAKE, ScriptOutputType.INTEGER, keys,
             Long.toString(clock.millis()), Integer.toString(attempts), Long.toString(first),
-            Long.toString(maxWait.toMillis()), address, Long.toString(FORGET.toMillis())))
+            Long.toString(maxWait.toMillis()), address, Long.toString(forgetMillis())))
         .map(waitMs -> waitMs <= 0 ? 0L : Math.max(1, (waitMs + 999) / 1000));
+  }
+
+  private long forgetMillis() {
+    return Math.max(60_000, 2 * maxWait.toMillis());
   }
 
   /** A correct password: this pair starts afresh. */
