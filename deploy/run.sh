@@ -21,7 +21,10 @@ if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 # Everything the server writes (recordings, snapshots, keys, checkpoint log, Redis files) is for its user only.
-umask 077
+# Not in Kurento mode: the media server, usually another user, writes into directories the server creates.
+if [ -z "${KMS_URL:-}" ]; then
+  umask 077
+fi
 
 jar=signaling/target/kanyan.jar
 if [ ! -f "$jar" ] || [ -n "$(find pom.xml recorder signaling web-client -newer "$jar" -type f \
