@@ -155,8 +155,10 @@ public final class ServerVerticle extends VerticleBase {
 
   private static HttpServerOptions options() {
     return new HttpServerOptions()
-        // The transport takes up to 4x the protocol limit so that the signaling endpoint itself can refuse an
-        // oversized message with a proper 1009 close; beyond that the connection is simply dropped.
+        // The transport takes frames up to 4x the protocol limit; the signaling endpoint assembles messages itself
+        // (ws.FrameAssembler: 1009 past 64 KiB however fragmented, 1007 for invalid UTF-8). A larger single frame
+        // is refused by Netty, and the endpoint closes that socket with 1009 too. The message size below only
+        // bounds Vert.x's own assembly, which the endpoint does not use.
         .setMaxWebSocketFrameSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setMaxWebSocketMessageSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setCompressionSupported(true)
