@@ -5,6 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
@@ -28,6 +29,9 @@ final class FrameAssembler implements Handler<WebSocketFrame> {
 
   private final Sink sink;
   private final int max;
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT)
+      .onUnmappableCharacter(CodingErrorAction.REPORT);
   private Buffer partial;
   private boolean partialIsText;
   private boolean failed;
@@ -40,6 +44,12 @@ final class FrameAssembler implements Handler<WebSocketFrame> {
   @Override
   public void handle(WebSocketFrame frame) {
     if (failed || !(frame.isText() || frame.isBinary() || frame.isContinuation())) {
+      return;
+    }
+    if (!frame.isContinuation() && frame.isFinal()) {
+      // the common case, a whole message in one frame: no copy into an assembly buffer
+      partial = null;
+      deliver(frame.binaryData(), frame.isText());
       return;
     }
     if (!frame.isContinuation()) {
@@ -58,17 +68,21 @@ final class FrameAssembler implements Handler<WebSocketFrame> {
     }
     Buffer message = partial;
     partial = null;
-    if (!partialIsText) {
+    deliver(message, partialIsText);
+  }
+
+  private void deliver(Buffer message, boolean isText) {
+    if (message.length() > max) {
+      fail((short) 1009, "message too big: the limit is " + (max / 1024) + " KiB");
+      return;
+    }
+    if (!isText) {
       sink.binary();
       return;
     }
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(message.getBytes()))
-          .toString();
+      text = utf8.reset().decode(ByteBuffer.wrap(message.getBytes())).toString();
     } catch (CharacterCodingException e) {
       fail((short) 1007, "the text message is not valid UTF-8");
       return;
