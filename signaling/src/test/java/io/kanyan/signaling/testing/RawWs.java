@@ -3,11 +3,9 @@ package io.kanyan.signaling.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -136,74 +134,60 @@ public final class RawWs implements AutoCloseable {
     return frame(TEXT, true, message.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** One frame from the server. */
+  private record Frame(int opcode, byte[] payload) {
+  }
+
+  /** The next frame, or null when the connection ended. */
+  private Frame readFrame() throws IOException {
+    int b0 = in.read();
+    if (b0 < 0) {
+      return null;
+    }
+    long len = in.readUnsignedByte() & 0x7f;
+    if (len == 126) {
+      len = in.readUnsignedShort();
+    } else if (len == 127) {
+      len = in.readLong();
+    }
+    byte[] payload = new byte[(int) len];
+    in.readFully(payload);
+    return new Frame(b0 & 0x0f, payload);
+  }
+
   /** Reads frames until the server closes (or {@code timeoutMs} passes), answering nothing. */
   public Outcome untilClosed(long timeoutMs) {
     long start = System.currentTimeMillis();
     List<String> texts = new ArrayList<>();
     try {
       socket.setSoTimeout((int) timeoutMs);
-      while (true) {
-        int b0 = in.read();
-        if (b0 < 0) {
-          return new Outcome(texts, -1, System.currentTimeMillis() - start);
-        }
-        int b1 = in.readUnsignedByte();
-        long len = b1 & 0x7f;
-        if (len == 126) {
-          len = in.readUnsignedShort();
-        } else if (len == 127) {
-          len = in.readLong();
-        }
-        byte[] payload = new byte[(int) len];
-        in.readFully(payload);
-        int opcode = b0 & 0x0f;
-        if (opcode == 0x8) {
-          int code = payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+      for (Frame f = readFrame(); f != null; f = readFrame()) {
+        if (f.opcode() == 0x8) {
+          int code = f.payload().length >= 2 ? ((f.payload()[0] & 0xff) << 8) | (f.payload()[1] & 0xff) : 1005;
           return new Outcome(texts, code, System.currentTimeMillis() - start);
         }
-        if (opcode == TEXT) {
-          texts.add(new String(payload, StandardCharsets.UTF_8));
+        if (f.opcode() == TEXT) {
+          texts.add(new String(f.payload(), StandardCharsets.UTF_8));
         }
       }
-    } catch (SocketTimeoutException e) {
-      return new Outcome(texts, -1, System.currentTimeMillis() - start);
-    } catch (IOException e) {
-      return new Outcome(texts, -1, System.currentTimeMillis() - start);
+    } catch (IOException timedOutOrReset) {
+      // no close frame came
     }
+    return new Outcome(texts, -1, System.currentTimeMillis() - start);
   }
 
   /** Reads the next text message (skipping control frames), or null when the server closed. */
   public String nextText() {
     try {
-      while (true) {
-        int b0 = in.read();
-        if (b0 < 0) {
-          return null;
-        }
-        int b1 = in.readUnsignedByte();
-        long len = b1 & 0x7f;
-        if (len == 126) {
-          len = in.readUnsignedShort();
-        } else if (len == 127) {
-          len = in.readLong();
-        }
-        byte[] payload = new byte[(int) len];
-        in.readFully(payload);
-        int opcode = b0 & 0x0f;
-        if (opcode == 0x8) {
-          return null;
-        }
-        if (opcode == TEXT) {
-          return new String(payload, StandardCharsets.UTF_8);
+      for (Frame f = readFrame(); f != null && f.opcode() != 0x8; f = readFrame()) {
+        if (f.opcode() == TEXT) {
+          return new String(f.payload(), StandardCharsets.UTF_8);
         }
       }
     } catch (IOException e) {
-      return null;
+      // closed
     }
-  }
-
-  public InputStream input() {
-    return in;
+    return null;
   }
 
   @Override
