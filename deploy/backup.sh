@@ -8,7 +8,9 @@
 #   KANYAN_DATA_DIR        the data directory (required)
 #   KANYAN_CHECKPOINT_LOG  the checkpoint log, when it is kept outside the data directory
 #   REDIS_HOST, REDIS_PORT where Redis listens (default 127.0.0.1 6379)
-#   REDISCLI_AUTH          the Redis password (redis-cli reads it from the environment)
+#   REDISCLI_AUTH          the Redis password (redis-cli reads it from the environment); for the embedded
+#                          Redis it is read from <data dir>/redis/kanyan-redis.conf when not set
+#                          (REDIS_PORT is the port in that file then too)
 #   REDIS_CLI              the redis-cli binary (default redis-cli)
 #
 # Order matters: the files are copied before Redis, so every checkpoint in the copied log commits events
@@ -18,6 +20,13 @@ set -euo pipefail
 
 target=${1:?usage: backup.sh <backup dir>}
 data_dir=${KANYAN_DATA_DIR:?set KANYAN_DATA_DIR to the Kanyan data directory}
+embedded_conf="$data_dir/redis/kanyan-redis.conf"
+if [ -z "${REDISCLI_AUTH:-}" ] && [ -r "$embedded_conf" ]; then
+  # The embedded Redis requires a password generated at each start of the server.
+  REDISCLI_AUTH=$(awk '$1 == "requirepass" {print $2}' "$embedded_conf")
+  export REDISCLI_AUTH
+  REDIS_PORT=${REDIS_PORT:-$(awk '$1 == "port" {print $2}' "$embedded_conf")}
+fi
 cli=(${REDIS_CLI:-redis-cli} -h "${REDIS_HOST:-127.0.0.1}" -p "${REDIS_PORT:-6379}")
 
 if [ -e "$target" ] && [ -n "$(ls -A "$target" 2>/dev/null)" ]; then

@@ -3,8 +3,10 @@ import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
 import { byId, errorText, formatTime, h, homePage, showMessage, wireStaffHeader } from './ui.js';
 
-/** The server's minimum password length (signaling/API.md, weak_password). */
+/** The server's minimum password length, spaces at the ends not counted (signaling/API.md, weak_password). */
 const MIN_PASSWORD = 10;
+/** The server's longest display name (signaling/API.md, bad_field). */
+const MAX_NAME = 64;
 
 async function main() {
   const i18n = await initI18n();
@@ -26,7 +28,8 @@ async function main() {
   });
   byId('users').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-username]');
-    if (button) admin.toggle(button.dataset.username, button.dataset.action === 'disable');
+    if (button?.dataset.action === 'unlock') admin.unlock(button.dataset.username);
+    else if (button) admin.toggle(button.dataset.username, button.dataset.action === 'disable');
   });
   await admin.refresh();
 }
@@ -61,10 +64,12 @@ function createAdmin(i18n, me) {
         h('td', {}, h('span', { class: 'badge', 'data-status': u.disabled ? 'disabled' : 'active' },
           u.disabled ? t('admin.status.disabled') : t('admin.status.active'))),
         h('td', {}, formatTime(u.createdAt, i18n.lang)),
-        h('td', {}, self
-          ? h('span', { class: 'muted' }, t('admin.users.you'))
-          : h('button', { type: 'button', class: u.disabled ? null : 'danger', 'data-username': u.username, 'data-action': action },
-            u.disabled ? t('admin.users.enable') : t('admin.users.disable'))));
+        h('td', {}, ...(self
+          ? [h('span', { class: 'muted' }, t('admin.users.you'))]
+          : [h('button', { type: 'button', class: u.disabled ? null : 'danger', 'data-username': u.username, 'data-action': action },
+            u.disabled ? t('admin.users.enable') : t('admin.users.disable')),
+          ' ',
+          h('button', { type: 'button', 'data-username': u.username, 'data-action': 'unlock' }, t('admin.users.unlock'))])));
     }));
     byId('users-empty').hidden = users.length > 0;
   };
@@ -81,7 +86,11 @@ function createAdmin(i18n, me) {
       showMessage(createError, t('admin.create.missing', { fields: missing.join(t('admin.listSeparator')) }));
       return;
     }
-    if (password.length < MIN_PASSWORD) {
+    if (displayName.length > MAX_NAME) {
+      showMessage(createError, t('admin.create.nameTooLong', { max: MAX_NAME }));
+      return;
+    }
+    if (password.trim().length < MIN_PASSWORD) {
       showMessage(createError, t('error.weak_password'));
       return;
     }
@@ -111,7 +120,18 @@ function createAdmin(i18n, me) {
     }
   };
 
-  return { refresh, render, create, toggle };
+  /** Clears the waits after failed logins of a user, at every address. */
+  const unlock = async (username) => {
+    const user = users.find((u) => u.username === username);
+    try {
+      await api(`/api/users/${encodeURIComponent(username)}/unlock`, { method: 'POST' });
+      showMessage(usersMessage, t('admin.users.unlocked', { name: user?.displayName || username }), 'ok');
+    } catch (err) {
+      showMessage(usersMessage, errorText(i18n, err));
+    }
+  };
+
+  return { refresh, render, create, toggle, unlock };
 }
 
 main().catch((err) => {

@@ -263,7 +263,8 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     'peer-reconnecting': () => setCallState('inspector.call.applicantReconnecting'),
     'peer-left': (m) => {
       peerPresent = false;
-      setCallState(m.reason === 'timeout' ? 'inspector.call.applicantLost' : 'inspector.call.applicantLeft');
+      const left = { timeout: 'inspector.call.applicantLost', invite_revoked: 'inspector.call.applicantLinkRevoked' };
+      setCallState(left[m.reason] || 'inspector.call.applicantLeft');
       if (mode === 'p2p') {
         peer?.close();
         peer = null;

@@ -9,7 +9,9 @@ import { mark } from './timings.js';
 const PING_MS = 15000;
 const MAX_BACKOFF_MS = 8000;
 /** Close codes after which reconnecting cannot help. */
-const FINAL_CLOSE = { 4403: 'forbidden', 4409: 'seat_taken', 4410: 'inspection_closed', 1000: 'closed' };
+const FINAL_CLOSE = { 4401: 'session_ended', 4403: 'forbidden', 4409: 'seat_taken', 4410: 'inspection_closed', 1000: 'closed' };
+/** 4401 (the login or invite stopped working) names its reason in the close reason. */
+const REVOKED_REASONS = ['session_ended', 'account_disabled', 'invite_revoked', 'invite_expired'];
 
 /**
  * @typedef {'connecting'|'joined'|'reconnecting'|'ended'|'refused'|'closed'} SignalingState
@@ -57,7 +59,7 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
       pingTimer = setInterval(() => sendRaw({ type: 'ping' }), PING_MS);
     });
     socket.addEventListener('message', (event) => handle(event.data));
-    socket.addEventListener('close', (event) => closed(event.code));
+    socket.addEventListener('close', (event) => closed(event.code, event.reason));
   };
 
   const handle = (data) => {
@@ -77,13 +79,14 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
     onMessage(message);
   };
 
-  const closed = (code) => {
+  const closed = (code, reason) => {
     clearInterval(pingTimer);
     if (finished) return;
     if (FINAL_CLOSE[code]) {
       finished = true;
-      if (code === 4409 || code === 4403 || code === 4410) sessionStorage.removeItem(seatStorageKey);
-      setState(code === 1000 ? 'closed' : 'refused', { code: FINAL_CLOSE[code] });
+      if (code !== 1000) sessionStorage.removeItem(seatStorageKey);
+      const detail = code === 4401 && REVOKED_REASONS.includes(reason) ? reason : FINAL_CLOSE[code];
+      setState(code === 1000 ? 'closed' : 'refused', { code: detail });
       return;
     }
     attempt += 1;

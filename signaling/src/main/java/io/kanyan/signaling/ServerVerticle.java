@@ -11,6 +11,7 @@ import io.kanyan.signaling.auth.Accounts;
 import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.LoginLimiter;
 import io.kanyan.signaling.auth.Passwords;
+import io.kanyan.signaling.auth.Revocations;
 import io.kanyan.signaling.http.AccountsResource;
 import io.kanyan.signaling.http.AuditResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
@@ -68,17 +69,19 @@ public final class ServerVerticle extends VerticleBase {
   public Future<?> start() {
     Trail trail = new Trail(storage.redis(), clock);
     CaseFiles cases = new CaseFiles(storage.redis(), storage.phoneIndexKey());
+    Revocations revocations = new Revocations(vertx);
     Accounts accounts = new Accounts(vertx, storage.redis(), passwords,
-        new LoginLimiter(config.loginAttempts(), config.loginWindow(), clock), config.sessionIdle(), clock);
-    Invites invites = new Invites(storage.redis(), config.inviteTtl(), clock);
+        new LoginLimiter(storage.redis(), config.loginAttempts(), config.loginWindow(), clock), revocations,
+        config.sessionIdle(), clock);
+    Invites invites = new Invites(storage.redis(), revocations, config.inviteTtl(), clock);
     calls = new Calls(vertx, media, trail, config.gracePeriod(), clock);
-    Inspections inspections = new Inspections(cases, invites, trail, calls, clock);
+    Inspections inspections = new Inspections(cases, invites, trail, calls, storage.redis(), clock);
     calls.onConnected(inspections::markStarted);
     Recordings recordings = new Recordings(vertx, trail, config.dataDir());
     Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone());
     snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
     inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
-    signaling = new SignalingEndpoint(vertx, config, accounts, inspections, calls, clock);
+    signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
 
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(), clock)
         .compose(started -> {
@@ -162,8 +165,10 @@ public final class ServerVerticle extends VerticleBase {
 
   private static HttpServerOptions options() {
     return new HttpServerOptions()
-        // The transport takes up to 4x the protocol limit so that the signaling endpoint itself can refuse an
-        // oversized message with a proper 1009 close; beyond that the connection is simply dropped.
+        // The transport takes frames up to 4x the protocol limit; the signaling endpoint assembles messages itself
+        // (ws.FrameAssembler: 1009 past 64 KiB however fragmented, 1007 for invalid UTF-8). A larger single frame
+        // is refused by Netty, and the endpoint closes that socket with 1009 too. The message size below only
+        // bounds Vert.x's own assembly, which the endpoint does not use.
         .setMaxWebSocketFrameSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setMaxWebSocketMessageSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setCompressionSupported(true)

@@ -1,6 +1,7 @@
 package io.kanyan.signaling;
 
 import io.kanyan.recorder.redis.Durability;
+import io.kanyan.recorder.redis.PrivateFiles;
 import io.kanyan.recorder.redis.RedisServerProcess;
 import io.kanyan.recorder.redis.RedisStore;
 import io.vertx.core.Future;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +38,7 @@ public final class Storage implements AutoCloseable {
   /** Prepares the data dir, starts the embedded Redis when no URL is configured, connects and checks it. */
   public static Future<Storage> open(Vertx vertx, Config config) {
     return vertx.executeBlocking(() -> {
-      Files.createDirectories(config.dataDir());
+      privateDataDir(config);
       RedisServerProcess process = config.embeddedRedis()
           ? RedisServerProcess.start(config.dataDir().resolve("redis"), config.embeddedRedisPort())
           : null;
@@ -60,6 +62,24 @@ public final class Storage implements AutoCloseable {
             }
           });
     });
+  }
+
+  /**
+   * Makes the data directory readable by this user only (700): the AOF holds password hashes and applicant
+   * names, the directory recordings, snapshots, keys and the checkpoint log. In Kurento mode the media server,
+   * often another user, writes under {@code recordings/}, so there the data directory stays as it is and each
+   * other part is made 700 instead.
+   */
+  private static void privateDataDir(Config config) throws IOException {
+    Path data = config.dataDir();
+    if (!config.kurento()) {
+      PrivateFiles.directory(data);
+      return;
+    }
+    Files.createDirectories(data);
+    for (String part : List.of("redis", "keys", "checkpoints", "inspections", "tls")) {
+      PrivateFiles.directory(data.resolve(part));
+    }
   }
 
   private static byte[] phoneKey(Config config) throws IOException {

@@ -50,6 +50,10 @@ class RestartTest {
       assertThat(first.storage().redis().call(c -> c.configGet("maxmemory-policy")).await())
           .containsEntry("maxmemory-policy", "noeviction");
       new Http(vertx, first.server().devHttpPort()).login("admin", "embedded-admin-1");
+      // local users: the data directory is private and the embedded Redis wants its generated password
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(data)))
+          .isEqualTo("rwx------");
+      assertThat(java.nio.file.Files.readString(data.resolve("redis/kanyan-redis.conf"))).contains("requirepass ");
     } finally {
       first.close().await();
     }

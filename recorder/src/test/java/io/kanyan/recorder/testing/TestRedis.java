@@ -43,9 +43,7 @@ public final class TestRedis implements AutoCloseable {
 
   /** Stops the process and starts a new one on the same port over the same files (AOF recovery). */
   public void restart() {
-    int port = process.port();
-    process.close();
-    process = RedisServerProcess.start(dir, port);
+    process = process.restart();
   }
 
   @Override

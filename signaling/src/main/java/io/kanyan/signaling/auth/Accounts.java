@@ -28,6 +28,7 @@ public final class Accounts {
   private static final Logger log = LoggerFactory.getLogger(Accounts.class);
   private static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._-]{1,31}");
   static final int MIN_PASSWORD = 10;
+  static final int MAX_DISPLAY_NAME = 64;
 
   /** A successful login: who, and the session token for the cookie. */
   public record Login(Principal principal, String token) {
@@ -37,16 +38,18 @@ public final class Accounts {
   private final RedisStore redis;
   private final Passwords passwords;
   private final LoginLimiter limiter;
+  private final Revocations revocations;
   private final Duration sessionIdle;
   private final Clock clock;
   private final String dummyHash;
 
-  public Accounts(Vertx vertx, RedisStore redis, Passwords passwords, LoginLimiter limiter, Duration sessionIdle,
-      Clock clock) {
+  public Accounts(Vertx vertx, RedisStore redis, Passwords passwords, LoginLimiter limiter, Revocations revocations,
+      Duration sessionIdle, Clock clock) {
     this.vertx = vertx;
     this.redis = redis;
     this.passwords = passwords;
     this.limiter = limiter;
+    this.revocations = revocations;
     this.sessionIdle = sessionIdle;
     this.clock = clock;
     this.dummyHash = passwords.unmatchable();
@@ -89,11 +92,15 @@ public final class Accounts {
       return Future.failedFuture(Problem.badRequest("bad_username",
           "a username is 2-32 lowercase letters, digits, dots, dashes or underscores"));
     }
-    if (password == null || password.length() < MIN_PASSWORD) {
+    if (password == null || password.strip().length() < MIN_PASSWORD) {
       return Future.failedFuture(Problem.badRequest("weak_password",
-          "a password needs at least " + MIN_PASSWORD + " characters"));
+          "a password needs at least " + MIN_PASSWORD + " characters, not counting spaces at its ends"));
     }
     String name = displayName == null || displayName.isBlank() ? username : displayName.trim();
+    if (name.length() > MAX_DISPLAY_NAME) {
+      return Future.failedFuture(Problem.badRequest("bad_field",
+          "the name is longer than " + MAX_DISPLAY_NAME + " characters"));
+    }
     return vertx.executeBlocking(() -> passwords.hash(password.toCharArray()), false)
         .compose(hash -> redis.call(c -> c.hsetnx(userKey(username), "username", username)).compose(fresh -> {
           if (!fresh) {
@@ -113,28 +120,43 @@ public final class Accounts {
         });
   }
 
-  /** Checks a password and opens a session; rate-limited per address and per username. */
+  /**
+   * Checks a password and opens a session. The attempt is counted (per username and address) before the
+   * password is checked; past the limit it is refused with {@code too_many_attempts} without checking.
+   */
   public Future<Login> login(String username, String password, String address) {
     String user = username == null ? "" : username.trim().toLowerCase();
-    long wait = limiter.retryAfterSeconds(address, user);
-    if (wait > 0) {
-      return Future.failedFuture(new Problem(Problem.Kind.TOO_MANY, "too_many_attempts",
-          "too many failed logins; try again in " + wait + " seconds"));
-    }
-    return redis.call(c -> c.hgetall(userKey(user))).compose(fields -> {
-      String stored = fields.isEmpty() ? dummyHash : fields.get("password");
-      String given = password == null ? "" : password;
-      return vertx.executeBlocking(() -> passwords.verify(given.toCharArray(), stored), false).compose(ok -> {
-        if (!ok || fields.isEmpty() || "true".equals(fields.get("disabled"))) {
-          limiter.failed(address, user);
-          log.info("user {}: failed login from {}", user, address);
-          return Future.failedFuture(Problem.unauthorized("bad_credentials",
-              "the username or password is wrong, or the account is disabled"));
-        }
-        limiter.succeeded(user);
-        return openSession(principal(fields));
-      });
+    return limiter.take(user, address).compose(wait -> {
+      if (wait > 0) {
+        log.info("user {}: login from {} refused, backing off for {}s", user, address, wait);
+        return Future.failedFuture(new Problem(Problem.Kind.TOO_MANY, "too_many_attempts",
+            "too many failed logins; try again in " + wait + " seconds"));
+      }
+      return redis.call(c -> c.hgetall(userKey(user))).compose(fields -> check(user, password, address, fields));
     });
+  }
+
+  private Future<Login> check(String user, String password, String address, Map<String, String> fields) {
+    String stored = fields.isEmpty() ? dummyHash : fields.get("password");
+    String given = password == null ? "" : password;
+    return vertx.executeBlocking(() -> passwords.verify(given.toCharArray(), stored), false).compose(ok -> {
+      if (!ok || fields.isEmpty() || "true".equals(fields.get("disabled"))) {
+        log.info("user {}: failed login from {}", user, address);
+        return Future.failedFuture(Problem.unauthorized("bad_credentials",
+            "the username or password is wrong, or the account is disabled"));
+      }
+      return limiter.succeeded(user, address).compose(x -> openSession(principal(fields)));
+    });
+  }
+
+  /** Clears the login back-off of a user at every address (an admin's unlock). */
+  public Future<JsonObject> unlock(String username) {
+    return redis.call(c -> c.hgetall(userKey(username))).compose(fields -> fields.isEmpty()
+        ? Future.failedFuture(Problem.notFound("there is no user named " + username))
+        : limiter.unlock(username).map(x -> {
+          log.info("user {}: login back-off cleared by an admin", username);
+          return publicView(fields);
+        }));
   }
 
   private Future<Login> openSession(Principal principal) {
@@ -169,11 +191,15 @@ public final class Accounts {
     });
   }
 
+  /** Ends one session; every signaling connection opened with it is closed too. */
   public Future<Void> logout(String token) {
     if (token == null) {
       return Future.succeededFuture();
     }
-    return redis.call(c -> c.del(sessionKey(Tokens.digest(token)))).mapEmpty();
+    String digest = Tokens.digest(token);
+    return redis.call(c -> c.del(sessionKey(digest)))
+        .onSuccess(x -> revocations.publish(Revocations.Kind.SESSION, digest, "session_ended"))
+        .mapEmpty();
   }
 
   public Future<List<JsonObject>> list() {
@@ -202,8 +228,15 @@ public final class Accounts {
       if (fields.isEmpty()) {
         return Future.failedFuture(Problem.notFound("there is no user named " + username));
       }
-      Future<?> end = disabled ? endSessions(username) : Future.succeededFuture();
-      return end.compose(x -> redis.call(c -> c.hset(userKey(username), "disabled", Boolean.toString(disabled))))
+      // Marked disabled first, so a session looked up meanwhile is already refused; then the sessions end
+      // and every live signaling connection of the user is closed.
+      return redis.call(c -> c.hset(userKey(username), "disabled", Boolean.toString(disabled)))
+          .compose(x -> disabled ? endSessions(username) : Future.<Void>succeededFuture())
+          .onSuccess(x -> {
+            if (disabled) {
+              revocations.publish(Revocations.Kind.USER, username, "account_disabled");
+            }
+          })
           .compose(x -> redis.call(c -> c.hgetall(userKey(username))))
           .map(updated -> {
             log.info("user {}: {}", username, disabled ? "disabled" : "enabled");

@@ -22,11 +22,13 @@ public final class Invites {
   }
 
   private final RedisStore redis;
+  private final Revocations revocations;
   private final Duration ttl;
   private final Clock clock;
 
-  public Invites(RedisStore redis, Duration ttl, Clock clock) {
+  public Invites(RedisStore redis, Revocations revocations, Duration ttl, Clock clock) {
     this.redis = redis;
+    this.revocations = revocations;
     this.ttl = ttl;
     this.clock = clock;
   }
@@ -51,18 +53,18 @@ public final class Invites {
     })).map(ok -> new Issued(token, expires));
   }
 
-  /** Makes the inspection's current invite stop working. */
+  /** Makes the inspection's current invite stop working, and closes the connections opened with it. */
   public Future<Void> revoke(String inspectionId) {
     return redis.call(c -> c.get(currentKey(inspectionId))).compose(digest -> digest == null
         ? Future.succeededFuture()
         : redis.call(c -> {
           c.del(inviteKey(digest));
           return c.del(currentKey(inspectionId));
-        }).mapEmpty());
+        }).onSuccess(x -> revocations.publish(Revocations.Kind.INVITE, digest, "invite_revoked")).mapEmpty());
   }
 
-  /** A known invite: the inspection it belongs to and whether it is past its validity. */
-  public record Found(String inspectionId, boolean expired) {
+  /** A known invite: the inspection it belongs to, until when it is valid, and whether that is past. */
+  public record Found(String inspectionId, Instant expiresAt, boolean expired) {
   }
 
   /**
@@ -75,10 +77,24 @@ public final class Invites {
     if (token == null || token.isBlank() || token.length() > 100) {
       return Future.failedFuture(unknown());
     }
-    return redis.call(c -> c.hgetall(inviteKey(Tokens.digest(token)))).compose(fields -> fields.isEmpty()
-        ? Future.failedFuture(unknown())
-        : Future.succeededFuture(new Found(fields.get("inspectionId"),
-            Instant.parse(fields.get("expiresAt")).isBefore(clock.instant()))));
+    return redis.call(c -> c.hgetall(inviteKey(Tokens.digest(token)))).compose(fields -> {
+      if (fields.isEmpty()) {
+        return Future.failedFuture(unknown());
+      }
+      Instant expiresAt = Instant.parse(fields.get("expiresAt"));
+      return Future.succeededFuture(new Found(fields.get("inspectionId"), expiresAt,
+          expiresAt.isBefore(clock.instant())));
+    });
+  }
+
+  /**
+   * The inspection a still-valid invite token admits to.
+   *
+   * @throws Problem (as a failed future) {@code invite_unknown} or {@code invite_expired}
+   */
+  public Future<String> resolve(String token) {
+    return find(token).compose(found -> found.expired() ? Future.failedFuture(expired())
+        : Future.succeededFuture(found.inspectionId()));
   }
 
   /** The answer for an invite past its validity. */

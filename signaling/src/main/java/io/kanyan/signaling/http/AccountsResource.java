@@ -30,6 +30,7 @@ public final class AccountsResource implements Api.Resource {
     api.post("/users").handler(Api.jsonBody()).handler(respond(201, this::create));
     api.post("/users/:username/disable").handler(respond(ctx -> setDisabled(ctx, true)));
     api.post("/users/:username/enable").handler(respond(ctx -> setDisabled(ctx, false)));
+    api.post("/users/:username/unlock").handler(respond(this::unlock));
   }
 
   private Future<JsonObject> login(RoutingContext ctx) {
@@ -71,6 +72,12 @@ public final class AccountsResource implements Api.Resource {
       throw Problem.badRequest("bad_request", "you cannot disable your own account");
     }
     return accounts.setDisabled(username, disabled);
+  }
+
+  /** Clears a user's login back-off at every address, so they can log in again at once. */
+  private Future<JsonObject> unlock(RoutingContext ctx) {
+    principal(ctx, Principal.Role.ADMIN);
+    return accounts.unlock(ctx.pathParam("username"));
   }
 
   static JsonObject toJson(Principal p) {

@@ -6,6 +6,7 @@ import static io.kanyan.signaling.http.Api.respond;
 
 import io.kanyan.recorder.audit.CaseFile;
 import io.kanyan.recorder.audit.CaseQuery;
+import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.Principal;
 import io.kanyan.signaling.inspection.Inspections;
@@ -22,10 +23,13 @@ import java.time.ZoneId;
 public final class InspectionsResource implements Api.Resource {
 
   public static final String INVITE_HEADER = "X-Invite-Token";
+  /** {@code GET /api/invite} per client address and minute; a real page opens it a few times. */
+  static final int OPENS_PER_MINUTE = 30;
 
   private final Inspections inspections;
   private final String publicUrl;
   private final ZoneId zone;
+  private final PerMinute openRate = new PerMinute(OPENS_PER_MINUTE);
 
   /**
    * @param publicUrl the base of invite links; null to use the origin the inspector's browser used
@@ -82,13 +86,22 @@ public final class InspectionsResource implements Api.Resource {
 
   private Future<JsonObject> end(RoutingContext ctx) {
     JsonObject in = body(ctx);
-    return inspections.end(principal(ctx), ctx.pathParam("id"), in.getString("conclusion"), in.getString("remark"))
+    return inspections.end(principal(ctx), ctx.pathParam("id"), text(in, "conclusion"), text(in, "remark"))
         .map(CaseFile::toJson);
   }
 
   private Future<JsonObject> cancel(RoutingContext ctx) {
     JsonObject in = ctx.body().available() && ctx.body().length() > 0 ? body(ctx) : new JsonObject();
-    return inspections.cancel(principal(ctx), ctx.pathParam("id"), in.getString("reason")).map(CaseFile::toJson);
+    return inspections.cancel(principal(ctx), ctx.pathParam("id"), text(in, "reason")).map(CaseFile::toJson);
+  }
+
+  /** An optional text field; anything but a string (an object, a number) is refused rather than turned into one. */
+  private static String text(JsonObject in, String field) {
+    Object v = in.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw Problem.badRequest("bad_field", "'" + field + "' must be text");
+    }
+    return (String) v;
   }
 
   private Future<JsonObject> trail(RoutingContext ctx) {
@@ -98,13 +111,21 @@ public final class InspectionsResource implements Api.Resource {
   /** What an applicant's page shows before joining: enough to recognise the appointment, nothing private. */
   private Future<JsonObject> invite(RoutingContext ctx) {
     String token = ctx.request().getHeader(INVITE_HEADER);
-    return inspections.inviteOpened(token).map(f -> new JsonObject()
-        .put("inspectionId", f.id())
-        .put("caseNumber", f.caseNumber())
-        .put("matterType", f.matterType())
-        .put("siteAddress", f.siteAddress())
-        .put("inspectorName", f.inspectorName())
-        .put("status", f.status().wire()));
+    if (!openRate.allow(Api.clientAddress(ctx.request()))) {
+      return Future.failedFuture(new Problem(Problem.Kind.TOO_MANY, "too_many_requests",
+          "this link was opened too often from your network in the last minute; wait a minute and reload"));
+    }
+    return inspections.inviteOpened(token).map(opened -> {
+      CaseFile f = opened.inspection();
+      return new JsonObject()
+          .put("inspectionId", f.id())
+          .put("caseNumber", f.caseNumber())
+          .put("matterType", f.matterType())
+          .put("siteAddress", f.siteAddress())
+          .put("inspectorName", f.inspectorName())
+          .put("status", f.status().wire())
+          .put("expiresAt", opened.expiresAt().toString());
+    });
   }
 
   private JsonObject invite(HttpServerRequest req, Invites.Issued issued) {

@@ -176,14 +176,24 @@ public final class Call implements MediaListener {
 
   /** A participant leaves on purpose. */
   public void leave(Role role, Link link) {
+    remove(role, link, "left", (short) 1000);
+  }
+
+  /**
+   * A participant is gone for good without a grace period: they left, or the credential they joined with was
+   * revoked ({@code reason} is then its error code, e.g. {@code invite_revoked}). Their link is closed with
+   * {@code closeCode}.
+   */
+  public void remove(Role role, Link link, String reason, short closeCode) {
     Seat seat = seats.get(role);
     if (seat == null || seat.link != link) {
+      link.close(closeCode, reason);
       return;
     }
     seat.link = null;
     media().compose(m -> m.leave(role));
-    gone(role, "left");
-    link.close((short) 1000, "left");
+    gone(role, reason);
+    link.close(closeCode, reason);
   }
 
   private void gone(Role role, String reason) {

@@ -3,6 +3,7 @@ package io.kanyan.signaling.inspection;
 import io.kanyan.recorder.audit.CaseFile;
 import io.kanyan.recorder.audit.CaseFiles;
 import io.kanyan.recorder.audit.CaseQuery;
+import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.trail.Chain;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
@@ -36,14 +37,17 @@ public final class Inspections {
   private final Trail trail;
   private final Calls calls;
   private final Clock clock;
+  private final InviteOpens inviteOpens;
   private Function<String, Future<?>> onClosed = id -> Future.succeededFuture();
 
-  public Inspections(CaseFiles cases, Invites invites, Trail trail, Calls calls, Clock clock) {
+  /** @param redis where opens of an invite are counted between {@code invite.opened} events */
+  public Inspections(CaseFiles cases, Invites invites, Trail trail, Calls calls, RedisStore redis, Clock clock) {
     this.cases = cases;
     this.invites = invites;
     this.trail = trail;
     this.calls = calls;
     this.clock = clock;
+    this.inviteOpens = new InviteOpens(redis, trail);
   }
 
   /**
@@ -161,13 +165,18 @@ public final class Inspections {
     return owned(who, id).compose(Inspections::open);
   }
 
+  /** What the applicant's page learns from its invite: the inspection, and when the link stops working. */
+  public record OpenedInvite(CaseFile inspection, Instant expiresAt) {
+  }
+
   /**
-   * The applicant's page read its invite: the inspection, with {@code invite.opened} on the trail, so the
-   * inspector's desk can show that the applicant is on the way (before camera and location are granted).
+   * The applicant's page read its invite: the inspection, with {@code invite.opened} on the trail (at most one
+   * a minute, with a count), so the inspector's desk can show that the applicant is on the way (before camera
+   * and location are granted).
    */
-  public Future<CaseFile> inviteOpened(String token) {
-    return forInvite(token).compose(file -> trail.append(file.id(), EventType.INVITE_OPENED, "applicant",
-        new JsonObject()).map(file));
+  public Future<OpenedInvite> inviteOpened(String token) {
+    return forInvite(token).compose(file -> invites.find(token)
+        .compose(found -> inviteOpens.opened(file.id()).map(new OpenedInvite(file, found.expiresAt()))));
   }
 
   /**

@@ -32,26 +32,39 @@ import org.slf4j.LoggerFactory;
 final class Connection implements Link {
 
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
+  /** Close code for a connection whose credential stopped working; the reason names the error code. */
+  static final short REVOKED = 4401;
+  /** How often a staff connection's session is re-checked (and renewed) on {@code ping}. */
+  private static final long SESSION_RECHECK_MS = 60_000;
+  /**
+   * A message that writes the trail re-checks the credential when the last check is older than this. Revocations
+   * close sockets at once anyway (see {@link SignalingEndpoint}); this catches one that was not announced.
+   */
+  private static final long TRAIL_RECHECK_MS = 5_000;
 
   private final ServerWebSocket socket;
   private final Principal staff;
   private final String applicantInspection;
+  private final Credential credential;
   private final Inspections inspections;
   private final Calls calls;
   private final RateLimit rateLimit;
   private final String address;
   private final String userAgent;
   private long lastSeen;
+  private long lastRecheck;
   private Call call;
   private Role role;
   private boolean joining;
   private boolean closed;
 
-  Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Inspections inspections, Calls calls,
-      int rate, String address, String userAgent, long now) {
+  Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Credential credential,
+      Inspections inspections, Calls calls, int rate, String address, String userAgent, long now) {
     this.socket = socket;
     this.staff = staff;
     this.applicantInspection = applicantInspection;
+    this.credential = credential;
+    this.lastRecheck = now;
     this.inspections = inspections;
     this.calls = calls;
     this.rateLimit = new RateLimit(rate, now);
@@ -64,13 +77,13 @@ final class Connection implements Link {
     return lastSeen;
   }
 
+  Credential credential() {
+    return credential;
+  }
+
+  /** One whole text message (assembled and size- and UTF-8-checked by {@link FrameAssembler}). */
   void onText(String text, long now) {
     lastSeen = now;
-    if (Protocol.tooLarge(text)) {
-      log.warn("ws {}: message over {} bytes, closing", address, Protocol.MAX_MESSAGE_BYTES);
-      close((short) 1009, "message too big: the limit is 64 KiB");
-      return;
-    }
     switch (rateLimit.take(now)) {
       case CLOSE -> {
         log.warn("ws {}: flooding, closing", address);
@@ -91,16 +104,19 @@ final class Connection implements Link {
       send(Protocol.error(p.code(), p.getMessage(), Protocol.typeOf(text)));
       return;
     }
-    handle(message).onFailure(err -> fail(err, Protocol.typeOf(text)));
+    handle(message, now).onFailure(err -> fail(err, Protocol.typeOf(text)));
   }
 
-  private Future<?> handle(ClientMessage message) {
+  private Future<?> handle(ClientMessage message, long now) {
     if (message instanceof Ping) {
       send(Protocol.pong());
+      if (staff != null && now - lastRecheck >= SESSION_RECHECK_MS) {
+        return recheck(now);
+      }
       return Future.succeededFuture();
     }
     if (message instanceof Join join) {
-      return join(join);
+      return join(join, now);
     }
     if (call == null) {
       return Future.failedFuture(Problem.badRequest("not_joined", "send 'join' first"));
@@ -112,9 +128,9 @@ final class Connection implements Link {
     } else if (message instanceof Ice ice) {
       return call.candidate(role, ice.candidate());
     } else if (message instanceof Location fix) {
-      return location(fix);
+      return location(fix, now);
     } else if (message instanceof Note note) {
-      return note(note);
+      return note(note, now);
     } else if (message instanceof Leave) {
       call.leave(role, this);
       return Future.succeededFuture();
@@ -122,7 +138,25 @@ final class Connection implements Link {
     return Future.failedFuture(Problem.badRequest("unknown_type", "unsupported message"));
   }
 
-  private Future<?> join(Join join) {
+  /**
+   * Re-checks the credential unless that was done in the last {@link #TRAIL_RECHECK_MS}. When the store is
+   * unreachable the message goes ahead: the credential was good at the last check, and its trail event waits
+   * for the store in order anyway.
+   */
+  private Future<Void> recheck(long now) {
+    if (now - lastRecheck < TRAIL_RECHECK_MS) {
+      return Future.succeededFuture();
+    }
+    return credential.recheck(false).onSuccess(ok -> lastRecheck = now).recover(err -> {
+      if (err instanceof RedisUnavailableException) {
+        log.warn("ws {}: credential not re-checked, the store is unavailable", address);
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private Future<?> join(Join join, long now) {
     if (call != null || joining) {
       return Future.failedFuture(Problem.badRequest("already_joined", "this connection has already joined"));
     }
@@ -148,7 +182,7 @@ final class Connection implements Link {
       wanted = Role.APPLICANT;
       actor = "applicant";
     }
-    return seat.compose(id -> {
+    return credential.recheck(true).onSuccess(ok -> lastRecheck = now).compose(ok -> seat).compose(id -> {
       if (closed) {
         return Future.failedFuture(Problem.conflict("gone", "the connection closed while joining"));
       }
@@ -164,24 +198,56 @@ final class Connection implements Link {
     }).onComplete(x -> joining = false);
   }
 
-  private Future<?> location(Location fix) {
+  private Future<?> location(Location fix, long now) {
     if (role != Role.APPLICANT) {
       return Future.failedFuture(Problem.forbidden("only the applicant sends location fixes"));
     }
-    call.location(fix.lat(), fix.lng(), fix.accuracy(), fix.timestamp());
-    return Future.succeededFuture();
+    Call current = call;
+    return recheck(now).onSuccess(ok -> {
+      if (!closed) {
+        current.location(fix.lat(), fix.lng(), fix.accuracy(), fix.timestamp());
+      }
+    });
   }
 
-  private Future<?> note(Note note) {
+  private Future<?> note(Note note, long now) {
     if (role != Role.INSPECTOR) {
       return Future.failedFuture(Problem.forbidden("only the inspector notes findings"));
     }
-    return call.note(staff.actor(), note.text());
+    Call current = call;
+    return recheck(now).compose(ok -> closed
+        ? Future.failedFuture(Problem.conflict("gone", "the connection closed"))
+        : current.note(staff.actor(), note.text()));
+  }
+
+  /**
+   * The credential this connection was opened with stopped working: tell the client why, give up the seat
+   * (no grace period: the same credential cannot come back) and close with {@link #REVOKED}.
+   */
+  void revoke(String code, String message) {
+    if (closed) {
+      return;
+    }
+    log.info("ws {}: closing, {}", address, code);
+    send(Protocol.error(code, message, null));
+    if (call != null) {
+      call.remove(role, this, code, REVOKED);
+    } else {
+      close(REVOKED, code);
+    }
   }
 
   /** Maps a failure to an error message; forbidding ones also close the socket. */
   private void fail(Throwable err, String ref) {
     if (err instanceof Problem p) {
+      switch (p.code()) {
+        case "session_ended", "invite_revoked", "invite_expired" -> {
+          revoke(p.code(), p.getMessage());
+          return;
+        }
+        default -> {
+        }
+      }
       send(Protocol.error(p.code(), p.getMessage(), ref));
       switch (p.code()) {
         case "forbidden", "not_found" -> close((short) 4403, "forbidden");

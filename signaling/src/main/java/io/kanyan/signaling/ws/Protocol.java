@@ -13,16 +13,8 @@ public final class Protocol {
   private Protocol() {
   }
 
+  /** The largest message, in UTF-8 bytes, however it is fragmented ({@link FrameAssembler} closes with 1009). */
   public static final int MAX_MESSAGE_BYTES = 64 * 1024;
-
-  /** True when the UTF-8 form of {@code text} is over {@link #MAX_MESSAGE_BYTES}. */
-  public static boolean tooLarge(String text) {
-    if (text.length() > MAX_MESSAGE_BYTES) {
-      return true;
-    }
-    return text.length() * 3 > MAX_MESSAGE_BYTES
-        && text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_MESSAGE_BYTES;
-  }
 
   /** A message a browser sends. */
   public sealed interface ClientMessage permits Join, Offer, Answer, Ice, Location, Note, Leave, Ping {

@@ -3,11 +3,14 @@ package io.kanyan.signaling.ws;
 import io.kanyan.signaling.Config;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Accounts;
+import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.auth.Revocations;
 import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.recorder.audit.CaseFile;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -16,8 +19,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -25,8 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one signaling WebSocket, {@code /ws}: checks the Origin and authenticates (staff session cookie or
- * applicant invite) before the upgrade, then hands each socket to a {@link Connection}. The message size
- * limit (1009) is set on the HTTP server; idle sockets are swept here.
+ * applicant invite) before the upgrade, then hands each socket to a {@link Connection}, its frames put together
+ * by a {@link FrameAssembler} (size limit 1009, UTF-8 1007). Idle sockets are swept here, and the live
+ * connections are kept by the credential they were opened with, so that a revocation (logout, a disabled
+ * account, a re-issued or cancelled invite; see {@link Revocations}) closes them at once.
  */
 public final class SignalingEndpoint {
 
@@ -35,26 +42,47 @@ public final class SignalingEndpoint {
   private final Vertx vertx;
   private final Config config;
   private final Accounts accounts;
+  private final Invites invites;
   private final Inspections inspections;
   private final Calls calls;
+  private final Revocations revocations;
   private final Clock clock;
   private final Set<Connection> open = new HashSet<>();
+  private final Map<String, Set<Connection>> byCredential = new HashMap<>();
 
-  public SignalingEndpoint(Vertx vertx, Config config, Accounts accounts, Inspections inspections, Calls calls,
-      Clock clock) {
+  public SignalingEndpoint(Vertx vertx, Config config, Accounts accounts, Invites invites, Inspections inspections,
+      Calls calls, Revocations revocations, Clock clock) {
     this.vertx = vertx;
     this.config = config;
     this.accounts = accounts;
+    this.invites = invites;
     this.inspections = inspections;
     this.calls = calls;
+    this.revocations = revocations;
     this.clock = clock;
   }
 
-  /** Mounts {@code /ws} and starts the idle sweep. Call on the server verticle's context. */
+  /** Mounts {@code /ws}, listens for revocations and starts the idle sweep. Call on the server verticle's context. */
   public void mount(Router router) {
     router.get("/ws").handler(this::handshake);
+    revocations.subscribe(this::revoked);
     long every = Math.max(1000, Math.min(5000, config.wsIdle().toMillis() / 3));
     vertx.setPeriodic(every, t -> sweepIdle());
+  }
+
+  private void revoked(Revocations.Revoked r) {
+    Set<Connection> affected = byCredential.get(Credential.key(r));
+    if (affected == null) {
+      return;
+    }
+    String message = switch (r.code()) {
+      case "account_disabled" -> "your account was disabled by an administrator";
+      case "invite_revoked" -> "this invitation link was replaced or cancelled; ask the inspector for the current link";
+      default -> "you were logged out; log in again";
+    };
+    for (Connection conn : List.copyOf(affected)) {
+      conn.revoke(r.code(), message);
+    }
   }
 
   public int openConnections() {
@@ -90,16 +118,18 @@ public final class SignalingEndpoint {
         });
   }
 
-  private record Identity(Principal staff, String inspectionId) {
+  private record Identity(Principal staff, String inspectionId, Credential credential) {
   }
 
   private Future<Identity> applicant(String token) {
-    return inspections.forInvite(token).map((CaseFile f) -> new Identity(null, f.id()));
+    return inspections.forInvite(token).map((CaseFile f) ->
+        new Identity(null, f.id(), Credential.invite(inspections, invites, token, f.id())));
   }
 
   private Future<Identity> staff(RoutingContext ctx) {
-    return accounts.session(Api.sessionToken(ctx)).compose((Optional<Principal> p) -> p.isPresent()
-        ? Future.succeededFuture(new Identity(p.get(), null))
+    String token = Api.sessionToken(ctx);
+    return accounts.session(token).compose((Optional<Principal> p) -> p.isPresent()
+        ? Future.succeededFuture(new Identity(p.get(), null, Credential.staff(accounts, token, p.get())))
         : Future.failedFuture(Problem.unauthorized("not_logged_in", "log in first, or open your invitation link again")));
   }
 
@@ -107,14 +137,47 @@ public final class SignalingEndpoint {
     String address = Api.clientAddress(req);
     String agent = Optional.ofNullable(req.getHeader("User-Agent")).map(a -> a.length() > 300 ? a.substring(0, 300) : a)
         .orElse("");
-    Connection conn = new Connection(socket, who.staff(), who.inspectionId(), inspections, calls, config.wsRate(),
-        address, agent, clock.millis());
+    Connection conn = new Connection(socket, who.staff(), who.inspectionId(), who.credential(), inspections, calls,
+        config.wsRate(), address, agent, clock.millis());
     open.add(conn);
-    socket.textMessageHandler(text -> conn.onText(text, clock.millis()));
-    socket.binaryMessageHandler(buf -> conn.send(Protocol.error("bad_json", "send JSON text frames, not binary", null)));
-    socket.exceptionHandler(err -> log.debug("ws {}: {}", address, err.getMessage()));
+    for (String key : conn.credential().keys()) {
+      byCredential.computeIfAbsent(key, k -> new HashSet<>()).add(conn);
+    }
+    socket.frameHandler(new FrameAssembler(new FrameAssembler.Sink() {
+      @Override
+      public void text(String message) {
+        conn.onText(message, clock.millis());
+      }
+
+      @Override
+      public void binary() {
+        conn.send(Protocol.error("bad_json", "send JSON text frames, not binary", null));
+      }
+
+      @Override
+      public void close(short code, String reason) {
+        log.warn("ws {}: {}, closing with {}", address, reason, code);
+        conn.close(code, reason);
+      }
+    }, Protocol.MAX_MESSAGE_BYTES));
+    socket.exceptionHandler(err -> {
+      log.debug("ws {}: {}", address, err.getMessage());
+      if (err instanceof CorruptedWebSocketFrameException bad) {
+        // The transport refused a frame (over its size limit, or malformed); Vert.x then drops the connection.
+        // Say why first: the close frame is written before the connection goes.
+        short code = (short) bad.closeStatus().code();
+        conn.close(code, code == 1009 ? "message too big: the limit is " + (Protocol.MAX_MESSAGE_BYTES / 1024) + " KiB"
+            : "protocol error");
+      }
+    });
     socket.closeHandler(v -> {
       open.remove(conn);
+      for (String key : conn.credential().keys()) {
+        Set<Connection> set = byCredential.get(key);
+        if (set != null && set.remove(conn) && set.isEmpty()) {
+          byCredential.remove(key);
+        }
+      }
       Short status = socket.closeStatusCode();
       conn.onClose(status == null ? 1006 : status);
     });

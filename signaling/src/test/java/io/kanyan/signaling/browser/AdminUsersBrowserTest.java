@@ -108,6 +108,16 @@ class AdminUsersBrowserTest {
     assertThat(visible(staff, "login-error", 10).getText()).contains("用户名或密码不正确");
     assertThat(staff.getCurrentUrl()).contains("/login.html");
 
+    step("After failed logins the inspector must wait; the admin clears the wait.");
+    for (int i = 0; i < 5; i++) {
+      assertThat(server.failLogin(KanyanServer.INSPECTOR)).isEqualTo(401);
+    }
+    logIn(staff, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
+    waitFor(staff, 10).until(d -> d.findElement(By.id("login-error")).getText().contains("登录失败次数过多"));
+    row(KanyanServer.INSPECTOR).findElement(By.cssSelector("button[data-action='unlock']")).click();
+    waitFor(admin, 10).until(d -> d.findElement(By.id("users-message")).getText().contains("已解除"));
+    screenshot(admin, "admin-unlocked-desktop");
+
     step("An inspector who opens the admin page is sent to their own page.");
     logIn(staff, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
     visible(staff, "create-form", 10);

@@ -61,6 +61,12 @@ final class KanyanServer implements AutoCloseable {
     return server;
   }
 
+  /** Tries to log in with a wrong password (from this machine, as the browsers do); returns the status. */
+  int failLogin(String user) {
+    return new Http(server.vertx(), server.httpPort()).post("/api/login",
+        new JsonObject().put("username", user).put("password", "not-the-password")).statusCode();
+  }
+
   /** Creates an inspection as the inspector; returns {inspection, invite}. */
   JsonObject createInspection(String caseNumber) {
     HttpResponse<Buffer> r = login(INSPECTOR, PASSWORD).post("/api/inspections", new JsonObject()
