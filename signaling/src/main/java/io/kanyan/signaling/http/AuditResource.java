@@ -8,6 +8,7 @@ import io.kanyan.recorder.audit.CaseQuery;
 import io.kanyan.recorder.audit.UnknownInspectionException;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -100,6 +101,9 @@ public final class AuditResource implements Api.Resource {
 
   /** Fails with 404 for an id with no trail, before anything is logged against it. */
   private Future<Void> known(String id) {
+    if (!Inspections.isId(id)) {
+      return Future.failedFuture(Problem.notFound("there is no inspection " + id));
+    }
     return audit.archive().detail(id).<Void>mapEmpty().recover(err -> err instanceof UnknownInspectionException
         ? Future.failedFuture(Problem.notFound("there is no inspection " + id))
         : Future.failedFuture(err));
