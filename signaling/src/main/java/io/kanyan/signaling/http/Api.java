@@ -32,6 +32,9 @@ public final class Api {
   /** JSON bodies are small; uploads have their own limits on their own routes. */
   static final long MAX_JSON_BODY = 64 * 1024;
   private static final String HOLD_BODY = "kanyan.holdBody";
+  /** The names of the only two routes that match every path: headers and query check, and the failure mapping. */
+  public static final String HEADERS_ROUTE = "headers";
+  public static final String FAILURES_ROUTE = "failures";
   /**
    * How long a refused request's connection stays open after the answer is written, so the client reads the
    * answer before the close (closing with unread data makes the kernel reset the connection at once).
@@ -49,7 +52,7 @@ public final class Api {
   public static Router router(Vertx vertx, Accounts accounts, Origins origins, Handler<RoutingContext> health,
       Resource... resources) {
     Router root = Router.router(vertx);
-    root.route().handler(ctx -> {
+    root.route().setName(HEADERS_ROUTE).handler(ctx -> {
       SecurityHeaders.put(ctx);
       if (!queryDecodes(ctx.request())) {
         problem(ctx, Problem.badRequest("bad_query", "the address has a malformed query string (bad % escape)"));
@@ -75,7 +78,7 @@ public final class Api {
     root.get("/").handler(ctx -> ctx.redirect("/inspector.html"));
     WebClientFiles.mount(root);
     root.errorHandler(404, ctx -> problem(ctx, Problem.notFound("there is nothing at " + ctx.request().path())));
-    root.route().failureHandler(Api::onFailure);
+    root.route().setName(FAILURES_ROUTE).failureHandler(Api::onFailure);
     return root;
   }
 

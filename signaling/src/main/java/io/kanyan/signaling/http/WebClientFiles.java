@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 final class WebClientFiles {
 
   private static final String ROOT = "webroot";
+  static final String ROUTE = "web client files";
   private static final Pattern SERVED =
       Pattern.compile("/(?:[A-Za-z0-9_-]+\\.html|(?:css|js|i18n)(?:/[A-Za-z0-9_-]+)*/[A-Za-z0-9_.-]+\\.[a-z]+)");
 
@@ -23,7 +24,7 @@ final class WebClientFiles {
 
   static void mount(Router root) {
     StaticHandler files = StaticHandler.create(ROOT).setCachingEnabled(false).setDirectoryListing(false);
-    root.routeWithRegex(SERVED.pattern()).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
+    root.routeWithRegex(SERVED.pattern()).setName(ROUTE).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       if (exists(ctx.normalizedPath())) {
         files.handle(ctx);
       } else {
