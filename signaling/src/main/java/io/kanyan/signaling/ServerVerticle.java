@@ -169,6 +169,9 @@ public final class ServerVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setMaxWebSocketMessageSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setCompressionSupported(true)
+        // HTTP/1.1 only: with cleartext HTTP/2 on, a connection is not an HTTP connection (and not seen by the
+        // ConnectionGuard) until its first bytes arrive.
+        .setHttp2ClearTextEnabled(false)
         // A deflate context per socket costs ~300 KB of native memory; signaling messages are small JSON.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)

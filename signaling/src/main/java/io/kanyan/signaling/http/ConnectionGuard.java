@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -71,7 +72,7 @@ public final class ConnectionGuard {
         log.warn("http {}: more than {} connections from this address; closing new ones ({} so far)", address,
             limits.connectionsPerAddress(), refusedOverCap);
       }
-      conn.close();
+      drop(conn);
       return;
     }
     watched.put(conn, new Watched(address, System.nanoTime()));
@@ -104,7 +105,7 @@ public final class ConnectionGuard {
           w.since = now;
         } else if (now - w.since > limits.headerTimeout().toNanos()) {
           closedSlowHeaders++;
-          e.getKey().close();
+          drop(e.getKey());
         }
       } else if (!req.isEnded() && now - w.since > limits.bodyTimeout().toNanos()) {
         closedSlowBody++;
@@ -117,14 +118,26 @@ public final class ConnectionGuard {
     log.info("http {}: {} {}: the body did not arrive within {}s; closing", Api.clientAddress(req), req.method(),
         req.path(), limits.bodyTimeout().toSeconds());
     if (req.response().headWritten() || req.response().ended()) {
-      conn.close();
+      drop(conn);
       return;
     }
     req.response().setStatusCode(408).putHeader("Connection", "close")
         .putHeader("Content-Type", "application/json; charset=utf-8")
         .end(new JsonObject().put("code", "body_timeout").put("message", "the request body did not arrive within "
             + limits.bodyTimeout().toSeconds() + " s; check the network and try again").encode())
-        .onComplete(x -> conn.close());
+        .onComplete(x -> drop(conn));
+  }
+
+  /**
+   * Closes the connection's socket at once. {@link HttpConnection#close()} is a graceful shutdown that lets a
+   * request in progress finish, and a request whose headers never end is always in progress.
+   */
+  private static void drop(HttpConnection conn) {
+    if (conn instanceof ConnectionBase base) {
+      base.channel().close();
+    } else {
+      conn.close();
+    }
   }
 
   /** Counters, for operators and the bad-input suite. */
