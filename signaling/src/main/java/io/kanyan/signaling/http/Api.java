@@ -189,7 +189,12 @@ public final class Api {
       return;
     }
     ctx.response().putHeader("Connection", "close");
-    problem(ctx, p).onComplete(x -> ctx.vertx().setTimer(REFUSED_LINGER_MS, t -> ctx.request().connection().close()));
+    HttpServerRequest request = ctx.request();
+    problem(ctx, p).onComplete(x -> {
+      // Vert.x would otherwise read and discard the rest of the body to keep the connection; read nothing.
+      request.handler(null).pause();
+      ctx.vertx().setTimer(REFUSED_LINGER_MS, t -> request.connection().close());
+    });
   }
 
   public static String sessionToken(RoutingContext ctx) {
