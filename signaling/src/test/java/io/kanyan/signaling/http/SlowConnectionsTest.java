@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kanyan.signaling.testing.RawHttp;
 import io.kanyan.signaling.testing.TestServer;
 import io.vertx.core.json.JsonObject;
+import java.net.SocketException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +52,39 @@ class SlowConnectionsTest {
     }
     try (RawHttp silent = new RawHttp(server.httpPort())) {
       assertThat(silent.awaitClosed()).isTrue();
+    }
+  }
+
+  @Test
+  void closesATlsConnectionThatNeverFinishesItsHeaders() throws Exception {
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(null, new TrustManager[] {new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        // the test server's self-signed certificate
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    }}, null);
+    try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("localhost", server.httpsPort())) {
+      socket.setSoTimeout(30_000);
+      socket.startHandshake();
+      socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\n".getBytes());
+      socket.getOutputStream().flush();
+      int read;
+      try {
+        read = socket.getInputStream().read();
+      } catch (SocketException | SSLException e) {
+        read = -1;
+      }
+      assertThat(read).as("the server closed the half-sent TLS request").isEqualTo(-1);
     }
   }
 
