@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.impl.ConnectionBase;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -72,7 +71,7 @@ public final class ConnectionGuard {
         log.warn("http {}: more than {} connections from this address; closing new ones ({} so far)", address,
             limits.connectionsPerAddress(), refusedOverCap);
       }
-      drop(conn);
+      conn.close();
       return;
     }
     watched.put(conn, new Watched(address, System.nanoTime()));
@@ -105,7 +104,7 @@ public final class ConnectionGuard {
           w.since = now;
         } else if (now - w.since > limits.headerTimeout().toNanos()) {
           closedSlowHeaders++;
-          drop(e.getKey());
+          e.getKey().close();
         }
       } else if (!req.isEnded() && now - w.since > limits.bodyTimeout().toNanos()) {
         closedSlowBody++;
@@ -118,26 +117,14 @@ public final class ConnectionGuard {
     log.info("http {}: {} {}: the body did not arrive within {}s; closing", Api.clientAddress(req), req.method(),
         req.path(), limits.bodyTimeout().toSeconds());
     if (req.response().headWritten() || req.response().ended()) {
-      drop(conn);
+      conn.close();
       return;
     }
     req.response().setStatusCode(408).putHeader("Connection", "close")
         .putHeader("Content-Type", "application/json; charset=utf-8")
         .end(new JsonObject().put("code", "body_timeout").put("message", "the request body did not arrive within "
             + limits.bodyTimeout().toSeconds() + " s; check the network and try again").encode())
-        .onComplete(x -> drop(conn));
-  }
-
-  /**
-   * Closes the connection's socket at once. {@link HttpConnection#close()} is a graceful shutdown that lets a
-   * request in progress finish, and a request whose headers never end is always in progress.
-   */
-  private static void drop(HttpConnection conn) {
-    if (conn instanceof ConnectionBase base) {
-      base.channel().close();
-    } else {
-      conn.close();
-    }
+        .onComplete(x -> conn.close());
   }
 
   /** Counters, for operators and the bad-input suite. */
