@@ -202,7 +202,11 @@ public final class UploadsResource implements Api.Resource {
           if (err instanceof Problem p) {
             Api.refuse(ctx, p);
           } else {
+            boolean unread = !ctx.request().isEnded();
             Api.fail(ctx, err);
+            if (unread) { // e.g. the store was down before the body was read: do not leave it hanging
+              ctx.vertx().setTimer(1000, t -> ctx.request().connection().close());
+            }
           }
         });
   }
