@@ -57,6 +57,9 @@ public final class IdleSocketsBenchmark {
       System.out.printf("per socket: RSS %.1f KB, live heap %.1f KB (target < 30 KB)%n",
           (double) (rss1 - rss0) / open.size(), (double) (heap1 - heap0) / open.size());
 
+      if (Boolean.getBoolean("histogram")) {
+        System.out.println(server.histogram(30));
+      }
       open.forEach(WebSocket::close);
       Thread.sleep(3000);
       System.out.printf("after closing them: RSS %,d KB, live heap %,d KB%n", server.rssKb(), server.liveHeapKb());

@@ -106,6 +106,12 @@ final class ServerProcess implements AutoCloseable {
     return Long.parseLong(m.group(1));
   }
 
+  /** The top of the server's live-object histogram (what the heap is spent on). */
+  String histogram(int lines) throws Exception {
+    String[] all = jcmd("GC.class_histogram").split("\n");
+    return String.join("\n", java.util.Arrays.copyOfRange(all, 0, Math.min(all.length, lines + 3)));
+  }
+
   private String jcmd(String command) throws Exception {
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
         Long.toString(process.pid()), command).redirectErrorStream(true).start();

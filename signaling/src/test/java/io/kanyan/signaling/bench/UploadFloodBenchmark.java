@@ -53,7 +53,8 @@ public final class UploadFloodBenchmark {
       }
       pool.shutdown();
       double seconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("answers: %s in %.1f s; body bytes sent per connection on average: %,d of %,d declared%n",
+      System.out.printf("answers: %s in %.1f s; body bytes the client wrote before the answer, on average: %,d of "
+          + "%,d declared (most of it into the two sides' socket buffers, unread by the server)%n",
           statuses, seconds, sentBeforeAnswer.sum() / Math.max(1, n), DECLARED);
       System.out.println("during the flood (attackers holding their sockets): " + server.memory());
       long t1 = System.nanoTime();
