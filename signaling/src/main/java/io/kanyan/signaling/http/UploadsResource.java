@@ -15,15 +15,15 @@ import io.kanyan.signaling.inspection.Call;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.FileSystem;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.UUID;
@@ -35,6 +35,9 @@ import java.util.regex.Pattern;
  * (numbered slices, each with its SHA-256) and snapshots (a JPEG with its SHA-256). Only the owning
  * inspector uploads, and only while the inspection is open; the owner, auditors and admins download, and
  * an auditor's or admin's download is put on the trail ({@code AUDIT_ACCESS}).
+ *
+ * <p>An upload's body is not read until its sender is known to own the open inspection; it is then streamed
+ * to a file, bounded in size, time ({@link ConnectionGuard}) and number ({@link UploadGate}).
  */
 public final class UploadsResource implements Api.Resource {
 
