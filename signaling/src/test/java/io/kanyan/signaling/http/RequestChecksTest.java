@@ -199,7 +199,6 @@ class RequestChecksTest {
     HttpResponse<Buffer> missing = ian.get("/js/no-such-module.js");
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.bodyAsJsonObject().getString("code")).isEqualTo("not_found");
-    assertThat(ian.get("/WEB-INF/../login.html").statusCode()).isIn(200, 404);
     assertThat(ian.get("/io/kanyan/signaling/Main.class").statusCode()).isEqualTo(404);
     assertThat(ian.get("/js/api.js").statusCode()).isEqualTo(200);
     assertThat(ian.get("/i18n/en.json").statusCode()).isEqualTo(200);
