@@ -93,6 +93,8 @@ export function h(tag, attrs = {}, ...children) {
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === 'class') element.className = value;
+    // Through the CSSOM: a style attribute would be refused by the Content-Security-Policy (style-src 'self').
+    else if (name === 'style') element.style.cssText = value;
     else if (name.startsWith('data-')) element.dataset[name.slice(5).replace(/-(\w)/g, (m, c) => c.toUpperCase())] = value;
     else element.setAttribute(name, value === true ? '' : value);
   }

@@ -57,7 +57,41 @@ public record Config(
     Path checkpointLog,
     Path signingKey,
     String phoneIndexKey,
-    boolean readOnlyInvestigation) {
+    boolean readOnlyInvestigation,
+    HttpLimits http) {
+
+  /**
+   * Limits that keep slow, many or large HTTP requests from exhausting the server.
+   *
+   * @param headerTimeout         a new connection must deliver its request headers within this
+   * @param bodyTimeout           a request's whole body must arrive within this after its headers
+   * @param idleTimeout           a connection with no traffic either way for this long is closed
+   * @param connectionsPerAddress open connections allowed from one client address (0 = no limit)
+   * @param uploadsPerUser        uploads (slices, snapshots) one user may send at the same time
+   * @param uploadsTotal          uploads the server receives at the same time
+   * @param snapshotMaxPixels     a snapshot JPEG whose header claims more pixels is refused undecoded
+   */
+  public record HttpLimits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,
+      int connectionsPerAddress, int uploadsPerUser, int uploadsTotal, long snapshotMaxPixels) {
+
+    private static HttpLimits from(Settings s) {
+      HttpLimits limits = new HttpLimits(
+          s.duration("KANYAN_HTTP_HEADER_TIMEOUT", Duration.ofSeconds(10)),
+          s.duration("KANYAN_HTTP_BODY_TIMEOUT", Duration.ofSeconds(120)),
+          s.duration("KANYAN_HTTP_IDLE_TIMEOUT", Duration.ofSeconds(60)),
+          s.integer("KANYAN_MAX_CONNECTIONS_PER_ADDRESS", 200),
+          s.integer("KANYAN_UPLOADS_PER_USER", 4),
+          s.integer("KANYAN_UPLOADS_TOTAL", 16),
+          s.integer("KANYAN_SNAPSHOT_MAX_PIXELS", 12_000_000));
+      if (limits.headerTimeout.isZero() || limits.bodyTimeout.isZero() || limits.idleTimeout.isZero()
+          || limits.uploadsPerUser < 1 || limits.uploadsTotal < 1 || limits.snapshotMaxPixels < 1
+          || limits.connectionsPerAddress < 0) {
+        throw new IllegalArgumentException("the KANYAN_HTTP_*_TIMEOUT durations, KANYAN_UPLOADS_PER_USER, "
+            + "KANYAN_UPLOADS_TOTAL and KANYAN_SNAPSHOT_MAX_PIXELS must be above zero");
+      }
+      return limits;
+    }
+  }
 
   /** Reads the process environment (and the optional file). */
   public static Config load() {
@@ -117,7 +151,8 @@ public record Config(
         s.path("KANYAN_CHECKPOINT_LOG"),
         s.path("KANYAN_SIGNING_KEY"),
         s.str("KANYAN_PHONE_INDEX_KEY", null),
-        s.bool("KANYAN_READ_ONLY_INVESTIGATION", false));
+        s.bool("KANYAN_READ_ONLY_INVESTIGATION", false),
+        HttpLimits.from(s));
   }
 
   public boolean embeddedRedis() {

@@ -15,6 +15,9 @@ import io.kanyan.signaling.auth.Revocations;
 import io.kanyan.signaling.http.AccountsResource;
 import io.kanyan.signaling.http.AuditResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
+import io.kanyan.signaling.http.ConnectionGuard;
+import io.kanyan.signaling.http.Origins;
+import io.kanyan.signaling.http.UploadGate;
 import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
@@ -52,6 +55,8 @@ public final class ServerVerticle extends VerticleBase {
   private final Clock clock;
   private HttpServer https;
   private HttpServer devHttp;
+  private Router router;
+  private ConnectionGuard guard;
   private Calls calls;
   private SignalingEndpoint signaling;
   private AuditServices audit;
@@ -78,7 +83,8 @@ public final class ServerVerticle extends VerticleBase {
     Inspections inspections = new Inspections(cases, invites, trail, calls, storage.redis(), clock);
     calls.onConnected(inspections::markStarted);
     Recordings recordings = new Recordings(vertx, trail, config.dataDir());
-    Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone());
+    Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone(),
+        config.http().snapshotMaxPixels());
     snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
     inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
@@ -86,17 +92,20 @@ public final class ServerVerticle extends VerticleBase {
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(), clock)
         .compose(started -> {
           audit = started;
-          Router router = Api.router(vertx, accounts, new Health(storage.redis(), media),
+          Router router = Api.router(vertx, accounts, new Origins(config.publicUrl(), config.allowedOrigins()),
+              new Health(storage.redis(), media),
               new ReadOnlyGuard(config.readOnlyInvestigation()),
               new AccountsResource(accounts),
               new InspectionsResource(inspections, config.publicUrl(), config.zone()),
-              new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir()),
+              new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
+                  new UploadGate(config.http().uploadsPerUser(), config.http().uploadsTotal()), config.dataDir()),
               new AuditResource(vertx, started, config.zone()));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else {
             signaling.mount(router);
           }
+          this.router = router;
           return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())
               .onSuccess(this::announceAdmin)
               .compose(x -> listen(router))
@@ -138,6 +147,7 @@ public final class ServerVerticle extends VerticleBase {
   }
 
   private Future<?> listen(Router router) {
+    guard = new ConnectionGuard(vertx, config.http());
     Future<HttpServer> secure = Future.succeededFuture();
     if (config.tls()) {
       secure = vertx.executeBlocking(() -> Certificates.resolve(config.tlsCert(), config.tlsKey(), config.dataDir()))
@@ -147,14 +157,16 @@ public final class ServerVerticle extends VerticleBase {
                       .setKeyPath(pair.key().toString()))
                   .setHost(config.httpHost())
                   .setPort(config.httpsPort()))
-              .requestHandler(router)
+              .connectionHandler(guard::onConnection)
+              .requestHandler(guard.watching(router))
               .listen());
     }
     Future<HttpServer> plain = Future.succeededFuture();
     if (config.devHttp()) {
       // Plain HTTP only on loopback: a browser treats http://localhost as a secure context.
       plain = vertx.createHttpServer(options().setHost("127.0.0.1").setPort(config.devHttpPort()))
-          .requestHandler(router)
+          .connectionHandler(guard::onConnection)
+          .requestHandler(guard.watching(router))
           .listen();
     }
     return Future.all(secure, plain).onSuccess(all -> {
@@ -163,7 +175,7 @@ public final class ServerVerticle extends VerticleBase {
     });
   }
 
-  private static HttpServerOptions options() {
+  private HttpServerOptions options() {
     return new HttpServerOptions()
         // The transport takes frames up to 4x the protocol limit; the signaling endpoint assembles messages itself
         // (ws.FrameAssembler: 1009 past 64 KiB however fragmented, 1007 for invalid UTF-8). A larger single frame
@@ -172,7 +184,15 @@ public final class ServerVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setMaxWebSocketMessageSize(4 * Protocol.MAX_MESSAGE_BYTES)
         .setCompressionSupported(true)
-        .setIdleTimeout(0);
+        // HTTP/1.1 only: with cleartext HTTP/2 on, a connection is not an HTTP connection (and not seen by the
+        // ConnectionGuard) until its first bytes arrive.
+        .setHttp2ClearTextEnabled(false)
+        // A deflate context per socket costs ~300 KB of native memory; signaling messages are small JSON.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        // No traffic either way for this long closes a connection; slow-but-moving ones: see ConnectionGuard.
+        .setIdleTimeout((int) config.http().idleTimeout().toSeconds())
+        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
   }
 
   private void announceAdmin(Optional<String> generated) {
@@ -211,6 +231,16 @@ public final class ServerVerticle extends VerticleBase {
   /** The loopback HTTP port actually bound, or -1 when off. */
   public int devHttpPort() {
     return devHttp == null ? -1 : devHttp.actualPort();
+  }
+
+  /** The router the servers answer with (tests enumerate its routes). */
+  public Router router() {
+    return router;
+  }
+
+  /** The connection watch (its figures). */
+  public ConnectionGuard connectionGuard() {
+    return guard;
   }
 
   public Calls calls() {

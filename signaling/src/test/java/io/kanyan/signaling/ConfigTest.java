@@ -45,6 +45,20 @@ class ConfigTest {
   }
 
   @Test
+  void httpLimitsHaveSafeDefaultsAndRefuseZero() {
+    Config.HttpLimits limits = Config.from(Map.of()).http();
+    assertThat(limits.headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(limits.bodyTimeout()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(limits.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(limits.connectionsPerAddress()).isEqualTo(200);
+    assertThat(limits.snapshotMaxPixels()).isEqualTo(12_000_000);
+    assertThat(Config.from(Map.of("KANYAN_UPLOADS_PER_USER", "2")).http().uploadsPerUser()).isEqualTo(2);
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_HTTP_HEADER_TIMEOUT", "0s")))
+        .hasMessageContaining("KANYAN_HTTP_");
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_UPLOADS_TOTAL", "0"))).hasMessageContaining("KANYAN_UPLOADS_TOTAL");
+  }
+
+  @Test
   void describeNeverShowsSecrets() {
     Config c = Config.from(Map.of("KANYAN_ADMIN_PASSWORD", "s3cret-admin", "KANYAN_TURN_SECRET", "turn-s3cret"));
     assertThat(c.describe()).doesNotContain("s3cret").contains("(set)");

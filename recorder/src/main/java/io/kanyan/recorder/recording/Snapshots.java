@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -56,6 +55,8 @@ public final class Snapshots {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
+  /** 12 megapixels: a 4K video frame is 8.3. Decoded with its watermarked copy it needs about 100 MB. */
+  public static final long DEFAULT_MAX_PIXELS = 12_000_000;
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
 
   private final Vertx vertx;
@@ -64,8 +65,18 @@ public final class Snapshots {
   private final Clock clock;
   /** The bureau's time zone, for the watermark. */
   private final ZoneId zone;
+  private final long maxPixels;
 
+  /** With the default pixel limit ({@link #DEFAULT_MAX_PIXELS}). */
   public Snapshots(Vertx vertx, Trail trail, Path dataDir, Clock clock, ZoneId zone) {
+    this(vertx, trail, dataDir, clock, zone, DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * @param maxPixels a JPEG whose header claims more pixels (width x height) is refused before it is decoded
+   */
+  public Snapshots(Vertx vertx, Trail trail, Path dataDir, Clock clock, ZoneId zone, long maxPixels) {
+    this.maxPixels = maxPixels;
     this.vertx = vertx;
     this.trail = trail;
     this.dataDir = dataDir;
@@ -130,10 +141,7 @@ public final class Snapshots {
     if (bytes.length < 4 || (bytes[0] & 0xff) != 0xFF || (bytes[1] & 0xff) != 0xD8) {
       throw new RecordingException(RecordingException.Code.BAD_MEDIA, "a snapshot must be a JPEG image");
     }
-    BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
-    if (image == null) {
-      throw new RecordingException(RecordingException.Code.BAD_MEDIA, "the snapshot is not a readable JPEG image");
-    }
+    BufferedImage image = JpegDecoder.decode(bytes, maxPixels);
     writeDurably(original(inspectionId, id), bytes);
     BufferedImage marked = Watermark.apply(image,
         Watermark.Text.of(takenAt, zone, facts.caseNumber(), facts.location()));

@@ -6,14 +6,18 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import io.lettuce.core.KeyValue;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Applicant invites: a random 256-bit token bound to one inspection, valid for a configured time.
  *
  * <p>Keys: {@code kanyan:invite:<sha256(token)>} (hash: inspectionId, expiresAt), kept 30 days past expiry
- * so a late applicant hears "expired" rather than "unknown"; {@code kanyan:case:<id>:invite} points at an
- * inspection's current invite so re-issuing can revoke the old one.
+ * so a late applicant hears "expired" rather than "unknown"; {@code kanyan:invite-of:<id>} points at an
+ * inspection's current invite so re-issuing can revoke the old one. (That pointer used to be
+ * {@code kanyan:case:<id>:invite}, inside the inspections' own key space, where the id {@code <id>:invite}
+ * named it; it is still read and removed on revoking, so invites issued before the rename stay revocable.)
  */
 public final class Invites {
 
@@ -38,6 +42,11 @@ public final class Invites {
   }
 
   static String currentKey(String inspectionId) {
+    return "kanyan:invite-of:" + inspectionId;
+  }
+
+  /** Where the pointer was kept before the rename. */
+  static String legacyCurrentKey(String inspectionId) {
     return "kanyan:case:" + inspectionId + ":invite";
   }
 
@@ -55,12 +64,16 @@ public final class Invites {
 
   /** Makes the inspection's current invite stop working, and closes the connections opened with it. */
   public Future<Void> revoke(String inspectionId) {
-    return redis.call(c -> c.get(currentKey(inspectionId))).compose(digest -> digest == null
-        ? Future.succeededFuture()
-        : redis.call(c -> {
-          c.del(inviteKey(digest));
-          return c.del(currentKey(inspectionId));
-        }).onSuccess(x -> revocations.publish(Revocations.Kind.INVITE, digest, "invite_revoked")).mapEmpty());
+    return redis.call(c -> c.mget(currentKey(inspectionId), legacyCurrentKey(inspectionId))).compose(pointers -> {
+      List<String> digests = pointers.stream().filter(KeyValue::hasValue).map(KeyValue::getValue).toList();
+      return digests.isEmpty()
+          ? Future.succeededFuture()
+          : redis.call(c -> {
+            digests.forEach(digest -> c.del(inviteKey(digest)));
+            return c.del(currentKey(inspectionId), legacyCurrentKey(inspectionId));
+          }).onSuccess(x -> digests.forEach(digest -> revocations.publish(Revocations.Kind.INVITE, digest,
+              "invite_revoked"))).mapEmpty();
+    });
   }
 
   /** A known invite: the inspection it belongs to, until when it is valid, and whether that is past. */

@@ -9,12 +9,12 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.StaticHandler;
 import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -31,20 +31,33 @@ public final class Api {
   static final String PRINCIPAL = "kanyan.principal";
   /** JSON bodies are small; uploads have their own limits on their own routes. */
   static final long MAX_JSON_BODY = 64 * 1024;
+  private static final String HOLD_BODY = "kanyan.holdBody";
+  /** The names of the only two routes that match every path: headers and query check, and the failure mapping. */
+  public static final String HEADERS_ROUTE = "headers";
+  public static final String FAILURES_ROUTE = "failures";
+  /**
+   * How long a refused request's connection stays open after the answer is written, so the client reads the
+   * answer before the close (closing with unread data makes the kernel reset the connection at once).
+   */
+  private static final long REFUSED_LINGER_MS = 1000;
 
   private Api() {
   }
 
   /**
+   * @param origins   the origins allowed to send state-changing requests (CSRF)
    * @param resources every API resource; each mounts its routes on the {@code /api} sub-router
    * @param health    the {@code /health} handler
    */
-  public static Router router(Vertx vertx, Accounts accounts, Handler<RoutingContext> health, Resource... resources) {
+  public static Router router(Vertx vertx, Accounts accounts, Origins origins, Handler<RoutingContext> health,
+      Resource... resources) {
     Router root = Router.router(vertx);
-    root.route().handler(ctx -> {
-      ctx.response().putHeader("X-Content-Type-Options", "nosniff")
-          .putHeader("Referrer-Policy", "no-referrer")
-          .putHeader("X-Frame-Options", "DENY");
+    root.route().setName(HEADERS_ROUTE).handler(ctx -> {
+      SecurityHeaders.put(ctx);
+      if (!queryDecodes(ctx.request())) {
+        problem(ctx, Problem.badRequest("bad_query", "the address has a malformed query string (bad % escape)"));
+        return;
+      }
       ctx.next();
     });
     root.get("/health").handler(health);
@@ -54,6 +67,7 @@ public final class Api {
       ctx.response().putHeader("Cache-Control", "no-store");
       ctx.next();
     });
+    api.route().handler(ctx -> checkOrigin(ctx, origins));
     api.route().handler(ctx -> authenticate(ctx, accounts));
     for (Resource resource : resources) {
       resource.mount(api);
@@ -62,9 +76,43 @@ public final class Api {
     root.route("/api/*").subRouter(api);
 
     root.get("/").handler(ctx -> ctx.redirect("/inspector.html"));
-    root.route().handler(StaticHandler.create("webroot").setCachingEnabled(false).setIndexPage("index.html"));
-    root.route().failureHandler(Api::onFailure);
+    WebClientFiles.mount(root);
+    root.errorHandler(404, ctx -> problem(ctx, Problem.notFound("there is nothing at " + ctx.request().path())));
+    root.route().setName(FAILURES_ROUTE).failureHandler(Api::onFailure);
     return root;
+  }
+
+  /** True when the query string's % escapes decode (an undecodable one would fail deep inside a handler). */
+  private static boolean queryDecodes(HttpServerRequest request) {
+    try {
+      request.params();
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Refuses a state-changing request (anything but GET, HEAD, OPTIONS) that a page of another origin sent: a
+   * browser names the page's origin in {@code Origin} on every such request. Clients that are not browsers
+   * send no Origin and are let through to authentication.
+   */
+  private static void checkOrigin(RoutingContext ctx, Origins origins) {
+    HttpMethod method = ctx.request().method();
+    if (method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS) {
+      ctx.next();
+      return;
+    }
+    String origin = ctx.request().getHeader("Origin");
+    String site = ctx.request().getHeader("Sec-Fetch-Site");
+    boolean foreign = origin != null ? !origins.allows(ctx.request(), origin) : "cross-site".equalsIgnoreCase(site);
+    if (foreign) {
+      refuse(ctx, new Problem(Problem.Kind.FORBIDDEN, "bad_origin",
+          "this request came from a page of another site (" + (origin == null ? site : origin)
+              + "); use Kanyan's own pages"));
+      return;
+    }
+    ctx.next();
   }
 
   /** A group of API routes. */
@@ -72,15 +120,41 @@ public final class Api {
     void mount(Router api);
   }
 
-  /** Body handler for JSON routes, with the size limit. */
-  public static BodyHandler jsonBody() {
-    return BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY);
+  /**
+   * Reads a JSON body, up to {@link #MAX_JSON_BODY}. A request that has a body must declare it as
+   * {@code application/json} (415 otherwise): a cross-site form or {@code text/plain} post can then never
+   * reach a JSON route.
+   */
+  public static Handler<RoutingContext> jsonBody() {
+    BodyHandler reader = BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY);
+    return ctx -> {
+      if (hasBody(ctx.request()) && !isJson(ctx.request().getHeader("Content-Type"))) {
+        refuse(ctx, new Problem(Problem.Kind.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+            "send the request body as JSON, with Content-Type: application/json"));
+        return;
+      }
+      reader.handle(ctx);
+    };
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    return request.getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
+  }
+
+  private static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    return type.equals("application/json");
   }
 
   /** Looks up the staff session (if any) and stores the principal for the route handlers. */
   private static void authenticate(RoutingContext ctx, Accounts accounts) {
-    // The session lookup is asynchronous: hold the body back until the route's own BodyHandler (which runs
-    // synchronously inside next()) has registered to read it, then let it flow.
+    // The session lookup is asynchronous: hold the body back until the route's own body reader has registered
+    // (a BodyHandler, which runs synchronously inside next()), then let it flow. A route that streams its
+    // body itself after further checks asks to keep it held (holdBody).
     HttpServerRequest request = ctx.request();
     request.pause();
     accounts.session(sessionToken(ctx)).onComplete(ar -> {
@@ -90,7 +164,36 @@ public final class Api {
         ar.result().ifPresent(p -> ctx.put(PRINCIPAL, p));
         ctx.next();
       }
-      request.resume();
+      if (!Boolean.TRUE.equals(ctx.get(HOLD_BODY))) {
+        request.resume();
+      }
+    });
+  }
+
+  /** Called by a route handler that will read the body itself later: the request stays paused until then. */
+  static void holdBody(RoutingContext ctx) {
+    ctx.put(HOLD_BODY, true);
+    ctx.request().pause();
+  }
+
+  /**
+   * Answers with a problem and closes the connection once it is sent, so a body the client is still sending is
+   * never read (a refused upload costs the server nothing more).
+   */
+  static void refuse(RoutingContext ctx, Problem p) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    if (ctx.request().isEnded()) {
+      problem(ctx, p);
+      return;
+    }
+    ctx.response().putHeader("Connection", "close");
+    HttpServerRequest request = ctx.request();
+    problem(ctx, p).onComplete(x -> {
+      // Vert.x would otherwise read and discard the rest of the body to keep the connection; read nothing.
+      request.handler(null).pause();
+      ctx.vertx().setTimer(REFUSED_LINGER_MS, t -> request.connection().close());
     });
   }
 
@@ -179,11 +282,12 @@ public final class Api {
     }
   }
 
-  public static void problem(RoutingContext ctx, Problem p) {
-    if (p.kind() == Problem.Kind.TOO_MANY) {
-      ctx.response().putHeader("Retry-After", "60");
+  public static Future<Void> problem(RoutingContext ctx, Problem p) {
+    if (p.kind() == Problem.Kind.TOO_MANY || p.kind() == Problem.Kind.UNAVAILABLE) {
+      ctx.response().putHeader("Retry-After", p.kind() == Problem.Kind.TOO_MANY ? "60" : "5");
     }
-    ctx.response().setStatusCode(p.kind().status()).putHeader("Content-Type", "application/json; charset=utf-8")
+    return ctx.response().setStatusCode(p.kind().status())
+        .putHeader("Content-Type", "application/json; charset=utf-8")
         .end(new JsonObject().put("code", p.code()).put("message", p.getMessage()).encode());
   }
 

@@ -8,6 +8,7 @@ import io.kanyan.recorder.audit.CaseQuery;
 import io.kanyan.recorder.audit.UnknownInspectionException;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -110,6 +111,9 @@ public final class AuditResource implements Api.Resource {
    * and export then report what was removed.
    */
   private Future<Void> known(String id) {
+    if (!Inspections.isId(id)) {
+      return Future.failedFuture(Problem.notFound("there is no inspection " + id));
+    }
     return audit.archive().detail(id).<Void>mapEmpty().recover(err -> {
       if (!(err instanceof UnknownInspectionException)) {
         return Future.failedFuture(err);

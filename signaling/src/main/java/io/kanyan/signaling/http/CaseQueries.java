@@ -18,6 +18,8 @@ import java.time.format.DateTimeParseException;
 final class CaseQueries {
 
   static final int MAX_LIMIT = 200;
+  private static final Instant EARLIEST = Instant.EPOCH;
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 
   private CaseQueries() {
   }
@@ -54,20 +56,29 @@ final class CaseQueries {
     }
   }
 
-  /** A date (the start of that day, or its last millisecond for an upper bound) or an ISO instant. */
+  /**
+   * A date (the start of that day, or its last millisecond for an upper bound) or an ISO instant, between the
+   * years 1970 and 9999 (the search works in epoch milliseconds; a far year would overflow them).
+   */
   private static Instant time(String s, boolean endOfDay, ZoneId zone) {
     if (s == null) {
       return null;
     }
+    Instant t;
     try {
       if (s.length() == 10) {
         LocalDate day = LocalDate.parse(s);
-        return endOfDay ? day.plusDays(1).atStartOfDay(zone).toInstant().minusMillis(1)
+        t = endOfDay ? day.plusDays(1).atStartOfDay(zone).toInstant().minusMillis(1)
             : day.atStartOfDay(zone).toInstant();
+      } else {
+        t = Instant.parse(s);
       }
-      return Instant.parse(s);
     } catch (DateTimeParseException e) {
       throw Problem.badRequest("bad_field", "'" + s + "' is not a date like 2026-11-26");
     }
+    if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+      throw Problem.badRequest("bad_field", "'" + s + "' is outside the years 1970 to 9999");
+    }
+    return t;
   }
 }

@@ -93,14 +93,4 @@ final class FileResponses {
       return whole;
     }
   }
-
-  /** True when a request reads a file from its start (not a player's follow-up seek). */
-  static boolean fromStart(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Range");
-    if (header == null) {
-      return true;
-    }
-    Matcher m = RANGE.matcher(header.trim());
-    return !m.matches() || "0".equals(m.group(1));
-  }
 }

@@ -15,13 +15,19 @@ import io.kanyan.signaling.inspection.Call;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.FileSystem;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -29,6 +35,9 @@ import java.util.regex.Pattern;
  * (numbered slices, each with its SHA-256) and snapshots (a JPEG with its SHA-256). Only the owning
  * inspector uploads, and only while the inspection is open; the owner, auditors and admins download, and
  * an auditor's or admin's download is put on the trail ({@code AUDIT_ACCESS}).
+ *
+ * <p>An upload's body is not read until its sender is known to own the open inspection; it is then streamed
+ * to a file, bounded in size, time ({@link ConnectionGuard}) and number ({@link UploadGate}).
  */
 public final class UploadsResource implements Api.Resource {
 
@@ -45,32 +54,35 @@ public final class UploadsResource implements Api.Resource {
   private final Snapshots snapshots;
   private final Trail trail;
   private final Path mediaServerRecordings;
+  private final UploadGate gate;
+  private final Path partialDir;
 
   /**
    * @param mediaServerRecordings where the media server's finalised recordings live (Kurento mode); the
    *                              trail's {@code recording.finalised} events name them relative to it
+   * @param gate                  bounds the uploads received at once
+   * @param dataDir               bodies are streamed to {@code <dataDir>/uploads-partial} while they arrive
    */
   public UploadsResource(Inspections inspections, Calls calls, Recordings recordings, Snapshots snapshots,
-      Trail trail, Path mediaServerRecordings) {
+      Trail trail, Path mediaServerRecordings, UploadGate gate, Path dataDir) {
     this.inspections = inspections;
     this.calls = calls;
     this.recordings = recordings;
     this.snapshots = snapshots;
     this.trail = trail;
     this.mediaServerRecordings = mediaServerRecordings.toAbsolutePath().normalize();
+    this.gate = gate;
+    this.partialDir = dataDir.resolve("uploads-partial");
   }
 
   @Override
   public void mount(Router api) {
     api.post("/inspections/:id/recordings").handler(Api.jsonBody()).handler(respond(201, this::startSegment));
-    api.put("/inspections/:id/recordings/:segment/slices/:seq")
-        .handler(BodyHandler.create(false).setBodyLimit(MAX_SLICE_BYTES))
-        .handler(respond(this::putSlice));
+    // Upload routes read no body until the sender is known to own the inspection: no BodyHandler.
+    api.put("/inspections/:id/recordings/:segment/slices/:seq").handler(this::putSlice);
     api.get("/inspections/:id/recordings/:segment").handler(this::getRecording);
     api.head("/inspections/:id/recordings/:segment").handler(this::getRecording);
-    api.post("/inspections/:id/snapshots")
-        .handler(BodyHandler.create(false).setBodyLimit(MAX_SNAPSHOT_BYTES))
-        .handler(respond(201, this::postSnapshot));
+    api.post("/inspections/:id/snapshots").handler(this::postSnapshot);
     api.get("/inspections/:id/snapshots/:snapshot").handler(this::getSnapshot);
   }
 
@@ -87,37 +99,139 @@ public final class UploadsResource implements Api.Resource {
         .recover(UploadsResource::mapped);
   }
 
-  private Future<JsonObject> putSlice(RoutingContext ctx) {
-    Principal who = principal(ctx, Principal.Role.INSPECTOR);
-    requireType(ctx, "video/webm", "a recording slice must be sent as video/webm");
-    String sha = sha256(ctx);
-    int segment = number(ctx.pathParam("segment"), "segment");
-    long seq = number(ctx.pathParam("seq"), "seq");
-    Buffer body = ctx.body().buffer();
-    return inspections.ownedOpen(who, ctx.pathParam("id"))
-        .compose(file -> recordings.appendSlice(file.id(), segment, seq, body == null ? Buffer.buffer() : body, sha,
-            who.actor()))
+  private void putSlice(RoutingContext ctx) {
+    Api.holdBody(ctx);
+    Principal who;
+    String sha;
+    int segment;
+    long seq;
+    try {
+      who = principal(ctx, Principal.Role.INSPECTOR);
+      requireType(ctx, "video/webm", "a recording slice must be sent as video/webm");
+      sha = sha256(ctx);
+      segment = number(ctx.pathParam("segment"), "segment");
+      seq = number(ctx.pathParam("seq"), "seq");
+      requireLength(ctx, MAX_SLICE_BYTES);
+    } catch (Problem p) {
+      Api.refuse(ctx, p);
+      return;
+    }
+    Future<JsonObject> result = inspections.ownedOpen(who, ctx.pathParam("id"))
+        .compose(file -> upload(ctx, who, MAX_SLICE_BYTES, body -> recordings.appendSlice(file.id(), segment, seq,
+            body, sha, who.actor())))
         .map(ack -> new JsonObject().put("segment", ack.segment()).put("seq", ack.seq()).put("size", ack.size())
-            .put("sha256", ack.sha256()).put("duplicate", ack.duplicate()).put("segmentBytes", ack.segmentBytes()))
-        .recover(UploadsResource::mapped);
+            .put("sha256", ack.sha256()).put("duplicate", ack.duplicate()).put("segmentBytes", ack.segmentBytes()));
+    answer(ctx, 200, result);
   }
 
-  private Future<JsonObject> postSnapshot(RoutingContext ctx) {
-    Principal who = principal(ctx, Principal.Role.INSPECTOR);
-    requireType(ctx, "image/jpeg", "a snapshot must be sent as image/jpeg");
-    String sha = sha256(ctx);
-    Buffer body = ctx.body().buffer();
-    if (body == null || body.length() == 0) {
-      throw Problem.badRequest("bad_media", "the snapshot is empty");
+  private void postSnapshot(RoutingContext ctx) {
+    Api.holdBody(ctx);
+    Principal who;
+    String sha;
+    try {
+      who = principal(ctx, Principal.Role.INSPECTOR);
+      requireType(ctx, "image/jpeg", "a snapshot must be sent as image/jpeg");
+      sha = sha256(ctx);
+      requireLength(ctx, MAX_SNAPSHOT_BYTES);
+    } catch (Problem p) {
+      Api.refuse(ctx, p);
+      return;
     }
-    return inspections.ownedOpen(who, ctx.pathParam("id"))
-        .compose(file -> {
+    Future<JsonObject> result = inspections.ownedOpen(who, ctx.pathParam("id"))
+        .compose(file -> upload(ctx, who, MAX_SNAPSHOT_BYTES, body -> {
+          if (body.length() == 0) {
+            return Future.failedFuture(Problem.badRequest("bad_media", "the snapshot is empty"));
+          }
           Call call = calls.get(file.id());
           JsonObject fix = call == null ? null : call.lastLocation();
           return snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber(), fix));
-        })
-        .map(Snapshots.Snapshot::toJson)
-        .recover(UploadsResource::mapped);
+        }))
+        .map(Snapshots.Snapshot::toJson);
+    answer(ctx, 201, result);
+  }
+
+  /**
+   * Receives the body of an authorised upload and hands it to {@code store}: it is streamed to a file as it
+   * arrives (a slow sender holds no heap), cut off past {@code max} bytes, and read back only once complete.
+   * The upload holds a place in the {@link UploadGate} until stored; the partial file is always deleted.
+   */
+  private <T> Future<T> upload(RoutingContext ctx, Principal who, long max, Function<Buffer, Future<T>> store) {
+    try {
+      gate.acquire(who.username());
+    } catch (Problem p) {
+      return Future.failedFuture(p);
+    }
+    FileSystem fs = ctx.vertx().fileSystem();
+    String partial = partialDir.resolve(UUID.randomUUID() + ".part").toString();
+    return fs.mkdirs(partialDir.toString())
+        .compose(x -> fs.open(partial, new OpenOptions().setWrite(true).setCreateNew(true)))
+        .compose(file -> stream(ctx.request(), file, max).eventually(file::close))
+        .compose(x -> fs.readFile(partial))
+        .compose(store)
+        .eventually(() -> {
+          gate.release(who.username());
+          return fs.delete(partial).otherwiseEmpty();
+        });
+  }
+
+  /** Writes the request body to {@code file}, with back-pressure; fails with 413 past {@code max} bytes. */
+  private static Future<Void> stream(HttpServerRequest request, AsyncFile file, long max) {
+    Promise<Void> done = Promise.promise();
+    long[] received = {0};
+    request.handler(chunk -> {
+      received[0] += chunk.length();
+      if (received[0] > max) {
+        done.tryFail(tooLarge(max));
+        return;
+      }
+      file.write(chunk);
+      if (file.writeQueueFull()) {
+        request.pause();
+        file.drainHandler(v -> request.resume());
+      }
+    });
+    request.exceptionHandler(done::tryFail);
+    request.endHandler(v -> done.tryComplete());
+    file.exceptionHandler(done::tryFail);
+    request.resume();
+    return done.future();
+  }
+
+  /** Answers an upload; a refusal sent before the whole body arrived also closes the connection. */
+  private static void answer(RoutingContext ctx, int status, Future<JsonObject> result) {
+    result.recover(UploadsResource::mapped).onSuccess(json -> ctx.response().setStatusCode(status)
+            .putHeader("Content-Type", "application/json; charset=utf-8").end(json.encode()))
+        .onFailure(err -> {
+          if (err instanceof Problem p) {
+            Api.refuse(ctx, p);
+          } else {
+            boolean unread = !ctx.request().isEnded();
+            Api.fail(ctx, err);
+            if (unread) { // e.g. the store was down before the body was read: do not leave it hanging
+              ctx.vertx().setTimer(1000, t -> ctx.request().connection().close());
+            }
+          }
+        });
+  }
+
+  /** A declared Content-Length over the limit is refused before anything is read. */
+  private static void requireLength(RoutingContext ctx, long max) {
+    String declared = ctx.request().getHeader("Content-Length");
+    if (declared == null) {
+      return;
+    }
+    try {
+      if (Long.parseLong(declared.trim()) > max) {
+        throw tooLarge(max);
+      }
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest("bad_request", "Content-Length is not a number");
+    }
+  }
+
+  private static Problem tooLarge(long max) {
+    return new Problem(Problem.Kind.TOO_LARGE, "too_large",
+        "the upload is larger than " + (max / (1024 * 1024)) + " MB, the most this route takes");
   }
 
   private void getRecording(RoutingContext ctx) {
@@ -131,7 +245,9 @@ public final class UploadsResource implements Api.Resource {
       return;
     }
     inspections.readable(who, ctx.pathParam("id"))
-        .compose(file -> logAccess(who, file, FileResponses.fromStart(ctx),
+        // Every read by someone other than the owner is logged, whatever its Range: a player's seeks are
+        // a few extra events, and no crafted range can read the file unlogged.
+        .compose(file -> logAccess(who, file,
                 new JsonObject().put("what", "recording").put("segment", segment)
                     .put("role", ctx.request().getParam("role")))
             .map(file))
@@ -182,7 +298,7 @@ public final class UploadsResource implements Api.Resource {
     }
     String snapshotId = ctx.pathParam("snapshot");
     inspections.readable(who, ctx.pathParam("id"))
-        .compose(file -> logAccess(who, file, true, new JsonObject().put("what", "snapshot")
+        .compose(file -> logAccess(who, file, new JsonObject().put("what", "snapshot")
                 .put("snapshotId", snapshotId).put("variant", variant))
             .map(file))
         .compose(file -> {
@@ -199,8 +315,8 @@ public final class UploadsResource implements Api.Resource {
   }
 
   /** Someone other than the owning inspector read evidence: that goes on the trail first. */
-  private Future<Void> logAccess(Principal who, CaseFile file, boolean worthLogging, JsonObject what) {
-    if (file.inspector().equals(who.username()) || !worthLogging) {
+  private Future<Void> logAccess(Principal who, CaseFile file, JsonObject what) {
+    if (file.inspector().equals(who.username())) {
       return Future.succeededFuture();
     }
     return trail.append(file.id(), EventType.AUDIT_ACCESS, who.actor(), what).mapEmpty();

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,8 @@ public final class Inspections {
 
   private static final Logger log = LoggerFactory.getLogger(Inspections.class);
   public static final Set<String> CONCLUSIONS = Set.of("pass", "fail", "rectify");
+  /** Inspection ids are lowercase UUIDs ({@link #create}); nothing else is looked up. */
+  private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private final CaseFiles cases;
   private final Invites invites;
@@ -140,9 +143,19 @@ public final class Inspections {
     return cases.search(scoped);
   }
 
+  /** True for a string that can be an inspection id (checked before any id reaches a Redis key). */
+  public static boolean isId(String id) {
+    return id != null && ID.matcher(id).matches();
+  }
+
+  /** The inspection's facts; an id that cannot be one is simply not found. */
+  private Future<java.util.Optional<CaseFile>> find(String id) {
+    return isId(id) ? cases.get(id) : Future.succeededFuture(java.util.Optional.empty());
+  }
+
   /** An inspection {@code who} may read; someone else's is "not found", so its existence does not leak. */
   public Future<CaseFile> readable(Principal who, String id) {
-    return cases.get(id).compose(found -> {
+    return find(id).compose(found -> {
       if (found.isEmpty() || !(who.canReadAll() || found.get().inspector().equals(who.username()))) {
         return Future.failedFuture(Problem.notFound("there is no inspection " + id + " that you may see"));
       }
@@ -152,7 +165,7 @@ public final class Inspections {
 
   /** An inspection {@code who} conducts (the owning inspector). */
   public Future<CaseFile> owned(Principal who, String id) {
-    return cases.get(id).compose(found -> {
+    return find(id).compose(found -> {
       if (found.isEmpty() || !found.get().inspector().equals(who.username())) {
         return Future.failedFuture(Problem.notFound("there is no inspection " + id + " that you conduct"));
       }
@@ -250,7 +263,7 @@ public final class Inspections {
 
   /** Marks an inspection as under way the first time both participants are connected. */
   public Future<Void> markStarted(String id, Instant when) {
-    return cases.get(id).compose(found -> found.isEmpty() || found.get().status() != CaseFile.Status.CREATED
+    return find(id).compose(found -> found.isEmpty() || found.get().status() != CaseFile.Status.CREATED
         ? Future.succeededFuture()
         : cases.update(found.get().withStatus(CaseFile.Status.IN_PROGRESS, when, null, null, null)).mapEmpty());
   }

@@ -1,0 +1,281 @@
+package io.kanyan.signaling.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kanyan.recorder.recording.Sha256;
+import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.RawHttp;
+import io.kanyan.signaling.testing.Staff;
+import io.kanyan.signaling.testing.TestServer;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Every route of the server against every kind of caller, from one table: anonymous, applicant (an invite to
+ * the inspection, no session), the owning inspector, another inspector, an auditor, an admin, and a user
+ * whose session predates being disabled. A route that the router has and the table lacks fails the test, so
+ * a new route cannot be added without deciding who may use it.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class AuthorizationMatrixTest {
+
+  /** The callers, in the order of each row's expected statuses. */
+  enum Who { ANONYMOUS, APPLICANT, OWNER, OTHER_INSPECTOR, AUDITOR, ADMIN, DISABLED }
+
+  /** What a row's path parameters point at. */
+  enum Target {
+    /** the shared, ended inspection with a finalised recording and a snapshot */
+    DONE,
+    /** a new open inspection per cell (for requests that change it) */
+    FRESH,
+    /** a new open inspection per cell, with recording segment 1 started */
+    RECORDING
+  }
+
+  /** A route, the request body to send, and the status each caller must get. */
+  record Row(HttpMethod method, String path, Target target, Body body, int... expected) {
+  }
+
+  enum Body { NONE, JSON, SLICE, JPEG, LOGIN, NEW_USER }
+
+  static final int WS_OK = 101;
+
+  //                                                                          anon app  own  oth  aud  adm  dis
+  static final List<Row> TABLE = List.of(
+      row(HttpMethod.GET, "/health", Target.DONE, Body.NONE,                   200, 200, 200, 200, 200, 200, 200),
+      row(HttpMethod.GET, "/", Target.DONE, Body.NONE,                         302, 302, 302, 302, 302, 302, 302),
+      row(HttpMethod.GET, "/ws", Target.FRESH, Body.NONE,                      401, WS_OK, WS_OK, WS_OK, WS_OK, WS_OK, 401),
+      row(HttpMethod.POST, "/api/login", Target.DONE, Body.LOGIN,              401, 401, 401, 401, 401, 401, 401),
+      row(HttpMethod.POST, "/api/logout", Target.DONE, Body.NONE,              204, 204, 204, 204, 204, 204, 204),
+      row(HttpMethod.GET, "/api/me", Target.DONE, Body.NONE,                   401, 401, 200, 200, 200, 200, 401),
+      row(HttpMethod.GET, "/api/users", Target.DONE, Body.NONE,                401, 401, 403, 403, 403, 200, 401),
+      row(HttpMethod.POST, "/api/users", Target.DONE, Body.NEW_USER,           401, 401, 403, 403, 403, 201, 401),
+      row(HttpMethod.POST, "/api/users/:username/disable", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 200, 401),
+      row(HttpMethod.POST, "/api/users/:username/enable", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 200, 401),
+      row(HttpMethod.POST, "/api/inspections", Target.DONE, Body.JSON,         401, 401, 201, 201, 403, 403, 401),
+      row(HttpMethod.GET, "/api/inspections", Target.DONE, Body.NONE,          401, 401, 200, 200, 200, 200, 401),
+      row(HttpMethod.GET, "/api/inspections/:id", Target.DONE, Body.NONE,      401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/invite", Target.FRESH, Body.NONE, 401, 401, 200, 404, 404, 404, 401),
+      row(HttpMethod.DELETE, "/api/inspections/:id/invite", Target.FRESH, Body.NONE, 401, 401, 204, 404, 404, 404, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/end", Target.FRESH, Body.JSON, 401, 401, 200, 404, 404, 404, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/cancel", Target.FRESH, Body.JSON, 401, 401, 200, 404, 404, 404, 401),
+      row(HttpMethod.GET, "/api/inspections/:id/trail", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.GET, "/api/invite", Target.FRESH, Body.NONE,              401, 200, 401, 401, 401, 401, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/recordings", Target.FRESH, Body.JSON, 401, 401, 201, 404, 403, 403, 401),
+      row(HttpMethod.PUT, "/api/inspections/:id/recordings/:segment/slices/:seq", Target.RECORDING, Body.SLICE,
+                                                                               401, 401, 200, 404, 403, 403, 401),
+      row(HttpMethod.GET, "/api/inspections/:id/recordings/:segment", Target.DONE, Body.NONE,
+                                                                               401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.HEAD, "/api/inspections/:id/recordings/:segment", Target.DONE, Body.NONE,
+                                                                               401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/snapshots", Target.FRESH, Body.JPEG, 401, 401, 201, 404, 403, 403, 401),
+      row(HttpMethod.GET, "/api/inspections/:id/snapshots/:snapshot", Target.DONE, Body.NONE,
+                                                                               401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.GET, "/api/audit/public-key", Target.DONE, Body.NONE,     200, 200, 200, 200, 200, 200, 200),
+      row(HttpMethod.GET, "/api/audit/inspections", Target.DONE, Body.NONE,    401, 401, 403, 403, 200, 200, 401),
+      row(HttpMethod.GET, "/api/audit/inspections/:id", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
+      row(HttpMethod.GET, "/api/audit/inspections/:id/verify", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
+      row(HttpMethod.GET, "/api/audit/inspections/:id/export", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401));
+
+  static Row row(HttpMethod method, String path, Target target, Body body, int... expected) {
+    if (expected.length != Who.values().length) {
+      throw new IllegalArgumentException(path + ": one status per caller");
+    }
+    return new Row(method, path, target, body, expected);
+  }
+
+  static TestServer server;
+  static Http admin;
+  static Http owner;
+  static Http other;
+  static Http auditor;
+  static String disabledSession;
+  static String doneId;
+  static String doneInvite;
+  static String snapshotId;
+  static byte[] jpeg;
+  static byte[] slice;
+  static final AtomicInteger counter = new AtomicInteger();
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start();
+    admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
+    owner = Staff.as(server, "olive", "inspector");
+    other = Staff.as(server, "otto", "inspector");
+    auditor = Staff.as(server, "aude", "auditor");
+    disabledSession = Staff.as(server, "dora", "inspector").sessionCookie();
+    assertThat(admin.post("/api/users/dora/disable").statusCode()).isEqualTo(200);
+    Staff.as(server, "victor", "inspector");
+    jpeg = UploadLimitsTest.jpeg(160, 120);
+    Path clip = Files.createTempFile("kanyan-matrix", ".webm");
+    Process ffmpeg = new ProcessBuilder("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+        "testsrc=size=64x48:rate=5", "-t", "1", "-c:v", "libvpx", clip.toString()).inheritIO().start();
+    assertThat(ffmpeg.waitFor()).isZero();
+    slice = Files.readAllBytes(clip);
+
+    JsonObject created = create();
+    doneId = created.getJsonObject("inspection").getString("id");
+    doneInvite = created.getJsonObject("invite").getString("token");
+    owner.post(base(doneId) + "/recordings", new JsonObject());
+    assertThat(upload(owner.raw().put(server.httpPort(), "localhost", base(doneId) + "/recordings/1/slices/1"),
+        slice, "video/webm").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> snap = upload(owner.raw().post(server.httpPort(), "localhost", base(doneId) + "/snapshots"),
+        jpeg, "image/jpeg");
+    snapshotId = snap.bodyAsJsonObject().getString("id");
+    owner.post(base(doneId) + "/end", new JsonObject().put("conclusion", "pass"));
+    for (int i = 0; i < 100 && owner.get(base(doneId) + "/recordings/1").statusCode() != 200; i++) {
+      Thread.sleep(100);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void everyRouteOfTheRouterHasARow() {
+    TreeSet<String> inRouter = new TreeSet<>();
+    collect(server.running().server().router(), "", inRouter);
+    TreeSet<String> inTable = new TreeSet<>();
+    TABLE.forEach(r -> inTable.add(r.method() + " " + r.path()));
+    assertThat(inTable).as("routes in the table").containsAll(inRouter);
+    assertThat(inRouter).as("table rows that are routes").containsAll(inTable);
+  }
+
+  @Test
+  void everyCallerGetsExactlyWhatTheTableSays() {
+    List<String> wrong = new ArrayList<>();
+    StringBuilder matrix = new StringBuilder();
+    for (Row row : TABLE) {
+      int[] got = new int[Who.values().length];
+      for (Who who : Who.values()) {
+        got[who.ordinal()] = call(row, who);
+      }
+      matrix.append(String.format("%-7s %-58s %s%n", row.method(), row.path(), Arrays.toString(got)));
+      if (!Arrays.equals(got, row.expected())) {
+        wrong.add(row.method() + " " + row.path() + ": expected " + Arrays.toString(row.expected()) + ", got "
+            + Arrays.toString(got));
+      }
+    }
+    System.out.println("authorization matrix (" + TABLE.size() + " routes x " + Who.values().length + " callers, "
+        + Arrays.toString(Who.values()) + "):\n" + matrix);
+    assertThat(wrong).isEmpty();
+  }
+
+  /** Every route of a router as {@code METHOD /path}, through sub-routers; routes that match every path are skipped. */
+  private static void collect(Router router, String prefix, TreeSet<String> out) {
+    for (Route route : router.getRoutes()) {
+      if (route.getSubRouter() != null) {
+        collect(route.getSubRouter(), prefix + route.getPath().replaceAll("/\\*?$", ""), out);
+      } else if (route.getPath() != null) {
+        for (HttpMethod m : route.methods()) {
+          out.add(m + " " + prefix + route.getPath());
+        }
+      }
+    }
+  }
+
+  private static int call(Row row, Who who) {
+    String id = doneId;
+    String invite = doneInvite;
+    if (row.target() != Target.DONE) {
+      JsonObject created = create();
+      id = created.getJsonObject("inspection").getString("id");
+      invite = created.getJsonObject("invite").getString("token");
+      if (row.target() == Target.RECORDING) {
+        owner.post(base(id) + "/recordings", new JsonObject());
+      }
+    }
+    String path = row.path().replace(":id", id).replace(":segment", "1").replace(":seq", "1")
+        .replace(":snapshot", snapshotId).replace(":username", "victor");
+    if (row.path().equals("/ws")) {
+      return handshake(who, invite);
+    }
+    Http client = client(who, row);
+    HttpRequest<Buffer> request = client.raw().request(row.method(), server.httpPort(), "localhost", path)
+        .followRedirects(false);
+    if (who == Who.APPLICANT) {
+      request.putHeader(InspectionsResource.INVITE_HEADER, invite);
+    }
+    if (who == Who.DISABLED) {
+      request.putHeader("Cookie", Api.SESSION_COOKIE + "=" + disabledSession);
+    }
+    HttpResponse<Buffer> r = switch (row.body()) {
+      case NONE -> request.send().await();
+      case JSON -> request.sendJsonObject(row.path().endsWith("/end") ? new JsonObject().put("conclusion", "pass")
+          : row.path().endsWith("/inspections") ? server.inspectionBody("M-" + counter.incrementAndGet())
+          : new JsonObject()).await();
+      case LOGIN -> request.sendJsonObject(new JsonObject().put("username", "nobody-" + who.name().toLowerCase())
+          .put("password", "not-the-password")).await();
+      case NEW_USER -> request.sendJsonObject(new JsonObject().put("username", "new" + counter.incrementAndGet())
+          .put("displayName", "New").put("role", "inspector").put("password", "long-enough-password")).await();
+      case SLICE -> upload(request, slice, "video/webm");
+      case JPEG -> upload(request, jpeg, "image/jpeg");
+    };
+    return r.statusCode();
+  }
+
+  /** The caller's client; logging out ends a session, so that row logs in afresh. */
+  private static Http client(Who who, Row row) {
+    boolean fresh = row.path().equals("/api/logout");
+    return switch (who) {
+      case ANONYMOUS, APPLICANT, DISABLED -> new Http(server.vertx(), server.httpPort());
+      case OWNER -> fresh ? new Http(server.vertx(), server.httpPort()).login("olive", Staff.PASSWORD) : owner;
+      case OTHER_INSPECTOR -> fresh ? new Http(server.vertx(), server.httpPort()).login("otto", Staff.PASSWORD) : other;
+      case AUDITOR -> fresh ? new Http(server.vertx(), server.httpPort()).login("aude", Staff.PASSWORD) : auditor;
+      case ADMIN -> fresh ? new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD)
+          : admin;
+    };
+  }
+
+  private static int handshake(Who who, String invite) {
+    String cookie = switch (who) {
+      case OWNER -> owner.sessionCookie();
+      case OTHER_INSPECTOR -> other.sessionCookie();
+      case AUDITOR -> auditor.sessionCookie();
+      case ADMIN -> admin.sessionCookie();
+      case DISABLED -> disabledSession;
+      default -> null;
+    };
+    try (RawHttp raw = new RawHttp(server.httpPort())) {
+      raw.send("GET /ws" + (who == Who.APPLICANT ? "?invite=" + invite : "") + " HTTP/1.1\r\nHost: localhost:"
+          + server.httpPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: " + server.origin() + "\r\n"
+          + (cookie == null ? "" : "Cookie: " + Api.SESSION_COOKIE + "=" + cookie + "\r\n") + "\r\n");
+      return raw.read().status();
+    }
+  }
+
+  private static HttpResponse<Buffer> upload(HttpRequest<Buffer> request, byte[] body, String type) {
+    return request.putHeader("Content-Type", type).putHeader("X-Content-SHA256", Sha256.of(body))
+        .sendBuffer(Buffer.buffer(body)).await();
+  }
+
+  private static JsonObject create() {
+    return owner.post("/api/inspections", server.inspectionBody("M-" + counter.incrementAndGet())).bodyAsJsonObject();
+  }
+
+  private static String base(String id) {
+    return "/api/inspections/" + id;
+  }
+
+}
