@@ -92,7 +92,7 @@ public final class EvidenceExport {
         JsonObject line = new JsonObject();
         fields.forEach(line::put);
         trailLines.append(line.encode()).append('\n');
-        fileOf(fields).ifPresent(files::add);
+        files.addAll(filesOf(fields));
       }
       put(zip, EvidencePackage.TRAIL, trailLines.toString(), manifestEntries);
       put(zip, EvidencePackage.CHECKPOINT, cp.toJson().encodePrettily(), manifestEntries);
@@ -127,14 +127,18 @@ public final class EvidenceExport {
     return target;
   }
 
-  private static Optional<String> fileOf(Map<String, String> fields) {
+  /** The files an event names: a recording's or snapshot's file, and a snapshot's watermarked copy. */
+  private static List<String> filesOf(Map<String, String> fields) {
     if (!Verifier.FILE_EVENTS.contains(fields.get("type"))) {
-      return Optional.empty();
+      return List.of();
     }
     try {
-      return Optional.ofNullable(new JsonObject(fields.get("payload")).getString(Verifier.PAYLOAD_FILE));
+      JsonObject payload = new JsonObject(fields.get("payload"));
+      return java.util.stream.Stream.of(payload.getValue(Verifier.PAYLOAD_FILE),
+              payload.getValue(SnapshotChecks.DISPLAY_FILE))
+          .filter(String.class::isInstance).map(String.class::cast).toList();
     } catch (RuntimeException notJson) {
-      return Optional.empty();
+      return List.of();
     }
   }
 

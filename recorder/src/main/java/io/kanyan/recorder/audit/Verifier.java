@@ -48,12 +48,20 @@ public final class Verifier {
   private final Trail trail;
   private final Checkpoints checkpoints;
   private final Path dataDir;
+  private final CaseBinding caseBinding;
 
+  /** A verifier of trails and files only (no case records to bind). */
   public Verifier(Vertx vertx, Trail trail, Checkpoints checkpoints, Path dataDir) {
+    this(vertx, trail, checkpoints, dataDir, null);
+  }
+
+  /** A verifier that also checks each inspection's case record against its trail ({@link CaseBinding}). */
+  public Verifier(Vertx vertx, Trail trail, Checkpoints checkpoints, Path dataDir, CaseBinding caseBinding) {
     this.vertx = vertx;
     this.trail = trail;
     this.checkpoints = checkpoints;
     this.dataDir = dataDir;
+    this.caseBinding = caseBinding;
   }
 
   /**
@@ -80,7 +88,8 @@ public final class Verifier {
         }
         return verdict;
       }, false));
-    });
+    }).compose(verdict -> caseBinding == null ? Future.succeededFuture(verdict)
+        : caseBinding.verify(inspectionId, verdict));
   }
 
   /** Files under a data directory. */
@@ -129,6 +138,8 @@ public final class Verifier {
       verdict.passed().add("trail: " + events.size() + " events, hash chain intact");
     }
     checkFiles(evidence, verdict);
+    SnapshotChecks.check(evidence, verdict);
+    EventTimes.check(events, commitments(evidence), verdict);
     if (evidence.checkpoint().isEmpty()) {
       if (requireCheckpoint) {
         verdict.problems().add("there is no checkpoint: nothing anchors this trail");
@@ -147,6 +158,15 @@ public final class Verifier {
         + " chain heads): signature valid, key " + SigningKey.fingerprint(trustedKey) + " (" + keySource + ")");
     checkInclusion(evidence, cp, verdict);
     return verdict;
+  }
+
+  /** The commitment the evidence claims for its chain, for the time check (its proof is checked below). */
+  private static List<EventTimes.Commitment> commitments(Evidence evidence) {
+    if (evidence.checkpoint().isEmpty() || evidence.proof().isEmpty()) {
+      return List.of();
+    }
+    Checkpoint cp = evidence.checkpoint().get();
+    return List.of(new EventTimes.Commitment(evidence.proof().get().seq(), cp.time(), "checkpoint #" + cp.number()));
   }
 
   private static void checkInclusion(Evidence evidence, Checkpoint cp, Verdict verdict) {
