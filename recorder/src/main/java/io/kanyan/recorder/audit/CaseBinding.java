@@ -283,8 +283,19 @@ public final class CaseBinding {
   }
 
   private Checked checked(CaseFile file, TrailFacts facts) {
+    return checked(file, facts, false);
+  }
+
+  /**
+   * A stored record against the facts of its whole trail.
+   *
+   * @param trailMissing true when the record's trail is gone altogether (that is the problem reported)
+   */
+  Checked checked(CaseFile file, TrailFacts facts, boolean trailMissing) {
     JsonObject record = file.toJson();
-    List<String> problems = compare(record, facts, "the case record", clock.instant());
+    List<String> problems = trailMissing
+        ? List.of("the trail of this inspection is missing from Redis (its case record exists): it was deleted")
+        : compare(record, facts, "the case record", clock.instant());
     if (!problems.isEmpty()) {
       log.error("inspection {}: TAMPERING: the case record disagrees with the trail: {}", file.id(),
           String.join("; ", problems));

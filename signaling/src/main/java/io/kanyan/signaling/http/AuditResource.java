@@ -5,7 +5,9 @@ import static io.kanyan.signaling.http.Api.respond;
 
 import io.kanyan.recorder.audit.AuditServices;
 import io.kanyan.recorder.audit.CaseQuery;
+import io.kanyan.recorder.audit.TamperedInspectionException;
 import io.kanyan.recorder.audit.UnknownInspectionException;
+import io.kanyan.recorder.audit.Verdict;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
 import io.vertx.core.Future;
@@ -15,6 +17,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Files;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The auditor's API: search, an inspection's detail in one request, verification, the evidence package,
@@ -72,7 +76,12 @@ public final class AuditResource implements Api.Resource {
     String id = ctx.pathParam("id");
     return known(id).compose(x -> audit.archive().recordAccess(id, who.actor(), "verify"))
         .compose(x -> audit.verifier().verify(id))
-        .map(verdict -> verdict.toJson());
+        .map(verdict -> verdict.toJson())
+        .recover(err -> err instanceof TamperedInspectionException t
+            // Nothing of it is left to read (so nothing to log an access on): the verdict is the finding.
+            ? Future.succeededFuture(new Verdict(id, new ArrayList<>(List.of(t.getMessage())), new ArrayList<>(),
+                new ArrayList<>()).toJson())
+            : Future.failedFuture(err));
   }
 
   /** The evidence package as one zip download, built in a temporary file that is deleted once sent. */
@@ -98,7 +107,10 @@ public final class AuditResource implements Api.Resource {
         .onFailure(err -> Api.fail(ctx, err));
   }
 
-  /** Fails with 404 for an id with no trail, before anything is logged against it. */
+  /**
+   * Fails with 404 for an id that never existed, and with "tampered" (410) for a committed inspection whose
+   * case record and trail are gone, before anything is logged against it.
+   */
   private Future<Void> known(String id) {
     return audit.archive().detail(id).<Void>mapEmpty().recover(err -> err instanceof UnknownInspectionException
         ? Future.failedFuture(Problem.notFound("there is no inspection " + id))
