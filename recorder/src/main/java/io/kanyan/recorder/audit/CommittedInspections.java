@@ -35,7 +35,7 @@ public interface CommittedInspections {
   default <T> Future<T> missing(String inspectionId, String what, Throwable otherwise) {
     return committedBy(inspectionId).transform(by -> by.succeeded() && by.result().isPresent()
         ? Future.failedFuture(new TamperedInspectionException(inspectionId, "inspection " + inspectionId
-            + " was committed by " + by.result().get() + " but " + what + " is missing from Redis: it was deleted "
+            + " was committed by " + by.result().get() + " but Redis no longer holds " + what + ": it was deleted "
             + "or hidden"))
         : Future.failedFuture(otherwise));
   }
