@@ -29,8 +29,11 @@ public final class Sweep {
 
   private static final Logger log = LoggerFactory.getLogger(Sweep.class);
 
-  /** The trail that tamper alarms go on (a chain of its own, so deleting an inspection cannot delete them). */
-  public static final String ALARM_CHAIN = "kanyan-tamper-alarms";
+  /**
+   * The trail that tamper alarms go on (a chain of its own, so deleting an inspection cannot delete them);
+   * the same chain and payload ({@code subject}, {@code finding}) as the commitment log's alarms.
+   */
+  public static final String ALARM_CHAIN = "kanyan-alarms";
   private static final int BATCH = 100;
 
   /** What one sweep found wrong with one committed inspection. */
@@ -182,8 +185,8 @@ public final class Sweep {
           continue;
         }
         log.error("TAMPER ALARM: inspection {} is committed but {}", f.inspectionId(), problem);
-        JsonObject payload = new JsonObject().put("source", "sweep").put("inspection", f.inspectionId())
-            .put("problem", problem);
+        JsonObject payload = new JsonObject().put("subject", f.inspectionId()).put("finding", problem)
+            .put("source", "sweep");
         chain = chain.compose(x -> trail.append(ALARM_CHAIN, EventType.TAMPER_ALARM, "system", payload)
             .<Void>mapEmpty()
             .recover(err -> {

@@ -28,6 +28,7 @@ public enum EventType {
   MEDIA_EVENT("media.event"),
   INSPECTION_ENDED("inspection.ended"),
   AUDIT_ACCESS("audit.access"),
+  /** On the alarm chain only: a chain head that does not extend what the commitment log committed. */
   TAMPER_ALARM("tamper.alarm");
 
   private static final Map<String, EventType> BY_CODE =

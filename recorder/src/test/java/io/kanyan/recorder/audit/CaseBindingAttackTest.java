@@ -406,8 +406,8 @@ class CaseBindingAttackTest {
         .anyMatch(p -> p.contains("by-number:ky-bind-3a"));
     List<TrailEvent> alarms = trail.read(Sweep.ALARM_CHAIN).await();
     assertThat(alarms).as("tamper.alarm events on the alarm chain")
-        .anyMatch(e -> e.type() == EventType.TAMPER_ALARM && e.payloadJson().getString("inspection").equals(made.id())
-            && e.payloadJson().getString("problem").contains(CaseFiles.BY_TIME));
+        .anyMatch(e -> e.type() == EventType.TAMPER_ALARM && e.payloadJson().getString("subject").equals(made.id())
+            && e.payloadJson().getString("finding").contains(CaseFiles.BY_TIME));
     JsonObject page = audit.archive().search(new CaseQuery("KY-BIND-3A", null, null, null, null, null, null, null,
         null, 0, 10)).await();
     assertThat(page.getJsonArray("hidden").encode()).as("a search says which committed inspections it may miss")
