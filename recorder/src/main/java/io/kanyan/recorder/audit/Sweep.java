@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,7 @@ public final class Sweep {
   private final CommittedInspections committed;
   private final Duration interval;
   private final AtomicReference<List<Finding>> latest = new AtomicReference<>(List.of());
-  private final Set<String> raised = new HashSet<>();
+  private final Set<String> raised = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private long timer = -1;
   private Future<List<Finding>> running;
 
@@ -109,67 +108,92 @@ public final class Sweep {
     });
   }
 
+  /**
+   * One batch, in a few pipelined round trips: records, heads and streams; the records against their trails
+   * ({@link CaseBinding#checkAll}, which reads a whole trail only when it disagrees); then the index entries.
+   */
   private Future<List<Finding>> sweepBatch(List<String> ids) {
-    List<Future<Finding>> checks = new ArrayList<>(ids.size());
+    List<Future<Map<String, String>>> records = new ArrayList<>(ids.size());
+    List<Future<Long>> streams = new ArrayList<>(ids.size());
     for (String id : ids) {
-      checks.add(sweepOne(id));
+      records.add(redis.call(c -> c.hgetall(CaseFiles.key(id))));
+      streams.add(redis.call(c -> c.exists(Trail.streamKey(id))));
     }
-    return Future.all(checks).map(all -> {
-      List<Finding> found = new ArrayList<>();
+    Future<List<io.lettuce.core.KeyValue<String, String>>> heads =
+        redis.call(c -> c.hmget(Trail.HEADS_KEY, ids.toArray(String[]::new)));
+    return Future.all(Future.all(records), Future.all(streams), heads).compose(loaded -> {
+      Map<String, List<String>> problems = new LinkedHashMap<>();
+      List<CaseFile> files = new ArrayList<>();
+      List<String> withoutRecord = new ArrayList<>();
       for (int i = 0; i < ids.size(); i++) {
-        Finding f = all.resultAt(i);
-        if (f != null) {
-          found.add(f);
+        String id = ids.get(i);
+        List<String> mine = problems.computeIfAbsent(id, k -> new ArrayList<>());
+        if (streams.get(i).result() == 0) {
+          mine.add("its trail is missing from Redis");
+        }
+        if (!heads.result().get(i).hasValue()) {
+          mine.add("its chain head is missing from " + Trail.HEADS_KEY);
+        }
+        Map<String, String> record = records.get(i).result();
+        if (record.isEmpty()) {
+          withoutRecord.add(id);
+        } else {
+          files.add(CaseFile.fromFields(record));
         }
       }
-      return found;
+      Future<List<CaseBinding.TrailFacts>> unrecorded = binding.quickFacts(withoutRecord).andThen(done -> {
+        for (int i = 0; done.succeeded() && i < withoutRecord.size(); i++) {
+          // A chain that begins with inspection.created is an inspection's: its record was deleted. Other
+          // chains (the alarm chain, tools' chains) have no record to check.
+          if (done.result().get(i).created() != null) {
+            problems.get(withoutRecord.get(i)).add("its case record is missing from Redis");
+          }
+        }
+      });
+      Future<Void> recorded = binding.checkAll(files).compose(checked -> {
+        List<Future<Void>> indexChecks = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+          CaseFile stored = files.get(i);
+          CaseBinding.Checked c = checked.get(i);
+          problems.get(stored.id()).addAll(c.problems());
+          indexChecks.add(checkIndexes(stored, c, problems.get(stored.id())));
+        }
+        return Future.all(indexChecks).mapEmpty();
+      });
+      return Future.all(unrecorded, recorded).map(done -> {
+        List<Finding> found = new ArrayList<>();
+        problems.forEach((id, list) -> {
+          Finding f = finding(id, list);
+          if (f != null) {
+            found.add(f);
+          }
+        });
+        return found;
+      });
     });
   }
 
-  /** One inspection: null when everything is in place. */
-  private Future<Finding> sweepOne(String id) {
-    Future<Map<String, String>> record = redis.call(c -> c.hgetall(CaseFiles.key(id)));
-    Future<Boolean> head = redis.call(c -> c.hexists(Trail.HEADS_KEY, id));
-    Future<List<Map<String, String>>> events = trail.readRaw(id).map(CaseBinding::bodies);
-    return Future.all(record, head, events).compose(all -> {
-      List<String> problems = new ArrayList<>();
-      List<Map<String, String>> trailEvents = events.result();
-      if (trailEvents.isEmpty()) {
-        problems.add("its trail is missing from Redis");
-      }
-      if (!head.result()) {
-        problems.add("its chain head is missing from " + Trail.HEADS_KEY);
-      }
-      CaseBinding.TrailFacts facts = CaseBinding.derive(trailEvents);
-      boolean isCase = facts.created() != null || !record.result().isEmpty();
-      if (!isCase) {
-        // A chain that is not an inspection's (no inspection.created, no case record): nothing more to check.
-        return Future.succeededFuture(finding(id, problems));
-      }
-      if (record.result().isEmpty()) {
-        problems.add("its case record is missing from Redis");
-        return Future.succeededFuture(finding(id, problems));
-      }
-      CaseFile stored = CaseFile.fromFields(record.result());
-      problems.addAll(CaseBinding.compare(stored.toJson(), facts, "the case record", binding.clock().instant()));
-      if (facts.created() == null) {
-        return Future.succeededFuture(finding(id, problems));
-      }
-      CaseFile truth = CaseFile.fromJson(facts.over(stored.toJson()), stored.applicantPhoneHash());
-      List<String> indexes = new ArrayList<>(CaseFiles.fixedIndexesOf(truth));
-      indexes.addAll(CaseFiles.changingIndexesOf(truth));
-      List<Future<Double>> scores = new ArrayList<>();
-      for (String index : indexes) {
-        scores.add(redis.call(c -> c.zscore(index, id)));
-      }
-      return Future.all(scores).map(s -> {
-        for (int i = 0; i < indexes.size(); i++) {
-          if (s.resultAt(i) == null) {
-            problems.add("it is missing from the search index " + indexes.get(i) + ": it is hidden from search");
-          }
+  /** The id must be in every search index its facts, as the trail states them, put it in. */
+  private Future<Void> checkIndexes(CaseFile stored, CaseBinding.Checked checked, List<String> problems) {
+    CaseFile truth;
+    try {
+      truth = CaseFile.fromJson(checked.facts(), stored.applicantPhoneHash());
+    } catch (RuntimeException unreadable) {
+      return Future.succeededFuture(); // the binding already reported what is wrong with the facts
+    }
+    List<String> indexes = new ArrayList<>(CaseFiles.fixedIndexesOf(truth));
+    indexes.addAll(CaseFiles.changingIndexesOf(truth));
+    List<Future<Double>> scores = new ArrayList<>(indexes.size());
+    for (String index : indexes) {
+      scores.add(redis.call(c -> c.zscore(index, stored.id())));
+    }
+    return Future.all(scores).map(s -> {
+      for (int i = 0; i < indexes.size(); i++) {
+        if (s.resultAt(i) == null) {
+          problems.add("it is missing from the search index " + indexes.get(i) + ": it is hidden from search");
         }
-        return finding(id, problems);
-      });
+      }
+      return null;
     });
   }
 

@@ -204,6 +204,11 @@ class CaseBindingAttackTest {
         .anyMatch(p -> p.contains("by-conclusion:fail") && p.contains("missing from the search index"))
         .anyMatch(p -> p.contains("'conclusion'"));
 
+    // Offline: a package exported after the attack carries the trail's facts and the server's finding.
+    Path after = export(made.id(), dataDir.resolve("exports/6a-after.zip"));
+    assertThat(offline(after).problems()).as("the package exported after the attack")
+        .anyMatch(p -> p.startsWith("when exported, the server's case record disagreed with the trail: case record "
+            + "field 'conclusion'"));
     // Offline: the package's case.json edited the same way, with a manifest recomputed to match.
     Map<String, byte[]> content = entries(genuine);
     JsonObject caseJson = new JsonObject(new String(content.get(EvidencePackage.CASE), StandardCharsets.UTF_8));
@@ -215,7 +220,8 @@ class CaseBindingAttackTest {
     table.put("edited case record: conclusion fail→pass, remark, indexes moved",
         "search/detail show the trail's 'fail' with recordProblems naming 'conclusion'; online verify FAIL "
             + "\"case record field 'conclusion'\"; sweep alarm (missing from by-conclusion:fail); offline "
-            + "verify of an edited case.json FAIL \"case record field 'conclusion'\"");
+            + "verify FAIL both for a package exported after the attack (the server's finding travels in case.json) "
+            + "and for an edited case.json (\"case record field 'conclusion'\")");
   }
 
   @Test
