@@ -265,14 +265,23 @@ public final class Inspections {
         // and the case record is written from the event, so the two agree.
         .compose(x -> trail.append(CaseBinding.ENDED_ID, id, EventType.INSPECTION_ENDED, who.actor(), new JsonObject()
             .put("reason", reason).put("conclusion", conclusion).put("remark", remark)))
-        .compose(e -> cases.update(file.withStatus(
+        .compose(e -> startedAt(file).compose(started -> cases.update(file.withStatus(
             "cancelled".equals(e.payloadJson().getString("reason")) ? CaseFile.Status.CANCELLED : CaseFile.Status.ENDED,
-            file.startedAt(), e.time(), e.payloadJson().getString("conclusion"), e.payloadJson().getString("remark"))))
+            started, e.time(), e.payloadJson().getString("conclusion"), e.payloadJson().getString("remark")))))
         .onSuccess(f -> {
           trail.forget(id);
           log.info("inspection {}: {} by {} ({})", id, status.wire(), who.username(), conclusion);
           onClosed.apply(id).onFailure(err -> log.error("inspection {}: after closing: {}", id, err.getMessage(), err));
         }));
+  }
+
+  /**
+   * When the inspection started: the record's, or, when the record has not caught up yet (it is written just
+   * after {@code call.connected}, and an end can come in between), the time of that event on the trail.
+   */
+  private Future<Instant> startedAt(CaseFile file) {
+    return file.startedAt() != null ? Future.succeededFuture(file.startedAt())
+        : trail.latest(file.id(), EventType.CALL_CONNECTED).map(e -> e.map(TrailEvent::time).orElse(null));
   }
 
   /** Marks an inspection as under way the first time both participants are connected. */
