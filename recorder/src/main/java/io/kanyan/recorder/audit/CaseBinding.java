@@ -87,11 +87,20 @@ public final class CaseBinding {
         }
       }
       out.put("status", status());
-      out.put("startedAt", started == null ? null : Instant.parse(started.get("time")).toString());
-      out.put("endedAt", ended == null ? null : Instant.parse(ended.get("time")).toString());
+      out.put("startedAt", started == null ? null : instant(started.get("time")));
+      out.put("endedAt", ended == null ? null : instant(ended.get("time")));
       out.put("conclusion", ended == null ? null : payload(ended).getString("conclusion"));
       out.put("remark", ended == null ? null : payload(ended).getString("remark"));
       return out;
+    }
+  }
+
+  /** A stored time in the API's form; a malformed one (the time check reports it) as it is. */
+  private static String instant(String stored) {
+    try {
+      return Instant.parse(stored).toString();
+    } catch (RuntimeException malformed) {
+      return stored;
     }
   }
 
@@ -163,7 +172,11 @@ public final class CaseBinding {
     }
     boolean behind = facts.ended() != null ? !"ended".equals(recordStatus) && !"cancelled".equals(recordStatus)
         : "created".equals(recordStatus);
-    return behind && Instant.parse(latest.get("time")).plus(SETTLE).isAfter(now);
+    try {
+      return behind && Instant.parse(latest.get("time")).plus(SETTLE).isAfter(now);
+    } catch (RuntimeException malformed) {
+      return false;
+    }
   }
 
   private static String eventName(Map<String, String> event, String type) {

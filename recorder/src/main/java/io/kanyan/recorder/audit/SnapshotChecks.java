@@ -64,7 +64,12 @@ public final class SnapshotChecks {
 
   private static void checkLocation(List<Map<String, String>> events, Map<String, String> snapshot,
       JsonObject payload, long seq, String label, Verdict verdict) {
-    long own = Long.parseLong(snapshot.get("seq"));
+    long own;
+    try {
+      own = Long.parseLong(snapshot.get("seq"));
+    } catch (NumberFormatException malformed) {
+      return; // the chain check reports a malformed seq
+    }
     Map<String, String> fix = seq >= 1 && seq < own && seq <= events.size() ? events.get((int) seq - 1) : null;
     if (fix == null || !EventType.LOCATION_FIX.code().equals(fix.get("type"))) {
       verdict.problems().add(label + " names location event #" + seq + ", which is not an earlier location.fix");
