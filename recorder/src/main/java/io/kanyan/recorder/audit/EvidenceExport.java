@@ -190,8 +190,9 @@ public final class EvidenceExport {
     return "Kanyan evidence package for inspection " + inspectionId + "\n\n"
         + "Verify it with the Kanyan jar (no server or network needed):\n"
         + "  java -cp kanyan.jar io.kanyan.recorder.audit.VerifyCommand this.zip --public-key published-key.pem\n\n"
-        + "It checks the hash chain of trail.jsonl, the SHA-256 of every file under files/, the Ed25519\n"
-        + "signature of checkpoint.json and the inclusion proof of the trail's head in that checkpoint.\n"
+        + "It checks the hash chain of trail.jsonl and its event times, the SHA-256 of every file under files/\n"
+        + "(watermarked copies included), case.json against the trail, the Ed25519 signature of\n"
+        + "checkpoint.json and the inclusion proof of the trail's head in that checkpoint.\n"
         + "The rules are in TRAIL.md of the Kanyan sources, precise enough to write your own verifier.\n";
   }
 

@@ -208,7 +208,7 @@ public final class Sweep {
         if (!raised.add(f.inspectionId() + "\n" + problem)) {
           continue;
         }
-        log.error("TAMPER ALARM: inspection {} is committed but {}", f.inspectionId(), problem);
+        log.error("TAMPER ALARM {}: committed, but {}", f.inspectionId(), problem);
         JsonObject payload = new JsonObject().put("subject", f.inspectionId()).put("finding", problem)
             .put("source", "sweep");
         chain = chain.compose(x -> trail.append(ALARM_CHAIN, EventType.TAMPER_ALARM, "system", payload)
