@@ -111,11 +111,7 @@ public final class UploadsResource implements Api.Resource {
       throw Problem.badRequest("bad_media", "the snapshot is empty");
     }
     return inspections.ownedOpen(who, ctx.pathParam("id"))
-        .compose(file -> {
-          Call call = calls.get(file.id());
-          JsonObject fix = call == null ? null : call.lastLocation();
-          return snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber(), fix));
-        })
+        .compose(file -> snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber())))
         .map(Snapshots.Snapshot::toJson)
         .recover(UploadsResource::mapped);
   }
