@@ -119,6 +119,13 @@ class CaseBindingApiTest {
     JsonObject verdict = quinn.get("/api/audit/inspections/" + id + "/verify").bodyAsJsonObject();
     assertThat(verdict.getBoolean("valid")).isFalse();
     assertThat(verdict.getJsonArray("problems").getString(0)).contains("Redis no longer holds its case record and trail");
+    assertThat(verdict.getJsonArray("problems").encode()).as("then, from the log's commitments, what was removed")
+        .contains("but the trail has 0 events: events were removed");
+    HttpResponse<Buffer> export = quinn.get("/api/audit/inspections/" + id + "/export");
+    assertThat(export.statusCode()).as("exported through the log's commitments").isEqualTo(200);
+    assertThat(export.getHeader("Content-Type")).isEqualTo("application/zip");
+    assertThat(redis.call(c -> c.exists("kanyan:trail:{" + id + "}")).await())
+        .as("no audit.access was appended: it would start a new chain under the deleted id").isZero();
     assertThat(quinn.get("/api/audit/inspections/no-such-inspection").statusCode()).as("never existed").isEqualTo(404);
   }
 
