@@ -11,7 +11,6 @@ import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
-import io.kanyan.signaling.inspection.Call;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
