@@ -66,7 +66,9 @@ function createAudit(i18n) {
       h('td', {}, item.caseNumber), h('td', {}, item.matterType), h('td', {}, item.inspectorName || item.inspector),
       h('td', {}, formatTime(item.createdAt, i18n.lang)),
       h('td', {}, h('span', { class: 'badge', 'data-status': item.status }, t(`status.${item.status}`))),
-      h('td', {}, item.conclusion ? t(`conclusion.${item.conclusion}`) : '—'))));
+      h('td', {}, item.conclusion ? t(`conclusion.${item.conclusion}`) : '—',
+        item.recordProblems?.length ? h('span', { class: 'badge', 'data-record-altered': '', title: item.recordProblems.join('; ') },
+          t('auditor.record.alteredBadge')) : null))));
     byId('results-empty').hidden = results.length > 0;
   };
 
@@ -107,7 +109,9 @@ function createAudit(i18n) {
       ['field.remark', inspection.remark || '—'],
     ].flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value ?? '—')]));
     const chain = byId('chain-status');
+    const recordProblems = inspection.recordProblems || [];
     if (current.valid === false) showMessage(chain, t('auditor.chain.broken', { where: current.firstBreak || '' }), 'error');
+    else if (recordProblems.length) showMessage(chain, t('auditor.record.altered', { problems: recordProblems.join('; ') }), 'error');
     else showMessage(chain, t('auditor.chain.valid', { count: current.events.length }), 'ok');
     const playing = byId('segment').value;
     byId('segment').replaceChildren(...current.segments.map((s) => h('option', { value: s.key, 'data-role': s.role || '' },
@@ -158,9 +162,14 @@ function createAudit(i18n) {
       : t('auditor.locations.noSite', { address: inspection.siteAddress });
     const fixes = current.events.filter((e) => e.type === 'location.fix');
     byId('locations').replaceChildren(...fixes.map((e) => {
-      const { lat, lng, accuracy } = e.data;
+      const { lat, lng, accuracy, clockSkewMillis, clockSkewFlagged } = e.data;
       const distance = hasSite ? distanceMetres(inspection.siteLat, inspection.siteLng, lat, lng) : null;
-      return h('tr', {}, h('td', {}, formatTime(e.time, i18n.lang)), h('td', { class: 'mono' }, `${lat.toFixed(6)}, ${lng.toFixed(6)}`),
+      // A device clock far from the server's: the fix may not be from when it claims.
+      const skew = clockSkewFlagged
+        ? h('span', { class: 'badge', 'data-clock-skew': String(clockSkewMillis) },
+          t('auditor.locations.clockSkew', { minutes: Math.round(Math.abs(clockSkewMillis) / 60000) }))
+        : null;
+      return h('tr', {}, h('td', {}, formatTime(e.time, i18n.lang), skew ? ' ' : null, skew), h('td', { class: 'mono' }, `${lat.toFixed(6)}, ${lng.toFixed(6)}`),
         h('td', {}, accuracy != null ? `±${Math.round(accuracy)} m` : '—'),
         h('td', { 'data-distance': distance == null ? '' : String(Math.round(distance)) }, distance == null ? '—' : formatDistance(distance)));
     }));

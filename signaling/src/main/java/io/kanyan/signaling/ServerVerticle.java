@@ -92,6 +92,7 @@ public final class ServerVerticle extends VerticleBase {
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(), clock)
         .compose(started -> {
           audit = started;
+          inspections.bind(started.binding(), started.committed());
           Router router = Api.router(vertx, accounts, new Origins(config.publicUrl(), config.allowedOrigins()),
               new Health(storage.redis(), media),
               new ReadOnlyGuard(config.readOnlyInvestigation()),

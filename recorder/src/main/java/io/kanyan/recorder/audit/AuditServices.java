@@ -10,8 +10,9 @@ import java.time.Clock;
 import java.util.Map;
 
 /**
- * The audit side wired in one step: signed checkpoints (started), the verifier, the evidence export and
- * the archive lookup, all over the same trail, case files and data directory.
+ * The audit side wired in one step: signed checkpoints (started), the verifier, the evidence export, the
+ * archive lookup, the binding of case records to trails and the sweep of committed inspections (started),
+ * all over the same trail, case files and data directory.
  *
  * <pre>{@code
  * AuditServices.start(vertx, redis, trail, cases, config.dataDir(), System.getenv(), clock)
@@ -19,7 +20,11 @@ import java.util.Map;
  *                        audit.export().export(id, target), audit.checkpoints().publicKeyPem())
  * }</pre>
  */
-public record AuditServices(Checkpoints checkpoints, Verifier verifier, EvidenceExport export, Archive archive) {
+public record AuditServices(Checkpoints checkpoints, Verifier verifier, EvidenceExport export, Archive archive,
+    CaseBinding binding, CommittedInspections committed, Sweep sweep) {
+
+  /** How often the {@link Sweep} compares the committed inspections with Redis. */
+  public static final java.time.Duration SWEEP_INTERVAL = java.time.Duration.ofMinutes(5);
 
   /**
    * Opens the checkpoint key and log (settings from {@link Checkpoints.Settings#from}: {@code
@@ -34,16 +39,22 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
   /** The same, with the checkpoint settings already read (the server reads them into its Config). */
   public static Future<AuditServices> start(Vertx vertx, RedisStore redis, Trail trail, CaseFiles cases,
       Path dataDir, Checkpoints.Settings settings, Clock clock) {
+    CaseBinding binding = new CaseBinding(redis, cases, trail, clock);
     return Checkpoints.open(vertx, redis, clock, settings)
-        .compose(checkpoints -> checkpoints.start().map(v -> new AuditServices(checkpoints,
-            new Verifier(vertx, trail, checkpoints, dataDir),
-            new EvidenceExport(vertx, trail, checkpoints, dataDir, clock),
-            new Archive(cases, trail))));
+        .compose(checkpoints -> checkpoints.start().map(v -> {
+          CommittedInspections committed = CommittedInspections.commitLog(vertx, checkpoints);
+          Sweep sweep = new Sweep(vertx, redis, checkpoints.alarms(), binding, committed, SWEEP_INTERVAL);
+          sweep.start();
+          return new AuditServices(checkpoints,
+              new Verifier(vertx, trail, checkpoints, dataDir, binding),
+              new EvidenceExport(vertx, trail, checkpoints, dataDir, clock),
+              new Archive(cases, trail, binding, committed, sweep), binding, committed, sweep);
+        }));
   }
 
-
-  /** Stops the periodic checkpoints, waiting for one that is running. */
+  /** Stops the periodic sweep and checkpoints, waiting for a checkpoint that is running. */
   public Future<Void> stop() {
+    sweep.stop();
     return checkpoints.stop();
   }
 }

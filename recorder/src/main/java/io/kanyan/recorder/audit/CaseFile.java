@@ -98,6 +98,20 @@ public record CaseFile(
         f.get("conclusion"), f.get("remark"));
   }
 
+  /**
+   * A case file from its API form ({@link #toJson()}, or the facts a trail states), with the phone's keyed
+   * hash given apart (the API form never holds it).
+   */
+  static CaseFile fromJson(JsonObject j, String applicantPhoneHash) {
+    return new CaseFile(j.getString("id"), j.getString("caseNumber"), j.getString("matterType"),
+        j.getString("inspector"), j.getString("inspectorName"), j.getString("applicantName"),
+        j.getString("applicantPhone"), applicantPhoneHash, j.getString("siteAddress"),
+        j.getValue("siteLat") instanceof Number lat ? lat.doubleValue() : null,
+        j.getValue("siteLng") instanceof Number lng ? lng.doubleValue() : null, Status.fromWire(j.getString("status")),
+        Instant.parse(j.getString("createdAt")), instant(j.getString("startedAt")), instant(j.getString("endedAt")),
+        j.getString("conclusion"), j.getString("remark"));
+  }
+
   private static Double dbl(String s) {
     return s == null ? null : Double.valueOf(s);
   }

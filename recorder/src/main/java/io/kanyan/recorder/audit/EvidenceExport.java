@@ -23,7 +23,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -101,7 +100,7 @@ public final class EvidenceExport {
         JsonObject line = new JsonObject();
         fields.forEach(line::put);
         trailLines.append(line.encode()).append('\n');
-        fileOf(fields).ifPresent(files::add);
+        files.addAll(filesOf(fields));
       }
       put(zip, EvidencePackage.TRAIL, trailLines.toString(), manifestEntries);
       put(zip, EvidencePackage.TREE_HEAD, sth.format(), manifestEntries);
@@ -143,14 +142,18 @@ public final class EvidenceExport {
     return target;
   }
 
-  private static Optional<String> fileOf(Map<String, String> fields) {
+  /** The files an event names: a recording's or snapshot's file, and a snapshot's watermarked copy. */
+  private static List<String> filesOf(Map<String, String> fields) {
     if (!Verifier.FILE_EVENTS.contains(fields.get("type"))) {
-      return Optional.empty();
+      return List.of();
     }
     try {
-      return Optional.ofNullable(new JsonObject(fields.get("payload")).getString(Verifier.PAYLOAD_FILE));
+      JsonObject payload = new JsonObject(fields.get("payload"));
+      return java.util.stream.Stream.of(payload.getValue(Verifier.PAYLOAD_FILE),
+              payload.getValue(SnapshotChecks.DISPLAY_FILE))
+          .filter(String.class::isInstance).map(String.class::cast).toList();
     } catch (RuntimeException notJson) {
-      return Optional.empty();
+      return List.of();
     }
   }
 
@@ -202,9 +205,10 @@ public final class EvidenceExport {
     return "Kanyan evidence package for inspection " + inspectionId + "\n\n"
         + "Verify it with the Kanyan jar (no server or network needed):\n"
         + "  java -cp kanyan.jar io.kanyan.recorder.audit.VerifyCommand this.zip --public-key published-key.pem\n\n"
-        + "It checks the hash chain of trail.jsonl, the SHA-256 of every file under files/, the Ed25519\n"
-        + "signature of tree-head.txt (a C2SP signed tlog-checkpoint) and, through commitments.json, every\n"
-        + "head of this trail the commitment log ever committed, each with its inclusion proof to that tree head.\n"
+        + "It checks the hash chain of trail.jsonl and its event times, the SHA-256 of every file under files/\n"
+        + "(watermarked copies included), case.json against the trail, the Ed25519 signature of tree-head.txt\n"
+        + "(a C2SP signed tlog-checkpoint) and, through commitments.json, every head of this trail the\n"
+        + "commitment log ever committed, each with its inclusion proof to that tree head.\n"
         + "The rules are in TRAIL.md of the Kanyan sources, precise enough to write your own verifier.\n";
   }
 

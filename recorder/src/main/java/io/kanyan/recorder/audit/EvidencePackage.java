@@ -60,8 +60,9 @@ public final class EvidencePackage {
    *
    * @param packagedKey the public key inside the package (null when missing or unreadable)
    * @param problems    what is wrong with the package itself (manifest mismatches, malformed entries)
+   * @param caseJson    the inspection's facts ({@code case.json}), null when the package has none
    */
-  public record Loaded(Evidence evidence, PublicKey packagedKey, List<String> problems) {
+  public record Loaded(Evidence evidence, PublicKey packagedKey, List<String> problems, JsonObject caseJson) {
   }
 
   /** Reads a package. The {@link ZipFile} must stay open while the evidence's files are hashed. */
@@ -121,7 +122,8 @@ public final class EvidencePackage {
         return Verifier.sha256(in);
       }
     };
-    return new Loaded(new Evidence(inspectionId, events, treeHead, proofs, files), key, problems);
+    JsonObject caseJson = zip.getEntry(CASE) == null ? null : json(zip, CASE, problems);
+    return new Loaded(new Evidence(inspectionId, events, treeHead, proofs, files), key, problems, caseJson);
   }
 
   private static void checkManifest(ZipFile zip, JsonObject manifest, List<String> problems) throws IOException {
@@ -221,6 +223,7 @@ public final class EvidencePackage {
       NoteVerifier verifier = Ed25519NoteKey.verifier(origin,
           key != null ? key : SigningKey.generate().publicKey());
       Verdict verdict = Verifier.check(loaded.evidence(), verifier, key == null ? "no usable key" : keySource, true);
+      CaseBinding.verifyPackaged(loaded.caseJson(), loaded.evidence().events(), verdict);
       verdict.problems().addAll(0, loaded.problems());
       if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {
         verdict.problems().add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced");

@@ -48,12 +48,20 @@ public final class Verifier {
   private final Trail trail;
   private final Checkpoints checkpoints;
   private final Path dataDir;
+  private final CaseBinding caseBinding;
 
+  /** A verifier of trails and files only (no case records to bind). */
   public Verifier(Vertx vertx, Trail trail, Checkpoints checkpoints, Path dataDir) {
+    this(vertx, trail, checkpoints, dataDir, null);
+  }
+
+  /** A verifier that also checks each inspection's case record against its trail ({@link CaseBinding}). */
+  public Verifier(Vertx vertx, Trail trail, Checkpoints checkpoints, Path dataDir, CaseBinding caseBinding) {
     this.vertx = vertx;
     this.trail = trail;
     this.checkpoints = checkpoints;
     this.dataDir = dataDir;
+    this.caseBinding = caseBinding;
   }
 
   /**
@@ -73,7 +81,8 @@ public final class Verifier {
       Verdict verdict = check(evidence, checkpoints.verifier(), "this server's signing key", false);
       logProblems.result().forEach(p -> verdict.problems().add("the commitment log: " + p));
       return verdict;
-    }, false));
+    }, false)).compose(verdict -> caseBinding == null ? Future.succeededFuture(verdict)
+        : caseBinding.verify(inspectionId, verdict));
   }
 
   /** Files under a data directory. */
@@ -123,6 +132,8 @@ public final class Verifier {
       verdict.passed().add("trail: " + events.size() + " events, hash chain intact");
     }
     checkFiles(evidence, verdict);
+    SnapshotChecks.check(evidence, verdict);
+    EventTimes.check(events, commitments(evidence), verdict);
     if (evidence.treeHead().isEmpty()) {
       if (requireCommitment || !evidence.commitments().isEmpty()) {
         verdict.problems().add("there is no signed tree head: nothing anchors this trail");
@@ -142,6 +153,21 @@ public final class Verifier {
         + " leaves): signature valid, key " + trustedKey.keyName() + " (" + keySource + ")");
     checkCommitments(evidence, sth, verdict, requireCommitment);
     return verdict;
+  }
+
+  /**
+   * The commitments the evidence claims for its chain, for the time check: one per committed leaf of this
+   * inspection, each dated by the tree head that includes it (their proofs are checked below).
+   */
+  private static List<EventTimes.Commitment> commitments(Evidence evidence) {
+    if (evidence.treeHead().isEmpty()) {
+      return List.of();
+    }
+    SignedTreeHead sth = evidence.treeHead().get();
+    return evidence.commitments().stream()
+        .filter(p -> p.leaf().inspection().equals(evidence.inspectionId()))
+        .map(p -> new EventTimes.Commitment(p.leaf().seq(), sth.time(), "tree head #" + sth.number()))
+        .toList();
   }
 
   private static void checkCommitments(Evidence evidence, SignedTreeHead sth, Verdict verdict,

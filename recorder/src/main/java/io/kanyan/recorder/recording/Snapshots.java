@@ -1,7 +1,9 @@
 package io.kanyan.recorder.recording;
 
+import io.kanyan.recorder.trail.Chain;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
+import io.kanyan.recorder.trail.TrailEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,25 +28,38 @@ import org.slf4j.LoggerFactory;
 /**
  * Snapshots taken by the inspector: the original JPEG is kept byte for byte (its SHA-256 goes on the
  * trail as {@code SNAPSHOT_TAKEN}), and a watermarked copy (time, case number, location) is made for
- * display. Decoding, drawing, encoding and the fsynced writes run off the event loop.
+ * display; its SHA-256 goes on the trail too ({@value #DISPLAY_SHA256}), so a swapped copy is caught. The
+ * location is the latest {@code location.fix} on the trail ({@value #LOCATION_SEQ} names it). Decoding,
+ * drawing, encoding and the fsynced writes run off the event loop.
  *
  * <p>Files: {@code <dataDir>/inspections/<id>/snapshots/<snapshotId>.jpg} and
  * {@code <snapshotId>.watermarked.jpg}.
  */
 public final class Snapshots {
 
-  /** What the taker is told; {@code location} is the applicant's latest fix, or null when none. */
+  /** Payload field of {@code snapshot.taken}: the watermarked copy's path (same as the verifier's name). */
+  public static final String DISPLAY_FILE = "displayFile";
+  /** Payload field of {@code snapshot.taken}: the watermarked copy's lowercase hex SHA-256. */
+  public static final String DISPLAY_SHA256 = "displaySha256";
+  /** Payload field of {@code snapshot.taken}: the seq of the {@code location.fix} printed on the copy. */
+  public static final String LOCATION_SEQ = "locationSeq";
+
+  /**
+   * What the taker is told; {@code location} is the applicant's latest fix on the trail, or null when none;
+   * {@code displaySha256} is the watermarked copy's SHA-256 (on the trail too).
+   */
   public record Snapshot(String id, String takenAt, String sha256, long size, int width, int height,
-      JsonObject location) {
+      JsonObject location, String displaySha256) {
 
     public JsonObject toJson() {
       return new JsonObject().put("id", id).put("takenAt", takenAt).put("sha256", sha256).put("size", size)
-          .put("width", width).put("height", height).put("location", location);
+          .put("width", width).put("height", height).put("location", location)
+          .put("displaySha256", displaySha256);
     }
   }
 
-  /** The facts printed on the watermark besides the time. */
-  public record Facts(String caseNumber, JsonObject location) {
+  /** The facts printed on the watermark besides the time and the location (which comes from the trail). */
+  public record Facts(String caseNumber) {
   }
 
   static {
@@ -95,17 +110,29 @@ public final class Snapshots {
     String id = UUID.randomUUID().toString();
     Instant takenAt = clock.instant();
     byte[] bytes = jpeg.getBytes();
-    return vertx.executeBlocking(() -> write(inspectionId, id, bytes, sha256, takenAt, facts), false)
-        .compose(snapshot -> trail.append("snapshot:" + id, inspectionId, EventType.SNAPSHOT_TAKEN, actor,
-                new JsonObject().put("snapshotId", id).put("takenAt", snapshot.takenAt())
-                    .put("file", relative(original(inspectionId, id)))
-                    .put("sha256", snapshot.sha256()).put("size", snapshot.size())
-                    .put("width", snapshot.width()).put("height", snapshot.height())
-                    .put("watermarkedFile", relative(watermarked(inspectionId, id)))
-                    .put("location", facts.location()))
-            .map(event -> snapshot))
+    // The location printed and recorded is the latest fix on the trail, never one the caller claims.
+    return trail.latest(inspectionId, EventType.LOCATION_FIX)
+        .compose(fix -> vertx.executeBlocking(() -> write(inspectionId, id, bytes, sha256, takenAt, facts,
+            fix.map(Snapshots::location).orElse(null)), false)
+            .compose(snapshot -> trail.append("snapshot:" + id, inspectionId, EventType.SNAPSHOT_TAKEN, actor,
+                    new JsonObject().put("snapshotId", id).put("takenAt", snapshot.takenAt())
+                        .put("file", relative(original(inspectionId, id)))
+                        .put("sha256", snapshot.sha256()).put("size", snapshot.size())
+                        .put("width", snapshot.width()).put("height", snapshot.height())
+                        .put(DISPLAY_FILE, relative(watermarked(inspectionId, id)))
+                        .put(DISPLAY_SHA256, snapshot.displaySha256())
+                        .put("location", snapshot.location())
+                        .put(LOCATION_SEQ, fix.map(TrailEvent::seq).orElse(null)))
+                .map(event -> snapshot)))
         .onSuccess(s -> LOG.info("inspection {}: snapshot {} stored ({}x{}, {} bytes)", inspectionId, id,
             s.width(), s.height(), s.size()));
+  }
+
+  /** The location a {@code location.fix} recorded: its lat, lng and accuracy. */
+  private static JsonObject location(TrailEvent fix) {
+    JsonObject p = fix.payloadJson();
+    return new JsonObject().put("lat", p.getValue("lat")).put("lng", p.getValue("lng"))
+        .put("accuracy", p.getValue("accuracy")).put("serverTime", Chain.formatTime(fix.time()));
   }
 
   /**
@@ -132,7 +159,7 @@ public final class Snapshots {
   }
 
   private Snapshot write(String inspectionId, String id, byte[] bytes, String declared, Instant takenAt,
-      Facts facts) throws IOException {
+      Facts facts, JsonObject location) throws IOException {
     String computed = Sha256.of(bytes);
     if (!computed.equalsIgnoreCase(declared == null ? "" : declared)) {
       throw new RecordingException(RecordingException.Code.HASH_MISMATCH,
@@ -144,14 +171,15 @@ public final class Snapshots {
     BufferedImage image = JpegDecoder.decode(bytes, maxPixels);
     writeDurably(original(inspectionId, id), bytes);
     BufferedImage marked = Watermark.apply(image,
-        Watermark.Text.of(takenAt, zone, facts.caseNumber(), facts.location()));
+        Watermark.Text.of(takenAt, zone, facts.caseNumber(), location));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     if (!ImageIO.write(marked, "jpg", out)) {
       throw new IllegalStateException("this JDK cannot encode JPEG");
     }
-    writeDurably(watermarked(inspectionId, id), out.toByteArray());
+    byte[] display = out.toByteArray();
+    writeDurably(watermarked(inspectionId, id), display);
     return new Snapshot(id, takenAt.toString(), computed, bytes.length, image.getWidth(), image.getHeight(),
-        facts.location());
+        location, Sha256.of(display));
   }
 
   private static void writeDurably(Path file, byte[] bytes) throws IOException {

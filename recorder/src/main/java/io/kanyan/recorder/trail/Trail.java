@@ -132,6 +132,16 @@ public final class Trail {
           return Future.succeededFuture(event);
         case "dup":
           return retrying(event, () -> readEntry(inspectionId, String.valueOf(reply.get(1))), 0);
+        case "early":
+          // Times never go backwards within a chain: the event takes its predecessor's time instead.
+          if (attempt >= MAX_ATTEMPTS) {
+            return Future.failedFuture(new IllegalStateException("inspection " + inspectionId
+                + ": trail append kept finding a later chain head; try again"));
+          }
+          Instant last = Instant.parse(String.valueOf(reply.get(1)));
+          log.warn("inspection {}: event time {} is earlier than the chain's last event ({}): appended at {}",
+              inspectionId, Chain.formatTime(time), last, Chain.formatTime(last));
+          return attempt(eventId, inspectionId, type, actor, last, payload, attempt + 1);
         case "stale":
           if (attempt >= MAX_ATTEMPTS) {
             return Future.failedFuture(new IllegalStateException("inspection " + inspectionId
@@ -191,6 +201,30 @@ public final class Trail {
   /** The stream entry ids beside their events, for callers that need Redis positions (export, tests). */
   public Future<List<StreamMessage<String, String>>> readRaw(String inspectionId) {
     return redis.call(c -> c.xrange(streamKey(inspectionId), Range.create("-", "+")));
+  }
+
+  /**
+   * The latest event of a type on an inspection's trail, if any: read backwards from the head in pages,
+   * so a recent one costs one round trip.
+   */
+  public Future<java.util.Optional<TrailEvent>> latest(String inspectionId, EventType type) {
+    return latestBefore(inspectionId, type, Range.Boundary.unbounded());
+  }
+
+  private Future<java.util.Optional<TrailEvent>> latestBefore(String inspectionId, EventType type,
+      Range.Boundary<String> upper) {
+    int page = 200;
+    return redis.call(c -> c.xrevrange(streamKey(inspectionId), Range.from(Range.Boundary.unbounded(), upper),
+            io.lettuce.core.Limit.from(page)))
+        .compose(entries -> {
+          for (StreamMessage<String, String> entry : entries) {
+            if (type.code().equals(entry.getBody().get("type"))) {
+              return Future.succeededFuture(java.util.Optional.of(TrailEvent.fromFields(entry.getBody())));
+            }
+          }
+          return entries.size() < page ? Future.succeededFuture(java.util.Optional.<TrailEvent>empty())
+              : latestBefore(inspectionId, type, Range.Boundary.excluding(entries.get(entries.size() - 1).getId()));
+        });
   }
 
   /** Drops this node's cached head of a finished inspection; the next append re-learns it from Redis. */

@@ -5,6 +5,15 @@
 -- ARGV[5..] field/value pairs of the hash.
 -- The hash remembers its changeable index keys in the field "_indexes", so a later put removes the
 -- entries that no longer apply (a status or conclusion that changed).
+-- A closed case is never reopened: a late "started" write (it races the end) leaves it as it is.
+local current = redis.call('HGET', KEYS[1], 'status')
+if current == 'ended' or current == 'cancelled' then
+  for i = 5, #ARGV, 2 do
+    if ARGV[i] == 'status' and ARGV[i + 1] ~= 'ended' and ARGV[i + 1] ~= 'cancelled' then
+      return 'closed'
+    end
+  end
+end
 local old = redis.call('HGET', KEYS[1], '_indexes')
 local wanted = {}
 for key in string.gmatch(ARGV[3], '[^\n]+') do

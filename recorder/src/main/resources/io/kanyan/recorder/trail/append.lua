@@ -4,7 +4,11 @@
 -- ARGV: 1 event id, 2 prev hash, 3 seq, 4 hash, 5 inspection id, 6 type, 7 actor, 8 time, 9 payload.
 -- Returns {'dup', entryId} when the id is already stored (a replayed or retried append),
 -- {'stale', headHash, headSeq} when another writer moved the head (the caller recomputes and retries),
+-- {'early', lastTime} when ARGV[8] is earlier than the time of the chain's last event (another node's clock
+-- is behind, or the clock stepped back): times never go backwards, so the caller recomputes with lastTime,
 -- {'ok', entryId} when appended.
+-- Times are compared as strings: the format is fixed-width (yyyy-MM-ddTHH:mm:ss.SSSZ), so string order is
+-- time order.
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then
   return {'dup', existing}
@@ -19,6 +23,18 @@ if head then
 end
 if headHash ~= ARGV[2] or tonumber(headSeq) + 1 ~= tonumber(ARGV[3]) then
   return {'stale', headHash, headSeq}
+end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if last[1] then
+  local fields = last[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'time' then
+      if ARGV[8] < fields[i + 1] then
+        return {'early', fields[i + 1]}
+      end
+      break
+    end
+  end
 end
 local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'inspection', ARGV[5], 'seq', ARGV[3],
   'type', ARGV[6], 'actor', ARGV[7], 'time', ARGV[8], 'payload', ARGV[9], 'prev', ARGV[2], 'hash', ARGV[4])

@@ -101,13 +101,21 @@ class ArchiveTest {
   @Test
   void auditServicesWireCheckpointsVerifierExportAndArchiveInOneStep(Vertx vertx,
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path dataDir) {
-    trail.append("insp-4", EventType.INSPECTION_CREATED, "user:wang", new JsonObject()).await();
+    CaseFile file = new CaseFile("insp-4", "KY-4", "Fire Safety", "wang", "Wang", "张三", CaseFiles.maskPhone("13800138000"),
+        cases.phoneHash("13800138000"), "1 Road", 31.2, 121.4, CaseFile.Status.CREATED, Instant.now(), null, null,
+        null, null);
+    JsonObject facts = file.toJson();
+    facts.remove("status");
+    trail.append("insp-4", EventType.INSPECTION_CREATED, "user:wang", facts).await();
+    cases.create(file).await();
     AuditServices audit = AuditServices.start(vertx, redis, trail, cases, dataDir,
         java.util.Map.of("KANYAN_CHECKPOINT_INTERVAL", "1"), Clock.systemUTC()).await();
     try {
       java.nio.file.Path zip = audit.export().export("insp-4", dataDir.resolve("out/insp-4.zip")).await();
       assertThat(zip).exists();
-      assertThat(audit.verifier().verify("insp-4").await().problems()).isEmpty();
+      Verdict verdict = audit.verifier().verify("insp-4").await();
+      assertThat(verdict.problems()).isEmpty();
+      assertThat(verdict.passed()).anyMatch(p -> p.startsWith("case record: "));
       assertThat(audit.checkpoints().publicKeyPem()).startsWith("-----BEGIN PUBLIC KEY-----");
       assertThat(audit.archive().detail("insp-4").await().getJsonObject("trail").getBoolean("valid")).isTrue();
     } finally {

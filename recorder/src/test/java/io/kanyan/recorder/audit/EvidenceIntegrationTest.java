@@ -51,7 +51,7 @@ class EvidenceIntegrationTest {
 
       byte[] jpeg = jpeg();
       snapshots.store(inspection, Buffer.buffer(jpeg), Sha256.of(jpeg), "user:wang",
-          new Snapshots.Facts("KY-1", new JsonObject().put("lat", 31.2).put("lng", 121.4))).await();
+          new Snapshots.Facts("KY-1")).await();
       byte[] webm = Files.readAllBytes(TestMedia.liveWebm(dataDir.resolve("source.webm"), 2));
       recordings.startSegment(inspection, "user:wang", "video/webm").await();
       recordings.appendSlice(inspection, 1, 1, Buffer.buffer(webm), Sha256.of(webm), "user:wang").await();

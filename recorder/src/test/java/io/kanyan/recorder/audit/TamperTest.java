@@ -83,10 +83,10 @@ class TamperTest {
   void untouchedInspectionVerifiesOnlineAndOffline() throws Exception {
     Verdict online = fixture.verifier.verify(EvidenceFixture.INSPECTION).await();
     assertThat(online.problems()).isEmpty();
-    assertThat(online.passed()).hasSize(4);
+    assertThat(online.passed()).hasSize(5);
     Verdict offline = EvidencePackage.verify(fixture.zip, trustedKey);
     assertThat(offline.problems()).isEmpty();
-    assertThat(offline.passed()).hasSize(4);
+    assertThat(offline.passed()).hasSize(5);
     assertThat(entries).containsKeys(EvidencePackage.MANIFEST, EvidencePackage.TRAIL, EvidencePackage.TREE_HEAD,
         EvidencePackage.COMMITMENTS, EvidencePackage.PUBLIC_KEY, EvidencePackage.LOG_KEY, "files/" + EvidenceFixture.SNAPSHOT_1,
         "files/" + EvidenceFixture.SNAPSHOT_2, "files/" + EvidenceFixture.RECORDING);

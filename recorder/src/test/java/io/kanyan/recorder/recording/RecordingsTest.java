@@ -173,18 +173,24 @@ class RecordingsTest {
     ImageIO.write(image, "jpg", jpeg);
     byte[] bytes = jpeg.toByteArray();
     JsonObject fix = new JsonObject().put("lat", 31.23).put("lng", 121.47).put("accuracy", 12.0);
+    trail.append(inspection, EventType.LOCATION_FIX, "applicant", fix).await();
+    trail.append(inspection, EventType.LOCATION_FIX, "applicant", fix.copy().put("lat", 31.24)).await();
 
     var snapshot = snapshots.store(inspection, Buffer.buffer(bytes), Sha256.of(bytes), "user:ian",
-        new Snapshots.Facts("KY-2026-001", fix)).await();
+        new Snapshots.Facts("KY-2026-001")).await();
 
     assertThat(Files.readAllBytes(snapshots.original(inspection, snapshot.id()))).isEqualTo(bytes);
     BufferedImage marked = ImageIO.read(snapshots.watermarked(inspection, snapshot.id()).toFile());
     assertThat(marked.getWidth()).isEqualTo(640);
     assertThat(marked.getRGB(2, 478) & 0xff).as("the bottom band darkens the picture").isLessThan(200);
-    TrailEvent event = trail.read(inspection).await().get(0);
+    TrailEvent event = trail.read(inspection).await().get(2);
     assertThat(event.type()).isEqualTo(EventType.SNAPSHOT_TAKEN);
     assertThat(event.payloadJson().getString("sha256")).isEqualTo(Sha256.of(bytes));
-    assertThat(event.payloadJson().getJsonObject("location").getDouble("lat")).isEqualTo(31.23);
+    assertThat(event.payloadJson().getString("displaySha256"))
+        .isEqualTo(Sha256.of(Files.readAllBytes(snapshots.watermarked(inspection, snapshot.id()))));
+    assertThat(event.payloadJson().getJsonObject("location").getDouble("lat"))
+        .as("the latest fix on the trail").isEqualTo(31.24);
+    assertThat(event.payloadJson().getLong("locationSeq")).isEqualTo(2L);
   }
 
   private static List<byte[]> split(byte[] bytes, int parts) {

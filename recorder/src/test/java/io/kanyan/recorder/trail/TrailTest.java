@@ -51,6 +51,19 @@ class TrailTest {
   }
 
   @Test
+  void latestFindsTheNewestEventOfATypePagesBackFromTheHead() {
+    String id = "insp-latest-" + java.util.UUID.randomUUID();
+    trail.append(id, EventType.LOCATION_FIX, "applicant", new JsonObject().put("lat", 1.0)).await();
+    trail.append(id, EventType.LOCATION_FIX, "applicant", new JsonObject().put("lat", 2.0)).await();
+    for (int i = 0; i < 450; i++) {
+      trail.append(id, EventType.RECORDING_SLICE, "user:wang", new JsonObject().put("seq", i)).await();
+    }
+    TrailEvent fix = trail.latest(id, EventType.LOCATION_FIX).await().orElseThrow();
+    assertThat(fix.seq()).as("the second fix, three pages back").isEqualTo(2);
+    assertThat(trail.latest(id, EventType.NOTE_ADDED).await()).isEmpty();
+  }
+
+  @Test
   void appendsFormAValidChainReadBackInOrder() {
     String inspection = UUID.randomUUID().toString();
     for (EventType type : List.of(EventType.INSPECTION_CREATED, EventType.INVITE_ISSUED, EventType.PARTICIPANT_JOINED)) {

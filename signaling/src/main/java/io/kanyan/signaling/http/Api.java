@@ -1,5 +1,6 @@
 package io.kanyan.signaling.http;
 
+import io.kanyan.recorder.audit.TamperedInspectionException;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Accounts;
@@ -269,6 +270,9 @@ public final class Api {
     }
     if (err instanceof Problem p) {
       problem(ctx, p);
+    } else if (err instanceof TamperedInspectionException t) {
+      log.error("http {}: TAMPERING: {}", ctx.request().path(), t.getMessage());
+      problem(ctx, Problem.gone("tampered", t.getMessage()));
     } else if (err instanceof RedisUnavailableException) {
       log.warn("http {}: store unavailable: {}", ctx.request().path(), err.getMessage());
       problem(ctx, new Problem(Problem.Kind.UNAVAILABLE, "unavailable",

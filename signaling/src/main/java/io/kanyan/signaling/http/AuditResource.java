@@ -5,7 +5,9 @@ import static io.kanyan.signaling.http.Api.respond;
 
 import io.kanyan.recorder.audit.AuditServices;
 import io.kanyan.recorder.audit.CaseQuery;
+import io.kanyan.recorder.audit.TamperedInspectionException;
 import io.kanyan.recorder.audit.UnknownInspectionException;
+import io.kanyan.recorder.audit.Verdict;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
 import io.kanyan.signaling.inspection.Inspections;
@@ -64,12 +66,9 @@ public final class AuditResource implements Api.Resource {
   private Future<JsonObject> detail(RoutingContext ctx) {
     Principal who = auditor(ctx);
     String id = ctx.pathParam("id");
+    // A committed inspection whose case record and trail are gone fails here with "tampered" (410).
     return known(id).compose(x -> audit.archive().recordAccess(id, who.actor(), "detail"))
-        .compose(x -> audit.archive().detail(id))
-        .recover(err -> err instanceof UnknownInspectionException
-            ? Future.failedFuture(new Problem(Problem.Kind.GONE, "tampered", "inspection " + id + " was committed "
-                + "by the commitment log but its records are gone from the store: verify it to see what was removed"))
-            : Future.failedFuture(err));
+        .compose(x -> audit.archive().detail(id));
   }
 
   private Future<JsonObject> verify(RoutingContext ctx) {
@@ -77,7 +76,15 @@ public final class AuditResource implements Api.Resource {
     String id = ctx.pathParam("id");
     return known(id).compose(x -> audit.archive().recordAccess(id, who.actor(), "verify"))
         .compose(x -> audit.verifier().verify(id))
-        .map(verdict -> verdict.toJson());
+        .recover(err -> err instanceof TamperedInspectionException t
+            // Nothing of it is left to log an access on (an append would start a new chain under its id): the
+            // verdict leads with the finding, then says, from the log's commitments, what was removed.
+            ? audit.verifier().verify(id).map(verdict -> {
+              verdict.problems().add(0, t.getMessage());
+              return verdict;
+            })
+            : Future.failedFuture(err))
+        .map(Verdict::toJson);
   }
 
   /** The evidence package as one zip download, built in a temporary file that is deleted once sent. */
@@ -91,10 +98,14 @@ public final class AuditResource implements Api.Resource {
     }
     String id = ctx.pathParam("id");
     known(id)
-        .compose(x -> audit.archive().recordAccess(id, who.actor(), "export"))
+        .compose(x -> audit.archive().recordAccess(id, who.actor(), "export").<Void>mapEmpty())
+        // A committed inspection whose case record and trail are gone is exported anyway (nothing to log the
+        // access on): its package holds the log's commitments and shows that its events were removed.
+        .recover(err -> err instanceof TamperedInspectionException ? Future.succeededFuture()
+            : Future.failedFuture(err))
         .compose(x -> vertx.executeBlocking(() -> Files.createTempFile("kanyan-evidence-", ".zip"), false))
         .compose(tmp -> audit.archive().detail(id).map(d -> d.getJsonObject("inspection"))
-            .recover(err -> err instanceof UnknownInspectionException
+            .recover(err -> err instanceof UnknownInspectionException || err instanceof TamperedInspectionException
                 ? Future.succeededFuture((JsonObject) null) : Future.failedFuture(err))
             .compose(facts -> audit.export().export(id, tmp, facts))
             .compose(zip -> ctx.response()
@@ -106,20 +117,17 @@ public final class AuditResource implements Api.Resource {
   }
 
   /**
-   * Fails with 404 for an id with no trail that the commitment log never committed, before anything is
-   * logged against it. An inspection the log committed is known even when its records were deleted: verify
-   * and export then report what was removed.
+   * Fails before anything is logged against the id: with 404 for an id that never existed (no case record,
+   * no trail, never committed by the commitment log), and with {@link TamperedInspectionException} ("tampered",
+   * 410) for an inspection the log committed whose case record and trail are gone. Verify and export recover
+   * from the latter and report, through the log's commitments, what was removed; detail answers it.
    */
   private Future<Void> known(String id) {
     if (!Inspections.isId(id)) {
       return Future.failedFuture(Problem.notFound("there is no inspection " + id));
     }
-    return audit.archive().detail(id).<Void>mapEmpty().recover(err -> {
-      if (!(err instanceof UnknownInspectionException)) {
-        return Future.failedFuture(err);
-      }
-      return audit.checkpoints().commitLog().committed(id).isEmpty()
-          ? Future.failedFuture(Problem.notFound("there is no inspection " + id)) : Future.succeededFuture();
-    });
+    return audit.archive().detail(id).<Void>mapEmpty().recover(err -> err instanceof UnknownInspectionException
+        ? Future.failedFuture(Problem.notFound("there is no inspection " + id))
+        : Future.failedFuture(err));
   }
 }

@@ -64,15 +64,11 @@ public final class InspectionsResource implements Api.Resource {
   private Future<JsonArray> list(RoutingContext ctx) {
     Principal who = principal(ctx);
     CaseQuery q = CaseQueries.from(ctx.request(), zone, 50);
-    return inspections.list(who, q).map(files -> {
-      JsonArray out = new JsonArray();
-      files.forEach(f -> out.add(f.toJson()));
-      return out;
-    });
+    return inspections.listChecked(who, q);
   }
 
   private Future<JsonObject> get(RoutingContext ctx) {
-    return inspections.readable(principal(ctx), ctx.pathParam("id")).map(CaseFile::toJson);
+    return inspections.readChecked(principal(ctx), ctx.pathParam("id"));
   }
 
   private Future<JsonObject> reissue(RoutingContext ctx) {

@@ -11,7 +11,6 @@ import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
-import io.kanyan.signaling.inspection.Call;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
@@ -142,9 +141,7 @@ public final class UploadsResource implements Api.Resource {
           if (body.length() == 0) {
             return Future.failedFuture(Problem.badRequest("bad_media", "the snapshot is empty"));
           }
-          Call call = calls.get(file.id());
-          JsonObject fix = call == null ? null : call.lastLocation();
-          return snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber(), fix));
+          return snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber()));
         }))
         .map(Snapshots.Snapshot::toJson);
     answer(ctx, 201, result);

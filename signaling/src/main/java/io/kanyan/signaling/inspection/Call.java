@@ -1,8 +1,10 @@
 package io.kanyan.signaling.inspection;
 
+import io.kanyan.recorder.audit.CaseBinding;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
+import io.kanyan.recorder.trail.TrailEvent;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Tokens;
 import io.kanyan.signaling.media.CallMedia;
@@ -35,6 +37,8 @@ public final class Call implements MediaListener {
   private static final Logger log = LoggerFactory.getLogger(Call.class);
   private static final Duration MAX_TRAIL_RETRY = Duration.ofMinutes(15);
   private static final long MIN_LOCATION_INTERVAL_MS = 2000;
+  /** A device clock further than this from the server's is flagged on its location fixes. */
+  public static final Duration CLOCK_SKEW_LIMIT = Duration.ofMinutes(2);
 
   /** One seat: who holds it now, the key to resume it, and the grace timer while they are away. */
   private static final class Seat {
@@ -147,10 +151,11 @@ public final class Call implements MediaListener {
     a.link.send(new JsonObject().put("type", "peer-joined").put("role", joiner.other().wire()).put("resumed", false));
     if (!connectedOnce) {
       connectedOnce = true;
-      Instant now = clock.instant();
-      record(EventType.CALL_CONNECTED, "system", new JsonObject());
-      onConnected.apply(inspectionId, now).onFailure(err ->
-          log.warn("inspection {}: could not mark as started: {}", inspectionId, err.getMessage()));
+      // One call.connected per inspection (a fixed event id, so a restarted server does not add a second);
+      // the case record's start time is that event's time, so the two agree.
+      append(CaseBinding.CONNECTED_ID, EventType.CALL_CONNECTED, "system", new JsonObject())
+          .compose(event -> onConnected.apply(inspectionId, event.time()))
+          .onFailure(err -> log.warn("inspection {}: could not mark as started: {}", inspectionId, err.getMessage()));
     }
   }
 
@@ -256,12 +261,18 @@ public final class Call implements MediaListener {
 
   /**
    * A Geolocation fix from the applicant; kept as the latest, shown to the inspector at once, and put on the
-   * trail (at most one per 2 s).
+   * trail (at most one per 2 s). When the device reports its time, the difference from the server's is
+   * recorded ({@code clockSkewMillis}, device minus server) and flagged ({@code clockSkewFlagged}) beyond
+   * {@link #CLOCK_SKEW_LIMIT}: a fix from a device whose clock is far off deserves an auditor's doubt.
    */
   public void location(double lat, double lng, Double accuracy, Long deviceTime) {
     long now = clock.millis();
     JsonObject fix = new JsonObject().put("lat", lat).put("lng", lng).put("accuracy", accuracy)
         .put("deviceTime", deviceTime).put("serverTime", Instant.ofEpochMilli(now).toString());
+    if (deviceTime != null) {
+      long skew = deviceTime - now;
+      fix.put("clockSkewMillis", skew).put("clockSkewFlagged", Math.abs(skew) > CLOCK_SKEW_LIMIT.toMillis());
+    }
     lastLocation = fix;
     sendTo(Role.INSPECTOR, new JsonObject().put("type", "location").put("lat", lat).put("lng", lng)
         .put("accuracy", accuracy).put("time", fix.getString("serverTime")));
@@ -339,23 +350,27 @@ public final class Call implements MediaListener {
    * cannot be stored twice) is retried every 2 s for up to 15 minutes, and later events wait behind it.
    */
   private Future<Void> record(EventType type, String actor, JsonObject payload) {
-    String eventId = UUID.randomUUID().toString();
+    return append(UUID.randomUUID().toString(), type, actor, payload).mapEmpty();
+  }
+
+  /** Appends in call order after every earlier event of this call; answers the stored event. */
+  private Future<TrailEvent> append(String eventId, EventType type, String actor, JsonObject payload) {
     long deadline = clock.millis() + MAX_TRAIL_RETRY.toMillis();
-    Future<Void> next = trailTail.transform(prev -> appendWithRetry(eventId, type, actor, payload, deadline));
+    Future<TrailEvent> next = trailTail.transform(prev -> appendWithRetry(eventId, type, actor, payload, deadline));
     trailTail = next;
     return next;
   }
 
-  private Future<Void> appendWithRetry(String eventId, EventType type, String actor, JsonObject payload,
+  private Future<TrailEvent> appendWithRetry(String eventId, EventType type, String actor, JsonObject payload,
       long deadline) {
-    return trail.append(eventId, inspectionId, type, actor, payload).<Void>mapEmpty().recover(err -> {
+    return trail.append(eventId, inspectionId, type, actor, payload).recover(err -> {
       if (!(err instanceof RedisUnavailableException) || clock.millis() > deadline) {
         log.error("inspection {}: trail event {} ({}) could not be stored: {}", inspectionId, eventId, type.code(),
             err.getMessage());
         return Future.failedFuture(err);
       }
       log.warn("inspection {}: trail store unavailable, retrying {} in 2s", inspectionId, type.code());
-      Promise<Void> retry = Promise.promise();
+      Promise<TrailEvent> retry = Promise.promise();
       context.owner().setTimer(2000, t -> appendWithRetry(eventId, type, actor, payload, deadline).onComplete(retry));
       return retry.future();
     });

@@ -1,9 +1,11 @@
 package io.kanyan.signaling.inspection;
 
+import io.kanyan.recorder.audit.CaseBinding;
 import io.kanyan.recorder.audit.CaseFile;
 import io.kanyan.recorder.audit.CaseFiles;
 import io.kanyan.recorder.audit.CaseQuery;
 import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.audit.CommittedInspections;
 import io.kanyan.recorder.trail.Chain;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
@@ -42,6 +44,8 @@ public final class Inspections {
   private final Clock clock;
   private final InviteOpens inviteOpens;
   private Function<String, Future<?>> onClosed = id -> Future.succeededFuture();
+  private CaseBinding binding;
+  private CommittedInspections committed = CommittedInspections.none();
 
   /** @param redis where opens of an invite are counted between {@code invite.opened} events */
   public Inspections(CaseFiles cases, Invites invites, Trail trail, Calls calls, RedisStore redis, Clock clock) {
@@ -59,6 +63,15 @@ public final class Inspections {
    */
   public void onClosed(Function<String, Future<?>> action) {
     this.onClosed = action;
+  }
+
+  /**
+   * Binds what inspectors read to the trail: lists and reads show the facts as the trail states them, and a
+   * committed inspection whose case record is gone answers "tampered", not "not found".
+   */
+  public void bind(CaseBinding binding, CommittedInspections committed) {
+    this.binding = binding;
+    this.committed = committed;
   }
 
   /** What {@link #create} answers: the inspection and its first invite. */
@@ -153,9 +166,40 @@ public final class Inspections {
     return isId(id) ? cases.get(id) : Future.succeededFuture(java.util.Optional.empty());
   }
 
+  /**
+   * {@link #list} as the API shows it: each inspection's facts as its trail states them, with
+   * {@code recordProblems} naming what the stored case record says otherwise.
+   */
+  public Future<JsonArray> listChecked(Principal who, CaseQuery query) {
+    return list(who, query).compose(files -> {
+      if (binding == null) {
+        JsonArray out = new JsonArray();
+        files.forEach(f -> out.add(f.toJson()));
+        return Future.succeededFuture(out);
+      }
+      return binding.checkAll(files).map(checked -> {
+        JsonArray out = new JsonArray();
+        checked.forEach(c -> out.add(c.toJson()));
+        return out;
+      });
+    });
+  }
+
+  /** {@link #readable} as the API shows it: the facts as the whole trail states them, with their problems. */
+  public Future<JsonObject> readChecked(Principal who, String id) {
+    return readable(who, id).compose(file -> binding == null ? Future.succeededFuture(file.toJson())
+        : binding.check(file).map(CaseBinding.Checked::toJson));
+  }
+
+  /** The case record of {@code id}: "tampered" when it is gone but the inspection was committed. */
+  private Future<java.util.Optional<CaseFile>> record(String id, Problem otherwise) {
+    return find(id).compose(found -> found.isPresent() ? Future.succeededFuture(found)
+        : committed.missing(id, "its case record", otherwise));
+  }
+
   /** An inspection {@code who} may read; someone else's is "not found", so its existence does not leak. */
   public Future<CaseFile> readable(Principal who, String id) {
-    return find(id).compose(found -> {
+    return record(id, Problem.notFound("there is no inspection " + id + " that you may see")).compose(found -> {
       if (found.isEmpty() || !(who.canReadAll() || found.get().inspector().equals(who.username()))) {
         return Future.failedFuture(Problem.notFound("there is no inspection " + id + " that you may see"));
       }
@@ -165,7 +209,7 @@ public final class Inspections {
 
   /** An inspection {@code who} conducts (the owning inspector). */
   public Future<CaseFile> owned(Principal who, String id) {
-    return find(id).compose(found -> {
+    return record(id, Problem.notFound("there is no inspection " + id + " that you conduct")).compose(found -> {
       if (found.isEmpty() || !found.get().inspector().equals(who.username())) {
         return Future.failedFuture(Problem.notFound("there is no inspection " + id + " that you conduct"));
       }
@@ -251,14 +295,27 @@ public final class Inspections {
     // The invite is kept (it expires on its own): an old link then answers 409 inspection_closed, "this
     // inspection has ended", rather than 401 invite_unknown, which tells the applicant to ask for a new link.
     return ownedOpen(who, id).compose(file -> calls.end(id, reason, conclusion)
-        .compose(x -> trail.append(id, EventType.INSPECTION_ENDED, who.actor(), new JsonObject()
+        // One inspection.ended per inspection (a fixed event id): a retried end gets the stored one back,
+        // and the case record is written from the event, so the two agree.
+        .compose(x -> trail.append(CaseBinding.ENDED_ID, id, EventType.INSPECTION_ENDED, who.actor(), new JsonObject()
             .put("reason", reason).put("conclusion", conclusion).put("remark", remark)))
-        .compose(e -> cases.update(file.withStatus(status, file.startedAt(), e.time(), conclusion, remark)))
+        .compose(e -> startedAt(file).compose(started -> cases.update(file.withStatus(
+            "cancelled".equals(e.payloadJson().getString("reason")) ? CaseFile.Status.CANCELLED : CaseFile.Status.ENDED,
+            started, e.time(), e.payloadJson().getString("conclusion"), e.payloadJson().getString("remark")))))
         .onSuccess(f -> {
           trail.forget(id);
           log.info("inspection {}: {} by {} ({})", id, status.wire(), who.username(), conclusion);
           onClosed.apply(id).onFailure(err -> log.error("inspection {}: after closing: {}", id, err.getMessage(), err));
         }));
+  }
+
+  /**
+   * When the inspection started: the record's, or, when the record has not caught up yet (it is written just
+   * after {@code call.connected}, and an end can come in between), the time of that event on the trail.
+   */
+  private Future<Instant> startedAt(CaseFile file) {
+    return file.startedAt() != null ? Future.succeededFuture(file.startedAt())
+        : trail.latest(file.id(), EventType.CALL_CONNECTED).map(e -> e.map(TrailEvent::time).orElse(null));
   }
 
   /** Marks an inspection as under way the first time both participants are connected. */
