@@ -12,6 +12,8 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKO_PUBLIC_KEY;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKU_USER;
 
+import io.kanyan.recorder.log.note.Ed25519NoteKey;
+import io.kanyan.recorder.log.note.NoteSigner;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -165,6 +167,30 @@ public final class Pkcs11Ed25519Key implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * This key as a C2SP note signer under {@code keyName} (signature type 0x01): what signs the log's
+   * checkpoints. Its verifier is {@code Ed25519NoteKey.verifier(keyName, publicKey())}.
+   */
+  public NoteSigner noteSigner(String keyName) {
+    int keyId = Ed25519NoteKey.verifier(keyName, publicKey).keyId();
+    return new NoteSigner() {
+      @Override
+      public String keyName() {
+        return keyName;
+      }
+
+      @Override
+      public int keyId() {
+        return keyId;
+      }
+
+      @Override
+      public byte[] sign(byte[] text) {
+        return Pkcs11Ed25519Key.this.sign(text);
+      }
+    };
   }
 
   /** The public key as the JDK's Ed25519 key (verify with {@code Signature.getInstance("Ed25519")}). */

@@ -8,6 +8,9 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_VALUE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKU_USER;
 
+import io.kanyan.recorder.log.note.Ed25519NoteKey;
+import io.kanyan.recorder.log.note.SignedNote;
+import io.kanyan.recorder.log.note.TlogCheckpoint;
 import io.kanyan.recorder.testing.SoftHsm;
 import io.kanyan.recorder.trail.SigningKey;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +65,22 @@ class Pkcs11Ed25519KeyTest {
       assertThat(SigningKey.verify(key.publicKey(), text, signature)).isTrue();
       assertThat(SigningKey.verify(key.publicKey(), (CHECKPOINT + "x").getBytes(StandardCharsets.UTF_8), signature))
           .isFalse();
+    }
+  }
+
+  @Test
+  void signsACheckpointNoteThatItsVerifierKeyAccepts() {
+    try (Pkcs11Ed25519Key key = Pkcs11Ed25519Key.open(Pkcs11Settings.from(env("checkpoint")).orElseThrow())) {
+      TlogCheckpoint checkpoint = TlogCheckpoint.parse(CHECKPOINT);
+      String note = SignedNote.sign(checkpoint.text(), key.noteSigner("kanyan.example/log")).format();
+
+      Ed25519NoteKey published = Ed25519NoteKey.parseVerifierKey(
+          Ed25519NoteKey.verifier("kanyan.example/log", key.publicKey()).verifierKey());
+      SignedNote parsed = SignedNote.parse(note);
+      assertThat(parsed.isSignedBy(published)).isTrue();
+      assertThat(TlogCheckpoint.parse(parsed.text())).isEqualTo(checkpoint);
+      SignedNote altered = SignedNote.parse(note.replace("\n42\n", "\n43\n"));
+      assertThat(altered.isSignedBy(published)).isFalse();
     }
   }
 
