@@ -12,8 +12,8 @@
 #   REDIS_CLI              the redis-cli binary (default redis-cli)
 #
 # Order matters: the files are copied before Redis, so every checkpoint in the copied log commits events
-# that are also in the (later) Redis snapshot. Redis may hold a few checkpoints more; Kanyan appends them
-# to the log at its next start after checking their signatures.
+# that are also in the (later) Redis snapshot. Redis may hold a few log entries more; restore.sh leaves a
+# marker so that Kanyan appends them to the log at its next start after checking them.
 set -euo pipefail
 
 target=${1:?usage: backup.sh <backup dir>}

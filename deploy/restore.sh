@@ -34,6 +34,11 @@ if [ -n "${KANYAN_CHECKPOINT_LOG:-}" ] && [ -f "$backup/checkpoints.jsonl" ]; th
   mkdir -p "$(dirname "$KANYAN_CHECKPOINT_LOG")"
   cp -p "$backup/checkpoints.jsonl" "$KANYAN_CHECKPOINT_LOG"
 fi
+# The commitment log was copied before Redis, so Redis may hold a few entries more. This marker lets the
+# next start append them (after checking each); without it, entries only Redis has mean a truncated log.
+commitment_log=${KANYAN_CHECKPOINT_LOG:-$data_dir/checkpoints/commitments.jsonl}
+mkdir -p "$(dirname "$commitment_log")"
+: > "$commitment_log.restored"
 
 # 3. Redis: load the RDB into a temporary server, turn the AOF on (Redis writes the whole dataset into a
 #    fresh append-only file), wait for that rewrite, shut down. The directory then holds an AOF that

@@ -1,23 +1,24 @@
 package io.kanyan.recorder.audit;
 
-import io.kanyan.recorder.trail.Checkpoint;
-import io.kanyan.recorder.trail.InclusionProof;
+import io.kanyan.recorder.log.LeafProof;
+import io.kanyan.recorder.log.SignedTreeHead;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything needed to verify one inspection, wherever it came from (Redis and the data directory, or an
- * exported package).
+ * Everything needed to verify one inspection, wherever it came from (Redis, the commitment log and the data
+ * directory, or an exported package).
  *
- * @param events     the trail's events as stored strings (field name → value), in stored order
- * @param checkpoint the checkpoint to check against, if any
- * @param proof      the inclusion proof of the inspection's head in that checkpoint, if any
- * @param files      the recordings and snapshots the trail names
+ * @param events      the trail's events as stored strings (field name → value), in stored order
+ * @param treeHead    the latest signed tree head of the commitment log, if any
+ * @param commitments every leaf ever committed for this inspection, each with its inclusion proof to
+ *                    {@code treeHead}
+ * @param files       the recordings and snapshots the trail names
  */
-public record Evidence(String inspectionId, List<Map<String, String>> events, Optional<Checkpoint> checkpoint,
-    Optional<InclusionProof> proof, Files files) {
+public record Evidence(String inspectionId, List<Map<String, String>> events, Optional<SignedTreeHead> treeHead,
+    List<LeafProof> commitments, Files files) {
 
   /** Where the files named on the trail are read from. */
   public interface Files {

@@ -1,9 +1,9 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.log.CommitLog;
+import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.trail.Chain;
-import io.kanyan.recorder.trail.Checkpoint;
 import io.kanyan.recorder.trail.Checkpoints;
-import io.kanyan.recorder.trail.InclusionProof;
 import io.kanyan.recorder.trail.Trail;
 import io.lettuce.core.StreamMessage;
 import io.vertx.core.Future;
@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds an inspection's evidence package (layout in {@link EvidencePackage}): the trail, its recordings
- * and snapshots, a fresh signed checkpoint with the inclusion proof, the public key and a manifest of
- * hashes. The zip is written off the event loop.
+ * and snapshots, a fresh signed tree head with every commitment of the inspection and its inclusion proof,
+ * the public key and a manifest of hashes. The zip is written off the event loop.
  */
 public final class EvidenceExport {
 
@@ -61,29 +61,35 @@ public final class EvidenceExport {
 
   /**
    * Writes the package to {@code target}. Commits a checkpoint first, so the package proves every event
-   * on the trail at that moment.
+   * on the trail at that moment; events appended after that checkpoint are left out (none of them is
+   * committed). An inspection whose trail is gone but which the log committed is exported anyway: its
+   * package then shows that its events were removed.
    *
    * @param caseFacts the inspection's facts for {@code case.json}, or null
    * @return {@code target}; failed with {@link UnknownInspectionException} when there is no such trail
    */
   public Future<Path> export(String inspectionId, Path target, JsonObject caseFacts) {
     return checkpoints.checkpointNow()
-        .compose(cp -> Future.all(trail.readRaw(inspectionId), checkpoints.prove(cp, inspectionId))
+        .compose(cp -> Future.all(trail.readRaw(inspectionId), checkpoints.prove(inspectionId))
             .compose(all -> {
               List<StreamMessage<String, String>> events = all.resultAt(0);
-              if (events.isEmpty()) {
+              CommitLog.Proven proven = all.resultAt(1);
+              if (events.isEmpty() && proven.proofs().isEmpty()) {
                 return Future.failedFuture(new UnknownInspectionException(inspectionId));
               }
-              Optional<InclusionProof> proof = all.resultAt(1);
-              return vertx.executeBlocking(() -> write(inspectionId, events, cp, proof, caseFacts, target), false);
+              long committed = proven.proofs().stream().mapToLong(p -> p.leaf().seq()).max().orElse(0);
+              List<StreamMessage<String, String>> kept = events.size() > committed && !proven.proofs().isEmpty()
+                  ? events.subList(0, (int) committed) : events;
+              return vertx.executeBlocking(() -> write(inspectionId, kept, proven, caseFacts, target), false);
             }))
         .onSuccess(path -> log.info("inspection {}: evidence exported to {}", inspectionId, path));
   }
 
-  private Path write(String inspectionId, List<StreamMessage<String, String>> events, Checkpoint cp,
-      Optional<InclusionProof> proof, JsonObject caseFacts, Path target) throws IOException {
+  private Path write(String inspectionId, List<StreamMessage<String, String>> events, CommitLog.Proven proven,
+      JsonObject caseFacts, Path target) throws IOException {
     Files.createDirectories(target.toAbsolutePath().getParent());
     JsonArray manifestEntries = new JsonArray();
+    SignedTreeHead sth = proven.head().orElseThrow(() -> new IllegalStateException("no tree head after a checkpoint"));
     try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(target))) {
       StringBuilder trailLines = new StringBuilder();
       Set<String> files = new LinkedHashSet<>();
@@ -95,11 +101,14 @@ public final class EvidenceExport {
         fileOf(fields).ifPresent(files::add);
       }
       put(zip, EvidencePackage.TRAIL, trailLines.toString(), manifestEntries);
-      put(zip, EvidencePackage.CHECKPOINT, cp.toJson().encodePrettily(), manifestEntries);
-      if (proof.isPresent()) {
-        put(zip, EvidencePackage.PROOF, proof.get().toJson().encodePrettily(), manifestEntries);
-      }
+      put(zip, EvidencePackage.TREE_HEAD, sth.format(), manifestEntries);
+      JsonArray proofs = new JsonArray();
+      proven.proofs().forEach(p -> proofs.add(p.toJson()));
+      put(zip, EvidencePackage.COMMITMENTS, new JsonObject().put("inspection", inspectionId)
+          .put("treeHead", sth.number()).put("treeSize", sth.treeSize()).put("proofs", proofs).encodePrettily(),
+          manifestEntries);
       put(zip, EvidencePackage.PUBLIC_KEY, checkpoints.publicKeyPem(), manifestEntries);
+      put(zip, EvidencePackage.LOG_KEY, checkpoints.verifierKey() + "\n", manifestEntries);
       if (caseFacts != null) {
         put(zip, EvidencePackage.CASE, caseFacts.encodePrettily(), manifestEntries);
       }
@@ -117,7 +126,7 @@ public final class EvidenceExport {
           .put("inspection", inspectionId)
           .put("exportedAt", Chain.formatTime(clock.instant()))
           .put("events", events.size())
-          .put("checkpoint", cp.number())
+          .put("treeHead", sth.number())
           .put("publicKeyFingerprint", checkpoints.key().fingerprint())
           .put("entries", manifestEntries);
       zip.putNextEntry(new ZipEntry(EvidencePackage.MANIFEST));
@@ -187,7 +196,8 @@ public final class EvidenceExport {
         + "Verify it with the Kanyan jar (no server or network needed):\n"
         + "  java -cp kanyan.jar io.kanyan.recorder.audit.VerifyCommand this.zip --public-key published-key.pem\n\n"
         + "It checks the hash chain of trail.jsonl, the SHA-256 of every file under files/, the Ed25519\n"
-        + "signature of checkpoint.json and the inclusion proof of the trail's head in that checkpoint.\n"
+        + "signature of tree-head.txt (a C2SP signed tlog-checkpoint) and, through commitments.json, every\n"
+        + "head of this trail the commitment log ever committed, each with its inclusion proof to that tree head.\n"
         + "The rules are in TRAIL.md of the Kanyan sources, precise enough to write your own verifier.\n";
   }
 

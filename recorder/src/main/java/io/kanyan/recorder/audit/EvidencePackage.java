@@ -1,7 +1,9 @@
 package io.kanyan.recorder.audit;
 
-import io.kanyan.recorder.trail.Checkpoint;
-import io.kanyan.recorder.trail.InclusionProof;
+import io.kanyan.recorder.log.LeafProof;
+import io.kanyan.recorder.log.SignedTreeHead;
+import io.kanyan.recorder.log.note.Ed25519NoteKey;
+import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.trail.SigningKey;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,9 +28,10 @@ import java.util.zip.ZipFile;
  * <pre>
  * manifest.json          format, inspection, export time, and every other entry's path, size and SHA-256
  * trail.jsonl            the trail, one event per line, every field as the stored string
- * checkpoint.json        the signed checkpoint
- * inclusion-proof.json   the proof that the trail's head is in that checkpoint
- * public-key.pem         the checkpoint signing key (compare its fingerprint with the published one)
+ * tree-head.txt          the commitment log's signed tree head (a C2SP signed note)
+ * commitments.json       every leaf committed for this inspection, each with its inclusion proof to it
+ * public-key.pem         the log's signing key (compare its fingerprint with the published one)
+ * log-key.txt            the same key as a C2SP verifier key (origin+key ID+key)
  * case.json              the inspection's facts, when known
  * files/&lt;path&gt;           each recording and snapshot, at its path relative to the data directory
  * README.txt             how to verify
@@ -36,12 +39,13 @@ import java.util.zip.ZipFile;
  */
 public final class EvidencePackage {
 
-  public static final String FORMAT = "kanyan-evidence/1";
+  public static final String FORMAT = "kanyan-evidence/2";
   public static final String MANIFEST = "manifest.json";
   public static final String TRAIL = "trail.jsonl";
-  public static final String CHECKPOINT = "checkpoint.json";
-  public static final String PROOF = "inclusion-proof.json";
+  public static final String TREE_HEAD = "tree-head.txt";
+  public static final String COMMITMENTS = "commitments.json";
   public static final String PUBLIC_KEY = "public-key.pem";
+  public static final String LOG_KEY = "log-key.txt";
   public static final String CASE = "case.json";
   public static final String FILES = "files/";
   public static final String README = "README.txt";
@@ -68,21 +72,26 @@ public final class EvidencePackage {
     if (inspectionId == null) {
       inspectionId = events.isEmpty() ? "(unknown)" : String.valueOf(events.get(0).get("inspection"));
     }
-    Optional<Checkpoint> checkpoint = Optional.empty();
-    JsonObject cpJson = json(zip, CHECKPOINT, problems);
-    if (cpJson != null) {
+    Optional<SignedTreeHead> treeHead = Optional.empty();
+    String note = text(zip, TREE_HEAD);
+    if (note == null) {
+      problems.add("the package has no " + TREE_HEAD);
+    } else {
       try {
-        checkpoint = Optional.of(Checkpoint.fromJson(cpJson));
+        treeHead = Optional.of(SignedTreeHead.parse(note));
       } catch (IllegalArgumentException e) {
-        problems.add(CHECKPOINT + " is not a checkpoint: " + e.getMessage());
+        problems.add(TREE_HEAD + " is not a signed tree head: " + e.getMessage());
       }
     }
-    Optional<InclusionProof> proof = Optional.empty();
-    if (zip.getEntry(PROOF) != null) {
+    List<LeafProof> proofs = new ArrayList<>();
+    JsonObject commitments = json(zip, COMMITMENTS, problems);
+    if (commitments != null) {
       try {
-        proof = Optional.of(InclusionProof.fromJson(json(zip, PROOF, problems)));
-      } catch (IllegalArgumentException | NullPointerException e) {
-        problems.add(PROOF + " is not an inclusion proof");
+        for (Object proof : commitments.getJsonArray("proofs")) {
+          proofs.add(LeafProof.fromJson((JsonObject) proof));
+        }
+      } catch (RuntimeException e) {
+        problems.add(COMMITMENTS + " is not a list of inclusion proofs: " + e.getMessage());
       }
     }
     PublicKey key = null;
@@ -105,7 +114,7 @@ public final class EvidencePackage {
         return Verifier.sha256(in);
       }
     };
-    return new Loaded(new Evidence(inspectionId, events, checkpoint, proof, files), key, problems);
+    return new Loaded(new Evidence(inspectionId, events, treeHead, proofs, files), key, problems);
   }
 
   private static void checkManifest(ZipFile zip, JsonObject manifest, List<String> problems) throws IOException {
@@ -190,18 +199,21 @@ public final class EvidencePackage {
     }
   }
 
-  /** Opens and verifies a package file. Blocking. */
+  /**
+   * Opens and verifies a package file. Blocking. The trusted key is checked under the package tree head's
+   * origin as its key name (the origin is signed, so a forger cannot change it).
+   *
+   * @param trustedKey the published key, or null to check against the key inside the package (reported)
+   */
   public static Verdict verify(Path zipFile, PublicKey trustedKey) throws IOException {
     try (ZipFile zip = new ZipFile(zipFile.toFile())) {
       Loaded loaded = read(zip);
       PublicKey key = trustedKey != null ? trustedKey : loaded.packagedKey();
       String keySource = trustedKey != null ? "the trusted key given" : "the key inside the package";
-      Verdict verdict;
-      if (key == null) {
-        verdict = Verifier.check(loaded.evidence(), SigningKey.generate().publicKey(), "no usable key", true);
-      } else {
-        verdict = Verifier.check(loaded.evidence(), key, keySource, true);
-      }
+      String origin = loaded.evidence().treeHead().map(sth -> sth.checkpoint().origin()).orElse("kanyan");
+      NoteVerifier verifier = Ed25519NoteKey.verifier(origin,
+          key != null ? key : SigningKey.generate().publicKey());
+      Verdict verdict = Verifier.check(loaded.evidence(), verifier, key == null ? "no usable key" : keySource, true);
       verdict.problems().addAll(0, loaded.problems());
       if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {
         verdict.problems().add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced");

@@ -1,11 +1,12 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.log.CommitLog;
+import io.kanyan.recorder.log.LeafProof;
+import io.kanyan.recorder.log.SignedTreeHead;
+import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.trail.Chain;
-import io.kanyan.recorder.trail.Checkpoint;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
-import io.kanyan.recorder.trail.InclusionProof;
-import io.kanyan.recorder.trail.SigningKey;
 import io.kanyan.recorder.trail.Trail;
 import io.lettuce.core.StreamMessage;
 import io.vertx.core.Future;
@@ -18,19 +19,18 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * Verifies an inspection: its hash chain, the SHA-256 of every file its trail names, the signature of the
- * checkpoint, and the inclusion of the chain head in that checkpoint. Online ({@link #verify(String)}: the
- * trail from Redis, files from the data directory, the checkpoint from the log file outside Redis) and
- * offline ({@link #check}, used by {@link VerifyCommand} on an exported package). Never writes anything.
+ * commitment log's latest tree head, and every head the log ever committed for it, each through its
+ * inclusion proof. Online ({@link #verify(String)}: the trail from Redis, files from the data directory, the
+ * commitment log outside Redis, which is itself checked) and offline ({@link #check}, used by
+ * {@link VerifyCommand} on an exported package). Never writes anything.
  */
 public final class Verifier {
 
@@ -57,30 +57,23 @@ public final class Verifier {
   }
 
   /**
-   * Verifies an inspection as stored now. The checkpoint is the last line of the checkpoint log (outside
-   * Redis) and the trusted key is this server's signing key; the copy in Redis must equal the log's.
+   * Verifies an inspection as stored now, against every leaf the commitment log ever committed for it and
+   * the log's latest signed tree head, with this server's key. The log itself is checked too (edited,
+   * truncated or forked lines, Redis's copy); anything wrong there is a failure of every verification.
    */
   public Future<Verdict> verify(String inspectionId) {
     Future<List<StreamMessage<String, String>>> raw = trail.readRaw(inspectionId);
-    Future<Optional<Checkpoint>> logged = checkpoints.readLatestFromLog();
-    Future<Optional<Checkpoint>> inRedis = checkpoints.readLatestFromRedis()
-        .otherwise(err -> Optional.empty());
-    return Future.all(raw, logged, inRedis).compose(all -> {
-      Optional<Checkpoint> cp = logged.result();
-      Future<Optional<InclusionProof>> proof = cp.isPresent()
-          ? checkpoints.prove(cp.get(), inspectionId) : Future.succeededFuture(Optional.empty());
-      return proof.compose(p -> vertx.executeBlocking(() -> {
-        List<Map<String, String>> events = new ArrayList<>();
-        raw.result().forEach(entry -> events.add(entry.getBody()));
-        Evidence evidence = new Evidence(inspectionId, events, cp, p, dataDirFiles(dataDir));
-        Verdict verdict = check(evidence, checkpoints.key().publicKey(), "this server's signing key", false);
-        if (!cp.equals(inRedis.result())) {
-          verdict.problems().add("the latest checkpoint in Redis differs from the checkpoint log outside Redis: "
-              + "Redis was rewritten or restored without its checkpoint log");
-        }
-        return verdict;
-      }, false));
-    });
+    Future<CommitLog.Proven> proven = checkpoints.prove(inspectionId);
+    Future<List<String>> logProblems = checkpoints.logProblems();
+    return Future.all(raw, proven, logProblems).compose(all -> vertx.executeBlocking(() -> {
+      List<Map<String, String>> events = new ArrayList<>();
+      raw.result().forEach(entry -> events.add(entry.getBody()));
+      Evidence evidence = new Evidence(inspectionId, events, proven.result().head(), proven.result().proofs(),
+          dataDirFiles(dataDir));
+      Verdict verdict = check(evidence, checkpoints.verifier(), "this server's signing key", false);
+      logProblems.result().forEach(p -> verdict.problems().add("the commitment log: " + p));
+      return verdict;
+    }, false));
   }
 
   /** Files under a data directory. */
@@ -114,12 +107,13 @@ public final class Verifier {
   }
 
   /**
-   * Checks evidence against a trusted public key. Blocking (hashes files).
+   * Checks evidence against a trusted log key. Blocking (hashes files).
    *
-   * @param keySource        words naming where the trusted key came from, for the report
-   * @param requireCheckpoint true for exported packages: a package without a checkpoint proves nothing
+   * @param keySource         words naming where the trusted key came from, for the report
+   * @param requireCommitment true for exported packages: every event must be committed (an export commits
+   *                          first), so a package without a tree head or proofs proves nothing and fails
    */
-  public static Verdict check(Evidence evidence, PublicKey trustedKey, String keySource, boolean requireCheckpoint) {
+  public static Verdict check(Evidence evidence, NoteVerifier trustedKey, String keySource, boolean requireCommitment) {
     Verdict verdict = new Verdict(evidence.inspectionId(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     List<Map<String, String>> events = evidence.events();
     String chainBreak = Chain.firstBreakOfFields(evidence.inspectionId(), events);
@@ -129,55 +123,79 @@ public final class Verifier {
       verdict.passed().add("trail: " + events.size() + " events, hash chain intact");
     }
     checkFiles(evidence, verdict);
-    if (evidence.checkpoint().isEmpty()) {
-      if (requireCheckpoint) {
-        verdict.problems().add("there is no checkpoint: nothing anchors this trail");
+    if (evidence.treeHead().isEmpty()) {
+      if (requireCommitment || !evidence.commitments().isEmpty()) {
+        verdict.problems().add("there is no signed tree head: nothing anchors this trail");
       } else {
         verdict.notes().add("no checkpoint has been made yet: the trail is not anchored");
       }
       return verdict;
     }
-    Checkpoint cp = evidence.checkpoint().get();
-    if (!cp.signedBy(trustedKey)) {
-      verdict.problems().add("checkpoint #" + cp.number() + " is not signed by " + keySource + " (fingerprint "
-          + SigningKey.fingerprint(trustedKey) + "): it was replaced or altered");
+    SignedTreeHead sth = evidence.treeHead().get();
+    if (!sth.signedBy(trustedKey)) {
+      verdict.problems().add("tree head #" + sth.number() + " is not signed by " + keySource + " ("
+          + trustedKey.keyName() + "): it was replaced or altered (signed by " + String.join(", ", sth.signerNames())
+          + ")");
       return verdict;
     }
-    verdict.passed().add("checkpoint #" + cp.number() + " of " + cp.time() + " (" + cp.treeSize()
-        + " chain heads): signature valid, key " + SigningKey.fingerprint(trustedKey) + " (" + keySource + ")");
-    checkInclusion(evidence, cp, verdict);
+    verdict.passed().add("tree head #" + sth.number() + " of " + sth.time() + " (" + sth.treeSize()
+        + " leaves): signature valid, key " + trustedKey.keyName() + " (" + keySource + ")");
+    checkCommitments(evidence, sth, verdict, requireCommitment);
     return verdict;
   }
 
-  private static void checkInclusion(Evidence evidence, Checkpoint cp, Verdict verdict) {
+  private static void checkCommitments(Evidence evidence, SignedTreeHead sth, Verdict verdict,
+      boolean requireCommitment) {
     List<Map<String, String>> events = evidence.events();
-    if (evidence.proof().isEmpty()) {
-      verdict.notes().add("the inspection is newer than checkpoint #" + cp.number()
-          + ": its events are not committed yet");
+    List<LeafProof> proofs = evidence.commitments();
+    if (proofs.isEmpty()) {
+      if (requireCommitment) {
+        verdict.problems().add("no commitment of this inspection is in the package: its inclusion proofs were "
+            + "removed, so nothing ties these " + events.size() + " events to tree head #" + sth.number());
+      } else if (!events.isEmpty()) {
+        verdict.notes().add("the inspection is newer than tree head #" + sth.number()
+            + ": its events are not committed yet");
+      }
       return;
     }
-    InclusionProof proof = evidence.proof().get();
-    if (!proof.inspectionId().equals(evidence.inspectionId()) || !proof.verifies(cp)) {
-      verdict.problems().add("the inclusion proof does not lead to the root of checkpoint #" + cp.number()
-          + ": the committed head of this inspection was altered");
-      return;
+    long committedUpTo = 0;
+    int ok = 0;
+    for (LeafProof proof : proofs) {
+      long seq = proof.leaf().seq();
+      String label = "the commitment of event #" + seq + " (leaf " + proof.index() + ")";
+      if (!proof.leaf().inspection().equals(evidence.inspectionId())) {
+        verdict.problems().add(label + " belongs to inspection " + proof.leaf().inspection());
+        continue;
+      }
+      if (!proof.verifies(sth)) {
+        verdict.problems().add("the inclusion proof of " + label + " does not lead to the root of tree head #"
+            + sth.number() + ": the committed head of this inspection was altered");
+        continue;
+      }
+      committedUpTo = Math.max(committedUpTo, seq);
+      if (seq > events.size() || seq < 1) {
+        verdict.problems().add("tree head #" + sth.number() + " committed event #" + seq + " but the trail has "
+            + events.size() + " events: events were removed");
+        continue;
+      }
+      if (!proof.leaf().head().equals(events.get((int) seq - 1).get("hash"))) {
+        verdict.problems().add("event #" + seq + " is not the one the log committed (leaf " + proof.index()
+            + "): the trail was rewritten");
+        continue;
+      }
+      ok++;
     }
-    if (proof.seq() > events.size()) {
-      verdict.problems().add("checkpoint #" + cp.number() + " committed " + proof.seq() + " events but the trail has "
-          + events.size() + ": events were removed");
-      return;
+    if (ok == proofs.size()) {
+      verdict.passed().add("inclusion: events #1.." + committedUpTo + " are committed by " + proofs.size()
+          + " leaf/leaves, all included in tree head #" + sth.number());
     }
-    String atSeq = proof.seq() < 1 ? null : events.get((int) proof.seq() - 1).get("hash");
-    if (!proof.head().equals(atSeq)) {
-      verdict.problems().add("event #" + proof.seq() + " is not the one checkpoint #" + cp.number()
-          + " committed: the trail was rewritten");
-      return;
-    }
-    verdict.passed().add("inclusion: events #1.." + proof.seq() + " are committed by checkpoint #" + cp.number()
-        + " (leaf " + proof.leafIndex() + " of " + proof.treeSize() + ")");
-    if (events.size() > proof.seq()) {
-      verdict.notes().add("events #" + (proof.seq() + 1) + ".." + events.size() + " are newer than checkpoint #"
-          + cp.number() + " and not committed yet");
+    if (events.size() > committedUpTo) {
+      String range = "events #" + (committedUpTo + 1) + ".." + events.size();
+      if (requireCommitment) {
+        verdict.problems().add(range + " are not committed by any leaf in the package: they were added");
+      } else {
+        verdict.notes().add(range + " are newer than tree head #" + sth.number() + " and not committed yet");
+      }
     }
   }
 

@@ -27,7 +27,9 @@ public enum EventType {
   RECORDING_FINALISED("recording.finalised"),
   MEDIA_EVENT("media.event"),
   INSPECTION_ENDED("inspection.ended"),
-  AUDIT_ACCESS("audit.access");
+  AUDIT_ACCESS("audit.access"),
+  /** On the alarm chain only: a chain head that does not extend what the commitment log committed. */
+  TAMPER_ALARM("tamper.alarm");
 
   private static final Map<String, EventType> BY_CODE =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(EventType::code, Function.identity()));

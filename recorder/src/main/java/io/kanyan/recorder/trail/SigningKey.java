@@ -122,6 +122,14 @@ public final class SigningKey {
     }
   }
 
+  /**
+   * This key as a C2SP note signer and verifier under {@code keyName} (the commitment log's origin). A
+   * signer kept elsewhere (a PKCS#11 token) implements {@link io.kanyan.recorder.log.note.NoteSigner} instead.
+   */
+  public io.kanyan.recorder.log.note.Ed25519NoteKey noteKey(String keyName) {
+    return io.kanyan.recorder.log.note.Ed25519NoteKey.signer(keyName, publicKey, privateKey);
+  }
+
   public PublicKey publicKey() {
     return publicKey;
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.testing.KillableRedis;
-import io.kanyan.recorder.trail.Checkpoint;
+import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
@@ -61,7 +61,7 @@ class BackupRestoreTest {
     checkpoints.checkpointNow().await();
     trail.append("insp-0", EventType.INSPECTION_ENDED, "user:wang", new JsonObject()).await();
     lengths.put("insp-0", 22);
-    Checkpoint before = checkpoints.checkpointNow().await();
+    SignedTreeHead before = checkpoints.checkpointNow().await();
     assertThat(before.number()).isEqualTo(2);
 
     Path backup = root.resolve("backup");

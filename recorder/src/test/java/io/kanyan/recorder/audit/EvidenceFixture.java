@@ -2,7 +2,7 @@ package io.kanyan.recorder.audit;
 
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.testing.TestRedis;
-import io.kanyan.recorder.trail.Checkpoint;
+import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
@@ -36,7 +36,7 @@ final class EvidenceFixture implements AutoCloseable {
   final Verifier verifier;
   final EvidenceExport export;
   final Path dataDir;
-  final Checkpoint checkpoint;
+  final SignedTreeHead checkpoint;
   final Path zip;
 
   EvidenceFixture(Vertx vertx, Path dataDir) throws IOException {

@@ -2,7 +2,8 @@ package io.kanyan.recorder.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kanyan.recorder.trail.Checkpoint;
+import io.kanyan.recorder.log.SignedTreeHead;
+import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.SigningKey;
 import io.kanyan.recorder.trail.Trail;
@@ -86,8 +87,8 @@ class TamperTest {
     Verdict offline = EvidencePackage.verify(fixture.zip, trustedKey);
     assertThat(offline.problems()).isEmpty();
     assertThat(offline.passed()).hasSize(4);
-    assertThat(entries).containsKeys(EvidencePackage.MANIFEST, EvidencePackage.TRAIL, EvidencePackage.CHECKPOINT,
-        EvidencePackage.PROOF, EvidencePackage.PUBLIC_KEY, "files/" + EvidenceFixture.SNAPSHOT_1,
+    assertThat(entries).containsKeys(EvidencePackage.MANIFEST, EvidencePackage.TRAIL, EvidencePackage.TREE_HEAD,
+        EvidencePackage.COMMITMENTS, EvidencePackage.PUBLIC_KEY, EvidencePackage.LOG_KEY, "files/" + EvidenceFixture.SNAPSHOT_1,
         "files/" + EvidenceFixture.SNAPSHOT_2, "files/" + EvidenceFixture.RECORDING);
   }
 
@@ -227,9 +228,12 @@ class TamperTest {
     return copy;
   }
 
-  private static Checkpoint foreignCheckpoint() {
-    Checkpoint real = fixture.checkpoint;
-    return Checkpoint.sign(foreignKey, real.number(), real.time(), real.treeSize(), real.root(), real.prev());
+  /** The genuine tree head's content, signed under the same origin by another key. */
+  private static SignedTreeHead foreignCheckpoint() {
+    SignedTreeHead real = fixture.checkpoint;
+    String origin = real.checkpoint().origin();
+    Ed25519NoteKey foreign = foreignKey.noteKey(origin);
+    return SignedTreeHead.sign(foreign, origin, real.number(), real.time(), real.treeSize(), real.root(), real.prev());
   }
 
   // ---- offline: mutate a copy of the package, rebuild it with a consistent manifest
@@ -242,7 +246,7 @@ class TamperTest {
         copy.put(name, flipByte(copy.get(name), random));
       }
       case FOREIGN_CHECKPOINT -> {
-        copy.put(EvidencePackage.CHECKPOINT, foreignCheckpoint().toJson().encode().getBytes(StandardCharsets.UTF_8));
+        copy.put(EvidencePackage.TREE_HEAD, foreignCheckpoint().format().getBytes(StandardCharsets.UTF_8));
         if (random.nextBoolean()) {
           copy.put(EvidencePackage.PUBLIC_KEY, foreignKey.publicKeyPem().getBytes(StandardCharsets.US_ASCII));
         }
@@ -302,17 +306,14 @@ class TamperTest {
         }
       }
       case FOREIGN_CHECKPOINT -> {
-        Path log = fixture.checkpoints.settings().logFile();
-        String original = Files.readString(log);
-        String forged = foreignCheckpoint().toJson().encode();
-        Files.writeString(log, original.substring(0, original.stripTrailing().lastIndexOf('\n') + 1) + forged + "\n");
-        fixture.redis.call(c -> c.lset(Checkpoints.REDIS_KEY, -1, forged)).await();
-        try {
-          return fixture.verifier.verify(EvidenceFixture.INSPECTION).await();
-        } finally {
-          Files.writeString(log, original);
-          fixture.redis.call(c -> c.lset(Checkpoints.REDIS_KEY, -1, fixture.checkpoint.toJson().encode())).await();
-        }
+        // A tree head swapped for one signed by another key, checked as the server checks its own. (Editing
+        // the running server's log file is an insider attack of its own: InsiderAttackTest.)
+        List<Map<String, String>> events = new ArrayList<>();
+        storedEvents.forEach(e -> events.add(e.getBody()));
+        io.kanyan.recorder.log.CommitLog.Proven proven = fixture.checkpoints.prove(EvidenceFixture.INSPECTION).await();
+        return Verifier.check(new Evidence(EvidenceFixture.INSPECTION, events, java.util.Optional.of(foreignCheckpoint()),
+            proven.proofs(), Verifier.dataDirFiles(fixture.dataDir)), fixture.checkpoints.verifier(),
+            "this server's signing key", false);
       }
       default -> {
         // The next event mutation replaces the stream anyway; anything else restores it first.

@@ -1,7 +1,14 @@
 package io.kanyan.recorder.trail;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kanyan.recorder.log.CommitLog;
+import io.kanyan.recorder.log.Leaf;
+import io.kanyan.recorder.log.LeafProof;
+import io.kanyan.recorder.log.LogEntry;
+import io.kanyan.recorder.log.MerkleLog;
+import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.testing.TestRedis;
 import io.vertx.core.Vertx;
@@ -54,43 +61,62 @@ class CheckpointsTest {
     }
   }
 
+  List<String> logLines(Checkpoints checkpoints) throws Exception {
+    return Files.readAllLines(checkpoints.settings().logFile());
+  }
+
   @Test
-  void checkpointCommitsEveryHeadSignedAndKeptInTheLogAndInRedis(Vertx vertx) throws Exception {
+  void checkpointCommitsEveryHeadAsALeafUnderASignedTreeHeadKeptInTheLogAndInRedis(Vertx vertx) throws Exception {
     append("insp-a", 3);
     append("insp-b", 1);
     append("insp-c", 5);
     Checkpoints checkpoints = open(vertx);
-    Checkpoint cp = checkpoints.checkpointNow().await();
+    SignedTreeHead sth = checkpoints.checkpointNow().await();
 
-    assertThat(cp.number()).isEqualTo(1);
-    assertThat(cp.treeSize()).isEqualTo(3);
-    assertThat(cp.prev()).isEqualTo(Chain.GENESIS);
-    assertThat(cp.signedBy(checkpoints.key().publicKey())).isTrue();
-    assertThat(cp.signedBy(SigningKey.generate().publicKey())).isFalse();
-    assertThat(checkpoints.readLatestFromLog().await()).contains(cp);
-    assertThat(checkpoints.readLatestFromRedis().await()).contains(cp);
+    assertThat(sth.number()).isEqualTo(1);
+    assertThat(sth.treeSize()).isEqualTo(3);
+    assertThat(sth.prev()).isEqualTo(Chain.GENESIS);
+    assertThat(sth.checkpoint().origin()).isEqualTo(checkpoints.origin());
+    assertThat(sth.signedBy(checkpoints.verifier())).isTrue();
+    assertThat(sth.signedBy(SigningKey.generate().noteKey(checkpoints.origin()))).isFalse();
+    List<String> lines = logLines(checkpoints);
+    assertThat(lines).hasSize(1);
+    assertThat(redis.call(c -> c.lrange(Checkpoints.REDIS_KEY, 0, -1)).await()).containsExactlyElementsOf(lines);
+    assertThat(LogEntry.parse(lines.get(0)).leaves()).extracting(Leaf::inspection)
+        .containsExactly("insp-a", "insp-b", "insp-c");
 
     for (String inspection : List.of("insp-a", "insp-b", "insp-c")) {
-      InclusionProof proof = checkpoints.prove(cp, inspection).await().orElseThrow();
+      CommitLog.Proven proven = checkpoints.prove(inspection).await();
+      assertThat(proven.head()).contains(sth);
+      LeafProof proof = proven.proofs().get(0);
       List<TrailEvent> events = trail.read(inspection).await();
-      assertThat(proof.seq()).isEqualTo(events.size());
-      assertThat(proof.head()).isEqualTo(events.get(events.size() - 1).hash());
-      assertThat(proof.verifies(cp)).isTrue();
+      assertThat(proof.leaf().seq()).isEqualTo(events.size());
+      assertThat(proof.leaf().head()).isEqualTo(events.get(events.size() - 1).hash());
+      assertThat(proof.verifies(sth)).isTrue();
     }
-    assertThat(checkpoints.prove(cp, "insp-unknown").await()).isEmpty();
+    assertThat(checkpoints.prove("insp-unknown").await().proofs()).isEmpty();
   }
 
   @Test
-  void noNewCheckpointWhileNoHeadMovesAndANewOneLinksToThePrevious(Vertx vertx) {
+  void onlyMovedHeadsAreAppendedAndEachTreeHeadIsConsistentWithThePrevious(Vertx vertx) throws Exception {
     append("insp-a", 2);
+    append("insp-b", 2);
     Checkpoints checkpoints = open(vertx);
-    Checkpoint first = checkpoints.checkpointNow().await();
+    SignedTreeHead first = checkpoints.checkpointNow().await();
     assertThat(checkpoints.checkpointNow().await()).isEqualTo(first);
     append("insp-a", 1);
-    Checkpoint second = checkpoints.checkpointNow().await();
+    SignedTreeHead second = checkpoints.checkpointNow().await();
     assertThat(second.number()).isEqualTo(2);
     assertThat(second.prev()).isEqualTo(first.hash());
-    assertThat(second.root()).isNotEqualTo(first.root());
+    assertThat(second.treeSize()).isEqualTo(3);
+    LogEntry entry = LogEntry.parse(logLines(checkpoints).get(1));
+    assertThat(entry.from()).isEqualTo(2);
+    assertThat(entry.leaves()).containsExactly(new Leaf("insp-a", 3, trail.read("insp-a").await().get(2).hash()));
+    assertThat(MerkleLog.verifyConsistency(2, 3, first.root(), second.root(), entry.consistency())).isTrue();
+    // insp-a now has two commitments, both provable against the latest tree head.
+    List<LeafProof> proofs = checkpoints.prove("insp-a").await().proofs();
+    assertThat(proofs).extracting(p -> p.leaf().seq()).containsExactly(2L, 3L);
+    assertThat(proofs).allMatch(p -> p.verifies(second));
     assertThat(redis.call(c -> c.llen(Checkpoints.REDIS_KEY)).await()).isEqualTo(2);
   }
 
@@ -103,6 +129,7 @@ class CheckpointsTest {
         .startsWith("-----BEGIN PUBLIC KEY-----");
     Checkpoints again = open(vertx);
     assertThat(again.key().fingerprint()).isEqualTo(first.key().fingerprint());
+    assertThat(again.verifierKey()).startsWith(again.origin() + "+");
   }
 
   @Test
@@ -117,71 +144,84 @@ class CheckpointsTest {
     }
     checkpoints.stop().await();
     assertThat(checkpoints.latest()).isPresent();
-    assertThat(checkpoints.readLatestFromLog().await()).isEqualTo(checkpoints.latest());
+    assertThat(logLines(checkpoints)).hasSize(1);
   }
 
   @Test
-  void atStartTheLogTakesBackSignedCheckpointsOnlyRedisHasAndRedisThoseOnlyTheLogHas(Vertx vertx) throws Exception {
+  void afterARestoreTheLogTakesBackCheckedEntriesOnlyRedisHasButOtherwiseThatIsATruncatedLog(Vertx vertx)
+      throws Exception {
     append("insp-a", 1);
     Checkpoints checkpoints = open(vertx);
-    Checkpoint first = checkpoints.checkpointNow().await();
+    checkpoints.checkpointNow().await();
     append("insp-a", 1);
-    Checkpoint second = checkpoints.checkpointNow().await();
+    SignedTreeHead second = checkpoints.checkpointNow().await();
     Path log = checkpoints.settings().logFile();
-    List<String> lines = Files.readAllLines(log);
+    List<String> lines = logLines(checkpoints);
 
-    // As after restoring a backup whose log was copied before Redis: the log lacks #2.
+    // The log lacks #2, Redis has it, and nothing says a backup was restored: the log's last line was removed.
     Files.writeString(log, lines.get(0) + "\n");
+    assertThatThrownBy(() -> open(vertx)).isInstanceOf(Checkpoints.RefusedStartException.class)
+        .hasMessageContaining("Redis holds entries #2..2: the last line(s) of the log file were removed");
+
+    // deploy/restore.sh leaves a marker: then Redis's entries are checked and appended.
+    Files.writeString(checkpoints.settings().restoredMarker(), "");
     assertThat(open(vertx).latest()).contains(second);
     assertThat(Files.readAllLines(log)).containsExactlyElementsOf(lines);
+    assertThat(checkpoints.settings().restoredMarker()).doesNotExist();
 
-    // As after restoring Redis from an older copy: Redis lacks #2.
+    // Redis lost its copy of #2 (its events are still there): the log gives it back.
     redis.call(c -> c.rpop(Checkpoints.REDIS_KEY)).await();
     Checkpoints reopened = open(vertx);
-    assertThat(reopened.readLatestFromRedis().await()).contains(second);
     assertThat(reopened.latest()).contains(second);
-    assertThat(first.number()).isEqualTo(1);
+    assertThat(redis.call(c -> c.lrange(Checkpoints.REDIS_KEY, 0, -1)).await()).containsExactlyElementsOf(lines);
   }
 
   @Test
-  void aCheckpointInRedisNotSignedByThisServerIsNotCopiedIntoTheLog(Vertx vertx) throws Exception {
+  void anEntryInRedisNotSignedByThisServerIsNeverCopiedIntoTheLog(Vertx vertx) throws Exception {
     append("insp-a", 1);
     Checkpoints checkpoints = open(vertx);
-    Checkpoint first = checkpoints.checkpointNow().await();
-    Checkpoint forged = Checkpoint.sign(SigningKey.generate(), 2, first.time(), 1, "00".repeat(32), first.hash());
-    redis.call(c -> c.rpush(Checkpoints.REDIS_KEY, forged.toJson().encode())).await();
-    assertThat(open(vertx).latest()).contains(first);
-    assertThat(Files.readAllLines(checkpoints.settings().logFile())).hasSize(1);
+    SignedTreeHead first = checkpoints.checkpointNow().await();
+    SignedTreeHead forged = SignedTreeHead.sign(SigningKey.generate().noteKey(checkpoints.origin()),
+        checkpoints.origin(), 2, first.time(), first.treeSize(), first.root(), first.hash());
+    redis.call(c -> c.rpush(Checkpoints.REDIS_KEY, new LogEntry(first.treeSize(), List.of(), List.of(), forged).line()))
+        .await();
+    Files.writeString(checkpoints.settings().restoredMarker(), "");
+    assertThatThrownBy(() -> open(vertx)).isInstanceOf(Checkpoints.RefusedStartException.class)
+        .hasMessageContaining("is not signed by the log's key");
+    assertThat(logLines(checkpoints)).hasSize(1);
   }
 
   @Test
   void settingsComeFromTheEnvironmentWithDefaultsUnderTheDataDir() {
     Checkpoints.Settings defaults = Checkpoints.Settings.from(java.util.Map.of(), dataDir);
     assertThat(defaults.interval()).isEqualTo(Duration.ofSeconds(60));
-    assertThat(defaults.logFile()).isEqualTo(dataDir.resolve("checkpoints/checkpoints.jsonl"));
+    assertThat(defaults.logFile()).isEqualTo(dataDir.resolve("checkpoints/commitments.jsonl"));
     assertThat(defaults.keyFile()).isEqualTo(dataDir.resolve("keys/checkpoint-ed25519.pem"));
+    assertThat(defaults.readOnlyInvestigation()).isFalse();
     Checkpoints.Settings set = Checkpoints.Settings.from(java.util.Map.of("KANYAN_CHECKPOINT_INTERVAL", "15",
-        "KANYAN_CHECKPOINT_LOG", "/srv/log/cp.jsonl", "KANYAN_SIGNING_KEY", "/srv/keys/k.pem"), dataDir);
+        "KANYAN_CHECKPOINT_LOG", "/srv/log/cp.jsonl", "KANYAN_SIGNING_KEY", "/srv/keys/k.pem",
+        "KANYAN_READ_ONLY_INVESTIGATION", "true"), dataDir);
     assertThat(set.interval()).isEqualTo(Duration.ofSeconds(15));
     assertThat(set.logFile()).isEqualTo(Path.of("/srv/log/cp.jsonl"));
     assertThat(set.keyFile()).isEqualTo(Path.of("/srv/keys/k.pem"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Checkpoints.Settings.from(
+    assertThat(set.readOnlyInvestigation()).isTrue();
+    assertThatThrownBy(() -> Checkpoints.Settings.from(
         java.util.Map.of("KANYAN_CHECKPOINT_INTERVAL", "600"), dataDir)).hasMessageContaining("1..60");
   }
 
   @Test
-  void aHalfWrittenLastLineOfTheLogIsSkippedAndTheNextCheckpointStartsAFreshLine(Vertx vertx) throws Exception {
+  void aHalfWrittenLastLineOfTheLogIsCutOffAndTheNextCheckpointFollowsOn(Vertx vertx) throws Exception {
     append("insp-a", 1);
     Checkpoints checkpoints = open(vertx);
-    Checkpoint first = checkpoints.checkpointNow().await();
+    SignedTreeHead first = checkpoints.checkpointNow().await();
     Path log = checkpoints.settings().logFile();
-    Files.writeString(log, "{\"version\":\"kanyan-checkpoint/1\",\"numb", java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(log, "{\"version\":\"kanyan-log/2\",\"fro", java.nio.file.StandardOpenOption.APPEND);
     Checkpoints reopened = open(vertx);
     assertThat(reopened.latest()).contains(first);
     append("insp-a", 1);
-    Checkpoint second = reopened.checkpointNow().await();
+    SignedTreeHead second = reopened.checkpointNow().await();
     assertThat(second.prev()).isEqualTo(first.hash());
-    assertThat(reopened.readLatestFromLog().await()).contains(second);
-    assertThat(Files.readAllLines(log)).hasSize(3);
+    assertThat(Files.readAllLines(log)).hasSize(2);
+    assertThat(open(vertx).latest()).contains(second);
   }
 }

@@ -2,6 +2,9 @@ package io.kanyan.recorder.trail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kanyan.recorder.log.Leaf;
+import io.kanyan.recorder.log.SignedTreeHead;
+import io.kanyan.recorder.log.note.TlogCheckpoint;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +29,16 @@ class TrailDocTest {
         EventType.INSPECTION_CREATED.code(), "user:wang", Chain.formatTime(TIME), PAYLOAD, Chain.GENESIS)),
         StandardCharsets.UTF_8);
     HexFormat hex = HexFormat.of();
-    String leaf = hex.formatHex(Merkle.leafHash(InclusionProof.leafData(INSPECTION, 2, hash2)));
-    String otherLeaf = hex.formatHex(Merkle.leafHash(InclusionProof.leafData("a0000000-other", 7, "11".repeat(32))));
-    // Leaves are sorted by inspection id: "9d2c..." sorts before "a000...", so ours is leaf 0.
-    String root = hex.formatHex(Merkle.nodeHash(hex.parseHex(leaf), hex.parseHex(otherLeaf)));
-    Checkpoint unsigned = new Checkpoint(1, Instant.parse("2026-11-26T02:32:00.000Z"), 2, root, Chain.GENESIS,
-        "f".repeat(64), "");
-    String signed = new String(unsigned.signedBytes(), StandardCharsets.UTF_8);
-    return List.of(netstrings, hash1, hash2, leaf, otherLeaf, root, signed, unsigned.hash());
+    String leaf = hex.formatHex(new Leaf(INSPECTION, 2, hash2).hash());
+    String otherLeaf = hex.formatHex(new Leaf("a0000000-other", 7, "11".repeat(32)).hash());
+    // A checkpoint's new leaves are sorted by inspection id: "9d2c..." sorts before "a000...", so ours is leaf 0.
+    byte[] root = Merkle.nodeHash(hex.parseHex(leaf), hex.parseHex(otherLeaf));
+    TlogCheckpoint body = new TlogCheckpoint("kanyan/ffffffffffffffff", 2, root,
+        List.of(SignedTreeHead.EXTENSION + " 1 2026-11-26T02:32:00.000Z " + Chain.GENESIS));
+    String text = body.text();
+    String textHash = hex.formatHex(Chain.sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+    return List.of(netstrings, hash1, hash2, leaf, otherLeaf, hex.formatHex(root),
+        java.util.Base64.getEncoder().encodeToString(root), text, textHash);
   }
 
   @Test
