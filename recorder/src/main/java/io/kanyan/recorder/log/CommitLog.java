@@ -336,6 +336,11 @@ public final class CommitLog {
     return tree.size();
   }
 
+  /** The RFC 6962 consistency proof between two sizes of the tree (for witnesses and auditors' browsers). */
+  public synchronized List<byte[]> consistencyProof(long from, long to) {
+    return tree.consistencyProof(from, to);
+  }
+
   /** Every head ever committed for the inspection, oldest first. */
   public synchronized List<Committed> committed(String inspection) {
     return List.copyOf(byInspection.getOrDefault(inspection, List.of()));

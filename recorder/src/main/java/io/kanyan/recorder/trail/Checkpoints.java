@@ -9,7 +9,9 @@ import io.kanyan.recorder.log.TamperAlarms;
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.note.NoteSigner;
 import io.kanyan.recorder.log.note.NoteVerifier;
+import io.kanyan.recorder.keys.Pkcs11Settings;
 import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.witness.Attestations;
 import io.lettuce.core.Limit;
 import io.lettuce.core.MapScanCursor;
 import io.lettuce.core.Range;
@@ -150,6 +152,7 @@ public final class Checkpoints {
   private final List<String> startProblems;
   private final AtomicReference<Future<SignedTreeHead>> running = new AtomicReference<>();
   private volatile long timerId = -1;
+  private volatile Attestations attestations;
 
   private Checkpoints(Vertx vertx, RedisStore redis, SigningKey key, Clock clock, Settings settings,
       CommitLog commitLog, List<String> startProblems) {
@@ -158,13 +161,28 @@ public final class Checkpoints {
     this.key = key;
     this.origin = originOf(key);
     Ed25519NoteKey noteKey = key.noteKey(origin);
-    this.signer = noteKey;
+    this.signer = key.noteSigner(origin);
     this.verifier = noteKey;
     this.clock = clock;
     this.settings = settings;
     this.commitLog = commitLog;
     this.alarms = new TamperAlarms(new Trail(redis, clock));
     this.startProblems = List.copyOf(startProblems);
+    this.attestations = Attestations.none(vertx, settings.logFile().resolveSibling("attestations"));
+  }
+
+  /** Has every new tree head cosigned by witnesses and stamped by a TSA (see {@code recorder/TRAIL.md}). */
+  public void attestWith(Attestations attestations) {
+    this.attestations = attestations;
+  }
+
+  public Attestations attestations() {
+    return attestations;
+  }
+
+  /** The consistency proof between two sizes of the commitment log, off the event loop. */
+  public Future<List<byte[]>> consistencyProof(long from, long to) {
+    return vertx.executeBlocking(() -> commitLog.consistencyProof(from, to), false);
   }
 
   /** The log's origin line and key name: {@code kanyan/<first 16 hex digits of the key fingerprint>}. */
@@ -179,8 +197,14 @@ public final class Checkpoints {
    * @return failed with {@link RefusedStartException} when anything is wrong, unless read-only
    */
   public static Future<Checkpoints> open(Vertx vertx, RedisStore redis, Clock clock, Settings settings) {
+    return open(vertx, redis, clock, settings, Optional.empty());
+  }
+
+  /** The same, with the signing key in a PKCS#11 token when {@code token} is present. */
+  public static Future<Checkpoints> open(Vertx vertx, RedisStore redis, Clock clock, Settings settings,
+      Optional<Pkcs11Settings> token) {
     return vertx.executeBlocking(() -> {
-      SigningKey key = SigningKey.loadOrCreate(settings.keyFile());
+      SigningKey key = SigningKey.load(settings.keyFile(), token);
       CommitLog commitLog = CommitLog.open(settings.logFile(), key.noteKey(originOf(key)));
       return new Checkpoints(vertx, redis, key, clock, settings, commitLog, List.of());
     }, false).compose(opened -> opened.startCheck().compose(problems -> {
@@ -491,6 +515,8 @@ public final class Checkpoints {
         .map(entry -> {
           log.info("checkpoints: #{} commits {} chain head(s), tree size {}", entry.number(), leaves.size(),
               entry.sth().treeSize());
+          // Witnesses and the TSA answer in the background: they never hold up or fail the checkpoint.
+          attestations.attest(entry.sth(), this::consistencyProof);
           return entry.sth();
         });
   }
