@@ -56,7 +56,8 @@ public record Config(
     Duration checkpointInterval,
     Path checkpointLog,
     Path signingKey,
-    String phoneIndexKey) {
+    String phoneIndexKey,
+    boolean readOnlyInvestigation) {
 
   /** Reads the process environment (and the optional file). */
   public static Config load() {
@@ -115,7 +116,8 @@ public record Config(
         checkpointInterval(s.duration("KANYAN_CHECKPOINT_INTERVAL", Duration.ofSeconds(60))),
         s.path("KANYAN_CHECKPOINT_LOG"),
         s.path("KANYAN_SIGNING_KEY"),
-        s.str("KANYAN_PHONE_INDEX_KEY", null));
+        s.str("KANYAN_PHONE_INDEX_KEY", null),
+        s.bool("KANYAN_READ_ONLY_INVESTIGATION", false));
   }
 
   public boolean embeddedRedis() {
@@ -139,7 +141,8 @@ public record Config(
         + " media=" + (kurento() ? "kurento x" + kmsUrls.size() : "p2p")
         + " turnSecret=" + (turnSecret == null ? "(none)" : "(set)")
         + " adminPassword=" + (adminPassword == null ? "(none)" : "(set)")
-        + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)");
+        + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)")
+        + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 
   /** The trail promises a signed checkpoint at least every minute. */

@@ -13,6 +13,7 @@ import io.kanyan.signaling.auth.LoginLimiter;
 import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.http.AccountsResource;
 import io.kanyan.signaling.http.AuditResource;
+import io.kanyan.signaling.http.ReadOnlyGuard;
 import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
@@ -83,15 +84,24 @@ public final class ServerVerticle extends VerticleBase {
         .compose(started -> {
           audit = started;
           Router router = Api.router(vertx, accounts, new Health(storage.redis(), media),
+              new ReadOnlyGuard(config.readOnlyInvestigation()),
               new AccountsResource(accounts),
               new InspectionsResource(inspections, config.publicUrl(), config.zone()),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir()),
               new AuditResource(vertx, started, config.zone()));
-          signaling.mount(router);
+          if (config.readOnlyInvestigation()) {
+            router.get("/ws").handler(ReadOnlyGuard::refuse);
+          } else {
+            signaling.mount(router);
+          }
           return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())
               .onSuccess(this::announceAdmin)
               .compose(x -> listen(router))
-              .onSuccess(x -> recordLeftovers(trail));
+              .onSuccess(x -> {
+                if (!config.readOnlyInvestigation()) {
+                  recordLeftovers(trail);
+                }
+              });
         });
   }
 
@@ -121,7 +131,7 @@ public final class ServerVerticle extends VerticleBase {
     return new Checkpoints.Settings(config.checkpointInterval(),
         config.checkpointLog() != null ? config.checkpointLog() : defaults.logFile(),
         config.signingKey() != null ? config.signingKey() : defaults.keyFile(),
-        defaults.leavesDir());
+        config.readOnlyInvestigation());
   }
 
   private Future<?> listen(Router router) {

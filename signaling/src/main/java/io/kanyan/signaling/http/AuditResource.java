@@ -64,7 +64,11 @@ public final class AuditResource implements Api.Resource {
     Principal who = auditor(ctx);
     String id = ctx.pathParam("id");
     return known(id).compose(x -> audit.archive().recordAccess(id, who.actor(), "detail"))
-        .compose(x -> audit.archive().detail(id));
+        .compose(x -> audit.archive().detail(id))
+        .recover(err -> err instanceof UnknownInspectionException
+            ? Future.failedFuture(new Problem(Problem.Kind.GONE, "tampered", "inspection " + id + " was committed "
+                + "by the commitment log but its records are gone from the store: verify it to see what was removed"))
+            : Future.failedFuture(err));
   }
 
   private Future<JsonObject> verify(RoutingContext ctx) {
@@ -88,8 +92,10 @@ public final class AuditResource implements Api.Resource {
     known(id)
         .compose(x -> audit.archive().recordAccess(id, who.actor(), "export"))
         .compose(x -> vertx.executeBlocking(() -> Files.createTempFile("kanyan-evidence-", ".zip"), false))
-        .compose(tmp -> audit.archive().detail(id)
-            .compose(d -> audit.export().export(id, tmp, d.getJsonObject("inspection")))
+        .compose(tmp -> audit.archive().detail(id).map(d -> d.getJsonObject("inspection"))
+            .recover(err -> err instanceof UnknownInspectionException
+                ? Future.succeededFuture((JsonObject) null) : Future.failedFuture(err))
+            .compose(facts -> audit.export().export(id, tmp, facts))
             .compose(zip -> ctx.response()
                 .putHeader("Content-Type", "application/zip")
                 .putHeader("Content-Disposition", "attachment; filename=\"kanyan-evidence-" + id + ".zip\"")
@@ -98,10 +104,18 @@ public final class AuditResource implements Api.Resource {
         .onFailure(err -> Api.fail(ctx, err));
   }
 
-  /** Fails with 404 for an id with no trail, before anything is logged against it. */
+  /**
+   * Fails with 404 for an id with no trail that the commitment log never committed, before anything is
+   * logged against it. An inspection the log committed is known even when its records were deleted: verify
+   * and export then report what was removed.
+   */
   private Future<Void> known(String id) {
-    return audit.archive().detail(id).<Void>mapEmpty().recover(err -> err instanceof UnknownInspectionException
-        ? Future.failedFuture(Problem.notFound("there is no inspection " + id))
-        : Future.failedFuture(err));
+    return audit.archive().detail(id).<Void>mapEmpty().recover(err -> {
+      if (!(err instanceof UnknownInspectionException)) {
+        return Future.failedFuture(err);
+      }
+      return audit.checkpoints().commitLog().committed(id).isEmpty()
+          ? Future.failedFuture(Problem.notFound("there is no inspection " + id)) : Future.succeededFuture();
+    });
   }
 }
