@@ -1,5 +1,6 @@
 package io.kanyan.signaling;
 
+import io.kanyan.recorder.witness.TrustSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -57,7 +58,8 @@ public record Config(
     Path checkpointLog,
     Path signingKey,
     String phoneIndexKey,
-    boolean readOnlyInvestigation) {
+    boolean readOnlyInvestigation,
+    TrustSettings trust) {
 
   /** Reads the process environment (and the optional file). */
   public static Config load() {
@@ -117,7 +119,8 @@ public record Config(
         s.path("KANYAN_CHECKPOINT_LOG"),
         s.path("KANYAN_SIGNING_KEY"),
         s.str("KANYAN_PHONE_INDEX_KEY", null),
-        s.bool("KANYAN_READ_ONLY_INVESTIGATION", false));
+        s.bool("KANYAN_READ_ONLY_INVESTIGATION", false),
+        TrustSettings.from(all));
   }
 
   public boolean embeddedRedis() {
@@ -142,6 +145,7 @@ public record Config(
         + " turnSecret=" + (turnSecret == null ? "(none)" : "(set)")
         + " adminPassword=" + (adminPassword == null ? "(none)" : "(set)")
         + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)")
+        + " " + trust.describe()
         + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 

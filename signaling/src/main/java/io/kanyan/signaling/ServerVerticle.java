@@ -13,6 +13,7 @@ import io.kanyan.signaling.auth.LoginLimiter;
 import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.http.AccountsResource;
 import io.kanyan.signaling.http.AuditResource;
+import io.kanyan.signaling.http.LogResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
 import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
@@ -80,7 +81,8 @@ public final class ServerVerticle extends VerticleBase {
     inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
     signaling = new SignalingEndpoint(vertx, config, accounts, inspections, calls, clock);
 
-    return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(), clock)
+    return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
+        config.trust(), clock)
         .compose(started -> {
           audit = started;
           Router router = Api.router(vertx, accounts, new Health(storage.redis(), media),
@@ -88,7 +90,8 @@ public final class ServerVerticle extends VerticleBase {
               new AccountsResource(accounts),
               new InspectionsResource(inspections, config.publicUrl(), config.zone()),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir()),
-              new AuditResource(vertx, started, config.zone()));
+              new AuditResource(vertx, started, config.zone()),
+              new LogResource(vertx, started));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else {

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * kanyan.key-history/v1
- * &lt;log origin&gt;
+ * &lt;the origin of the log the new key signs: the key's name&gt;
  * &lt;entry number, 1..n&gt;
  * &lt;verifier key of the new key&gt;
  * &lt;in use from, POSIX seconds&gt;
@@ -76,8 +76,9 @@ public final class KeyHistory {
   }
 
   /** Announces {@code next}, signed by the latest key ({@code previous}, whose signer must be at hand). */
-  public KeyHistory announce(String origin, Optional<LogKey> previous, LogKey next, Instant since) {
-    List<Entry> entries = verify(origin, Optional.empty());
+  public KeyHistory announce(Optional<LogKey> previous, LogKey next, Instant since) {
+    List<Entry> entries = verify(Optional.empty());
+    String origin = next.verifier().keyName();
     if (entries.isEmpty() != previous.isEmpty()) {
       throw new IllegalArgumentException(entries.isEmpty() ? "the first key is announced by itself alone"
           : "a new key must be announced by the latest key in the history");
@@ -95,22 +96,19 @@ public final class KeyHistory {
   }
 
   /**
-   * Checks every entry: header, origin, numbering, the link to the one before, the signature of the key
+   * Checks every entry: header, the origin line against the key's name, numbering, the link to the one before, the signature of the key
    * before and of the new key, and that times move forward. {@code pinnedFirst} is the first key's verifier
    * key, when the auditor has it from elsewhere.
    *
    * @throws KeyHistoryException naming the entry and what is wrong
    */
-  public List<Entry> verify(String origin, Optional<String> pinnedFirst) {
+  public List<Entry> verify(Optional<String> pinnedFirst) {
     List<Entry> entries = new ArrayList<>();
     for (SignedNote note : notes) {
       int number = entries.size() + 1;
       String[] lines = note.text().split("\n");
       if (lines.length != 6 || !HEADER.equals(lines[0])) {
         throw new KeyHistoryException(number, "is not a " + HEADER + " entry");
-      }
-      if (!origin.equals(lines[1])) {
-        throw new KeyHistoryException(number, "names the log '" + lines[1] + "', not '" + origin + "'");
       }
       if (!String.valueOf(number).equals(lines[2])) {
         throw new KeyHistoryException(number, "is numbered " + lines[2] + " (a gap or a reordering)");
@@ -122,6 +120,10 @@ public final class KeyHistory {
         since = Instant.ofEpochSecond(Long.parseLong(lines[4]));
       } catch (MalformedNoteException | NumberFormatException e) {
         throw new KeyHistoryException(number, "is unreadable: " + e.getMessage());
+      }
+      if (!lines[1].equals(key.keyName())) {
+        throw new KeyHistoryException(number, "names the log '" + lines[1] + "' but announces a key of '"
+            + key.keyName() + "'");
       }
       String expectedPrev = entries.isEmpty() ? "-" : hash(entries.get(entries.size() - 1).note());
       if (!expectedPrev.equals(lines[5])) {
@@ -147,8 +149,8 @@ public final class KeyHistory {
   }
 
   /** The verifiers of every key the history announces, oldest first (after {@link #verify}). */
-  public List<Ed25519NoteKey> keys(String origin) {
-    return verify(origin, Optional.empty()).stream().map(Entry::key).toList();
+  public List<Ed25519NoteKey> keys() {
+    return verify(Optional.empty()).stream().map(Entry::key).toList();
   }
 
   /**
@@ -157,9 +159,9 @@ public final class KeyHistory {
    *
    * @throws KeyHistoryException when the key cannot be announced; the message says what to configure
    */
-  public static KeyHistory ensure(Path file, String origin, LogKey current, Optional<LogKey> previous, Instant now) {
+  public static KeyHistory ensure(Path file, LogKey current, Optional<LogKey> previous, Instant now) {
     KeyHistory history = read(file);
-    List<Entry> entries = history.verify(origin, Optional.empty());
+    List<Entry> entries = history.verify(Optional.empty());
     if (!entries.isEmpty() && entries.get(entries.size() - 1).key().keyId() == current.verifier().keyId()) {
       return history;
     }
@@ -169,10 +171,10 @@ public final class KeyHistory {
     }
     if (entries.isEmpty()) {
       if (previous.isPresent()) {
-        history = history.announce(origin, Optional.empty(), previous.get(), now);
-        history = history.announce(origin, previous, current, now);
+        history = history.announce(Optional.empty(), previous.get(), now);
+        history = history.announce(previous, current, now);
       } else {
-        history = history.announce(origin, Optional.empty(), current, now);
+        history = history.announce(Optional.empty(), current, now);
       }
     } else {
       if (previous.isEmpty() || previous.get().verifier().keyId() != entries.get(entries.size() - 1).key().keyId()) {
@@ -180,7 +182,7 @@ public final class KeyHistory {
             + "the key history, and the latest key in it is not configured as the previous key "
             + "(KANYAN_SIGNING_PREVIOUS_KEY) to announce it");
       }
-      history = history.announce(origin, previous, current, now);
+      history = history.announce(previous, current, now);
     }
     history.write(file);
     log.warn("keys: announced the signing key {} in the key history {} (entry {})",

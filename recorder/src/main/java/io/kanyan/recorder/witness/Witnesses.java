@@ -50,25 +50,9 @@ public final class Witnesses {
   private final AtomicReference<String> lastQuorumFailure = new AtomicReference<>();
 
   public Witnesses(Vertx vertx, List<Endpoint> endpoints, int quorum) {
-    this.http = vertx.createHttpClient();
+    this.http = endpoints.isEmpty() ? null : vertx.createHttpClient();
     this.endpoints = List.copyOf(endpoints);
     this.policy = new WitnessPolicy(endpoints.stream().map(Endpoint::key).toList(), quorum);
-  }
-
-  /**
-   * Parses {@code KANYAN_WITNESSES}: entries separated by commas, each {@code <submission URL> <verifier key>},
-   * and {@code KANYAN_WITNESS_QUORUM} (default: all of them).
-   */
-  public static Witnesses from(Vertx vertx, Map<String, String> env) {
-    List<Endpoint> endpoints = parseEndpoints(env.getOrDefault(WITNESSES, ""));
-    String quorum = env.get(WitnessPolicy.QUORUM);
-    int k;
-    try {
-      k = quorum == null || quorum.isBlank() ? endpoints.size() : Integer.parseInt(quorum.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(WitnessPolicy.QUORUM + " must be a whole number, not '" + quorum + "'");
-    }
-    return new Witnesses(vertx, endpoints, k);
   }
 
   public static List<Endpoint> parseEndpoints(String value) {
@@ -196,6 +180,6 @@ public final class Witnesses {
   }
 
   public Future<Void> close() {
-    return http.close();
+    return http == null ? Future.succeededFuture() : http.close();
   }
 }

@@ -37,16 +37,16 @@ class KeyHistoryTest {
     LogKey first = newKey();
     LogKey second = newKey();
     Path file = dir.resolve("key-history.json");
-    KeyHistory.ensure(file, ORIGIN, first, Optional.empty(), T0);
-    KeyHistory history = KeyHistory.ensure(file, ORIGIN, second, Optional.of(first), T0.plusSeconds(86_400));
+    KeyHistory.ensure(file, first, Optional.empty(), T0);
+    KeyHistory history = KeyHistory.ensure(file, second, Optional.of(first), T0.plusSeconds(86_400));
 
-    List<KeyHistory.Entry> entries = KeyHistory.read(file).verify(ORIGIN, Optional.of(first.verifier().verifierKey()));
+    List<KeyHistory.Entry> entries = KeyHistory.read(file).verify(Optional.of(first.verifier().verifierKey()));
     assertThat(entries).extracting(e -> e.key().verifierKey())
         .containsExactly(first.verifier().verifierKey(), second.verifier().verifierKey());
     assertThat(history.notes().get(1).isSignedBy(first.verifier())).isTrue();
     assertThat(history.notes().get(1).isSignedBy(second.verifier())).isTrue();
     // Starting again with the same key changes nothing.
-    assertThat(KeyHistory.ensure(file, ORIGIN, second, Optional.empty(), T0.plusSeconds(90_000)).notes())
+    assertThat(KeyHistory.ensure(file, second, Optional.empty(), T0.plusSeconds(90_000)).notes())
         .hasSize(2);
   }
 
@@ -54,11 +54,11 @@ class KeyHistoryTest {
   void aKeyThatTheLatestKeyDidNotAnnounceIsRefused() throws Exception {
     LogKey first = newKey();
     Path file = dir.resolve("key-history.json");
-    KeyHistory.ensure(file, ORIGIN, first, Optional.empty(), T0);
+    KeyHistory.ensure(file, first, Optional.empty(), T0);
     LogKey insiders = newKey();
 
     // The server will not start on a key the history lacks...
-    assertThatThrownBy(() -> KeyHistory.ensure(file, ORIGIN, insiders, Optional.empty(), T0.plusSeconds(60)))
+    assertThatThrownBy(() -> KeyHistory.ensure(file, insiders, Optional.empty(), T0.plusSeconds(60)))
         .isInstanceOf(KeyHistoryException.class).hasMessageContaining("KANYAN_SIGNING_PREVIOUS_KEY");
     // ...and a history file with a self-announced second key fails verification.
     KeyHistory forged = KeyHistory.read(file);
@@ -66,7 +66,7 @@ class KeyHistoryTest {
         + T0.plusSeconds(60).getEpochSecond() + "\n" + KeyHistory.hash(forged.notes().get(0)) + "\n";
     JsonObject json = forged.toJson();
     json.getJsonArray("entries").add(SignedNote.sign(text, insiders.signer()).format());
-    assertThatThrownBy(() -> KeyHistory.fromJson(json).verify(ORIGIN, Optional.empty()))
+    assertThatThrownBy(() -> KeyHistory.fromJson(json).verify(Optional.empty()))
         .isInstanceOf(KeyHistoryException.class)
         .hasMessage("key history entry 2 is not signed by the key before it: a key no one announced");
   }
@@ -76,26 +76,24 @@ class KeyHistoryTest {
     LogKey a = newKey();
     LogKey b = newKey();
     LogKey c = newKey();
-    KeyHistory history = KeyHistory.empty().announce(ORIGIN, Optional.empty(), a, T0)
-        .announce(ORIGIN, Optional.of(a), b, T0.plusSeconds(10))
-        .announce(ORIGIN, Optional.of(b), c, T0.plusSeconds(20));
-    assertThat(history.keys(ORIGIN)).hasSize(3);
+    KeyHistory history = KeyHistory.empty().announce(Optional.empty(), a, T0)
+        .announce(Optional.of(a), b, T0.plusSeconds(10))
+        .announce(Optional.of(b), c, T0.plusSeconds(20));
+    assertThat(history.keys()).hasSize(3);
 
     List<Object> dropped = new ArrayList<>(history.toJson().getJsonArray("entries").getList());
     dropped.remove(1);
     assertThatThrownBy(() -> KeyHistory.fromJson(new JsonObject().put("entries", new JsonArray(dropped)))
-        .verify(ORIGIN, Optional.empty()))
+        .verify(Optional.empty()))
         .hasMessageContaining("entry 2 is numbered 3");
 
     LogKey other = newKey();
-    assertThatThrownBy(() -> history.verify(ORIGIN, Optional.of(other.verifier().verifierKey())))
+    assertThatThrownBy(() -> history.verify(Optional.of(other.verifier().verifierKey())))
         .hasMessageContaining("entry 1 is not the pinned first key");
-    assertThatThrownBy(() -> history.verify("someone.else/log", Optional.empty()))
-        .hasMessageContaining("entry 1 names the log");
 
     String tampered = history.toJson().encode().replace("\\n" + T0.plusSeconds(10).getEpochSecond() + "\\n",
         "\\n" + T0.plusSeconds(11).getEpochSecond() + "\\n");
-    assertThatThrownBy(() -> KeyHistory.fromJson(new JsonObject(tampered)).verify(ORIGIN, Optional.empty()))
+    assertThatThrownBy(() -> KeyHistory.fromJson(new JsonObject(tampered)).verify(Optional.empty()))
         .hasMessageContaining("entry 2 is not signed by the key it announces");
   }
 
@@ -104,9 +102,9 @@ class KeyHistoryTest {
     LogKey a = newKey();
     LogKey b = newKey();
     Path file = dir.resolve("key-history.json");
-    KeyHistory.ensure(file, ORIGIN, a, Optional.empty(), T0);
-    KeyHistory.ensure(file, ORIGIN, b, Optional.of(a), T0.plusSeconds(5));
-    assertThatThrownBy(() -> KeyHistory.ensure(file, ORIGIN, a, Optional.of(b), T0.plusSeconds(9)))
+    KeyHistory.ensure(file, a, Optional.empty(), T0);
+    KeyHistory.ensure(file, b, Optional.of(a), T0.plusSeconds(5));
+    assertThatThrownBy(() -> KeyHistory.ensure(file, a, Optional.of(b), T0.plusSeconds(9)))
         .hasMessageContaining("retired");
     assertThat(Files.readString(file)).contains(b.verifier().verifierKey());
   }

@@ -8,6 +8,7 @@ import io.kanyan.recorder.log.note.SignedNote;
 import io.kanyan.recorder.log.note.TlogCheckpoint;
 import io.kanyan.recorder.trail.Merkle;
 import io.kanyan.recorder.witness.CosignatureKey;
+import io.kanyan.recorder.witness.TrustSettings;
 import io.kanyan.recorder.witness.WitnessPolicy;
 import io.kanyan.recorder.witness.Witnesses;
 import io.vertx.core.Future;
@@ -49,9 +50,10 @@ class WitnessProcessesTest {
     w1 = WitnessProcess.start(dir.resolve("w1"), "witness.test/w1", logKey.verifierKey());
     w2 = WitnessProcess.start(dir.resolve("w2"), "witness.test/w2", logKey.verifierKey());
     vertx = Vertx.vertx();
-    witnesses = Witnesses.from(vertx, Map.of(
+    TrustSettings trust = TrustSettings.from(Map.of(
         Witnesses.WITNESSES, w1.url() + " " + w1.verifierKey() + ", " + w2.url() + " " + w2.verifierKey(),
         WitnessPolicy.QUORUM, "2"));
+    witnesses = new Witnesses(vertx, trust.witnesses(), trust.quorum());
   }
 
   @AfterAll
