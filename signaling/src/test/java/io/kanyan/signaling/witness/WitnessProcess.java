@@ -30,11 +30,15 @@ final class WitnessProcess implements AutoCloseable {
     this.port = port;
   }
 
-  static WitnessProcess start(Path dir, String name, String logVerifierKey) {
+  static WitnessProcess start(Path dir, String name, String... logVerifierKeys) {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx96m", "-cp", System.getProperty("java.class.path"), "io.kanyan.signaling.Main", "witness",
         "--key", dir.resolve("witness.key").toString(), "--name", name, "--state", dir.resolve("state").toString(),
-        "--port", "0", "--host", "127.0.0.1", "--log-key", logVerifierKey));
+        "--port", "0", "--host", "127.0.0.1"));
+    for (String key : logVerifierKeys) {
+      command.add("--log-key");
+      command.add(key);
+    }
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

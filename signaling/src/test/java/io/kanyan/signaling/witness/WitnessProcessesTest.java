@@ -7,7 +7,14 @@ import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.note.SignedNote;
 import io.kanyan.recorder.log.note.TlogCheckpoint;
 import io.kanyan.recorder.trail.Merkle;
+import io.kanyan.recorder.trail.Checkpoints;
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.SigningKey;
+import io.kanyan.recorder.trail.Trail;
 import io.kanyan.recorder.witness.CosignatureKey;
+import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.TestServer;
+import io.vertx.core.json.JsonObject;
 import io.kanyan.recorder.witness.TrustSettings;
 import io.kanyan.recorder.witness.WitnessPolicy;
 import io.kanyan.recorder.witness.Witnesses;
@@ -42,13 +49,19 @@ class WitnessProcessesTest {
   static WitnessProcess w1;
   static WitnessProcess w2;
   static Witnesses witnesses;
+  static Path serverKeyFile;
+  static String serverLogKey;
 
   @BeforeAll
   static void start() throws Exception {
     KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     logKey = Ed25519NoteKey.signer(ORIGIN, pair.getPublic(), pair.getPrivate());
-    w1 = WitnessProcess.start(dir.resolve("w1"), "witness.test/w1", logKey.verifierKey());
-    w2 = WitnessProcess.start(dir.resolve("w2"), "witness.test/w2", logKey.verifierKey());
+    // The server's own signing key, made before it starts, so that the witnesses can be told to trust it.
+    serverKeyFile = dir.resolve("server-key/checkpoint-ed25519.pem");
+    SigningKey serverKey = SigningKey.loadOrCreate(serverKeyFile);
+    serverLogKey = serverKey.noteKey(Checkpoints.originOf(serverKey)).verifierKey();
+    w1 = WitnessProcess.start(dir.resolve("w1"), "witness.test/w1", logKey.verifierKey(), serverLogKey);
+    w2 = WitnessProcess.start(dir.resolve("w2"), "witness.test/w2", logKey.verifierKey(), serverLogKey);
     vertx = Vertx.vertx();
     TrustSettings trust = TrustSettings.from(Map.of(
         Witnesses.WITNESSES, w1.url() + " " + w1.verifierKey() + ", " + w2.url() + " " + w2.verifierKey(),
@@ -120,5 +133,58 @@ class WitnessProcessesTest {
     assertThat(twoOfTwo.check(cosign(genuine)).ok()).isTrue();
     CosignatureKey k1 = CosignatureKey.parseVerifierKey(w1.verifierKey());
     assertThat(new WitnessPolicy(List.of(k1), 1).check(second).ok()).isTrue();
+  }
+
+  @Test
+  void theServerSubmitsEachTreeHeadToBothAndARewrittenLogLosesItsWitnesses() {
+    TestServer server = TestServer.start(Map.of("KANYAN_SIGNING_KEY", serverKeyFile.toString(),
+        Witnesses.WITNESSES, w1.url() + " " + w1.verifierKey() + ", " + w2.url() + " " + w2.verifierKey(),
+        WitnessPolicy.QUORUM, "2"));
+    try {
+      Trail trail = new Trail(server.running().storage().redis(), server.clock());
+      trail.append("insp-w", EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "one")).await();
+      Checkpoints checkpoints = server.running().server().audit().checkpoints();
+      assertThat(checkpoints.verifierKey()).isEqualTo(serverLogKey);
+      checkpoints.checkpointNow().await();
+      assertThat(checkpoints.attestations().policy().check(checkpoints.attestations().lastCosigning().await())
+          .cosignedBy()).containsExactlyInAnyOrder("witness.test/w1", "witness.test/w2");
+
+      trail.append("insp-w", EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "two")).await();
+      long size = checkpoints.checkpointNow().await().treeSize();
+      checkpoints.attestations().lastCosigning().await();
+      Http admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
+      JsonObject log = admin.get("/api/audit/log/consistency?from=1").bodyAsJsonObject();
+      assertThat(log.getLong("size")).isEqualTo(size);
+      assertThat(log.getJsonObject("witnesses").getBoolean("ok")).isTrue();
+      WitnessPolicy twoOfTwo = new WitnessPolicy(WitnessPolicy.parseKeys(w1.verifierKey() + " " + w2.verifierKey()), 2);
+      assertThat(twoOfTwo.check(SignedNote.parse(log.getString("treeHead"))).ok()).isTrue();
+
+      // The insider changes the trail, deletes the commitment log and Redis's copy, and restarts: the server
+      // signs a fresh log with its own key, which the witnesses refuse to cosign.
+      trail.append("insp-w", EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "inserted")).await();
+      server.running().storage().redis().call(c -> c.del(Checkpoints.REDIS_KEY)).await();
+      deleteQuietly(checkpoints.settings().logFile());
+      server.restart();
+      Checkpoints rewritten = server.running().server().audit().checkpoints();
+      rewritten.checkpointNow().await();
+      WitnessPolicy.Check check = rewritten.attestations().policy().check(rewritten.attestations().lastCosigning().await());
+      assertThat(check.ok()).isFalse();
+      assertThat(check.cosignedBy()).isEmpty();
+      JsonObject after = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD)
+          .get("/api/audit/log/consistency").bodyAsJsonObject();
+      assertThat(after.getJsonObject("witnesses").getString("problem"))
+          .isEqualTo("cosigned by 0 of the 2 required witnesses");
+      assertThat(twoOfTwo.check(SignedNote.parse(after.getString("treeHead"))).ok()).isFalse();
+    } finally {
+      server.close();
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      java.nio.file.Files.deleteIfExists(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }
