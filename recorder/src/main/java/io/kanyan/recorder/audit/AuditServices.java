@@ -53,8 +53,13 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
     Path attestations = settings.logFile().resolveSibling("attestations");
     return Checkpoints.open(vertx, redis, clock, settings, trust.signingToken())
         .compose(checkpoints -> vertx.executeBlocking(() -> {
-          KeyHistory.ensure(keyHistoryFile(settings), logKey(checkpoints.key()),
-              trust.previousKey().map(AuditServices::previousKey), clock.instant());
+          try {
+            KeyHistory.ensure(keyHistoryFile(settings), logKey(checkpoints.key()),
+                trust.previousKey().map(AuditServices::previousKey), clock.instant());
+          } catch (RuntimeException refused) {
+            checkpoints.key().close();
+            throw refused;
+          }
           return checkpoints;
         }, false))
         .compose(checkpoints -> trust.tsa()
@@ -92,6 +97,7 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
 
   /** Stops the periodic checkpoints, waiting for one that is running. */
   public Future<Void> stop() {
-    return checkpoints.stop().compose(x -> checkpoints.attestations().close());
+    return checkpoints.stop().compose(x -> checkpoints.attestations().close())
+        .compose(x -> checkpoints.closeKey());
   }
 }

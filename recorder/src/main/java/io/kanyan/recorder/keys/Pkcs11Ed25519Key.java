@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xipki.pkcs11.wrapper.AttributeVector;
 import org.xipki.pkcs11.wrapper.Mechanism;
+import org.xipki.pkcs11.wrapper.PKCS11Constants;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.PKCS11Module;
 import org.xipki.pkcs11.wrapper.Session;
@@ -56,13 +57,17 @@ public final class Pkcs11Ed25519Key implements AutoCloseable {
   private final byte[] rawPublicKey;
   private final PublicKey publicKey;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Whether this key initialised the module (and so finalises it on close). */
+  private final boolean initialized;
   private Session session;
   private long privateKeyHandle;
 
-  private Pkcs11Ed25519Key(Pkcs11Settings settings, PKCS11Module module, Token token) throws TokenException {
+  private Pkcs11Ed25519Key(Pkcs11Settings settings, PKCS11Module module, Token token, boolean initialized)
+      throws TokenException {
     this.settings = settings;
     this.module = module;
     this.token = token;
+    this.initialized = initialized;
     openSession();
     this.rawPublicKey = readPublicKey();
     this.publicKey = toPublicKey(rawPublicKey);
@@ -75,18 +80,29 @@ public final class Pkcs11Ed25519Key implements AutoCloseable {
    */
   public static Pkcs11Ed25519Key open(Pkcs11Settings settings) {
     PKCS11Module module;
+    boolean initialized = true;
     try {
       module = PKCS11Module.getInstance(settings.module().toString());
-      module.initialize();
+      try {
+        module.initialize();
+      } catch (PKCS11Exception e) {
+        if (e.getErrorCode() != PKCS11Constants.CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+          throw e;
+        }
+        // Another user of the module in this JVM initialised it; it stays theirs to finalise.
+        initialized = false;
+      }
     } catch (IOException | TokenException | RuntimeException e) {
       throw new IllegalStateException("cannot load the PKCS#11 module " + settings.module() + ": " + e, e);
     }
     try {
-      Pkcs11Ed25519Key key = new Pkcs11Ed25519Key(settings, module, findToken(module, settings));
+      Pkcs11Ed25519Key key = new Pkcs11Ed25519Key(settings, module, findToken(module, settings), initialized);
       log.info("checkpoints: signing with the Ed25519 key in {}", settings);
       return key;
     } catch (TokenException | RuntimeException e) {
-      finalizeQuietly(module);
+      if (initialized) {
+        finalizeQuietly(module);
+      }
       throw new IllegalStateException("cannot use the signing key in " + settings + ": " + e.getMessage(), e);
     }
   }
@@ -218,7 +234,9 @@ public final class Pkcs11Ed25519Key implements AutoCloseable {
     lock.lock();
     try {
       closeSessionQuietly();
-      finalizeQuietly(module);
+      if (initialized) {
+        finalizeQuietly(module);
+      }
     } finally {
       lock.unlock();
     }

@@ -180,6 +180,14 @@ public final class Checkpoints {
     return attestations;
   }
 
+  /** Closes the signing key's token session (after {@link #stop}). */
+  public Future<Void> closeKey() {
+    return vertx.executeBlocking(() -> {
+      key.close();
+      return null;
+    }, false);
+  }
+
   /** The consistency proof between two sizes of the commitment log, off the event loop. */
   public Future<List<byte[]>> consistencyProof(long from, long to) {
     return vertx.executeBlocking(() -> commitLog.consistencyProof(from, to), false);

@@ -60,6 +60,13 @@ public final class SigningKey {
     return token.isPresent() ? new SigningKey(Pkcs11Ed25519Key.open(token.get())) : loadOrCreate(privateKeyFile);
   }
 
+  /** Closes the token session, if the key is in a token. Blocking. */
+  public void close() {
+    if (token != null) {
+      token.close();
+    }
+  }
+
   /** True when the private key is in a token, not in the data directory. */
   public boolean inToken() {
     return token != null;

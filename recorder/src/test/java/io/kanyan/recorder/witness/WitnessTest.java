@@ -78,7 +78,7 @@ class WitnessTest {
     int keyId = buffer.getInt();
     long time = buffer.getLong();
     byte[] sig = Arrays.copyOfRange(blob, 12, blob.length);
-    byte[] witnessPublic = Arrays.copyOfRange(Base64.getDecoder().decode(witnessKey.verifierKey().split("\\+")[2]),
+    byte[] witnessPublic = Arrays.copyOfRange(Base64.getDecoder().decode(witnessKey.verifierKey().split("\\+", 3)[2]),
         1, 33);
     assertThat(keyId).isEqualTo(Ed25519NoteKey.keyId("witness.example/w1", (byte) 0x04, witnessPublic));
     assertThat(time).isEqualTo(CLOCK.instant().getEpochSecond());
