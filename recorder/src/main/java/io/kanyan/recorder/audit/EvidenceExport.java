@@ -70,6 +70,8 @@ public final class EvidenceExport {
    */
   public Future<Path> export(String inspectionId, Path target, JsonObject caseFacts) {
     return checkpoints.checkpointNow()
+        // The witnesses' cosignatures of that tree head go into the package when they answer.
+        .compose(cp -> checkpoints.attestations().lastCosigning().map(cp))
         .compose(cp -> Future.all(trail.readRaw(inspectionId), checkpoints.prove(inspectionId))
             .compose(all -> {
               List<StreamMessage<String, String>> events = all.resultAt(0);
@@ -101,7 +103,8 @@ public final class EvidenceExport {
         fileOf(fields).ifPresent(files::add);
       }
       put(zip, EvidencePackage.TRAIL, trailLines.toString(), manifestEntries);
-      put(zip, EvidencePackage.TREE_HEAD, sth.format(), manifestEntries);
+      put(zip, EvidencePackage.TREE_HEAD, checkpoints.attestations().cosigned(sth.treeSize())
+          .filter(note -> note.text().equals(sth.note().text())).orElse(sth.note()).format(), manifestEntries);
       JsonArray proofs = new JsonArray();
       proven.proofs().forEach(p -> proofs.add(p.toJson()));
       put(zip, EvidencePackage.COMMITMENTS, new JsonObject().put("inspection", inspectionId)

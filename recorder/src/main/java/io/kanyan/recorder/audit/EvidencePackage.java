@@ -5,6 +5,7 @@ import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.trail.SigningKey;
+import io.kanyan.recorder.witness.WitnessPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -206,6 +207,11 @@ public final class EvidencePackage {
    * @param trustedKey the published key, or null to check against the key inside the package (reported)
    */
   public static Verdict verify(Path zipFile, PublicKey trustedKey) throws IOException {
+    return verify(zipFile, trustedKey, WitnessPolicy.none());
+  }
+
+  /** The same, requiring the package's tree head to be cosigned by k of the given witnesses. Blocking. */
+  public static Verdict verify(Path zipFile, PublicKey trustedKey, WitnessPolicy witnesses) throws IOException {
     try (ZipFile zip = new ZipFile(zipFile.toFile())) {
       Loaded loaded = read(zip);
       PublicKey key = trustedKey != null ? trustedKey : loaded.packagedKey();
@@ -215,6 +221,7 @@ public final class EvidencePackage {
           key != null ? key : SigningKey.generate().publicKey());
       Verdict verdict = Verifier.check(loaded.evidence(), verifier, key == null ? "no usable key" : keySource, true);
       verdict.problems().addAll(0, loaded.problems());
+      Verifier.checkWitnesses(loaded.evidence().treeHead().map(SignedTreeHead::note), witnesses, verdict);
       if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {
         verdict.problems().add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced");
       }

@@ -7,6 +7,7 @@ import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.note.SignedNote;
 import io.kanyan.recorder.log.note.TlogCheckpoint;
 import io.kanyan.recorder.trail.Merkle;
+import io.kanyan.recorder.audit.VerifyCommand;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.SigningKey;
@@ -158,6 +159,10 @@ class WitnessProcessesTest {
       assertThat(log.getJsonObject("witnesses").getBoolean("ok")).isTrue();
       WitnessPolicy twoOfTwo = new WitnessPolicy(WitnessPolicy.parseKeys(w1.verifierKey() + " " + w2.verifierKey()), 2);
       assertThat(twoOfTwo.check(SignedNote.parse(log.getString("treeHead"))).ok()).isTrue();
+      // Online and offline verification with 2 of 2 witnesses required pass for the genuine log.
+      assertThat(admin.get("/api/audit/inspections/insp-w/verify").bodyAsJsonObject().getBoolean("valid")).isTrue();
+      assertThat(verifyOffline(server, "genuine")).contains("cosigned by 2 of the required 2 witnesses")
+          .startsWith("exit 0");
 
       // The insider changes the trail, deletes the commitment log and Redis's copy, and restarts: the server
       // signs a fresh log with its own key, which the witnesses refuse to cosign.
@@ -175,9 +180,34 @@ class WitnessProcessesTest {
       assertThat(after.getJsonObject("witnesses").getString("problem"))
           .isEqualTo("cosigned by 0 of the 2 required witnesses");
       assertThat(twoOfTwo.check(SignedNote.parse(after.getString("treeHead"))).ok()).isFalse();
+      // ...and fail for the rewritten one, online and offline, naming the missing witnesses.
+      JsonObject online = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD)
+          .get("/api/audit/inspections/insp-w/verify").bodyAsJsonObject();
+      assertThat(online.getBoolean("valid")).isFalse();
+      assertThat(online.getJsonArray("problems").encode()).contains("cosigned by 0 of the 2 required witnesses");
+      assertThat(verifyOffline(server, "rewritten")).startsWith("exit 1")
+          .contains("not witnessed: cosigned by 0 of the 2 required witnesses");
     } finally {
       server.close();
     }
+  }
+
+  /** Exports the package and runs the offline verifier with the published key and both witness keys. */
+  private static String verifyOffline(TestServer server, String name) {
+    Checkpoints checkpoints = server.running().server().audit().checkpoints();
+    Path zip = dir.resolve(name + ".zip");
+    server.running().server().audit().export().export("insp-w", zip, null).await();
+    Path key = dir.resolve(name + "-key.pem");
+    try {
+      java.nio.file.Files.writeString(key, checkpoints.publicKeyPem());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int status = VerifyCommand.run(new String[] {zip.toString(), "--public-key", key.toString(),
+        "--witness", w1.verifierKey(), "--witness", w2.verifierKey(), "--quorum", "2"},
+        new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    return "exit " + status + "\n" + out.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static void deleteQuietly(Path file) {
