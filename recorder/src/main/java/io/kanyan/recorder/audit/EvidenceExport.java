@@ -72,7 +72,8 @@ public final class EvidenceExport {
     return checkpoints.checkpointNow()
         // The witnesses' cosignatures of that tree head go into the package when they answer.
         .compose(cp -> checkpoints.attestations().lastCosigning().map(cp))
-        .compose(cp -> Future.all(trail.readRaw(inspectionId), checkpoints.prove(inspectionId))
+        .compose(cp -> Future.all(trail.readRaw(inspectionId), checkpoints.prove(inspectionId),
+                checkpoints.logProblems())
             .compose(all -> {
               List<StreamMessage<String, String>> events = all.resultAt(0);
               CommitLog.Proven proven = all.resultAt(1);
@@ -82,13 +83,15 @@ public final class EvidenceExport {
               long committed = proven.proofs().stream().mapToLong(p -> p.leaf().seq()).max().orElse(0);
               List<StreamMessage<String, String>> kept = events.size() > committed && !proven.proofs().isEmpty()
                   ? events.subList(0, (int) committed) : events;
-              return vertx.executeBlocking(() -> write(inspectionId, kept, proven, caseFacts, target), false);
+              List<String> logProblems = all.resultAt(2);
+              return vertx.executeBlocking(() -> write(inspectionId, kept, proven, logProblems, caseFacts, target),
+                  false);
             }))
         .onSuccess(path -> log.info("inspection {}: evidence exported to {}", inspectionId, path));
   }
 
   private Path write(String inspectionId, List<StreamMessage<String, String>> events, CommitLog.Proven proven,
-      JsonObject caseFacts, Path target) throws IOException {
+      List<String> logProblems, JsonObject caseFacts, Path target) throws IOException {
     Files.createDirectories(target.toAbsolutePath().getParent());
     JsonArray manifestEntries = new JsonArray();
     SignedTreeHead sth = proven.head().orElseThrow(() -> new IllegalStateException("no tree head after a checkpoint"));
@@ -112,6 +115,10 @@ public final class EvidenceExport {
           manifestEntries);
       put(zip, EvidencePackage.PUBLIC_KEY, checkpoints.publicKeyPem(), manifestEntries);
       put(zip, EvidencePackage.LOG_KEY, checkpoints.verifierKey() + "\n", manifestEntries);
+      if (!logProblems.isEmpty()) {
+        // The exporting server found its own log tampered with: the package says so, and fails verification.
+        put(zip, EvidencePackage.LOG_CHECK, String.join("\n", logProblems) + "\n", manifestEntries);
+      }
       if (caseFacts != null) {
         put(zip, EvidencePackage.CASE, caseFacts.encodePrettily(), manifestEntries);
       }

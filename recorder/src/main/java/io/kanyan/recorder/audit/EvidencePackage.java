@@ -33,6 +33,7 @@ import java.util.zip.ZipFile;
  * commitments.json       every leaf committed for this inspection, each with its inclusion proof to it
  * public-key.pem         the log's signing key (compare its fingerprint with the published one)
  * log-key.txt            the same key as a C2SP verifier key (origin+key ID+key)
+ * log-check.txt          only when the exporting server found its commitment log tampered with: what
  * case.json              the inspection's facts, when known
  * files/&lt;path&gt;           each recording and snapshot, at its path relative to the data directory
  * README.txt             how to verify
@@ -47,6 +48,7 @@ public final class EvidencePackage {
   public static final String COMMITMENTS = "commitments.json";
   public static final String PUBLIC_KEY = "public-key.pem";
   public static final String LOG_KEY = "log-key.txt";
+  public static final String LOG_CHECK = "log-check.txt";
   public static final String CASE = "case.json";
   public static final String FILES = "files/";
   public static final String README = "README.txt";
@@ -94,6 +96,11 @@ public final class EvidencePackage {
       } catch (RuntimeException e) {
         problems.add(COMMITMENTS + " is not a list of inclusion proofs: " + e.getMessage());
       }
+    }
+    String logCheck = text(zip, LOG_CHECK);
+    if (logCheck != null) {
+      logCheck.lines().filter(line -> !line.isBlank()).forEach(line -> problems.add(
+          "the exporting server found its commitment log tampered with: " + line));
     }
     PublicKey key = null;
     String pem = text(zip, PUBLIC_KEY);

@@ -1,5 +1,6 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.trail.SigningKey;
 import io.kanyan.recorder.witness.CosignatureKey;
 import io.kanyan.recorder.witness.WitnessPolicy;
@@ -58,8 +59,7 @@ public final class VerifyCommand {
       return usage(out);
     }
     try {
-      PublicKey trusted = keyFile == null ? null
-          : SigningKey.parsePublicKeyPem(Files.readString(keyFile, StandardCharsets.US_ASCII));
+      PublicKey trusted = keyFile == null ? null : trustedKey(Files.readString(keyFile, StandardCharsets.US_ASCII));
       out.println("Kanyan evidence package " + zip);
       WitnessPolicy policy = new WitnessPolicy(witnesses, quorum != null ? quorum : witnesses.size());
       Verdict verdict = EvidencePackage.verify(zip, trusted, policy);
@@ -71,8 +71,15 @@ public final class VerifyCommand {
     }
   }
 
+  /** A PEM public key, or a C2SP verifier key {@code <name>+<key ID>+<base64>} (GET /api/audit/public-key, log-key.txt). */
+  static PublicKey trustedKey(String text) {
+    String trimmed = text.strip();
+    return trimmed.startsWith("-----BEGIN") ? SigningKey.parsePublicKeyPem(trimmed)
+        : Ed25519NoteKey.parseVerifierKey(trimmed).publicKey();
+  }
+
   private static int usage(PrintStream out) {
-    out.println("usage: VerifyCommand <evidence.zip> [--public-key <published-key.pem>] "
+    out.println("usage: VerifyCommand <evidence.zip> [--public-key <published key: PEM, or the log's verifier key>] "
         + "[--witness <witness verifier key> ...] [--quorum <k>]");
     return 2;
   }

@@ -336,11 +336,6 @@ public final class CommitLog {
     return tree.size();
   }
 
-  /** The RFC 6962 consistency proof between two sizes of the tree (for witnesses and auditors' browsers). */
-  public synchronized List<byte[]> consistencyProof(long from, long to) {
-    return tree.consistencyProof(from, to);
-  }
-
   /** Every head ever committed for the inspection, oldest first. */
   public synchronized List<Committed> committed(String inspection) {
     return List.copyOf(byInspection.getOrDefault(inspection, List.of()));
@@ -369,6 +364,19 @@ public final class CommitLog {
           tree.inclusionPath(c.index(), size)));
     }
     return new Proven(Optional.of(latest.sth()), proofs);
+  }
+
+  /**
+   * The RFC 9162 consistency proof between two tree sizes of this log (for witnesses and auditors' browsers
+   * that remember an older tree head).
+   */
+  public synchronized List<byte[]> consistencyProof(long from, long to) {
+    return tree.consistencyProof(from, to);
+  }
+
+  /** The root of the tree at an older size. */
+  public synchronized byte[] root(long size) {
+    return tree.root(size);
   }
 
   /** The number of lines this log holds as valid entries. */

@@ -12,12 +12,6 @@ import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.keys.Pkcs11Settings;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.witness.Attestations;
-import io.lettuce.core.Limit;
-import io.lettuce.core.MapScanCursor;
-import io.lettuce.core.Range;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
-import io.lettuce.core.StreamMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -27,11 +21,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.SortedMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,11 +52,9 @@ public final class Checkpoints {
   public static final String REDIS_KEY = "kanyan:commitments";
   /** The subject of alarms about the log itself. */
   public static final String LOG_SUBJECT = "commitment-log";
-  private static final int SCAN_PAGE = 10_000;
-  private static final int PARALLEL_READS = 32;
   /** How many events past a committed head a checkpoint reads before it falls back to the whole stream. */
   private static final int READ_SLACK = 256;
-  private static final int LISTED = 20;
+  static final int LISTED = 20;
 
   /**
    * Where and how often.
@@ -150,6 +142,7 @@ public final class Checkpoints {
   private final CommitLog commitLog;
   private final TamperAlarms alarms;
   private final List<String> startProblems;
+  private final StoreReads reads;
   private final AtomicReference<Future<SignedTreeHead>> running = new AtomicReference<>();
   private volatile long timerId = -1;
   private volatile Attestations attestations;
@@ -167,6 +160,7 @@ public final class Checkpoints {
     this.settings = settings;
     this.commitLog = commitLog;
     this.alarms = new TamperAlarms(new Trail(redis, clock));
+    this.reads = new StoreReads(redis);
     this.startProblems = List.copyOf(startProblems);
     this.attestations = Attestations.none(vertx, settings.logFile().resolveSibling("attestations"));
   }
@@ -215,7 +209,7 @@ public final class Checkpoints {
       SigningKey key = SigningKey.load(settings.keyFile(), token);
       CommitLog commitLog = CommitLog.open(settings.logFile(), key.noteKey(originOf(key)));
       return new Checkpoints(vertx, redis, key, clock, settings, commitLog, List.of());
-    }, false).compose(opened -> opened.startCheck().compose(problems -> {
+    }, false).compose(opened -> new StartCheck(vertx, redis, opened.reads, opened.commitLog, settings).run().compose(problems -> {
       if (problems.isEmpty()) {
         return Future.succeededFuture(opened);
       }
@@ -233,146 +227,6 @@ public final class Checkpoints {
   private static String summary(List<String> problems) {
     List<String> shown = problems.subList(0, Math.min(LISTED, problems.size()));
     return String.join("; ", shown) + (problems.size() > LISTED ? "; and " + (problems.size() - LISTED) + " more" : "");
-  }
-
-  /** The audit of the log file, its comparison with Redis's copy, and the rollback check. */
-  private Future<List<String>> startCheck() {
-    List<String> problems = new ArrayList<>(commitLog.problems());
-    return redis.call(c -> c.lrange(REDIS_KEY, 0, -1))
-        .compose(copy -> vertx.executeBlocking(() -> compareCopy(copy, problems), false))
-        .compose(missing -> pushToRedis(missing))
-        .compose(x -> scanHeads(ScanCursor.INITIAL, new HashMap<>()))
-        .compose(heads -> rollbackCheck(heads))
-        .map(rollback -> {
-          problems.addAll(rollback);
-          return problems;
-        });
-  }
-
-  /** Compares the file with Redis's copy; appends what Redis has beyond the file only after a restore. */
-  private List<String> compareCopy(List<String> copy, List<String> problems) throws java.io.IOException {
-    List<String> lines = Files.exists(settings.logFile())
-        ? Files.readAllLines(settings.logFile()) : List.of();
-    int common = Math.min(lines.size(), copy.size());
-    for (int i = 0; i < common; i++) {
-      if (!lines.get(i).equals(copy.get(i))) {
-        problems.add("Redis's copy of commitment log entry #" + (i + 1) + " differs from line " + (i + 1)
-            + " of the log file: one of them was edited");
-        return List.of();
-      }
-    }
-    if (copy.size() > lines.size()) {
-      Path marker = settings.restoredMarker();
-      if (!Files.exists(marker)) {
-        problems.add("the commitment log file ends at entry #" + lines.size() + " but Redis holds entries #"
-            + (lines.size() + 1) + ".." + copy.size() + ": the last line(s) of the log file were removed");
-        return List.of();
-      }
-      log.warn("checkpoints: restored from a backup: appending entries #{}..#{} that Redis holds to the log "
-          + "after checking them", lines.size() + 1, copy.size());
-      for (String line : copy.subList(lines.size(), copy.size())) {
-        String problem = commitLog.appendCopy(line);
-        if (problem != null) {
-          problems.add("Redis holds an entry that is not a valid successor of the log: " + problem);
-          return List.of();
-        }
-      }
-      Files.delete(marker);
-      return List.of();
-    }
-    if (lines.size() > copy.size() && commitLog.problems().isEmpty()) {
-      // A crash between the file and Redis, or a Redis restored from an older copy: Redis gets them back.
-      return lines.subList(copy.size(), lines.size());
-    }
-    return List.of();
-  }
-
-  private Future<Void> pushToRedis(List<String> missing) {
-    if (missing.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    log.warn("checkpoints: Redis lacks the last {} line(s) of the commitment log; pushing them", missing.size());
-    return redis.call(c -> c.rpush(REDIS_KEY, missing.toArray(String[]::new))).mapEmpty();
-  }
-
-  /** Every committed inspection must still be in Redis, at least as long, with the committed event. */
-  private Future<List<String>> rollbackCheck(Map<String, String> heads) {
-    Map<String, CommitLog.Committed> committed = commitLog.lastCommitted();
-    List<String> problems = new ArrayList<>();
-    List<Map.Entry<String, CommitLog.Committed>> toRead = new ArrayList<>();
-    new TreeMap<>(committed).forEach((id, c) -> {
-      String value = heads.get(id);
-      if (value == null) {
-        problems.add("inspection " + id + " is missing from Redis: the log committed its events #1.." + c.seq());
-        return;
-      }
-      Trail.Head head = Trail.parseHead(value);
-      if (head.seq() < c.seq()) {
-        problems.add("inspection " + id + " has events #1.." + head.seq() + " in Redis but the log committed #1.."
-            + c.seq() + ": events #" + (head.seq() + 1) + ".." + c.seq() + " are missing");
-      } else if (head.seq() == c.seq()) {
-        if (!head.hash().equals(c.head())) {
-          problems.add("inspection " + id + ": event #" + c.seq() + " in Redis is not the one the log committed");
-        }
-      } else {
-        toRead.add(Map.entry(id, c));
-      }
-    });
-    return inBatches(toRead, e -> readTail(e.getKey(), Trail.parseHead(heads.get(e.getKey())).seq() - e.getValue().seq() + 1)
-        .map(events -> {
-          CommitLog.Committed c = e.getValue();
-          String at = Long.toString(c.seq());
-          Optional<Map<String, String>> event = events.stream().filter(ev -> at.equals(ev.get("seq"))).findFirst();
-          if (event.isEmpty()) {
-            return "inspection " + e.getKey() + ": event #" + c.seq() + ", which the log committed, is missing";
-          }
-          return c.head().equals(event.get().get("hash")) ? null
-              : "inspection " + e.getKey() + ": event #" + c.seq() + " in Redis is not the one the log committed";
-        }))
-        .map(found -> {
-          problems.addAll(found);
-          return problems;
-        });
-  }
-
-  /** The last {@code count} events of a stream, oldest first. */
-  private Future<List<Map<String, String>>> readTail(String inspection, long count) {
-    return redis.<List<StreamMessage<String, String>>>call(c -> c.xrevrange(Trail.streamKey(inspection),
-            Range.create("-", "+"), Limit.from(count)))
-        .map(entries -> {
-          List<Map<String, String>> events = new ArrayList<>(entries.size());
-          for (int i = entries.size() - 1; i >= 0; i--) {
-            events.add(entries.get(i).getBody());
-          }
-          return events;
-        });
-  }
-
-  private Future<List<Map<String, String>>> readAll(String inspection) {
-    return redis.<List<StreamMessage<String, String>>>call(c -> c.xrange(Trail.streamKey(inspection),
-            Range.create("-", "+")))
-        .map(entries -> entries.stream().map(StreamMessage::getBody).toList());
-  }
-
-  /** Runs {@code work} over items, {@link #PARALLEL_READS} at a time; collects the non-null results. */
-  private <T> Future<List<String>> inBatches(List<T> items, java.util.function.Function<T, Future<String>> work) {
-    List<String> found = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (int from = 0; from < items.size(); from += PARALLEL_READS) {
-      List<T> batch = items.subList(from, Math.min(items.size(), from + PARALLEL_READS));
-      chain = chain.compose(x -> {
-        List<Future<String>> results = batch.stream().map(work).toList();
-        return Future.all(results).map(all -> {
-          results.forEach(r -> {
-            if (r.result() != null) {
-              found.add(r.result());
-            }
-          });
-          return null;
-        });
-      });
-    }
-    return chain.map(x -> found);
   }
 
   /** Starts the periodic job (not in read-only investigation); the first checkpoint is one interval away. */
@@ -411,7 +265,7 @@ public final class Checkpoints {
     }
     vertx.executeBlocking(commitLog::recheck, false)
         .compose(logProblems -> alarmAll(LOG_SUBJECT, logProblems))
-        .compose(x -> scanHeads(ScanCursor.INITIAL, new HashMap<>()))
+        .compose(x -> reads.scanHeads())
         .compose(this::extendingHeads)
         .compose(this::commit)
         .onComplete(done -> {
@@ -429,9 +283,10 @@ public final class Checkpoints {
    * The heads to commit, sorted by inspection id: every head that moved and extends its committed head.
    * Raises an alarm for every other, then adds the alarm chain's own head.
    */
-  private Future<TreeMap<String, Trail.Head>> extendingHeads(Map<String, String> heads) {
+  private Future<SortedMap<String, Trail.Head>> extendingHeads(Map<String, String> heads) {
     Map<String, CommitLog.Committed> committed = commitLog.lastCommitted();
-    TreeMap<String, Trail.Head> moved = new TreeMap<>();
+    // Filled and pruned from Redis callbacks, which may run on several threads when called from outside Vert.x.
+    ConcurrentSkipListMap<String, Trail.Head> moved = new ConcurrentSkipListMap<>();
     List<Future<Void>> raised = new ArrayList<>();
     committed.forEach((id, c) -> {
       if (!heads.containsKey(id)) {
@@ -456,34 +311,42 @@ public final class Checkpoints {
       }
     });
     return Future.all(raised)
-        .compose(x -> inBatches(new ArrayList<>(moved.keySet()), id -> extends_(id, committed.get(id), moved.get(id))
-            .compose(problem -> {
-              if (problem == null) {
-                return Future.succeededFuture(null);
-              }
-              moved.remove(id);
-              return alarms.raise(id, problem + "; not signed").map((String) null);
-            })))
+        .compose(x -> reads.inBatches(new ArrayList<>(moved.keySet()), StoreReads.PARALLEL_READS,
+            id -> keepIfExtends(id, committed.get(id), moved)))
         .compose(x -> redis.call(c -> c.hget(Trail.HEADS_KEY, TamperAlarms.CHAIN)))
-        .compose(alarmHead -> {
-          if (alarmHead == null) {
-            return Future.succeededFuture(moved);
-          }
-          Trail.Head head = Trail.parseHead(alarmHead);
-          CommitLog.Committed c = committed.get(TamperAlarms.CHAIN);
-          if (c != null && head.seq() == c.seq() && head.hash().equals(c.head())) {
-            return Future.succeededFuture(moved);
-          }
-          return extends_(TamperAlarms.CHAIN, c, head).compose(problem -> {
-            if (problem == null) {
-              moved.put(TamperAlarms.CHAIN, head);
-              return Future.succeededFuture(moved);
-            }
-            // Logged and counted only: an alarm about the alarm chain on the alarm chain would loop.
-            log.error("TAMPER ALARM {}: {}; not signed", TamperAlarms.CHAIN, problem);
-            return Future.succeededFuture(moved);
-          });
-        });
+        .compose(alarmHead -> addAlarmChain(alarmHead, committed.get(TamperAlarms.CHAIN), moved));
+  }
+
+  /** Drops {@code id} from {@code moved} and raises an alarm when its head does not extend its commitment. */
+  private Future<String> keepIfExtends(String id, CommitLog.Committed committed, Map<String, Trail.Head> moved) {
+    return extends_(id, committed, moved.get(id)).compose(problem -> {
+      if (problem == null) {
+        return Future.succeededFuture(null);
+      }
+      moved.remove(id);
+      return alarms.raise(id, problem + "; not signed").map((String) null);
+    });
+  }
+
+  /** Adds the alarm chain's head when it moved and extends its commitment (its alarms may be this run's). */
+  private Future<SortedMap<String, Trail.Head>> addAlarmChain(String alarmHead, CommitLog.Committed committed,
+      ConcurrentSkipListMap<String, Trail.Head> moved) {
+    if (alarmHead == null) {
+      return Future.succeededFuture(moved);
+    }
+    Trail.Head head = Trail.parseHead(alarmHead);
+    if (committed != null && head.seq() == committed.seq() && head.hash().equals(committed.head())) {
+      return Future.succeededFuture(moved);
+    }
+    return extends_(TamperAlarms.CHAIN, committed, head).map(problem -> {
+      if (problem == null) {
+        moved.put(TamperAlarms.CHAIN, head);
+      } else {
+        // Logged only: an alarm about the alarm chain on the alarm chain would loop.
+        log.error("TAMPER ALARM {}: {}; not signed", TamperAlarms.CHAIN, problem);
+      }
+      return moved;
+    });
   }
 
   /** Null when {@code head} extends the committed head {@code c} (null: nothing committed yet). */
@@ -496,9 +359,9 @@ public final class Checkpoints {
     if (head.seq() == fromSeq) {
       return Future.succeededFuture("event #" + fromSeq + " is not the one the log committed: the chain was rewritten");
     }
-    Future<List<Map<String, String>>> events = fromSeq == 0 ? readAll(id)
-        : readTail(id, head.seq() - fromSeq + 1 + READ_SLACK).compose(tail -> tail.isEmpty()
-            || !startsAtOrBefore(tail, fromSeq) ? readAll(id) : Future.succeededFuture(tail));
+    Future<List<Map<String, String>>> events = fromSeq == 0 ? reads.readAll(id)
+        : reads.readTail(id, head.seq() - fromSeq + 1 + READ_SLACK).compose(tail -> tail.isEmpty()
+            || !startsAtOrBefore(tail, fromSeq) ? reads.readAll(id) : Future.succeededFuture(tail));
     return events.map(list -> Extension.check(id, list, fromSeq, fromHead, head.seq(), head.hash()));
   }
 
@@ -510,7 +373,7 @@ public final class Checkpoints {
     }
   }
 
-  private Future<SignedTreeHead> commit(TreeMap<String, Trail.Head> moved) {
+  private Future<SignedTreeHead> commit(SortedMap<String, Trail.Head> moved) {
     Optional<SignedTreeHead> previous = commitLog.latestHead();
     if (moved.isEmpty() && previous.isPresent()) {
       return Future.succeededFuture(previous.get());
@@ -519,7 +382,7 @@ public final class Checkpoints {
     moved.forEach((id, head) -> leaves.add(new Leaf(id, head.seq(), head.hash())));
     return vertx.executeBlocking(() -> commitLog.append(leaves, signer, origin,
             clock.instant().truncatedTo(ChronoUnit.MILLIS)), false)
-        .compose(entry -> redis.call(c -> c.rpush(REDIS_KEY, entry.line())).map(entry))
+        .compose(entry -> copyToRedis(entry).map(entry))
         .map(entry -> {
           log.info("checkpoints: #{} commits {} chain head(s), tree size {}", entry.number(), leaves.size(),
               entry.sth().treeSize());
@@ -529,14 +392,25 @@ public final class Checkpoints {
         });
   }
 
-  private Future<Map<String, String>> scanHeads(ScanCursor cursor, Map<String, String> heads) {
-    return redis.<MapScanCursor<String, String>>call(c -> c.hscan(Trail.HEADS_KEY, cursor,
-            ScanArgs.Builder.limit(SCAN_PAGE)))
-        .compose(page -> {
-          // HSCAN may return a field twice across pages; the map keeps one.
-          heads.putAll(page.getMap());
-          return page.isFinished() ? Future.succeededFuture(heads) : scanHeads(page, heads);
-        });
+  /**
+   * Pushes the new line to Redis's copy, first with any line an earlier push lost (Redis was down after the
+   * file had the line), so the copy never stays behind the file.
+   */
+  private Future<Void> copyToRedis(LogEntry entry) {
+    return redis.call(c -> c.llen(REDIS_KEY)).compose(length -> {
+      if (length == commitLog.entries() - 1) {
+        return redis.call(c -> c.rpush(REDIS_KEY, entry.line())).mapEmpty();
+      }
+      return vertx.executeBlocking(() -> Files.readAllLines(settings.logFile()), false).compose(lines -> {
+        if (length >= lines.size()) {
+          log.error("checkpoints: Redis holds {} log lines, the file {}: not pushing", length, lines.size());
+          return Future.succeededFuture();
+        }
+        log.warn("checkpoints: Redis's copy lacked {} log line(s); pushing them", lines.size() - length);
+        return redis.call(c -> c.rpush(REDIS_KEY, lines.subList(length.intValue(), lines.size())
+            .toArray(String[]::new))).mapEmpty();
+      });
+    });
   }
 
   /** The latest signed tree head, if any. */
@@ -554,7 +428,10 @@ public final class Checkpoints {
    * (when it changed behind this server's back) and of Redis's copy. Empty when intact.
    */
   public Future<List<String>> logProblems() {
-    return vertx.executeBlocking(commitLog::recheck, false).compose(fileProblems -> {
+    // A checkpoint in progress has written the file but maybe not yet Redis: compare once it is done.
+    Future<SignedTreeHead> inProgress = running.get();
+    Future<Void> settled = inProgress == null ? Future.succeededFuture() : inProgress.<Void>mapEmpty().otherwiseEmpty();
+    return settled.compose(x -> vertx.executeBlocking(commitLog::recheck, false)).compose(fileProblems -> {
       List<String> problems = new ArrayList<>(startProblems);
       fileProblems.stream().filter(p -> !problems.contains(p)).forEach(problems::add);
       return Future.all(redis.call(c -> c.llen(REDIS_KEY)), redis.call(c -> c.lindex(REDIS_KEY, -1)))

@@ -114,6 +114,12 @@ class TamperTest {
     assertThat(out.toString(StandardCharsets.UTF_8))
         .contains("TAMPERED: inspection " + EvidenceFixture.INSPECTION + ": the file " + EvidenceFixture.RECORDING)
         .contains("was altered");
+    // The log's verifier key (C2SP form) is accepted as the trusted key as well as the PEM.
+    Path vkey = dir.resolve("log-key.txt");
+    Files.writeString(vkey, fixture.checkpoints.verifierKey() + "\n");
+    out.reset();
+    assertThat(VerifyCommand.run(new String[] {fixture.zip.toString(), "--public-key", vkey.toString()},
+        new PrintStream(out, true, StandardCharsets.UTF_8))).as(out.toString(StandardCharsets.UTF_8)).isZero();
     assertThat(VerifyCommand.run(new String[] {dir.resolve("missing.zip").toString()},
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))).isEqualTo(2);
   }

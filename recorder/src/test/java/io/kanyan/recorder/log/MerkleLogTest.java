@@ -107,6 +107,50 @@ class MerkleLogTest {
     }
   }
 
+  /** The RFC 6962 test vectors of the Certificate Transparency reference code (also in transparency-dev/merkle). */
+  static final String[] CT_LEAVES = {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+      "606162636465666768696a6b6c6d6e6f"};
+  static final String[] CT_ROOTS = {
+      "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+      "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+      "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+      "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+      "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+      "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+      "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"};
+
+  static List<String> hex(List<byte[]> nodes) {
+    return nodes.stream().map(java.util.HexFormat.of()::formatHex).toList();
+  }
+
+  @Test
+  void theCertificateTransparencyTestVectorsAreReproduced() {
+    java.util.HexFormat hex = java.util.HexFormat.of();
+    MerkleLog log = new MerkleLog();
+    for (int i = 0; i < CT_LEAVES.length; i++) {
+      log.append(Merkle.leafHash(hex.parseHex(CT_LEAVES[i])));
+      assertThat(hex.formatHex(log.root())).isEqualTo(CT_ROOTS[i]);
+    }
+    assertThat(hex(log.inclusionPath(5, 8))).containsExactly(
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7");
+    assertThat(hex(log.inclusionPath(2, 3))).containsExactly(CT_ROOTS[1]);
+    List<byte[]> sixToEight = log.consistencyProof(6, 8);
+    assertThat(hex(sixToEight)).containsExactly(
+        "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7");
+    assertThat(MerkleLog.verifyConsistency(6, 8, hex.parseHex(CT_ROOTS[5]), hex.parseHex(CT_ROOTS[7]), sixToEight))
+        .isTrue();
+    assertThat(MerkleLog.verifyConsistency(6, 8, hex.parseHex(CT_ROOTS[4]), hex.parseHex(CT_ROOTS[7]), sixToEight))
+        .isFalse();
+    assertThat(hex(log.consistencyProof(2, 5))).containsExactly(
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b");
+  }
+
   @Test
   void aForkedHistoryIsNotConsistent() {
     List<byte[]> all = leaves(20);

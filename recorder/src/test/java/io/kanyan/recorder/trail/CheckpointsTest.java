@@ -121,6 +121,43 @@ class CheckpointsTest {
   }
 
   @Test
+  void aLineRedisMissedIsPushedWithTheNextCheckpointAndNoTamperingIsReported(Vertx vertx) throws Exception {
+    append("insp-a", 1);
+    Checkpoints checkpoints = open(vertx);
+    checkpoints.checkpointNow().await();
+    // As when Redis was unreachable right after the file got the line.
+    redis.call(c -> c.rpop(Checkpoints.REDIS_KEY)).await();
+    append("insp-a", 1);
+    checkpoints.checkpointNow().await();
+    assertThat(redis.call(c -> c.lrange(Checkpoints.REDIS_KEY, 0, -1)).await())
+        .containsExactlyElementsOf(logLines(checkpoints));
+    assertThat(checkpoints.logProblems().await()).isEmpty();
+    assertThat(checkpoints.alarms().count()).isZero();
+  }
+
+  @Test
+  void checkpointsDuringConcurrentAppendsRaiseNoAlarmAndCommitEveryChain(Vertx vertx) {
+    Checkpoints checkpoints = open(vertx);
+    List<io.vertx.core.Future<TrailEvent>> appends = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      for (int k = 0; k < 5; k++) {
+        appends.add(trail.append("insp-" + k, EventType.NOTE_ADDED, "user:a", new JsonObject().put("i", i)));
+      }
+      if (i % 4 == 0) {
+        checkpoints.checkpointNow().await();
+      }
+    }
+    io.vertx.core.Future.all(appends).await();
+    checkpoints.checkpointNow().await();
+    assertThat(checkpoints.alarms().count()).isZero();
+    assertThat(checkpoints.logProblems().await()).isEmpty();
+    for (int k = 0; k < 5; k++) {
+      List<CommitLog.Committed> committed = checkpoints.commitLog().committed("insp-" + k);
+      assertThat(committed.get(committed.size() - 1).seq()).isEqualTo(40);
+    }
+  }
+
+  @Test
   void signingKeyIsGeneratedOnceWithAPrivateFileAndReloaded(Vertx vertx) throws Exception {
     Checkpoints first = open(vertx);
     Path keyFile = Checkpoints.Settings.under(dataDir).keyFile();

@@ -1,0 +1,113 @@
+package io.kanyan.recorder.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kanyan.recorder.log.note.Ed25519NoteKey;
+import io.kanyan.recorder.trail.SigningKey;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The audit of a commitment log file: each way of editing it is named precisely. */
+class CommitLogTest {
+
+  static final String ORIGIN = "kanyan/test";
+  final Ed25519NoteKey key = SigningKey.generate().noteKey(ORIGIN);
+  @TempDir
+  Path dir;
+  Path file;
+  List<String> lines;
+
+  @BeforeEach
+  void fourEntries() throws Exception {
+    file = dir.resolve("commitments.jsonl");
+    CommitLog log = CommitLog.open(file, key);
+    Instant t = Instant.parse("2026-11-29T10:00:00.000Z");
+    for (int n = 1; n <= 4; n++) {
+      List<Leaf> leaves = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        leaves.add(new Leaf("insp-" + i, n, String.format("%064x", n * 100 + i)));
+      }
+      log.append(leaves, key, ORIGIN, t.plusSeconds(60L * n));
+    }
+    lines = Files.readAllLines(file);
+    assertThat(log.problems()).isEmpty();
+    assertThat(log.size()).isEqualTo(10);
+  }
+
+  List<String> reopen(List<String> edited) throws Exception {
+    Files.write(file, edited);
+    return CommitLog.open(file, key).problems();
+  }
+
+  @Test
+  void anIntactLogReopensWithTheSameTreeAndCommitments() {
+    CommitLog log = CommitLog.open(file, key);
+    assertThat(log.problems()).isEmpty();
+    assertThat(log.latestHead().orElseThrow().number()).isEqualTo(4);
+    assertThat(log.committed("insp-0")).extracting(CommitLog.Committed::seq).containsExactly(1L, 2L, 3L, 4L);
+    CommitLog.Proven proven = log.prove("insp-2");
+    assertThat(proven.proofs()).hasSize(2).allMatch(p -> p.verifies(proven.head().orElseThrow()));
+    SignedTreeHead second = LogEntry.parse(lines.get(1)).sth();
+    assertThat(MerkleLog.verifyConsistency(3, 10, log.root(3), log.root(10), log.consistencyProof(3, 10))).isTrue();
+    assertThat(second.treeSize()).isEqualTo(3);
+  }
+
+  @Test
+  void aRemovedMiddleLineIsAGap() throws Exception {
+    assertThat(reopen(List.of(lines.get(0), lines.get(2), lines.get(3))))
+        .first().asString().contains("jumps from entry #1 to #3 at line 2: entries #2..2 were removed");
+  }
+
+  @Test
+  void swappedLinesAreNamed() throws Exception {
+    assertThat(reopen(List.of(lines.get(0), lines.get(2), lines.get(1), lines.get(3)))).first().asString()
+        .contains("jumps from entry #1 to #3");
+  }
+
+  @Test
+  void anEditedLeafWithTheSignatureLeftIntactBreaksTheSignedRoot() throws Exception {
+    JsonObject entry = new JsonObject(lines.get(2));
+    JsonArray leaf = entry.getJsonArray("leaves").getJsonArray(1);
+    leaf.set(2, "ff".repeat(32));
+    assertThat(reopen(List.of(lines.get(0), lines.get(1), entry.encode(), lines.get(3)))).first().asString()
+        .contains("the leaves of entry #3 do not give its signed root: a leaf was edited");
+  }
+
+  @Test
+  void anEditedConsistencyProofIsNamed() throws Exception {
+    JsonObject entry = new JsonObject(lines.get(3));
+    JsonArray proof = entry.getJsonArray("consistency");
+    proof.set(0, java.util.Base64.getEncoder().encodeToString(new byte[32]));
+    assertThat(reopen(List.of(lines.get(0), lines.get(1), lines.get(2), entry.encode()))).first().asString()
+        .contains("the consistency proof of entry #4 from tree size 6 fails");
+  }
+
+  @Test
+  void aLineThatIsNotAnEntryIsNamed() throws Exception {
+    assertThat(reopen(List.of(lines.get(0), "{\"hello\":1}", lines.get(2), lines.get(3)))).first().asString()
+        .contains("line 2 of the commitment log is not an entry");
+  }
+
+  @Test
+  void aReplacedEntryThatStillCarriesAValidSignatureDoesNotLink() throws Exception {
+    // Entry #2 re-signed with the real key over different leaves: its successor's prev no longer matches.
+    LogEntry genuine = LogEntry.parse(lines.get(1));
+    MerkleLog tree = new MerkleLog();
+    LogEntry.parse(lines.get(0)).leaves().forEach(l -> tree.append(l.hash()));
+    List<Leaf> other = List.of(new Leaf("insp-x", 1, "ab".repeat(32)), new Leaf("insp-y", 1, "cd".repeat(32)));
+    other.forEach(l -> tree.append(l.hash()));
+    SignedTreeHead resigned = SignedTreeHead.sign(key, ORIGIN, 2, genuine.sth().time(), 3, tree.root(),
+        genuine.sth().prev());
+    LogEntry replaced = new LogEntry(1, other, tree.consistencyProof(1, 3), resigned);
+    assertThat(reopen(List.of(lines.get(0), replaced.line(), lines.get(2), lines.get(3)))).first().asString()
+        .contains("entry #3 does not link to entry #2: an entry was replaced");
+  }
+}
