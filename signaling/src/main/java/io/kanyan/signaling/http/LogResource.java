@@ -7,6 +7,7 @@ import io.kanyan.recorder.audit.AuditServices;
 import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.log.note.SignedNote;
+import io.kanyan.recorder.timestamp.Timestamps;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.witness.Attestations;
 import io.kanyan.recorder.witness.WitnessPolicy;
@@ -40,6 +41,22 @@ public final class LogResource implements Api.Resource {
   public void mount(Router api) {
     api.get("/audit/log/consistency").handler(respond(this::consistency));
     api.get("/audit/log/keys").handler(respond(this::keys));
+    api.get("/audit/log/attestations").handler(respond(this::attestations));
+  }
+
+  /**
+   * {@code GET /api/audit/log/attestations}: how the witnesses and the TSA are doing, so that a failing one is
+   * seen, not only logged: the witness policy, each witness's last error, the last tree head that lacked its
+   * quorum, and the TSA's counts of stamped tree heads, failed tries and tree heads still unstamped.
+   */
+  private Future<JsonObject> attestations(RoutingContext ctx) {
+    principal(ctx, Principal.Role.AUDITOR, Principal.Role.ADMIN);
+    Attestations attestations = audit.checkpoints().attestations();
+    JsonObject answer = new JsonObject().put("witnesses", new JsonObject(attestations.witnesses().status()));
+    attestations.timestamps().map(Timestamps::status).ifPresent(t -> answer.put("tsa", new JsonObject()
+        .put("tsa", t.tsa()).put("stamped", t.stamped()).put("failedTries", t.failedTries())
+        .put("unstamped", t.unstamped()).put("lastError", t.lastError())));
+    return Future.succeededFuture(answer);
   }
 
   /**

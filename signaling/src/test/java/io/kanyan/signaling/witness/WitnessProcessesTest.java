@@ -185,6 +185,11 @@ class WitnessProcessesTest {
           .get("/api/audit/inspections/insp-w/verify").bodyAsJsonObject();
       assertThat(online.getBoolean("valid")).isFalse();
       assertThat(online.getJsonArray("problems").encode()).contains("cosigned by 0 of the 2 required witnesses");
+      JsonObject status = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD)
+          .get("/api/audit/log/attestations").bodyAsJsonObject().getJsonObject("witnesses");
+      assertThat(status.getString("lastQuorumFailure")).contains("cosigned by 0 of the 2 required witnesses");
+      assertThat(status.getJsonObject("errors").fieldNames())
+          .containsExactlyInAnyOrder("witness.test/w1", "witness.test/w2");
       assertThat(verifyOffline(server, "rewritten")).startsWith("exit 1")
           .contains("not witnessed: cosigned by 0 of the 2 required witnesses");
     } finally {
