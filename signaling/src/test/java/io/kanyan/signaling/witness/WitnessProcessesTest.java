@@ -8,6 +8,10 @@ import io.kanyan.recorder.log.note.SignedNote;
 import io.kanyan.recorder.log.note.TlogCheckpoint;
 import io.kanyan.recorder.trail.Merkle;
 import io.kanyan.recorder.audit.VerifyCommand;
+import io.kanyan.recorder.log.SignedTreeHead;
+import io.kanyan.recorder.testing.LocalTsa;
+import io.kanyan.recorder.timestamp.TimestampVerifier;
+import java.util.Base64;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.SigningKey;
@@ -138,9 +142,10 @@ class WitnessProcessesTest {
 
   @Test
   void theServerSubmitsEachTreeHeadToBothAndARewrittenLogLosesItsWitnesses() {
+    LocalTsa tsa = LocalTsa.start(vertx, dir.resolve("tsa"), "Kanyan test TSA");
     TestServer server = TestServer.start(Map.of("KANYAN_SIGNING_KEY", serverKeyFile.toString(),
         Witnesses.WITNESSES, w1.url() + " " + w1.verifierKey() + ", " + w2.url() + " " + w2.verifierKey(),
-        WitnessPolicy.QUORUM, "2"));
+        WitnessPolicy.QUORUM, "2", "KANYAN_TSA_URL", tsa.url(), "KANYAN_TSA_TRUST", tsa.rootCertificate().toString()));
     try {
       Trail trail = new Trail(server.running().storage().redis(), server.clock());
       trail.append("insp-w", EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "one")).await();
@@ -154,11 +159,24 @@ class WitnessProcessesTest {
       long size = checkpoints.checkpointNow().await().treeSize();
       checkpoints.attestations().lastCosigning().await();
       Http admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
-      JsonObject log = admin.get("/api/audit/log/consistency?from=1").bodyAsJsonObject();
-      assertThat(log.getLong("size")).isEqualTo(size);
-      assertThat(log.getJsonObject("witnesses").getBoolean("ok")).isTrue();
+      JsonObject log0 = admin.get("/api/audit/log/consistency?from=1").bodyAsJsonObject();
+      assertThat(log0.getLong("size")).isEqualTo(size);
+      assertThat(log0.getJsonObject("witnesses").getBoolean("ok")).isTrue();
       WitnessPolicy twoOfTwo = new WitnessPolicy(WitnessPolicy.parseKeys(w1.verifierKey() + " " + w2.verifierKey()), 2);
-      assertThat(twoOfTwo.check(SignedNote.parse(log.getString("treeHead"))).ok()).isTrue();
+      assertThat(twoOfTwo.check(SignedNote.parse(log0.getString("treeHead"))).ok()).isTrue();
+      // The RFC 3161 token stamps the tree head as the log signed it (the served note minus the witness lines).
+      SignedTreeHead latest = checkpoints.latest().orElseThrow();
+      checkpoints.attestations().timestamps().orElseThrow()
+          .stampNow(size, latest.format().getBytes(StandardCharsets.UTF_8)).await();
+      JsonObject log = admin.get("/api/audit/log/consistency?from=1").bodyAsJsonObject();
+      SignedNote served = SignedNote.parse(log.getString("treeHead"));
+      String asLogged = new SignedNote(served.text(), served.signatures().stream()
+          .filter(sig -> sig.keyName().equals(log.getString("origin"))).toList()).format();
+      assertThat(TimestampVerifier.fromPem(tsa.rootCertificate())
+          .verify(Base64.getDecoder().decode(log.getString("timestamp")), asLogged.getBytes(StandardCharsets.UTF_8))
+          .tsa()).contains("Kanyan test TSA");
+      assertThat(admin.get("/api/audit/log/attestations").bodyAsJsonObject().getJsonObject("tsa").getLong("stamped"))
+          .isGreaterThanOrEqualTo(1);
       // Online and offline verification with 2 of 2 witnesses required pass for the genuine log.
       assertThat(admin.get("/api/audit/inspections/insp-w/verify").bodyAsJsonObject().getBoolean("valid")).isTrue();
       assertThat(verifyOffline(server, "genuine")).contains("cosigned by 2 of the required 2 witnesses")
@@ -194,6 +212,7 @@ class WitnessProcessesTest {
           .contains("not witnessed: cosigned by 0 of the 2 required witnesses");
     } finally {
       server.close();
+      tsa.close();
     }
   }
 
