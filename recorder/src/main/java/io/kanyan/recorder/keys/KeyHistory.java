@@ -185,8 +185,12 @@ public final class KeyHistory {
       history = history.announce(previous, current, now);
     }
     history.write(file);
-    log.warn("keys: announced the signing key {} in the key history {} (entry {})",
-        current.verifier().verifierKey(), file, history.notes.size());
+    if (history.notes.size() == 1) {
+      log.info("keys: the key history {} starts with the signing key {}", file, current.verifier().verifierKey());
+    } else {
+      log.warn("keys: announced the signing key {} in the key history {} (entry {}, signed by the retiring key)",
+          current.verifier().verifierKey(), file, history.notes.size());
+    }
     return history;
   }
 
