@@ -1,5 +1,6 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.log.CommitLog;
 import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.trail.Chain;
@@ -115,6 +116,8 @@ public final class EvidenceExport {
           manifestEntries);
       put(zip, EvidencePackage.PUBLIC_KEY, checkpoints.publicKeyPem(), manifestEntries);
       put(zip, EvidencePackage.LOG_KEY, checkpoints.verifierKey() + "\n", manifestEntries);
+      put(zip, EvidencePackage.KEY_HISTORY, KeyHistory.read(AuditServices.keyHistoryFile(checkpoints.settings()))
+          .toJson().encodePrettily(), manifestEntries);
       if (!logProblems.isEmpty()) {
         // The exporting server found its own log tampered with: the package says so, and fails verification.
         put(zip, EvidencePackage.LOG_CHECK, String.join("\n", logProblems) + "\n", manifestEntries);

@@ -1,5 +1,6 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.log.LeafProof;
 import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
@@ -33,6 +34,7 @@ import java.util.zip.ZipFile;
  * commitments.json       every leaf committed for this inspection, each with its inclusion proof to it
  * public-key.pem         the log's signing key (compare its fingerprint with the published one)
  * log-key.txt            the same key as a C2SP verifier key (origin+key ID+key)
+ * key-history.json       every signing key the server used, each announced by the one before
  * log-check.txt          only when the exporting server found its commitment log tampered with: what
  * case.json              the inspection's facts, when known
  * files/&lt;path&gt;           each recording and snapshot, at its path relative to the data directory
@@ -48,6 +50,8 @@ public final class EvidencePackage {
   public static final String COMMITMENTS = "commitments.json";
   public static final String PUBLIC_KEY = "public-key.pem";
   public static final String LOG_KEY = "log-key.txt";
+  /** The published history of the server's signing keys (recorder/TRAIL.md section 9.2). */
+  public static final String KEY_HISTORY = "key-history.json";
   public static final String LOG_CHECK = "log-check.txt";
   public static final String CASE = "case.json";
   public static final String FILES = "files/";
@@ -213,6 +217,37 @@ public final class EvidencePackage {
    *
    * @param trustedKey the published key, or null to check against the key inside the package (reported)
    */
+  /**
+   * When the server's key was rotated since the auditor took the trusted key: whether the package's key
+   * history announces the packaged key after the trusted one, each entry signed by the key before it. Returns
+   * the sentence for the report: starting with "the key history" when it does not hold.
+   */
+  private static Optional<String> announcedAfter(ZipFile zip, PublicKey trusted, PublicKey packaged) {
+    ZipEntry entry = zip.getEntry(KEY_HISTORY);
+    if (entry == null) {
+      return Optional.empty();
+    }
+    try (InputStream in = zip.getInputStream(entry)) {
+      List<KeyHistory.Entry> entries = KeyHistory.fromJson(new JsonObject(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))).verify(Optional.empty());
+      int from = -1;
+      for (int i = 0; i < entries.size(); i++) {
+        if (entries.get(i).key().publicKey().equals(trusted)) {
+          from = i;
+        }
+      }
+      KeyHistory.Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+      if (from < 0 || last == null || !last.key().publicKey().equals(packaged)) {
+        return Optional.of("the key history does not lead from the trusted key to the package's key");
+      }
+      return Optional.of("the package's signing key " + last.key().verifierKey() + " was announced by the trusted "
+          + "key through the key history (entries " + (from + 1) + ".." + entries.size() + ", each signed by the "
+          + "key before it)");
+    } catch (IOException | RuntimeException e) {
+      return Optional.of("the key history is broken: " + e.getMessage());
+    }
+  }
+
   public static Verdict verify(Path zipFile, PublicKey trustedKey) throws IOException {
     return verify(zipFile, trustedKey, WitnessPolicy.none());
   }
@@ -221,6 +256,13 @@ public final class EvidencePackage {
   public static Verdict verify(Path zipFile, PublicKey trustedKey, WitnessPolicy witnesses) throws IOException {
     try (ZipFile zip = new ZipFile(zipFile.toFile())) {
       Loaded loaded = read(zip);
+      Optional<String> rotated = trustedKey == null || loaded.packagedKey() == null
+          || trustedKey.equals(loaded.packagedKey()) ? Optional.empty()
+          : announcedAfter(zip, trustedKey, loaded.packagedKey());
+      if (rotated.isPresent() && !rotated.get().startsWith("the key history")) {
+        // The trusted key announced the packaged key (directly or through later keys): trust that one.
+        trustedKey = loaded.packagedKey();
+      }
       PublicKey key = trustedKey != null ? trustedKey : loaded.packagedKey();
       String keySource = trustedKey != null ? "the trusted key given" : "the key inside the package";
       String origin = loaded.evidence().treeHead().map(sth -> sth.checkpoint().origin()).orElse("kanyan");
@@ -229,8 +271,11 @@ public final class EvidencePackage {
       Verdict verdict = Verifier.check(loaded.evidence(), verifier, key == null ? "no usable key" : keySource, true);
       verdict.problems().addAll(0, loaded.problems());
       Verifier.checkWitnesses(loaded.evidence().treeHead().map(SignedTreeHead::note), witnesses, verdict);
-      if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {
-        verdict.problems().add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced");
+      if (rotated.isPresent() && !rotated.get().startsWith("the key history")) {
+        verdict.passed().add(rotated.get());
+      } else if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {
+        verdict.problems().add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced"
+            + rotated.map(why -> " (" + why + ")").orElse(""));
       }
       if (trustedKey == null && loaded.packagedKey() != null) {
         verdict.notes().add("checked against the key inside the package (fingerprint "

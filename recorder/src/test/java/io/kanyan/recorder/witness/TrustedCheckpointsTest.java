@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kanyan.recorder.audit.AuditServices;
 import io.kanyan.recorder.audit.CaseFiles;
+import io.kanyan.recorder.audit.EvidencePackage;
+import io.kanyan.recorder.audit.Verdict;
 import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.keys.KeyHistoryException;
 import io.kanyan.recorder.keys.Pkcs11Settings;
@@ -26,6 +28,7 @@ import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
@@ -141,5 +144,18 @@ class TrustedCheckpointsTest {
         .containsExactly(fileVkey, audit.checkpoints().verifierKey());
     assertThat(entries.get(1).note().isSignedBy(SigningKey.loadOrCreate(fileKey).noteKey(
         Checkpoints.originOf(SigningKey.loadOrCreate(fileKey))))).isTrue();
+
+    // An auditor who pinned the retired key still verifies a package signed by the token key, through the
+    // key history inside the package; a key the history does not announce is refused.
+    new Trail(redis, Clock.systemUTC()).append("insp-9", EventType.NOTE_ADDED, "user:a", new JsonObject()).await();
+    Path zip = dir.resolve("insp-9.zip");
+    audit.export().export("insp-9", zip, null).await();
+    PublicKey retired = SigningKey.loadOrCreate(fileKey).publicKey();
+    Verdict verdict = EvidencePackage.verify(zip, retired);
+    assertThat(verdict.valid()).as(verdict.describe()).isTrue();
+    assertThat(verdict.passed()).anyMatch(p -> p.contains("was announced by the trusted key through the key history"));
+    Verdict stranger = EvidencePackage.verify(zip, SigningKey.generate().publicKey());
+    assertThat(stranger.valid()).isFalse();
+    assertThat(stranger.problems()).anyMatch(p -> p.contains("it was replaced (the key history does not lead"));
   }
 }
