@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Set;
 
@@ -69,7 +70,9 @@ public final class Verifier {
     Future<List<StreamMessage<String, String>>> raw = trail.readRaw(inspectionId);
     Future<CommitLog.Proven> proven = checkpoints.prove(inspectionId);
     Future<List<String>> logProblems = checkpoints.logProblems();
-    return Future.all(raw, proven, logProblems).compose(all -> vertx.executeBlocking(() -> {
+    // A tree head made a moment ago may still be with the witnesses: wait briefly for their answer.
+    Future<?> cosigned = checkpoints.attestations().lastCosigning().timeout(5, TimeUnit.SECONDS).otherwiseEmpty();
+    return Future.all(raw, proven, logProblems, cosigned).compose(all -> vertx.executeBlocking(() -> {
       List<Map<String, String>> events = new ArrayList<>();
       raw.result().forEach(entry -> events.add(entry.getBody()));
       Evidence evidence = new Evidence(inspectionId, events, proven.result().head(), proven.result().proofs(),
