@@ -74,6 +74,7 @@ public final class WitnessCommand {
       vertx.close();
       return 1;
     }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await(), "witness-shutdown"));
     out.println("kanyan witness " + key.verifierKey() + " listening on port " + verticle.actualPort()
         + " for " + String.join(", ", logKeys.keySet()));
     out.flush();
