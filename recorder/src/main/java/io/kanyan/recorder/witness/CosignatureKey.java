@@ -27,8 +27,9 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * {@code "cosignature/v1\ntime <timestamp>\n" || checkpoint text}. Key ID = SHA-256(name || 0x0A || 0x04 ||
  * public key)[:4]. As a {@link NoteVerifier} it checks cosignature lines with {@code SignedNote.verifiedBy}.
  *
- * <p>Keys are written as Go-style texts: verifier key {@code <name>+<hex id>+<base64(0x04 || public key)>},
- * signer key {@code PRIVATE+KEY+<name>+<hex id>+<base64(0x04 || 32-byte seed)>}. Ed25519 through BouncyCastle's
+ * <p>Keys are written as Go-style texts: verifier key {@code <name>+<hex id>+<base64(0x04 || public key)>};
+ * signer key {@code PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || 32-byte seed)>}, a plain Ed25519 note key as
+ * the Go witness (transparency-dev) keeps it. Ed25519 through BouncyCastle's
  * lightweight API, which derives the public key from the seed (the JDK has no call for that).
  */
 public final class CosignatureKey implements NoteSigner, NoteVerifier {
@@ -58,23 +59,30 @@ public final class CosignatureKey implements NoteSigner, NoteVerifier {
     return new CosignatureKey(name, key.generatePublicKey(), key, clock);
   }
 
-  /** Parses a verifier key {@code <name>+<hex id>+<base64(0x04 || key)>}, checking its key ID. */
+  /**
+   * Parses a verifier key {@code <name>+<hex id>+<base64(type || key)>}, checking its key ID: type 0x04 (the
+   * cosignature/v1 form) or 0x01 (a plain Ed25519 note key, which Go's {@code NewVerifierForCosignatureV1} also
+   * takes; its key ID is then the 0x01 one).
+   */
   public static CosignatureKey parseVerifierKey(String vkey) {
     String[] parts = vkey.trim().split("\\+", 3);
     if (parts.length != 3 || parts[0].isEmpty()) {
       throw new MalformedNoteException("a witness verifier key is <name>+<key id>+<key>: " + vkey);
     }
     byte[] key = decode(parts[2]);
-    if (key.length != 33 || key[0] != TYPE_COSIGNATURE_V1) {
-      throw new MalformedNoteException("not a cosignature/v1 (type 0x04) Ed25519 key: " + parts[0]);
+    if (key.length != 33 || (key[0] != TYPE_COSIGNATURE_V1 && key[0] != Ed25519NoteKey.TYPE_ED25519)) {
+      throw new MalformedNoteException("not an Ed25519 witness key (type 0x04 or 0x01): " + parts[0]);
     }
     CosignatureKey parsed = new CosignatureKey(parts[0], new Ed25519PublicKeyParameters(key, 1), null,
         Clock.systemUTC());
-    checkId(parts[1], parsed);
+    checkId(parts[1], parts[0], key);
     return parsed;
   }
 
-  /** Parses a signer key {@code PRIVATE+KEY+<name>+<hex id>+<base64(0x04 || seed)>}. */
+  /**
+   * Parses a signer key {@code PRIVATE+KEY+<name>+<hex id>+<base64(type || seed)>}: type 0x01 (a plain Ed25519
+   * note key, as Go's {@code note.GenerateKey} writes and {@code NewSignerForCosignatureV1} reads) or 0x04.
+   */
   public static CosignatureKey parseSignerKey(String skey, Clock clock) {
     if (!skey.startsWith(SIGNER_PREFIX)) {
       throw new MalformedNoteException("a witness signer key starts with " + SIGNER_PREFIX);
@@ -84,12 +92,15 @@ public final class CosignatureKey implements NoteSigner, NoteVerifier {
       throw new MalformedNoteException("a witness signer key is PRIVATE+KEY+<name>+<key id>+<key>");
     }
     byte[] key = decode(parts[2]);
-    if (key.length != 33 || key[0] != TYPE_COSIGNATURE_V1) {
-      throw new MalformedNoteException("not a cosignature/v1 (type 0x04) Ed25519 signer key: " + parts[0]);
+    if (key.length != 33 || (key[0] != TYPE_COSIGNATURE_V1 && key[0] != Ed25519NoteKey.TYPE_ED25519)) {
+      throw new MalformedNoteException("not an Ed25519 witness signer key (type 0x01 or 0x04): " + parts[0]);
     }
     Ed25519PrivateKeyParameters privateKey = new Ed25519PrivateKeyParameters(key, 1);
     CosignatureKey parsed = new CosignatureKey(parts[0], privateKey.generatePublicKey(), privateKey, clock);
-    checkId(parts[1], parsed);
+    byte[] typedPublic = new byte[33];
+    typedPublic[0] = key[0];
+    System.arraycopy(parsed.publicKey.getEncoded(), 0, typedPublic, 1, 32);
+    checkId(parts[1], parts[0], typedPublic);
     return parsed;
   }
 
@@ -134,9 +145,13 @@ public final class CosignatureKey implements NoteSigner, NoteVerifier {
         .getEncoded()));
   }
 
+  /** Written as a plain Ed25519 note key (type 0x01), so that Go's witness tools read the same file. */
   private String signerKey() {
-    return SIGNER_PREFIX + name + "+" + String.format("%08x", keyId) + "+"
-        + Base64.getEncoder().encodeToString(typed(privateKey.getEncoded()));
+    byte[] seed = new byte[33];
+    seed[0] = Ed25519NoteKey.TYPE_ED25519;
+    System.arraycopy(privateKey.getEncoded(), 0, seed, 1, 32);
+    return SIGNER_PREFIX + name + "+" + String.format("%08x", Ed25519NoteKey.keyId(name, Ed25519NoteKey.TYPE_ED25519,
+        publicKey.getEncoded())) + "+" + Base64.getEncoder().encodeToString(seed);
   }
 
   /** Cosigns a checkpoint text now: {@code u64 timestamp || Ed25519 signature}. */
@@ -188,9 +203,11 @@ public final class CosignatureKey implements NoteSigner, NoteVerifier {
     return out;
   }
 
-  private static void checkId(String hex, CosignatureKey key) {
-    if (!hex.matches("[0-9a-f]{8}") || Integer.parseUnsignedInt(hex, 16) != key.keyId) {
-      throw new MalformedNoteException("the key ID " + hex + " of witness key " + key.name + " does not match its key");
+  /** The key ID written in a key text is that of its own type: SHA-256(name || 0x0A || type || key)[:4]. */
+  private static void checkId(String hex, String name, byte[] typedPublic) {
+    int expected = Ed25519NoteKey.keyId(name, typedPublic[0], java.util.Arrays.copyOfRange(typedPublic, 1, 33));
+    if (!hex.matches("[0-9a-f]{8}") || Integer.parseUnsignedInt(hex, 16) != expected) {
+      throw new MalformedNoteException("the key ID " + hex + " of witness key " + name + " does not match its key");
     }
   }
 

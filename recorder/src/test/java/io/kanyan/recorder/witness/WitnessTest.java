@@ -152,4 +152,47 @@ class WitnessTest {
     assertThat(restarted.addCheckpoint(body(8, tree.consistencyProof(8, 11), checkpoint(tree, logKey))).status())
         .isEqualTo(200);
   }
+
+  /**
+   * Vectors made by the Go witness (transparency-dev/witness, persistence/sqlite/sql_test.go, TestDeadlock): a
+   * log "monkeys" signed by Go's sumdb/note at sizes 5 and 8, a consistency proof between them computed by Go,
+   * and a witness signer key as Go's note.GenerateKey writes it. This witness takes all of them.
+   */
+  @Test
+  void interoperatesWithTheGoWitnessVectors() {
+    Ed25519NoteKey monkeys = Ed25519NoteKey.parseVerifierKey("monkeys+db4d9f7e+AULaJMvTtDLHPUcUrjdDad9vDlh/PTfC2VV60JUtCfWT");
+    CosignatureKey goKey = CosignatureKey.parseSignerKey(
+        "PRIVATE+KEY+witness+f13a86db+AaLa/dfyBhyo/m0Z7WCi98ENVZWtrP8pxgRNrx7tIWiA", CLOCK);
+    Witness go = new Witness(goKey, Map.of("monkeys", List.<NoteVerifier>of(monkeys)),
+        new WitnessState(dir.resolve("go-state")));
+    String init = "monkeys\n5\n41smjBUiAU70EtKlT6lIOIYtRTYxYXsDB+XHfcvu/BE=\n\n\u2014 monkeys "
+        + "202fftzGl3LVoqjXfwCFZZXs8I+5G22+Ek2K0AOyBuSJ/8/CZawNF+6fNlTKOCd622pbzJNkkJFWuw9DbicZCkEx9AY=\n";
+    String next = "monkeys\n8\nV8K9aklZ4EPB+RMOk1/8VsJUdFZR77GDtZUQq84vSbo=\n\n\u2014 monkeys "
+        + "202ffoUEboiQYpHzICeaFmoy3RNviHTpAxYrq/eO4QQVQMvu9UebKBMX2MJC76NLthZaKsnKbCA8GxrjePZhvDCH7Ag=\n";
+    java.util.HexFormat hex = java.util.HexFormat.of();
+    List<byte[]> proof = List.of(
+        hex.parseHex("b9e1d62618f7fee8034e4c5010f727ab24d8e4705cb296c374bf2025a87a10d2"),
+        hex.parseHex("aac66cd7a79ce4012d80762fe8eec3a77f22d1ca4145c3f4cee022e7efcd599d"),
+        hex.parseHex("89d0f753f66a290c483b39cd5e9eafb12021293395fad3d4a2ad053cfbcfdc9e"),
+        hex.parseHex("29e40bb79c966f4c6fe96aff6f30acfce5f3e8d84c02215175d6e018a5dee833"));
+
+    assertThat(go.addCheckpoint(new AddCheckpoint(0, List.of(), init).format()).status()).isEqualTo(200);
+    Witness.Answer answer = go.addCheckpoint(new AddCheckpoint(5, proof, next).format());
+    assertThat(answer.status()).isEqualTo(200);
+    // The same proof does not carry size 5 to a size-8 head with another root.
+    Witness.Answer forged = go.addCheckpoint(new AddCheckpoint(8, List.of(), next.replace("V8K9", "W8K9")).format());
+    assertThat(forged.status()).isEqualTo(403);
+
+    // Its cosignature verifies under the cosignature/v1 form of the key, with the key ID Go computes
+    // (SHA-256("witness\n" || 0x04 || public key)[:4]), and under the plain 0x01 verifier key form as well.
+    SignedNote cosigned = SignedNote.parse(next + answer.body());
+    CosignatureKey published = CosignatureKey.parseVerifierKey(goKey.verifierKey());
+    assertThat(goKey.verifierKey()).startsWith("witness+");
+    assertThat(new WitnessPolicy(List.of(published), 1).check(cosigned).ok()).isTrue();
+    assertThat(cosigned.isSignedBy(monkeys)).isTrue();
+    byte[] raw = Arrays.copyOfRange(Base64.getDecoder().decode(goKey.verifierKey().split("\\+", 3)[2]), 1, 33);
+    String plainVkey = Ed25519NoteKey.verifier("witness", Ed25519NoteKey.publicKeyFromRaw(raw)).verifierKey();
+    assertThat(new WitnessPolicy(List.of(CosignatureKey.parseVerifierKey(plainVkey)), 1).check(cosigned).ok())
+        .isTrue();
+  }
 }
