@@ -179,7 +179,7 @@ class WitnessTest {
     assertThat(go.addCheckpoint(new AddCheckpoint(0, List.of(), init).format()).status()).isEqualTo(200);
     Witness.Answer answer = go.addCheckpoint(new AddCheckpoint(5, proof, next).format());
     assertThat(answer.status()).isEqualTo(200);
-    // The same proof does not carry size 5 to a size-8 head with another root.
+    // A root changed after Go signed it no longer carries the log's signature.
     Witness.Answer forged = go.addCheckpoint(new AddCheckpoint(8, List.of(), next.replace("V8K9", "W8K9")).format());
     assertThat(forged.status()).isEqualTo(403);
 
