@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,6 +74,7 @@ public final class EvidenceExport {
     return checkpoints.checkpointNow()
         // The witnesses' cosignatures of that tree head go into the package when they answer.
         .compose(cp -> checkpoints.attestations().lastCosigning().map(cp))
+        .compose(cp -> checkpoints.attestations().awaitTimestamp(cp, Duration.ofSeconds(10)).map(cp))
         .compose(cp -> Future.all(trail.readRaw(inspectionId), checkpoints.prove(inspectionId),
                 checkpoints.logProblems())
             .compose(all -> {
@@ -109,6 +111,10 @@ public final class EvidenceExport {
       put(zip, EvidencePackage.TRAIL, trailLines.toString(), manifestEntries);
       put(zip, EvidencePackage.TREE_HEAD, checkpoints.attestations().cosigned(sth.treeSize())
           .filter(note -> note.text().equals(sth.note().text())).orElse(sth.note()).format(), manifestEntries);
+      Optional<Path> stamp = checkpoints.attestations().timestampFile(sth.treeSize());
+      if (stamp.isPresent()) {
+        putStored(zip, EvidencePackage.TREE_HEAD_TIMESTAMP, stamp.get(), manifestEntries);
+      }
       JsonArray proofs = new JsonArray();
       proven.proofs().forEach(p -> proofs.add(p.toJson()));
       put(zip, EvidencePackage.COMMITMENTS, new JsonObject().put("inspection", inspectionId)

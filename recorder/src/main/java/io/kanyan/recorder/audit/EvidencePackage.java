@@ -1,5 +1,8 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.timestamp.TimestampVerifier;
+import io.kanyan.recorder.timestamp.TimestampException;
+import io.kanyan.recorder.log.note.SignedNote;
 import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.log.LeafProof;
 import io.kanyan.recorder.log.SignedTreeHead;
@@ -35,6 +38,7 @@ import java.util.zip.ZipFile;
  * public-key.pem         the log's signing key (compare its fingerprint with the published one)
  * log-key.txt            the same key as a C2SP verifier key (origin+key ID+key)
  * key-history.json       every signing key the server used, each announced by the one before
+ * tree-head.tsr          the RFC 3161 timestamp of the tree head (when the server has a TSA)
  * log-check.txt          only when the exporting server found its commitment log tampered with: what
  * case.json              the inspection's facts, when known
  * files/&lt;path&gt;           each recording and snapshot, at its path relative to the data directory
@@ -52,6 +56,8 @@ public final class EvidencePackage {
   public static final String LOG_KEY = "log-key.txt";
   /** The published history of the server's signing keys (recorder/TRAIL.md section 9.2). */
   public static final String KEY_HISTORY = "key-history.json";
+  /** The RFC 3161 token of the tree head as the log signed it (when a TSA is configured). */
+  public static final String TREE_HEAD_TIMESTAMP = "tree-head.tsr";
   public static final String LOG_CHECK = "log-check.txt";
   public static final String CASE = "case.json";
   public static final String FILES = "files/";
@@ -248,12 +254,42 @@ public final class EvidencePackage {
     }
   }
 
+  /** The tree head as the log signed it (its own signature line only) is what the TSA stamped. */
+  private static void checkTimestamp(ZipFile zip, Optional<SignedTreeHead> treeHead, TimestampVerifier tsa,
+      Verdict verdict) throws IOException {
+    ZipEntry entry = zip.getEntry(TREE_HEAD_TIMESTAMP);
+    if (entry == null || treeHead.isEmpty()) {
+      verdict.problems().add(TREE_HEAD_TIMESTAMP + " is missing: the tree head has no RFC 3161 timestamp");
+      return;
+    }
+    SignedNote note = treeHead.get().note();
+    String origin = treeHead.get().checkpoint().origin();
+    byte[] stamped = new SignedNote(note.text(), note.signatures().stream()
+        .filter(sig -> sig.keyName().equals(origin)).toList()).format().getBytes(StandardCharsets.UTF_8);
+    try (InputStream in = zip.getInputStream(entry)) {
+      TimestampVerifier.Stamp stamp = tsa.verify(in.readAllBytes(), stamped);
+      verdict.passed().add("the tree head was stamped at " + stamp.time() + " by " + stamp.tsa()
+          + " (RFC 3161, serial " + stamp.serial() + ")");
+    } catch (TimestampException e) {
+      verdict.problems().add(TREE_HEAD_TIMESTAMP + " does not hold: " + e.getMessage());
+    }
+  }
+
   public static Verdict verify(Path zipFile, PublicKey trustedKey) throws IOException {
     return verify(zipFile, trustedKey, WitnessPolicy.none());
   }
 
   /** The same, requiring the package's tree head to be cosigned by k of the given witnesses. Blocking. */
   public static Verdict verify(Path zipFile, PublicKey trustedKey, WitnessPolicy witnesses) throws IOException {
+    return verify(zipFile, trustedKey, witnesses, null);
+  }
+
+  /**
+   * The same, also requiring, when {@code tsa} is given, an RFC 3161 timestamp of the tree head that verifies
+   * under those trust anchors. Blocking.
+   */
+  public static Verdict verify(Path zipFile, PublicKey trustedKey, WitnessPolicy witnesses, TimestampVerifier tsa)
+      throws IOException {
     try (ZipFile zip = new ZipFile(zipFile.toFile())) {
       Loaded loaded = read(zip);
       Optional<String> rotated = trustedKey == null || loaded.packagedKey() == null
@@ -271,6 +307,9 @@ public final class EvidencePackage {
       Verdict verdict = Verifier.check(loaded.evidence(), verifier, key == null ? "no usable key" : keySource, true);
       verdict.problems().addAll(0, loaded.problems());
       Verifier.checkWitnesses(loaded.evidence().treeHead().map(SignedTreeHead::note), witnesses, verdict);
+      if (tsa != null) {
+        checkTimestamp(zip, loaded.evidence().treeHead(), tsa, verdict);
+      }
       if (rotated.isPresent() && !rotated.get().startsWith("the key history")) {
         verdict.passed().add(rotated.get());
       } else if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {

@@ -1,6 +1,7 @@
 package io.kanyan.recorder.audit;
 
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
+import io.kanyan.recorder.timestamp.TimestampVerifier;
 import io.kanyan.recorder.trail.SigningKey;
 import io.kanyan.recorder.witness.CosignatureKey;
 import io.kanyan.recorder.witness.WitnessPolicy;
@@ -37,6 +38,7 @@ public final class VerifyCommand {
     Path keyFile = null;
     List<CosignatureKey> witnesses = new ArrayList<>();
     Integer quorum = null;
+    Path tsaTrust = null;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--public-key") && i + 1 < args.length) {
         keyFile = Path.of(args[++i]);
@@ -49,6 +51,8 @@ public final class VerifyCommand {
         }
       } else if (args[i].equals("--quorum") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,3}")) {
         quorum = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--tsa-trust") && i + 1 < args.length) {
+        tsaTrust = Path.of(args[++i]);
       } else if (zip == null && !args[i].startsWith("--")) {
         zip = Path.of(args[i]);
       } else {
@@ -62,7 +66,8 @@ public final class VerifyCommand {
       PublicKey trusted = keyFile == null ? null : trustedKey(Files.readString(keyFile, StandardCharsets.US_ASCII));
       out.println("Kanyan evidence package " + zip);
       WitnessPolicy policy = new WitnessPolicy(witnesses, quorum != null ? quorum : witnesses.size());
-      Verdict verdict = EvidencePackage.verify(zip, trusted, policy);
+      Verdict verdict = EvidencePackage.verify(zip, trusted, policy,
+          tsaTrust == null ? null : TimestampVerifier.fromPem(tsaTrust));
       out.print(verdict.describe());
       return verdict.valid() ? 0 : 1;
     } catch (IOException | RuntimeException e) {
@@ -80,7 +85,7 @@ public final class VerifyCommand {
 
   private static int usage(PrintStream out) {
     out.println("usage: VerifyCommand <evidence.zip> [--public-key <published key: PEM, or the log's verifier key>] "
-        + "[--witness <witness verifier key> ...] [--quorum <k>]");
+        + "[--witness <witness verifier key> ...] [--quorum <k>] [--tsa-trust <TSA root certificates.pem>]");
     return 2;
   }
 }

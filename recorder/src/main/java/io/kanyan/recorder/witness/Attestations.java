@@ -86,6 +86,27 @@ public final class Attestations {
     }
   }
 
+  /**
+   * Waits up to {@code wait} for the tree head's RFC 3161 token (asking the TSA when it has none yet); never
+   * fails: without a token the caller goes on.
+   */
+  public Future<Void> awaitTimestamp(SignedTreeHead sth, java.time.Duration wait) {
+    if (timestamps.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Timestamps t = timestamps.get();
+    return vertx.executeBlocking(() -> Files.exists(t.file(sth.treeSize())), false)
+        .compose(stamped -> stamped ? Future.<Void>succeededFuture()
+            : t.stampNow(sth.treeSize(), sth.format().getBytes(StandardCharsets.UTF_8))
+                .timeout(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).<Void>mapEmpty())
+        .otherwiseEmpty();
+  }
+
+  /** The file of the tree head's RFC 3161 token, if it was stamped. Blocking. */
+  public Optional<Path> timestampFile(long treeSize) {
+    return timestamps.map(t -> t.file(treeSize)).filter(Files::exists);
+  }
+
   /** The RFC 3161 token of the tree head of that size, if stamped. Blocking. */
   public Optional<byte[]> timestamp(long treeSize) {
     return timestamps.flatMap(t -> t.token(treeSize));

@@ -116,6 +116,20 @@ class TrustedCheckpointsTest {
     assertThat(TimestampVerifier.fromPem(tsa.rootCertificate()).verify(token, signed).tsa())
         .contains("Kanyan test TSA");
 
+    // The evidence package carries the token; the offline verifier checks it with the TSA's root.
+    Path zip = dir.resolve("insp-1.zip");
+    audit.export().export("insp-1", zip, null).await();
+    Verdict stamped = EvidencePackage.verify(zip, checkpoints.key().publicKey(), WitnessPolicy.none(),
+        TimestampVerifier.fromPem(tsa.rootCertificate()));
+    assertThat(stamped.valid()).as(stamped.describe()).isTrue();
+    assertThat(stamped.passed()).anyMatch(p -> p.contains("stamped at") && p.contains("Kanyan test TSA"));
+    try (LocalTsa other = LocalTsa.start(vertx, dir.resolve("other-tsa"), "Another TSA")) {
+      Verdict foreign = EvidencePackage.verify(zip, checkpoints.key().publicKey(), WitnessPolicy.none(),
+          TimestampVerifier.fromPem(other.rootCertificate()));
+      assertThat(foreign.valid()).isFalse();
+      assertThat(foreign.problems()).anyMatch(p -> p.contains("does not chain to a configured trust anchor"));
+    }
+
     // The key history announces exactly this key.
     KeyHistory history = KeyHistory.read(AuditServices.keyHistoryFile(checkpoints.settings()));
     assertThat(history.keys()).extracting(Ed25519NoteKey::verifierKey).containsExactly(checkpoints.verifierKey());
