@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/scripts/ensure-packages.sh ffmpeg=ffmpeg chromium=chromium chromedriver=chromium-driver \
-  redis-server=redis-server dpkg:fonts-wqy-microhei
+  redis-server=redis-server dpkg:fonts-wqy-microhei \
+  softhsm2-util=softhsm2 pkcs11-tool=opensc openssl=openssl
 
 mvn -B verify "$@"

@@ -3,6 +3,7 @@
 import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
 import { createEvidencePanel } from './evidence.js';
+import { checkLog } from './log-watch.js';
 import { snapshotUrl } from './snapshot.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
 
@@ -25,7 +26,30 @@ async function main() {
     event.preventDefault();
     audit.search();
   });
+  watchLog(i18n);
   await audit.search();
+}
+
+/** Checks the commitment log against the tree head this browser saw last (js/log-watch.js); warns if rewritten. */
+async function watchLog(i18n) {
+  const box = byId('log-status');
+  let check;
+  try {
+    check = await checkLog(api);
+  } catch (err) {
+    showMessage(box, i18n.t('auditor.log.unchecked', { why: errorText(i18n, err) }), 'warn');
+    return;
+  }
+  const show = () => {
+    if (check.status === 'rewritten') {
+      showMessage(box, i18n.t(`auditor.log.rewritten.${check.reason}`, { from: check.from, size: check.size }), 'error');
+      box.setAttribute('role', 'alert');
+    } else if (check.status === 'ok' || check.status === 'first') {
+      showMessage(box, i18n.t(`auditor.log.${check.status}`, { from: check.from, size: check.size }), 'ok');
+    }
+  };
+  show();
+  i18n.onChange(show);
 }
 
 function createAudit(i18n) {

@@ -1,5 +1,6 @@
 package io.kanyan.signaling;
 
+import io.kanyan.recorder.witness.TrustSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -58,7 +59,8 @@ public record Config(
     Path signingKey,
     String phoneIndexKey,
     boolean readOnlyInvestigation,
-    HttpLimits http) {
+    HttpLimits http,
+    TrustSettings trust) {
 
   /**
    * Limits that keep slow, many or large HTTP requests from exhausting the server.
@@ -152,7 +154,8 @@ public record Config(
         s.path("KANYAN_SIGNING_KEY"),
         s.str("KANYAN_PHONE_INDEX_KEY", null),
         s.bool("KANYAN_READ_ONLY_INVESTIGATION", false),
-        HttpLimits.from(s));
+        HttpLimits.from(s),
+        TrustSettings.from(all));
   }
 
   public boolean embeddedRedis() {
@@ -177,6 +180,7 @@ public record Config(
         + " turnSecret=" + (turnSecret == null ? "(none)" : "(set)")
         + " adminPassword=" + (adminPassword == null ? "(none)" : "(set)")
         + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)")
+        + " " + trust.describe()
         + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 

@@ -7,6 +7,7 @@ import io.kanyan.signaling.media.IceServers;
 import io.kanyan.signaling.media.PeerToPeerMedia;
 import io.kanyan.signaling.media.kurento.KurentoMedia;
 import io.kanyan.signaling.media.kurento.KurentoSettings;
+import io.kanyan.signaling.witness.WitnessCommand;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -33,6 +34,14 @@ public final class Main {
     if (args.length > 0 && args[0].equals("verify")) {
       // The offline verifier: java -jar kanyan.jar verify evidence.zip [--public-key key.pem]
       System.exit(VerifyCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("witness")) {
+      // A tlog-witness for another machine: java -jar kanyan.jar witness --key ... --port ... --state ... --log-key ...
+      int status = WitnessCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out);
+      if (status != 0) {
+        System.exit(status);
+      }
       return;
     }
     Config config;

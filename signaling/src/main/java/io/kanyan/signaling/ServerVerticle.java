@@ -14,6 +14,7 @@ import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.auth.Revocations;
 import io.kanyan.signaling.http.AccountsResource;
 import io.kanyan.signaling.http.AuditResource;
+import io.kanyan.signaling.http.LogResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
 import io.kanyan.signaling.http.ConnectionGuard;
 import io.kanyan.signaling.http.Origins;
@@ -89,7 +90,8 @@ public final class ServerVerticle extends VerticleBase {
     inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
 
-    return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(), clock)
+    return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
+        config.trust(), clock)
         .compose(started -> {
           audit = started;
           inspections.bind(started.binding(), started.committed());
@@ -100,7 +102,8 @@ public final class ServerVerticle extends VerticleBase {
               new InspectionsResource(inspections, config.publicUrl(), config.zone()),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
                   new UploadGate(config.http().uploadsPerUser(), config.http().uploadsTotal()), config.dataDir()),
-              new AuditResource(vertx, started, config.zone()));
+              new AuditResource(vertx, started, config.zone()),
+              new LogResource(vertx, started));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else {

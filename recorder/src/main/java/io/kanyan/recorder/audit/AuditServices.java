@@ -1,7 +1,13 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.timestamp.Timestamps;
+import io.kanyan.recorder.witness.Attestations;
+import io.kanyan.recorder.witness.TrustSettings;
+import io.kanyan.recorder.witness.Witnesses;
 import io.kanyan.recorder.trail.Checkpoints;
+import io.kanyan.recorder.trail.SigningKey;
 import io.kanyan.recorder.trail.Trail;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,9 +45,38 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
   /** The same, with the checkpoint settings already read (the server reads them into its Config). */
   public static Future<AuditServices> start(Vertx vertx, RedisStore redis, Trail trail, CaseFiles cases,
       Path dataDir, Checkpoints.Settings settings, Clock clock) {
-    CaseBinding binding = new CaseBinding(redis, cases, trail, clock);
-    return Checkpoints.open(vertx, redis, clock, settings)
+    return start(vertx, redis, trail, cases, dataDir, settings, TrustSettings.none(), clock);
+  }
+
+  /**
+   * The same, with the parties outside the server: the signing key's PKCS#11 token, the TSA and the witnesses
+   * (see {@link TrustSettings}). The log's key history gets the current key announced (refused when no one can
+   * announce it), and each new tree head is then stamped and cosigned.
+   */
+  public static Future<AuditServices> start(Vertx vertx, RedisStore redis, Trail trail, CaseFiles cases,
+      Path dataDir, Checkpoints.Settings settings, TrustSettings trust, Clock clock) {
+    Path attestations = settings.logFile().resolveSibling("attestations");
+    return Checkpoints.open(vertx, redis, clock, settings, trust.signingToken())
+        .compose(checkpoints -> vertx.executeBlocking(() -> {
+          try {
+            KeyHistory.ensure(keyHistoryFile(settings), logKey(checkpoints.key()),
+                trust.previousKey().map(AuditServices::previousKey), clock.instant());
+          } catch (RuntimeException refused) {
+            checkpoints.key().close();
+            throw refused;
+          }
+          return checkpoints;
+        }, false))
+        .compose(checkpoints -> trust.tsa()
+            .map(tsa -> Timestamps.open(vertx, tsa, attestations.resolve("timestamps")).map(java.util.Optional::of))
+            .orElse(Future.succeededFuture(java.util.Optional.empty()))
+            .map(timestamps -> {
+              checkpoints.attestWith(new Attestations(vertx, new Witnesses(vertx, trust.witnesses(), trust.quorum()),
+                  timestamps, attestations.resolve("cosigned")));
+              return checkpoints;
+            }))
         .compose(checkpoints -> checkpoints.start().map(v -> {
+          CaseBinding binding = new CaseBinding(redis, cases, trail, clock);
           CommittedInspections committed = CommittedInspections.commitLog(vertx, checkpoints);
           Sweep sweep = new Sweep(vertx, redis, checkpoints.alarms(), binding, committed, SWEEP_INTERVAL);
           sweep.start();
@@ -52,9 +87,29 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
         }));
   }
 
+
+  private static KeyHistory.LogKey logKey(SigningKey key) {
+    String origin = Checkpoints.originOf(key);
+    return new KeyHistory.LogKey(key.noteSigner(origin), key.noteKey(origin));
+  }
+
+  /** The retiring key, read (never generated) from its PEM file. Blocking. */
+  private static KeyHistory.LogKey previousKey(Path pem) {
+    if (!java.nio.file.Files.isRegularFile(pem)) {
+      throw new IllegalArgumentException(TrustSettings.PREVIOUS_KEY + "=" + pem + " does not exist");
+    }
+    return logKey(SigningKey.loadOrCreate(pem));
+  }
+
+  /** The published history of the log's signing keys, beside the commitment log. */
+  public static Path keyHistoryFile(Checkpoints.Settings settings) {
+    return settings.logFile().resolveSibling("key-history.json");
+  }
+
   /** Stops the periodic sweep and checkpoints, waiting for a checkpoint that is running. */
   public Future<Void> stop() {
     sweep.stop();
-    return checkpoints.stop();
+    return checkpoints.stop().compose(x -> checkpoints.attestations().close())
+        .compose(x -> checkpoints.closeKey());
   }
 }

@@ -1,5 +1,6 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.log.CommitLog;
 import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.trail.Chain;
@@ -19,10 +20,12 @@ import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -69,6 +72,9 @@ public final class EvidenceExport {
    */
   public Future<Path> export(String inspectionId, Path target, JsonObject caseFacts) {
     return checkpoints.checkpointNow()
+        // The witnesses' cosignatures of that tree head go into the package when they answer.
+        .compose(cp -> checkpoints.attestations().lastCosigning().map(cp))
+        .compose(cp -> checkpoints.attestations().awaitTimestamp(cp, Duration.ofSeconds(10)).map(cp))
         .compose(cp -> Future.all(trail.readRaw(inspectionId), checkpoints.prove(inspectionId),
                 checkpoints.logProblems())
             .compose(all -> {
@@ -103,7 +109,12 @@ public final class EvidenceExport {
         files.addAll(filesOf(fields));
       }
       put(zip, EvidencePackage.TRAIL, trailLines.toString(), manifestEntries);
-      put(zip, EvidencePackage.TREE_HEAD, sth.format(), manifestEntries);
+      put(zip, EvidencePackage.TREE_HEAD, checkpoints.attestations().cosigned(sth.treeSize())
+          .filter(note -> note.text().equals(sth.note().text())).orElse(sth.note()).format(), manifestEntries);
+      Optional<Path> stamp = checkpoints.attestations().timestampFile(sth.treeSize());
+      if (stamp.isPresent()) {
+        putStored(zip, EvidencePackage.TREE_HEAD_TIMESTAMP, stamp.get(), manifestEntries);
+      }
       JsonArray proofs = new JsonArray();
       proven.proofs().forEach(p -> proofs.add(p.toJson()));
       put(zip, EvidencePackage.COMMITMENTS, new JsonObject().put("inspection", inspectionId)
@@ -111,6 +122,8 @@ public final class EvidenceExport {
           manifestEntries);
       put(zip, EvidencePackage.PUBLIC_KEY, checkpoints.publicKeyPem(), manifestEntries);
       put(zip, EvidencePackage.LOG_KEY, checkpoints.verifierKey() + "\n", manifestEntries);
+      put(zip, EvidencePackage.KEY_HISTORY, KeyHistory.read(AuditServices.keyHistoryFile(checkpoints.settings()))
+          .toJson().encodePrettily(), manifestEntries);
       if (!logProblems.isEmpty()) {
         // The exporting server found its own log tampered with: the package says so, and fails verification.
         put(zip, EvidencePackage.LOG_CHECK, String.join("\n", logProblems) + "\n", manifestEntries);

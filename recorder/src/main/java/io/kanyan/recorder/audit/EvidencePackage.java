@@ -1,10 +1,15 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.timestamp.TimestampVerifier;
+import io.kanyan.recorder.timestamp.TimestampException;
+import io.kanyan.recorder.log.note.SignedNote;
+import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.log.LeafProof;
 import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.trail.SigningKey;
+import io.kanyan.recorder.witness.WitnessPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -32,6 +37,8 @@ import java.util.zip.ZipFile;
  * commitments.json       every leaf committed for this inspection, each with its inclusion proof to it
  * public-key.pem         the log's signing key (compare its fingerprint with the published one)
  * log-key.txt            the same key as a C2SP verifier key (origin+key ID+key)
+ * key-history.json       every signing key the server used, each announced by the one before
+ * tree-head.tsr          the RFC 3161 timestamp of the tree head (when the server has a TSA)
  * log-check.txt          only when the exporting server found its commitment log tampered with: what
  * case.json              the inspection's facts, when known
  * files/&lt;path&gt;           each recording and snapshot, at its path relative to the data directory
@@ -47,6 +54,10 @@ public final class EvidencePackage {
   public static final String COMMITMENTS = "commitments.json";
   public static final String PUBLIC_KEY = "public-key.pem";
   public static final String LOG_KEY = "log-key.txt";
+  /** The published history of the server's signing keys (recorder/TRAIL.md section 9.2). */
+  public static final String KEY_HISTORY = "key-history.json";
+  /** The RFC 3161 token of the tree head as the log signed it (when a TSA is configured). */
+  public static final String TREE_HEAD_TIMESTAMP = "tree-head.tsr";
   public static final String LOG_CHECK = "log-check.txt";
   public static final String CASE = "case.json";
   public static final String FILES = "files/";
@@ -214,9 +225,82 @@ public final class EvidencePackage {
    *
    * @param trustedKey the published key, or null to check against the key inside the package (reported)
    */
+  /**
+   * When the server's key was rotated since the auditor took the trusted key: whether the package's key
+   * history announces the packaged key after the trusted one, each entry signed by the key before it. Returns
+   * the sentence for the report: starting with "the key history" when it does not hold.
+   */
+  private static Optional<String> announcedAfter(ZipFile zip, PublicKey trusted, PublicKey packaged) {
+    ZipEntry entry = zip.getEntry(KEY_HISTORY);
+    if (entry == null) {
+      return Optional.empty();
+    }
+    try (InputStream in = zip.getInputStream(entry)) {
+      List<KeyHistory.Entry> entries = KeyHistory.fromJson(new JsonObject(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))).verify(Optional.empty());
+      int from = -1;
+      for (int i = 0; i < entries.size(); i++) {
+        if (entries.get(i).key().publicKey().equals(trusted)) {
+          from = i;
+        }
+      }
+      KeyHistory.Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+      if (from < 0 || last == null || !last.key().publicKey().equals(packaged)) {
+        return Optional.of("the key history does not lead from the trusted key to the package's key");
+      }
+      return Optional.of("the package's signing key " + last.key().verifierKey() + " was announced by the trusted "
+          + "key through the key history (entries " + (from + 1) + ".." + entries.size() + ", each signed by the "
+          + "key before it)");
+    } catch (IOException | RuntimeException e) {
+      return Optional.of("the key history is broken: " + e.getMessage());
+    }
+  }
+
+  /** The tree head as the log signed it (its own signature line only) is what the TSA stamped. */
+  private static void checkTimestamp(ZipFile zip, Optional<SignedTreeHead> treeHead, TimestampVerifier tsa,
+      Verdict verdict) throws IOException {
+    ZipEntry entry = zip.getEntry(TREE_HEAD_TIMESTAMP);
+    if (entry == null || treeHead.isEmpty()) {
+      verdict.problems().add(TREE_HEAD_TIMESTAMP + " is missing: the tree head has no RFC 3161 timestamp");
+      return;
+    }
+    SignedNote note = treeHead.get().note();
+    String origin = treeHead.get().checkpoint().origin();
+    byte[] stamped = new SignedNote(note.text(), note.signatures().stream()
+        .filter(sig -> sig.keyName().equals(origin)).toList()).format().getBytes(StandardCharsets.UTF_8);
+    try (InputStream in = zip.getInputStream(entry)) {
+      TimestampVerifier.Stamp stamp = tsa.verify(in.readAllBytes(), stamped);
+      verdict.passed().add("the tree head was stamped at " + stamp.time() + " by " + stamp.tsa()
+          + " (RFC 3161, serial " + stamp.serial() + ")");
+    } catch (TimestampException e) {
+      verdict.problems().add(TREE_HEAD_TIMESTAMP + " does not hold: " + e.getMessage());
+    }
+  }
+
   public static Verdict verify(Path zipFile, PublicKey trustedKey) throws IOException {
+    return verify(zipFile, trustedKey, WitnessPolicy.none());
+  }
+
+  /** The same, requiring the package's tree head to be cosigned by k of the given witnesses. Blocking. */
+  public static Verdict verify(Path zipFile, PublicKey trustedKey, WitnessPolicy witnesses) throws IOException {
+    return verify(zipFile, trustedKey, witnesses, null);
+  }
+
+  /**
+   * The same, also requiring, when {@code tsa} is given, an RFC 3161 timestamp of the tree head that verifies
+   * under those trust anchors. Blocking.
+   */
+  public static Verdict verify(Path zipFile, PublicKey trustedKey, WitnessPolicy witnesses, TimestampVerifier tsa)
+      throws IOException {
     try (ZipFile zip = new ZipFile(zipFile.toFile())) {
       Loaded loaded = read(zip);
+      Optional<String> rotated = trustedKey == null || loaded.packagedKey() == null
+          || trustedKey.equals(loaded.packagedKey()) ? Optional.empty()
+          : announcedAfter(zip, trustedKey, loaded.packagedKey());
+      if (rotated.isPresent() && !rotated.get().startsWith("the key history")) {
+        // The trusted key announced the packaged key (directly or through later keys): trust that one.
+        trustedKey = loaded.packagedKey();
+      }
       PublicKey key = trustedKey != null ? trustedKey : loaded.packagedKey();
       String keySource = trustedKey != null ? "the trusted key given" : "the key inside the package";
       String origin = loaded.evidence().treeHead().map(sth -> sth.checkpoint().origin()).orElse("kanyan");
@@ -225,8 +309,15 @@ public final class EvidencePackage {
       Verdict verdict = Verifier.check(loaded.evidence(), verifier, key == null ? "no usable key" : keySource, true);
       CaseBinding.verifyPackaged(loaded.caseJson(), loaded.evidence().events(), verdict);
       verdict.problems().addAll(0, loaded.problems());
-      if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {
-        verdict.problems().add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced");
+      Verifier.checkWitnesses(loaded.evidence().treeHead().map(SignedTreeHead::note), witnesses, verdict);
+      if (tsa != null) {
+        checkTimestamp(zip, loaded.evidence().treeHead(), tsa, verdict);
+      }
+      if (rotated.isPresent() && !rotated.get().startsWith("the key history")) {
+        verdict.passed().add(rotated.get());
+      } else if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {
+        verdict.problems().add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced"
+            + rotated.map(why -> " (" + why + ")").orElse(""));
       }
       if (trustedKey == null && loaded.packagedKey() != null) {
         verdict.notes().add("checked against the key inside the package (fingerprint "

@@ -3,6 +3,9 @@ package io.kanyan.recorder.audit;
 import io.kanyan.recorder.log.CommitLog;
 import io.kanyan.recorder.log.LeafProof;
 import io.kanyan.recorder.log.SignedTreeHead;
+import io.kanyan.recorder.log.note.SignedNote;
+import io.kanyan.recorder.witness.Attestations;
+import io.kanyan.recorder.witness.WitnessPolicy;
 import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.trail.Chain;
 import io.kanyan.recorder.trail.Checkpoints;
@@ -22,6 +25,8 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Set;
 
@@ -73,16 +78,38 @@ public final class Verifier {
     Future<List<StreamMessage<String, String>>> raw = trail.readRaw(inspectionId);
     Future<CommitLog.Proven> proven = checkpoints.prove(inspectionId);
     Future<List<String>> logProblems = checkpoints.logProblems();
-    return Future.all(raw, proven, logProblems).compose(all -> vertx.executeBlocking(() -> {
+    // A tree head made a moment ago may still be with the witnesses: wait briefly for their answer.
+    Future<?> cosigned = checkpoints.attestations().lastCosigning().timeout(5, TimeUnit.SECONDS).otherwiseEmpty();
+    return Future.all(raw, proven, logProblems, cosigned).compose(all -> vertx.executeBlocking(() -> {
       List<Map<String, String>> events = new ArrayList<>();
       raw.result().forEach(entry -> events.add(entry.getBody()));
       Evidence evidence = new Evidence(inspectionId, events, proven.result().head(), proven.result().proofs(),
           dataDirFiles(dataDir));
       Verdict verdict = check(evidence, checkpoints.verifier(), "this server's signing key", false);
       logProblems.result().forEach(p -> verdict.problems().add("the commitment log: " + p));
+      Attestations attestations = checkpoints.attestations();
+      checkWitnesses(evidence.treeHead().map(sth -> attestations.cosigned(sth.treeSize())
+          .filter(note -> note.text().equals(sth.note().text())).orElse(sth.note())), attestations.policy(), verdict);
       return verdict;
     }, false)).compose(verdict -> caseBinding == null ? Future.succeededFuture(verdict)
         : caseBinding.verify(inspectionId, verdict));
+  }
+
+  /**
+   * Requires the tree head to be cosigned by k of the n configured witnesses (nothing when none is required).
+   */
+  public static void checkWitnesses(Optional<SignedNote> treeHead, WitnessPolicy policy, Verdict verdict) {
+    if (policy.quorum() == 0 || treeHead.isEmpty()) {
+      return;
+    }
+    WitnessPolicy.Check check = policy.check(treeHead.get());
+    if (check.ok()) {
+      verdict.passed().add("the tree head is cosigned by " + check.cosignedBy().size() + " of the required "
+          + check.quorum() + " witnesses (" + String.join(", ", check.cosignedBy()) + ")");
+    } else {
+      verdict.problems().add("the tree head is not witnessed: " + check.failure()
+          + "; a log the witnesses did not see grow (rewritten, forked or shown only to you) cannot be trusted");
+    }
   }
 
   /** Files under a data directory. */

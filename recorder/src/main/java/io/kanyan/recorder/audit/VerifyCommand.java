@@ -1,13 +1,18 @@
 package io.kanyan.recorder.audit;
 
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
+import io.kanyan.recorder.timestamp.TimestampVerifier;
 import io.kanyan.recorder.trail.SigningKey;
+import io.kanyan.recorder.witness.CosignatureKey;
+import io.kanyan.recorder.witness.WitnessPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The offline verifier: {@code java -cp kanyan.jar io.kanyan.recorder.audit.VerifyCommand evidence.zip
@@ -31,9 +36,23 @@ public final class VerifyCommand {
   public static int run(String[] args, PrintStream out) {
     Path zip = null;
     Path keyFile = null;
+    List<CosignatureKey> witnesses = new ArrayList<>();
+    Integer quorum = null;
+    Path tsaTrust = null;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--public-key") && i + 1 < args.length) {
         keyFile = Path.of(args[++i]);
+      } else if (args[i].equals("--witness") && i + 1 < args.length) {
+        try {
+          witnesses.add(CosignatureKey.parseVerifierKey(args[++i]));
+        } catch (IllegalArgumentException e) {
+          out.println("--witness: " + e.getMessage());
+          return usage(out);
+        }
+      } else if (args[i].equals("--quorum") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,3}")) {
+        quorum = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--tsa-trust") && i + 1 < args.length) {
+        tsaTrust = Path.of(args[++i]);
       } else if (zip == null && !args[i].startsWith("--")) {
         zip = Path.of(args[i]);
       } else {
@@ -46,7 +65,9 @@ public final class VerifyCommand {
     try {
       PublicKey trusted = keyFile == null ? null : trustedKey(Files.readString(keyFile, StandardCharsets.US_ASCII));
       out.println("Kanyan evidence package " + zip);
-      Verdict verdict = EvidencePackage.verify(zip, trusted);
+      WitnessPolicy policy = new WitnessPolicy(witnesses, quorum != null ? quorum : witnesses.size());
+      Verdict verdict = EvidencePackage.verify(zip, trusted, policy,
+          tsaTrust == null ? null : TimestampVerifier.fromPem(tsaTrust));
       out.print(verdict.describe());
       return verdict.valid() ? 0 : 1;
     } catch (IOException | RuntimeException e) {
@@ -63,7 +84,8 @@ public final class VerifyCommand {
   }
 
   private static int usage(PrintStream out) {
-    out.println("usage: VerifyCommand <evidence.zip> [--public-key <published key: PEM, or the log's verifier key>]");
+    out.println("usage: VerifyCommand <evidence.zip> [--public-key <published key: PEM, or the log's verifier key>] "
+        + "[--witness <witness verifier key> ...] [--quorum <k>] [--tsa-trust <TSA root certificates.pem>]");
     return 2;
   }
 }

@@ -9,7 +9,9 @@ import io.kanyan.recorder.log.TamperAlarms;
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.note.NoteSigner;
 import io.kanyan.recorder.log.note.NoteVerifier;
+import io.kanyan.recorder.keys.Pkcs11Settings;
 import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.witness.Attestations;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -143,6 +145,7 @@ public final class Checkpoints {
   private final StoreReads reads;
   private final AtomicReference<Future<SignedTreeHead>> running = new AtomicReference<>();
   private volatile long timerId = -1;
+  private volatile Attestations attestations;
 
   private Checkpoints(Vertx vertx, RedisStore redis, SigningKey key, Clock clock, Settings settings,
       CommitLog commitLog, List<String> startProblems) {
@@ -151,7 +154,7 @@ public final class Checkpoints {
     this.key = key;
     this.origin = originOf(key);
     Ed25519NoteKey noteKey = key.noteKey(origin);
-    this.signer = noteKey;
+    this.signer = key.noteSigner(origin);
     this.verifier = noteKey;
     this.clock = clock;
     this.settings = settings;
@@ -159,6 +162,29 @@ public final class Checkpoints {
     this.alarms = new TamperAlarms(new Trail(redis, clock));
     this.reads = new StoreReads(redis);
     this.startProblems = List.copyOf(startProblems);
+    this.attestations = Attestations.none(vertx, settings.logFile().resolveSibling("attestations"));
+  }
+
+  /** Has every new tree head cosigned by witnesses and stamped by a TSA (see {@code recorder/TRAIL.md}). */
+  public void attestWith(Attestations attestations) {
+    this.attestations = attestations;
+  }
+
+  public Attestations attestations() {
+    return attestations;
+  }
+
+  /** Closes the signing key's token session (after {@link #stop}). */
+  public Future<Void> closeKey() {
+    return vertx.executeBlocking(() -> {
+      key.close();
+      return null;
+    }, false);
+  }
+
+  /** The consistency proof between two sizes of the commitment log, off the event loop. */
+  public Future<List<byte[]>> consistencyProof(long from, long to) {
+    return vertx.executeBlocking(() -> commitLog.consistencyProof(from, to), false);
   }
 
   /** The log's origin line and key name: {@code kanyan/<first 16 hex digits of the key fingerprint>}. */
@@ -173,8 +199,14 @@ public final class Checkpoints {
    * @return failed with {@link RefusedStartException} when anything is wrong, unless read-only
    */
   public static Future<Checkpoints> open(Vertx vertx, RedisStore redis, Clock clock, Settings settings) {
+    return open(vertx, redis, clock, settings, Optional.empty());
+  }
+
+  /** The same, with the signing key in a PKCS#11 token when {@code token} is present. */
+  public static Future<Checkpoints> open(Vertx vertx, RedisStore redis, Clock clock, Settings settings,
+      Optional<Pkcs11Settings> token) {
     return vertx.executeBlocking(() -> {
-      SigningKey key = SigningKey.loadOrCreate(settings.keyFile());
+      SigningKey key = SigningKey.load(settings.keyFile(), token);
       CommitLog commitLog = CommitLog.open(settings.logFile(), key.noteKey(originOf(key)));
       return new Checkpoints(vertx, redis, key, clock, settings, commitLog, List.of());
     }, false).compose(opened -> new StartCheck(vertx, redis, opened.reads, opened.commitLog, settings).run().compose(problems -> {
@@ -354,6 +386,8 @@ public final class Checkpoints {
         .map(entry -> {
           log.info("checkpoints: #{} commits {} chain head(s), tree size {}", entry.number(), leaves.size(),
               entry.sth().treeSize());
+          // Witnesses and the TSA answer in the background: they never hold up or fail the checkpoint.
+          attestations.attest(entry.sth(), this::consistencyProof);
           return entry.sth();
         });
   }

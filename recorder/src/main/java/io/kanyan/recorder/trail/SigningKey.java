@@ -1,5 +1,7 @@
 package io.kanyan.recorder.trail;
 
+import io.kanyan.recorder.keys.Pkcs11Ed25519Key;
+import io.kanyan.recorder.keys.Pkcs11Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +37,39 @@ public final class SigningKey {
 
   private final PrivateKey privateKey;
   private final PublicKey publicKey;
+  /** Set when the private key lives in a PKCS#11 token (then {@link #privateKey} is null). */
+  private final Pkcs11Ed25519Key token;
 
   private SigningKey(PrivateKey privateKey, PublicKey publicKey) {
     this.privateKey = privateKey;
     this.publicKey = publicKey;
+    this.token = null;
+  }
+
+  private SigningKey(Pkcs11Ed25519Key token) {
+    this.privateKey = null;
+    this.publicKey = token.publicKey();
+    this.token = token;
+  }
+
+  /**
+   * The key in a PKCS#11 token when {@code token} is configured, else the PEM file (generated on first start).
+   * Blocking.
+   */
+  public static SigningKey load(Path privateKeyFile, Optional<Pkcs11Settings> token) {
+    return token.isPresent() ? new SigningKey(Pkcs11Ed25519Key.open(token.get())) : loadOrCreate(privateKeyFile);
+  }
+
+  /** Closes the token session, if the key is in a token. Blocking. */
+  public void close() {
+    if (token != null) {
+      token.close();
+    }
+  }
+
+  /** True when the private key is in a token, not in the data directory. */
+  public boolean inToken() {
+    return token != null;
   }
 
   /** A key held in memory only (tests, benchmarks). */
@@ -100,6 +132,9 @@ public final class SigningKey {
   }
 
   public byte[] sign(byte[] message) {
+    if (token != null) {
+      return token.sign(message);
+    }
     try {
       Signature signature = Signature.getInstance(ALGORITHM);
       signature.initSign(privateKey);
@@ -128,6 +163,11 @@ public final class SigningKey {
    */
   public io.kanyan.recorder.log.note.Ed25519NoteKey noteKey(String keyName) {
     return io.kanyan.recorder.log.note.Ed25519NoteKey.signer(keyName, publicKey, privateKey);
+  }
+
+  /** What signs notes under {@code keyName}: the token when the key is in one, else {@link #noteKey}. */
+  public io.kanyan.recorder.log.note.NoteSigner noteSigner(String keyName) {
+    return token != null ? token.noteSigner(keyName) : noteKey(keyName);
   }
 
   public PublicKey publicKey() {
