@@ -17,7 +17,7 @@ final class WebClientFiles {
   private static final String ROOT = "webroot";
   static final String ROUTE = "web client files";
   private static final Pattern SERVED =
-      Pattern.compile("/(?:[A-Za-z0-9_-]+\\.html|(?:css|js|i18n)(?:/[A-Za-z0-9_-]+)*/[A-Za-z0-9_.-]+\\.[a-z]+)");
+      Pattern.compile("/(?:[A-Za-z0-9_-]+\\.html|favicon\\.ico|(?:css|js|i18n)(?:/[A-Za-z0-9_-]+)*/[A-Za-z0-9_.-]+\\.[a-z]+)");
 
   private WebClientFiles() {
   }

@@ -69,6 +69,7 @@ class AuthorizationMatrixTest {
       row(HttpMethod.POST, "/api/users", Target.DONE, Body.NEW_USER,           401, 401, 403, 403, 403, 201, 401),
       row(HttpMethod.POST, "/api/users/:username/disable", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 200, 401),
       row(HttpMethod.POST, "/api/users/:username/enable", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 200, 401),
+      row(HttpMethod.POST, "/api/users/:username/unlock", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 200, 401),
       row(HttpMethod.POST, "/api/inspections", Target.DONE, Body.JSON,         401, 401, 201, 201, 403, 403, 401),
       row(HttpMethod.GET, "/api/inspections", Target.DONE, Body.NONE,          401, 401, 200, 200, 200, 200, 401),
       row(HttpMethod.GET, "/api/inspections/:id", Target.DONE, Body.NONE,      401, 401, 200, 404, 200, 200, 401),
@@ -92,7 +93,10 @@ class AuthorizationMatrixTest {
       row(HttpMethod.GET, "/api/audit/inspections", Target.DONE, Body.NONE,    401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/inspections/:id", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/inspections/:id/verify", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
-      row(HttpMethod.GET, "/api/audit/inspections/:id/export", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401));
+      row(HttpMethod.GET, "/api/audit/inspections/:id/export", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
+      row(HttpMethod.GET, "/api/audit/log/consistency", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
+      row(HttpMethod.GET, "/api/audit/log/attestations", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
+      row(HttpMethod.GET, "/api/audit/log/keys", Target.DONE, Body.NONE,       200, 200, 200, 200, 200, 200, 200));
 
   static Row row(HttpMethod method, String path, Target target, Body body, int... expected) {
     if (expected.length != Who.values().length) {

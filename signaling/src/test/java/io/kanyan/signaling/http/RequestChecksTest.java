@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -182,6 +183,14 @@ class RequestChecksTest {
       assertThat(inlineScript.matcher(html).find()).as(page + " has an inline script").isFalse();
       assertThat(handler.matcher(html).find()).as(page + " has an inline event handler").isFalse();
       assertThat(style.matcher(html).find()).as(page + " has inline style").isFalse();
+      // A form with a password falls back to the browser's own submission if a click beats the page's script:
+      // that must never be a GET, which would put the password into the address bar, history and server logs.
+      Matcher form = Pattern.compile("<form[^>]*>(.*?)</form>", Pattern.CASE_INSENSITIVE | Pattern.DOTALL).matcher(html);
+      while (form.find()) {
+        if (form.group(1).contains("type=\"password\"")) {
+          assertThat(form.group()).as(page + ": a form with a password field").containsPattern("method=\"post\"");
+        }
+      }
     }
   }
 
@@ -202,5 +211,6 @@ class RequestChecksTest {
     assertThat(ian.get("/io/kanyan/signaling/Main.class").statusCode()).isEqualTo(404);
     assertThat(ian.get("/js/api.js").statusCode()).isEqualTo(200);
     assertThat(ian.get("/i18n/en.json").statusCode()).isEqualTo(200);
+    assertThat(ian.get("/favicon.ico").statusCode()).isEqualTo(200);
   }
 }
