@@ -45,6 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class WitnessProcessesTest {
 
+  /** An inspection id as the API accepts them (a lowercase UUID). */
+  private static final String INSPECTION = "6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5";
+
   static final String ORIGIN = "kanyan.test/log";
 
   @TempDir
@@ -148,14 +151,14 @@ class WitnessProcessesTest {
         WitnessPolicy.QUORUM, "2", "KANYAN_TSA_URL", tsa.url(), "KANYAN_TSA_TRUST", tsa.rootCertificate().toString()));
     try {
       Trail trail = new Trail(server.running().storage().redis(), server.clock());
-      trail.append("insp-w", EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "one")).await();
+      trail.append(INSPECTION, EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "one")).await();
       Checkpoints checkpoints = server.running().server().audit().checkpoints();
       assertThat(checkpoints.verifierKey()).isEqualTo(serverLogKey);
       checkpoints.checkpointNow().await();
       assertThat(checkpoints.attestations().policy().check(checkpoints.attestations().lastCosigning().await())
           .cosignedBy()).containsExactlyInAnyOrder("witness.test/w1", "witness.test/w2");
 
-      trail.append("insp-w", EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "two")).await();
+      trail.append(INSPECTION, EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "two")).await();
       long size = checkpoints.checkpointNow().await().treeSize();
       checkpoints.attestations().lastCosigning().await();
       Http admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
@@ -178,13 +181,13 @@ class WitnessProcessesTest {
       assertThat(admin.get("/api/audit/log/attestations").bodyAsJsonObject().getJsonObject("tsa").getLong("stamped"))
           .isGreaterThanOrEqualTo(1);
       // Online and offline verification with 2 of 2 witnesses required pass for the genuine log.
-      assertThat(admin.get("/api/audit/inspections/insp-w/verify").bodyAsJsonObject().getBoolean("valid")).isTrue();
+      assertThat(admin.get("/api/audit/inspections/" + INSPECTION + "/verify").bodyAsJsonObject().getBoolean("valid")).isTrue();
       assertThat(verifyOffline(server, "genuine")).contains("cosigned by 2 of the required 2 witnesses")
           .startsWith("exit 0");
 
       // The insider changes the trail, deletes the commitment log and Redis's copy, and restarts: the server
       // signs a fresh log with its own key, which the witnesses refuse to cosign.
-      trail.append("insp-w", EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "inserted")).await();
+      trail.append(INSPECTION, EventType.NOTE_ADDED, "user:ian", new JsonObject().put("text", "inserted")).await();
       server.running().storage().redis().call(c -> c.del(Checkpoints.REDIS_KEY)).await();
       deleteQuietly(checkpoints.settings().logFile());
       server.restart();
@@ -200,7 +203,7 @@ class WitnessProcessesTest {
       assertThat(twoOfTwo.check(SignedNote.parse(after.getString("treeHead"))).ok()).isFalse();
       // ...and fail for the rewritten one, online and offline, naming the missing witnesses.
       JsonObject online = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD)
-          .get("/api/audit/inspections/insp-w/verify").bodyAsJsonObject();
+          .get("/api/audit/inspections/" + INSPECTION + "/verify").bodyAsJsonObject();
       assertThat(online.getBoolean("valid")).isFalse();
       assertThat(online.getJsonArray("problems").encode()).contains("cosigned by 0 of the 2 required witnesses");
       JsonObject status = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD)
@@ -220,7 +223,7 @@ class WitnessProcessesTest {
   private static String verifyOffline(TestServer server, String name) {
     Checkpoints checkpoints = server.running().server().audit().checkpoints();
     Path zip = dir.resolve(name + ".zip");
-    server.running().server().audit().export().export("insp-w", zip, null).await();
+    server.running().server().audit().export().export(INSPECTION, zip, null).await();
     Path key = dir.resolve(name + "-key.pem");
     try {
       java.nio.file.Files.writeString(key, checkpoints.publicKeyPem());
