@@ -12,7 +12,11 @@ import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.LoginLimiter;
 import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.auth.Revocations;
+import io.kanyan.signaling.catalog.Catalogue;
+import io.kanyan.signaling.catalog.Checklists;
 import io.kanyan.signaling.http.AccountsResource;
+import io.kanyan.signaling.http.CatalogResource;
+import io.kanyan.signaling.http.ChecklistResource;
 import io.kanyan.signaling.http.AuditResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
 import io.kanyan.signaling.http.Api;
@@ -21,6 +25,7 @@ import io.kanyan.signaling.http.InspectionsResource;
 import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.signaling.inspection.Role;
 import io.kanyan.signaling.media.Media;
 import io.kanyan.signaling.tls.Certificates;
 import io.kanyan.signaling.ws.Protocol;
@@ -75,7 +80,10 @@ public final class ServerVerticle extends VerticleBase {
         config.sessionIdle(), clock);
     Invites invites = new Invites(storage.redis(), revocations, config.inviteTtl(), clock);
     calls = new Calls(vertx, media, trail, config.gracePeriod(), clock);
-    Inspections inspections = new Inspections(cases, invites, trail, calls, storage.redis(), clock);
+    Catalogue catalogue = new Catalogue(storage.redis());
+    Checklists checklists = new Checklists(catalogue, trail, clock, config.zone());
+    checklists.toApplicant((id, message) -> calls.sendTo(id, Role.APPLICANT, message));
+    Inspections inspections = new Inspections(cases, invites, trail, calls, storage.redis(), clock, checklists);
     calls.onConnected(inspections::markStarted);
     Recordings recordings = new Recordings(vertx, trail, config.dataDir());
     Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone());
@@ -91,6 +99,8 @@ public final class ServerVerticle extends VerticleBase {
               new AccountsResource(accounts),
               new InspectionsResource(inspections, config.publicUrl(), config.zone()),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir()),
+              new CatalogResource(catalogue),
+              new ChecklistResource(inspections),
               new AuditResource(vertx, started, config.zone()));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
@@ -98,6 +108,8 @@ public final class ServerVerticle extends VerticleBase {
             signaling.mount(router);
           }
           return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())
+              .compose(admin -> config.readOnlyInvestigation() ? Future.succeededFuture(admin)
+                  : catalogue.seedExamples().map(admin))
               .onSuccess(this::announceAdmin)
               .compose(x -> listen(router))
               .onSuccess(x -> {

@@ -44,8 +44,15 @@ public final class Snapshots {
     }
   }
 
-  /** The facts printed on the watermark besides the time. */
-  public record Facts(String caseNumber, JsonObject location) {
+  /**
+   * The facts printed on the watermark besides the time, and the checklist item the snapshot was taken for
+   * ({@code itemId}, or null), recorded in {@code snapshot.taken}.
+   */
+  public record Facts(String caseNumber, JsonObject location, String itemId) {
+
+    public Facts(String caseNumber, JsonObject location) {
+      this(caseNumber, location, null);
+    }
   }
 
   static {
@@ -91,7 +98,8 @@ public final class Snapshots {
                     .put("sha256", snapshot.sha256()).put("size", snapshot.size())
                     .put("width", snapshot.width()).put("height", snapshot.height())
                     .put("watermarkedFile", relative(watermarked(inspectionId, id)))
-                    .put("location", facts.location()))
+                    .put("location", facts.location()).mergeIn(facts.itemId() == null ? new JsonObject()
+                        : new JsonObject().put("itemId", facts.itemId())))
             .map(event -> snapshot))
         .onSuccess(s -> LOG.info("inspection {}: snapshot {} stored ({}x{}, {} bytes)", inspectionId, id,
             s.width(), s.height(), s.size()));

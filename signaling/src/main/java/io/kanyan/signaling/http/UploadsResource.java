@@ -38,6 +38,7 @@ public final class UploadsResource implements Api.Resource {
   static final long MAX_SLICE_BYTES = 8L * 1024 * 1024;
   static final long MAX_SNAPSHOT_BYTES = 10L * 1024 * 1024;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+  private static final Pattern ITEM_ID = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
 
   private final Inspections inspections;
   private final Calls calls;
@@ -110,11 +111,16 @@ public final class UploadsResource implements Api.Resource {
     if (body == null || body.length() == 0) {
       throw Problem.badRequest("bad_media", "the snapshot is empty");
     }
+    String itemId = ctx.request().getParam("itemId");
+    if (itemId != null && !ITEM_ID.matcher(itemId).matches()) {
+      throw Problem.badRequest("bad_field", "itemId must be a checklist item id (letters, digits, '-', '_', '.')");
+    }
     return inspections.ownedOpen(who, ctx.pathParam("id"))
         .compose(file -> {
           Call call = calls.get(file.id());
           JsonObject fix = call == null ? null : call.lastLocation();
-          return snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber(), fix));
+          return checkItem(file.id(), itemId).compose(ok -> snapshots.store(file.id(), body, sha, who.actor(),
+              new Snapshots.Facts(file.caseNumber(), fix, itemId)));
         })
         .map(Snapshots.Snapshot::toJson)
         .recover(UploadsResource::mapped);
@@ -196,6 +202,17 @@ public final class UploadsResource implements Api.Resource {
           return FileResponses.send(ctx, path, "image/jpeg");
         })
         .onFailure(err -> Api.fail(ctx, err));
+  }
+
+  /** A snapshot taken for a checklist item names an item of the inspection's bound checklist. */
+  private Future<Void> checkItem(String inspectionId, String itemId) {
+    if (itemId == null) {
+      return Future.succeededFuture();
+    }
+    return inspections.checklists().state(inspectionId).compose(s -> s.bound() && s.item(itemId) != null
+        ? Future.<Void>succeededFuture()
+        : Future.failedFuture(Problem.badRequest("unknown_item", "item '" + itemId
+            + "' is not in the checklist this inspection is bound to")));
   }
 
   /** Someone other than the owning inspector read evidence: that goes on the trail first. */
