@@ -38,7 +38,7 @@ class ChecklistTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
+    server = TestServer.start(java.util.Map.of(TestServer.EXAMPLE_CATALOGUE, "yes"));
     admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
     ian = Staff.as(server, "ian", "inspector");
     audrey = Staff.as(server, "audrey", "auditor");
