@@ -15,6 +15,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An inspection's checklist: its state (items, latest answers, item checked now, re-inspection links), answers
@@ -50,8 +52,8 @@ public final class ChecklistResource implements Api.Resource {
         .compose(x -> Future.all(checklists.state(id), inspections.reinspections(id)))
         .map(all -> {
           ChecklistState s = all.resultAt(0);
-          java.util.List<String> rounds = all.resultAt(1);
-          return s.toJson().put("reinspections", new JsonArray(new java.util.ArrayList<>(rounds)));
+          List<String> rounds = all.resultAt(1);
+          return s.toJson().put("reinspections", new JsonArray(new ArrayList<>(rounds)));
         });
   }
 

@@ -302,31 +302,52 @@ public final class Inspections {
     if (who.role() != Principal.Role.INSPECTOR) {
       return Future.failedFuture(Problem.forbidden("only inspectors start re-inspections"));
     }
-    return owned(who, originalId).compose(orig -> {
-      if (orig.status() != CaseFile.Status.ENDED || !"rectify".equals(orig.conclusion())) {
-        return Future.failedFuture(Problem.conflict("not_rectify", "only an inspection concluded \"rectify\" can be"
+    return owned(who, originalId).compose(orig -> orig.status() == CaseFile.Status.ENDED
+            && "rectify".equals(orig.conclusion()) ? checklists.state(originalId).map(s -> new Rectify(orig, s))
+        : Future.failedFuture(Problem.conflict("not_rectify", "only an inspection concluded \"rectify\" can be"
             + " re-inspected; " + orig.caseNumber() + " is " + orig.status().wire()
-            + (orig.conclusion() == null ? "" : " (" + orig.conclusion() + ")")));
-      }
-      return checklists.state(originalId).compose(s -> {
-        if (!s.bound() || s.ended() == null || s.ended().getJsonArray("rectifyItems") == null) {
-          return Future.failedFuture(Problem.conflict("no_checklist", "inspection " + orig.caseNumber()
-              + " has no checklist items to rectify"));
-        }
-        List<String> wanted = s.ended().getJsonArray("rectifyItems").stream().map(Object::toString).toList();
-        return checklists.catalogue().get(s.matterCode(), s.version()).compose(m -> redis.call(c ->
-                c.rpush(reinspectionsKey(originalId), "pending")).compose(round -> {
-          List<ChecklistItem> items = m.items().stream().filter(i -> wanted.contains(i.id())).toList();
-          NewInspection in = NewInspection.from(new JsonObject()
-              .put("caseNumber", caseNumber != null ? caseNumber : orig.caseNumber() + "-R" + round)
-              .put("matterCode", m.code()).put("applicantName", orig.applicantName())
-              .put("applicantPhone", applicantPhone).put("siteAddress", orig.siteAddress())
-              .put("siteLat", orig.siteLat()).put("siteLng", orig.siteLng()));
-          return create(who, in, m, items, originalId).compose(created -> redis.call(c ->
-                  c.lset(reinspectionsKey(originalId), round - 1, created.inspection().id())).map(created));
-        }));
-      });
-    });
+            + (orig.conclusion() == null ? "" : " (" + orig.conclusion() + ")"))))
+        .compose(r -> r.items() == null
+            ? Future.failedFuture(Problem.conflict("no_checklist", "inspection " + r.original().caseNumber()
+                + " has no checklist items to rectify"))
+            : checklists.catalogue().get(r.state().matterCode(), r.state().version()).map(r::with))
+        .compose(r -> redis.call(c -> c.rpush(reinspectionsKey(originalId), "pending")).map(r::round))
+        .compose(r -> create(who, reinspection(r, applicantPhone, caseNumber), r.matter(),
+                r.matter().items().stream().filter(i -> r.items().contains(i.id())).toList(), originalId)
+            .compose(created -> redis.call(c -> c.lset(reinspectionsKey(originalId), r.round() - 1,
+                created.inspection().id())).map(created)));
+  }
+
+  /** What a re-inspection is made from: the original, its checklist state and items to rectify, the matter version. */
+  private record Rectify(CaseFile original, io.kanyan.signaling.catalog.ChecklistState state, Matter matter,
+      long round) {
+
+    Rectify(CaseFile original, io.kanyan.signaling.catalog.ChecklistState state) {
+      this(original, state, null, 0);
+    }
+
+    List<String> items() {
+      JsonObject ended = state.bound() ? state.ended() : null;
+      JsonArray list = ended == null ? null : ended.getJsonArray("rectifyItems");
+      return list == null ? null : list.stream().map(Object::toString).toList();
+    }
+
+    Rectify with(Matter m) {
+      return new Rectify(original, state, m, round);
+    }
+
+    Rectify round(long n) {
+      return new Rectify(original, state, matter, n);
+    }
+  }
+
+  private static NewInspection reinspection(Rectify r, String applicantPhone, String caseNumber) {
+    CaseFile orig = r.original();
+    return NewInspection.from(new JsonObject()
+        .put("caseNumber", caseNumber != null ? caseNumber : orig.caseNumber() + "-R" + r.round())
+        .put("matterCode", r.matter().code()).put("applicantName", orig.applicantName())
+        .put("applicantPhone", applicantPhone).put("siteAddress", orig.siteAddress())
+        .put("siteLat", orig.siteLat()).put("siteLng", orig.siteLng()));
   }
 
   /** The re-inspections started from an inspection, oldest first. */

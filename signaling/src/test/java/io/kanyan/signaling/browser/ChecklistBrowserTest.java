@@ -135,7 +135,11 @@ class ChecklistBrowserTest {
     item("B2").findElement(By.cssSelector(".item-save")).click();
     waitFor(inspector, 10).until(d -> item("B2").getText().contains("52.5 m²"));
 
-    // "pass" is refused while B3 is open; the call goes on.
+    // "pass" is refused while B3 does not conform; the call goes on and the answer is corrected.
+    new Select(item("B3").findElement(By.cssSelector(".item-result"))).selectByValue("not_conforms");
+    item("B3").findElement(By.cssSelector(".item-remark")).sendKeys("缺一人的健康证");
+    item("B3").findElement(By.cssSelector(".item-save")).click();
+    waitFor(inspector, 10).until(d -> "not_conforms".equals(item("B3").getDomAttribute("data-state")));
     inspector.findElement(By.id("end-open")).click();
     visible(inspector, "end-dialog", 5);
     inspector.findElement(By.cssSelector("#end-form input[value='pass']")).click();
@@ -144,6 +148,8 @@ class ChecklistBrowserTest {
     inspector.findElement(By.id("end-cancel")).click();
 
     new Select(item("B3").findElement(By.cssSelector(".item-result"))).selectByValue("conforms");
+    item("B3").findElement(By.cssSelector(".item-remark")).clear();
+    item("B3").findElement(By.cssSelector(".item-remark")).sendKeys("已补齐");
     item("B3").findElement(By.cssSelector(".item-save")).click();
     waitFor(inspector, 10).until(d -> "conforms".equals(item("B3").getDomAttribute("data-state")));
     assertThat(inspector.findElements(By.id("injected"))).isEmpty();
@@ -162,12 +168,45 @@ class ChecklistBrowserTest {
         .get("/api/inspections/" + id + "/trail").bodyAsJsonObject().getJsonArray("events");
     List<JsonObject> answers = events.stream().map(o -> (JsonObject) o)
         .filter(e -> e.getString("type").equals("checklist.answered")).map(e -> e.getJsonObject("payload")).toList();
-    assertThat(answers).extracting(a -> a.getString("itemId")).containsExactly("B1", "B2", "B3");
+    assertThat(answers).extracting(a -> a.getString("itemId")).containsExactly("B1", "B2", "B3", "B3");
     assertThat(answers.get(0).getJsonArray("snapshots")).hasSize(1);
     assertThat(answers.get(0).getString("remark")).isEqualTo("门牌清晰");
     assertThat(answers.get(1).getString("value")).isEqualTo("52.5");
     assertThat(events.stream().map(o -> (JsonObject) o).filter(e -> e.getString("type").equals("inspection.ended"))
         .findFirst().orElseThrow().getJsonObject("payload").getString("conclusion")).isEqualTo("pass");
+
+    // The auditor finds it by matter type, sees the results (the correction counted) and jumps to an answer.
+    Http ian = server.login(KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
+    waitFor(inspector, 30).until(d -> ian.get("/api/inspections/" + id + "/trail").bodyAsJsonObject()
+        .getJsonArray("events").stream().anyMatch(e -> ((JsonObject) e).getString("type").equals("recording.finalised")));
+    inspector.manage().deleteAllCookies();
+    inspector.get(server.base + "/login.html");
+    visible(inspector, "username", 10).sendKeys(KanyanServer.AUDITOR);
+    inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
+    inspector.findElement(By.id("login-submit")).click();
+    visible(inspector, "search-form", 10);
+    waitFor(inspector, 10).until(d -> d.findElements(By.cssSelector("#q-matter option")).size() > 3);
+    new Select(inspector.findElement(By.id("q-matter"))).selectByValue("<img src=x id=\"pwned\">书面核查");
+    inspector.findElement(By.id("search-submit")).click();
+    waitFor(inspector, 10).until(d -> {
+      List<WebElement> rows = d.findElements(By.cssSelector("#results tr[data-id]"));
+      if (rows.size() != 1 || !rows.get(0).getText().contains(CASE)) {
+        return false;
+      }
+      rows.get(0).click();
+      return true;
+    });
+    visible(inspector, "checklist-panel", 10);
+    waitFor(inspector, 10).until(d -> d.findElements(By.cssSelector("#checklist-results tr[data-item-id]")).size() == 3);
+    WebElement b3 = inspector.findElement(By.cssSelector("#checklist-results tr[data-item-id='B3']"));
+    assertThat(b3.getText()).contains("符合").contains("已补齐").contains("更正过 1 次");
+    assertThat(inspector.findElements(By.cssSelector("#checklist-results tr[data-item-id='B1'] img"))).hasSize(1);
+    assertThat(inspector.findElements(By.id("pwned"))).isEmpty();
+    assertThat(inspector.findElements(By.id("injected"))).isEmpty();
+    inspector.findElement(By.cssSelector("#checklist-results tr[data-item-id='B2'] button.jump")).click();
+    waitFor(inspector, 15).until(d -> (Boolean) Browsers.js(inspector, "const v = document.getElementById('player');"
+        + " return v.readyState >= 1 && v.currentTime > 0.5;"));
+    screenshot(inspector, "auditor-checklist-desktop");
   }
 
   private static WebElement item(String id) {
