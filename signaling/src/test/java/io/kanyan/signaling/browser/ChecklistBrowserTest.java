@@ -78,6 +78,24 @@ class ChecklistBrowserTest {
   }
 
   private void journey() throws Exception {
+    // The admin sees the catalogue (the examples and the test matter) and edits a matter: a new version.
+    inspector.get(server.base + "/login.html");
+    visible(inspector, "username", 10).sendKeys("admin");
+    inspector.findElement(By.id("password")).sendKeys(TestServer.ADMIN_PASSWORD);
+    inspector.findElement(By.id("login-submit")).click();
+    waitFor(inspector, 10).until(d -> d.findElements(By.cssSelector("#matters tr[data-code]")).size() == 4);
+    assertThat(inspector.findElement(By.cssSelector("#matters tr[data-code='drug-retail']")).getText()).contains("示例");
+    assertThat(inspector.findElements(By.id("pwned"))).isEmpty();
+    inspector.findElement(By.cssSelector("#matters button[data-edit='book-test']")).click();
+    String json = inspector.findElement(By.id("matter-json")).getDomProperty("value");
+    assertThat(json).contains("\"B3\"").doesNotContain("\"version\"");
+    Browsers.js(inspector, "const t = document.getElementById('matter-json');"
+        + " t.value = t.value.replace('逐张展示健康证', '逐张展示健康证，姓名和有效期要清晰');");
+    inspector.findElement(By.id("matter-save")).click();
+    waitFor(inspector, 10).until(d -> d.findElement(By.id("catalog-message")).getText().contains("第 2 版"));
+    screenshot(inspector, "admin-catalogue-desktop");
+    inspector.manage().deleteAllCookies();
+
     inspector.get(server.base + "/login.html");
     visible(inspector, "username", 10).sendKeys(KanyanServer.INSPECTOR);
     inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
@@ -99,7 +117,8 @@ class ChecklistBrowserTest {
     applicant.get(inviteUrl);
     visible(applicant, "prepare", 10);
     waitFor(applicant, 10).until(d -> d.findElements(By.cssSelector("#prepare-list li")).size() == 3);
-    assertThat(applicant.findElement(By.id("prepare-list")).getText()).contains(TRICKY).contains("用卷尺量长和宽");
+    assertThat(applicant.findElement(By.id("prepare-list")).getText()).contains(TRICKY).contains("用卷尺量长和宽")
+        .contains("姓名和有效期要清晰");
     assertThat(applicant.findElement(By.id("prepare-matter")).getText()).contains("<img src=x");
     assertThat(applicant.findElements(By.id("injected"))).isEmpty();
     assertThat(applicant.findElements(By.id("pwned"))).isEmpty();
