@@ -37,9 +37,10 @@ export function answerText(t, answer) {
  * @param {import('./i18n.js').I18n} options.i18n
  * @param {{listen: Function, signal: AbortSignal, disposed: boolean, onDispose: Function}} options.scope the call's scope
  * @param {HTMLVideoElement} options.video the applicant's video, for snapshots taken for an item
+ * @param {(snapshot: object) => void} [options.onSnapshot] a snapshot was taken for an item (the desk's gallery shows it too)
  * @returns {Promise<{bound: boolean, render: () => void, conclusionFields: (conclusion: string) => object}>}
  */
-export async function createDeskChecklist({ inspectionId, i18n, scope, video }) {
+export async function createDeskChecklist({ inspectionId, i18n, scope, video, onSnapshot = () => {} }) {
   const { t } = i18n;
   const base = `/api/inspections/${encodeURIComponent(inspectionId)}/checklist`;
   let state = await api(base, { signal: scope.signal });
@@ -138,6 +139,7 @@ export async function createDeskChecklist({ inspectionId, i18n, scope, video }) 
         const jpeg = await grabFrame(video);
         const snap = await uploadSnapshot(inspectionId, jpeg, { signal: scope.signal, itemId });
         photos.get(itemId).push(snap.id);
+        onSnapshot(snap);
         render();
       } else if (button.classList.contains('item-save')) {
         const result = li.querySelector('.item-result').value;

@@ -79,7 +79,13 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   scope.onDispose(endErrors.dispose);
   const remoteVideo = byId('remote-video');
   // The inspection's checklist (js/checklist.js); a failure to load it leaves the call usable with notes.
-  const checklistReady = createDeskChecklist({ inspectionId: id, i18n, scope, video: remoteVideo }).catch((err) => {
+  const checklistReady = createDeskChecklist({
+    inspectionId: id, i18n, scope, video: remoteVideo,
+    onSnapshot: (snap) => {
+      snapshots.unshift(snap);
+      renderSnapshots();
+    },
+  }).catch((err) => {
     if (!scope.disposed) errors.show(() => errorText(i18n, err));
     return { bound: false, render: () => {}, conclusionFields: () => ({}), precheck: () => null };
   });

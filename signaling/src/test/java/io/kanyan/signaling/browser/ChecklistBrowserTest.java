@@ -144,6 +144,7 @@ class ChecklistBrowserTest {
     waitFor(inspector, 10).until(d -> item("B1").getText().contains("需要照片"));
     item("B1").findElement(By.cssSelector(".item-photo")).click();
     waitFor(inspector, 20).until(d -> item("B1").findElement(By.cssSelector(".item-photos")).getText().contains("1"));
+    assertThat(inspector.findElements(By.cssSelector("#snapshots img"))).hasSize(1);
     new Select(item("B1").findElement(By.cssSelector(".item-result"))).selectByValue("conforms");
     item("B1").findElement(By.cssSelector(".item-remark")).sendKeys("门牌清晰");
     item("B1").findElement(By.cssSelector(".item-save")).click();
