@@ -247,6 +247,26 @@ class ChecklistTest {
     assertThat(late.bodyAsJsonObject().getString("code")).isEqualTo("inspection_closed");
   }
 
+  @Test
+  void onlyTheOwnerAnswersAndAnAuditorsReadIsOnTheTrail() {
+    String id = create("CL-ACL-1", "hr-service");
+    Http jane = Staff.as(server, "jane", "inspector");
+    HttpResponse<Buffer> theirs = jane.post("/api/inspections/" + id + "/checklist/answers",
+        new JsonObject().put("itemId", "H03").put("result", "conforms"));
+    assertThat(theirs.statusCode()).isEqualTo(404);
+    assertThat(jane.get("/api/inspections/" + id + "/checklist").statusCode()).isEqualTo(404);
+    assertThat(jane.post("/api/inspections/" + id + "/checklist/current", new JsonObject().put("itemId", "H03"))
+        .statusCode()).isEqualTo(404);
+    assertThat(new Http(server.vertx(), server.httpPort()).get("/api/catalog/matters").statusCode()).isEqualTo(401);
+
+    assertThat(audrey.get("/api/inspections/" + id + "/checklist").bodyAsJsonObject().getString("matterCode"))
+        .isEqualTo("hr-service");
+    assertThat(events(id).stream().anyMatch(e -> e.getString("type").equals("audit.access")
+        && "checklist".equals(e.getJsonObject("payload").getString("what")))).isTrue();
+    assertThat(audrey.post("/api/inspections/" + id + "/checklist/answers",
+        new JsonObject().put("itemId", "H03").put("result", "conforms")).statusCode()).isEqualTo(403);
+  }
+
   private static JsonObject matter(String code, String firstTitle) {
     return new JsonObject().put("code", code).put("name", "测试事项 " + code).put("description", "test")
         .put("items", new JsonArray()
