@@ -2,6 +2,7 @@
 import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
 import { byId, errorText, formatTime, h, homePage, showMessage, wireStaffHeader } from './ui.js';
+import { createCatalogAdmin } from './catalog-admin.js';
 
 /** The server's minimum password length, spaces at the ends not counted (signaling/API.md, weak_password). */
 const MIN_PASSWORD = 10;
@@ -31,7 +32,9 @@ async function main() {
     if (button?.dataset.action === 'unlock') admin.unlock(button.dataset.username);
     else if (button) admin.toggle(button.dataset.username, button.dataset.action === 'disable');
   });
-  await admin.refresh();
+  const catalog = createCatalogAdmin(i18n);
+  i18n.onChange(catalog.render);
+  await Promise.all([admin.refresh(), catalog.refresh()]);
 }
 
 function createAdmin(i18n, me) {

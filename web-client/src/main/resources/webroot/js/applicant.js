@@ -8,6 +8,7 @@ import { createPeer } from './peer.js';
 import { connectSignaling } from './signaling.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, h, showMessage } from './ui.js';
+import { renderCurrentItem, renderPrepareList } from './checklist.js';
 
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
@@ -44,6 +45,7 @@ async function main() {
     return;
   }
   showIntro(i18n, invite);
+  showPrepareList(i18n, token);
   const seatKey = `kanyan.seat.applicant.${invite.inspectionId}`;
 
   const begin = () => {
@@ -90,6 +92,33 @@ function showIntro(i18n, invite) {
   i18n.onChange(render);
   byId('intro').hidden = false;
 }
+
+/**
+ * The "what to prepare" list of the inspection's checklist (js/checklist.js), readable before and during the
+ * call; the item the inspector checks now is shown above it during the call.
+ */
+async function showPrepareList(i18n, token) {
+  const { t } = i18n;
+  let prepare;
+  try {
+    prepare = await api('/api/invite/checklist', { headers: { 'X-Invite-Token': token } });
+  } catch {
+    return; // the list is a help; the invite itself already said what is wrong, if anything
+  }
+  if (!prepare.bound) return;
+  const render = () => {
+    byId('prepare-matter').textContent = t('applicant.prepare.matter', { matter: prepare.matterName });
+    renderPrepareList(byId('prepare-list'), prepare, t);
+    if (currentItem) renderCurrentItem(currentItem, t);
+  };
+  if (prepare.current && !currentItem) currentItem = prepare.current;
+  render();
+  i18n.onChange(render);
+  byId('prepare').hidden = false;
+}
+
+/** The checklist item the inspector is checking now (PROTOCOL.md `checklist-current`), or null. */
+let currentItem = null;
 
 function joinCall({ i18n, token, camera, seatKey, fail }) {
   const { t } = i18n;
@@ -216,6 +245,10 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
       setState('call.state.mediaInterrupted');
       // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
       callMedia.interrupted();
+    },
+    'checklist-current': (m) => {
+      currentItem = m;
+      renderCurrentItem(m, t);
     },
     ended: () => end(),
     error: (m) => {

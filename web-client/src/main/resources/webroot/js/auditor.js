@@ -6,6 +6,7 @@ import { createEvidencePanel } from './evidence.js';
 import { checkLog } from './log-watch.js';
 import { snapshotUrl } from './snapshot.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
+import { answerText, renderChecklistResults } from './checklist.js';
 
 /** Trail event types shown as markers on the recording timeline. */
 const MARKED = new Set(['invite.opened', 'participant.joined', 'participant.disconnected', 'participant.reconnected',
@@ -110,13 +111,60 @@ function createAudit(i18n) {
     }
     byId('detail').hidden = false;
     evidence.show(current.inspection.id);
+    showChecklist(current.inspection.id);
     renderDetail();
     loadSegment(current.segments[0]?.key);
     byId('detail').scrollIntoView({ behavior: 'smooth' });
   };
 
+  // The checklist results (js/checklist.js): each answer jumps the recording to the moment it was given.
+  let checklist = null;
+  const showChecklist = async (id) => {
+    checklist = null;
+    byId('checklist-panel').hidden = true;
+    try {
+      checklist = { id, state: await api(`/api/inspections/${encodeURIComponent(id)}/checklist`) };
+    } catch (err) {
+      showMessage(pageError, errorText(i18n, err));
+      return;
+    }
+    if (current?.inspection.id !== id) return;
+    renderChecklist();
+  };
+  const renderChecklist = () => {
+    if (!checklist) return;
+    byId('checklist-panel').hidden = false;
+    renderChecklistResults(byId('checklist-results'), checklist.state, {
+      t, lang: i18n.lang, inspectionId: checklist.id,
+      onJump: (time) => seekTo(Date.parse(time)),
+      onOpen: (id) => open(id),
+    });
+  };
+
+  // Search by matter type and by an item that did not conform: the catalogue's matters and items.
+  const loadMatters = async () => {
+    try {
+      matters = await api('/api/catalog/matters');
+    } catch {
+      matters = [];
+    }
+    renderSearchChoices();
+  };
+  let matters = [];
+  const renderSearchChoices = () => {
+    const keep = (select, options) => {
+      const chosen = select.value;
+      select.replaceChildren(h('option', { value: '' }, t('auditor.search.any')), ...options);
+      select.value = chosen;
+    };
+    keep(byId('q-matter'), matters.map((m) => h('option', { value: m.name }, m.name)));
+    keep(byId('q-nonconforming'), matters.flatMap((m) => m.items.map((item) =>
+      h('option', { value: item.id }, `${m.name} · ${item.id} ${item.title}`))));
+  };
+
   const renderDetail = () => {
     if (!current) return;
+    renderChecklist();
     const { inspection } = current;
     byId('detail-case').textContent = inspection.caseNumber;
     byId('detail-status').textContent = t(`status.${inspection.status}`);
@@ -310,6 +358,9 @@ function createAudit(i18n) {
       case 'location.fix': return describeFix(d);
       case 'snapshot.taken': return `${describeFix(d.location)} · SHA-256 ${String(d.sha256).slice(0, 12)}…`;
       case 'note.added': return d.text;
+      case 'checklist.bound': return t('auditor.checklist.matter', { matter: d.matterName, version: d.checklistVersion });
+      case 'checklist.current': return d.itemId;
+      case 'checklist.answered': return [d.itemId, answerText(t, d), d.remark || ''].filter(Boolean).join(' · ');
       case 'inspection.ended': return `${d.conclusion ? t(`conclusion.${d.conclusion}`) : ''} ${d.remark || ''}`.trim();
       case 'recording.gap': return d.reason === 'new-segment' || d.gapMillis != null
         ? [d.role ? t(`actor.${d.role}`) : '', t('auditor.trail.gapSegment', { n: d.segment })].filter(Boolean).join(' · ')
@@ -330,9 +381,11 @@ function createAudit(i18n) {
       d.segment ? t('auditor.trail.segmentNumber', { n: d.segment }) : ''].filter(Boolean).join(' · ');
   };
 
+  loadMatters();
+
   return {
     search,
-    render: () => { renderResults(); renderDetail(); },
+    render: () => { renderSearchChoices(); renderResults(); renderDetail(); },
   };
 }
 

@@ -14,6 +14,7 @@ import { startCallRecording } from './recorder.js';
 import { createScope } from './scope.js';
 import { connectSignaling } from './signaling.js';
 import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
+import { createDeskChecklist } from './checklist.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, translatedMessage } from './ui.js';
 
@@ -77,6 +78,17 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   const endErrors = translatedMessage(byId('end-error'), i18n);
   scope.onDispose(endErrors.dispose);
   const remoteVideo = byId('remote-video');
+  // The inspection's checklist (js/checklist.js); a failure to load it leaves the call usable with notes.
+  const checklistReady = createDeskChecklist({
+    inspectionId: id, i18n, scope, video: remoteVideo,
+    onSnapshot: (snap) => {
+      snapshots.unshift(snap);
+      renderSnapshots();
+    },
+  }).catch((err) => {
+    if (!scope.disposed) errors.show(() => errorText(i18n, err));
+    return { bound: false, render: () => {}, conclusionFields: () => ({}), precheck: () => null };
+  });
   // Created during the click so the browser lets it run; the recorder mixes audio with it.
   const audioContext = new AudioContext();
   scope.onDispose(() => audioContext.close());
@@ -440,13 +452,21 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       endErrors.show(() => t('inspector.end.pickConclusion'));
       return;
     }
+    const checklist = await checklistReady;
+    // Checked here first, so a refused conclusion does not stop the recording; the server checks again.
+    const refusal = checklist.precheck(conclusion);
+    if (refusal) {
+      endErrors.show(refusal);
+      return;
+    }
     byId('end-confirm').disabled = true;
     ending = true;
     endErrors.show(() => t('inspector.end.saving'), 'info');
     await stopRecording();
     try {
       await api(`/api/inspections/${id}/end`, {
-        json: { conclusion, remark: byId('end-remark').value.trim() }, signal: scope.signal,
+        json: { conclusion, remark: byId('end-remark').value.trim(), ...checklist.conclusionFields(conclusion) },
+        signal: scope.signal,
       });
       dialog.close();
       finish(conclusion);
@@ -481,6 +501,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     renderLocation();
     renderNotes();
     renderSnapshots();
+    checklistReady.then((c) => c.render());
     if (lastProgress) showRecordingProgress(lastProgress);
   }));
   renderLocation();

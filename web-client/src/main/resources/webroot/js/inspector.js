@@ -23,7 +23,7 @@ async function main() {
   }
   const desk = createDesk(i18n, pageError);
   i18n.onChange(() => desk.render());
-  await desk.refresh();
+  await Promise.all([desk.refresh(), desk.loadMatters()]);
   const fromHash = () => new URLSearchParams(location.hash.slice(1)).get('id');
   if (fromHash()) await desk.select(fromHash());
   window.addEventListener('hashchange', () => {
@@ -46,6 +46,21 @@ function createDesk(i18n, pageError) {
   const refresh = async () => {
     inspections = await api('/api/inspections');
     renderList();
+  };
+
+  // The matters of the catalogue (API.md "Catalogue"): a new inspection picks one, and binds its checklist.
+  let matters = [];
+  const loadMatters = async () => {
+    matters = await api('/api/catalog/matters');
+    renderMatters();
+    byId('create-form').hidden = false;
+  };
+  const renderMatters = () => {
+    const select = byId('f-matter');
+    const chosen = select.value;
+    select.replaceChildren(h('option', { value: '' }, t('inspector.create.pickMatter')),
+      ...matters.filter((m) => m.remoteAllowed).map((m) => h('option', { value: m.code, selected: m.code === chosen },
+        m.example ? t('inspector.create.matterExample', { name: m.name }) : m.name)));
   };
 
   const renderList = () => {
@@ -78,6 +93,7 @@ function createDesk(i18n, pageError) {
     if (selected.conclusion) facts.push(['field.conclusion', t(`conclusion.${selected.conclusion}`)]);
     byId('detail-facts').replaceChildren(...facts.flatMap(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value ?? '—')]));
     const open = selected.status === 'created' || selected.status === 'in_progress';
+    byId('reinspect-form').hidden = !(selected.status === 'ended' && selected.conclusion === 'rectify');
     byId('invite-panel').hidden = !open;
     byId('enter-call').hidden = !open;
     renderInvite();
@@ -153,7 +169,7 @@ function createDesk(i18n, pageError) {
     event.preventDefault();
     const form = event.target;
     const data = Object.fromEntries(new FormData(form).entries());
-    const missing = ['caseNumber', 'matterType', 'applicantName', 'applicantPhone', 'siteAddress'].filter((k) => !data[k].trim());
+    const missing = ['caseNumber', 'matterCode', 'applicantName', 'applicantPhone', 'siteAddress'].filter((k) => !data[k].trim());
     if (missing.length) {
       createError.show(() => t('inspector.create.missing', {
         fields: missing.map((k) => t(`field.${k}`)).join(t('admin.listSeparator')),
@@ -177,6 +193,30 @@ function createDesk(i18n, pageError) {
       createError.show(() => errorText(i18n, err));
     } finally {
       byId('create-submit').disabled = false;
+    }
+  });
+
+  // A re-inspection of an inspection concluded "rectify" (its items to rectify, a new invite).
+  const reinspectError = translatedMessage(byId('reinspect-error'), i18n);
+  byId('reinspect-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const phone = byId('r-phone').value.trim();
+    if (!phone) {
+      reinspectError.show(() => t('inspector.create.missing', { fields: t('field.applicantPhone') }));
+      return;
+    }
+    byId('reinspect-submit').disabled = true;
+    try {
+      const created = await api(`/api/inspections/${selected.id}/reinspect`, { json: { applicantPhone: phone } });
+      invites.set(created.inspection.id, created.invite);
+      reinspectError.clear();
+      event.target.reset();
+      await refresh();
+      await select(created.inspection.id);
+    } catch (err) {
+      reinspectError.show(() => errorText(i18n, err));
+    } finally {
+      byId('reinspect-submit').disabled = false;
     }
   });
 
@@ -246,9 +286,11 @@ function createDesk(i18n, pageError) {
 
   return {
     refresh,
+    loadMatters,
     select,
     selectedId: () => selected?.id,
     render: () => {
+      renderMatters();
       renderList();
       renderDetail();
       if (selected) setPresence(presenceState);

@@ -25,12 +25,14 @@ export async function grabFrame(video) {
  * Uploads a JPEG snapshot of an inspection.
  * @param {string} inspectionId
  * @param {Blob} jpeg
- * @param {{signal?: AbortSignal}} [options] `signal` aborts the upload (the call ended)
+ * @param {{signal?: AbortSignal, itemId?: string}} [options] `signal` aborts the upload (the call ended); `itemId`
+ *   links the snapshot to a checklist item (recorded in `snapshot.taken`)
  * @returns {Promise<{id: string, takenAt: string, sha256: string, width: number, height: number, location: object|null}>}
  */
-export async function uploadSnapshot(inspectionId, jpeg, { signal } = {}) {
+export async function uploadSnapshot(inspectionId, jpeg, { signal, itemId } = {}) {
   const sha = await sha256Hex(jpeg);
-  return api(`/api/inspections/${encodeURIComponent(inspectionId)}/snapshots`, {
+  const query = itemId ? `?itemId=${encodeURIComponent(itemId)}` : '';
+  return api(`/api/inspections/${encodeURIComponent(inspectionId)}/snapshots${query}`, {
     method: 'POST',
     body: jpeg,
     headers: { 'Content-Type': 'image/jpeg', 'X-Content-SHA256': sha },

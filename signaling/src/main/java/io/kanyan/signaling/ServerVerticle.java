@@ -12,7 +12,11 @@ import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.LoginLimiter;
 import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.auth.Revocations;
+import io.kanyan.signaling.catalog.Catalogue;
+import io.kanyan.signaling.catalog.Checklists;
 import io.kanyan.signaling.http.AccountsResource;
+import io.kanyan.signaling.http.CatalogResource;
+import io.kanyan.signaling.http.ChecklistResource;
 import io.kanyan.signaling.http.AuditResource;
 import io.kanyan.signaling.http.LogResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
@@ -25,6 +29,7 @@ import io.kanyan.signaling.http.InspectionsResource;
 import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.signaling.inspection.Role;
 import io.kanyan.signaling.media.Media;
 import io.kanyan.signaling.tls.Certificates;
 import io.kanyan.signaling.ws.Protocol;
@@ -81,7 +86,10 @@ public final class ServerVerticle extends VerticleBase {
         config.sessionIdle(), clock);
     Invites invites = new Invites(storage.redis(), revocations, config.inviteTtl(), clock);
     calls = new Calls(vertx, media, trail, config.gracePeriod(), clock);
-    Inspections inspections = new Inspections(cases, invites, trail, calls, storage.redis(), clock);
+    Catalogue catalogue = new Catalogue(storage.redis());
+    Checklists checklists = new Checklists(catalogue, trail, clock, config.zone());
+    checklists.toApplicant((id, message) -> calls.sendTo(id, Role.APPLICANT, message));
+    Inspections inspections = new Inspections(cases, invites, trail, calls, storage.redis(), clock, checklists);
     calls.onConnected(inspections::markStarted);
     Recordings recordings = new Recordings(vertx, trail, config.dataDir());
     Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone(),
@@ -102,6 +110,8 @@ public final class ServerVerticle extends VerticleBase {
               new InspectionsResource(inspections, config.publicUrl(), config.zone()),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
                   new UploadGate(config.http().uploadsPerUser(), config.http().uploadsTotal()), config.dataDir()),
+              new CatalogResource(catalogue),
+              new ChecklistResource(inspections),
               new AuditResource(vertx, started, config.zone()),
               new LogResource(vertx, started));
           if (config.readOnlyInvestigation()) {
@@ -111,6 +121,8 @@ public final class ServerVerticle extends VerticleBase {
           }
           this.router = router;
           return accounts.ensureFirstAdmin(config.adminUser(), config.adminPassword())
+              .compose(admin -> config.readOnlyInvestigation() ? Future.succeededFuture(admin)
+                  : catalogue.seedExamples().map(admin))
               .onSuccess(this::announceAdmin)
               .compose(x -> listen(router))
               .onSuccess(x -> {

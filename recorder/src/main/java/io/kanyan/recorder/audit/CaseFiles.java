@@ -22,7 +22,7 @@ import javax.crypto.spec.SecretKeySpec;
  * in ms, member = id: {@code kanyan:cases:by-time} (all), {@code by-inspector:<user>},
  * {@code by-number:<case number>}, {@code by-phone:<keyed hash>}, {@code by-applicant:<name>},
  * {@code by-matter:<type>}, {@code by-status:<status>}, {@code by-conclusion:<c>} and the composite
- * {@code by-matter-conclusion:<type>|<c>} (values trimmed and lower-cased). A search intersects the sets of
+ * {@code by-matter-conclusion:<type>|<c>}, {@code by-nonconforming:<checklist item id>} (values trimmed and lower-cased). A search intersects the sets of
  * its criteria inside Redis, walking the smallest from the newest entry in the time range and stopping as
  * soon as the page is full; see {@code recorder/TRAIL.md}. None of the keys ever expires.
  */
@@ -90,6 +90,20 @@ public final class CaseFiles {
 
   static String byMatterConclusion(String matterType, String conclusion) {
     return PREFIX + "by-matter-conclusion:" + norm(matterType) + "|" + norm(conclusion);
+  }
+
+  static String byNonConforming(String itemId) {
+    return PREFIX + "by-nonconforming:" + norm(itemId);
+  }
+
+  /** Indexes a concluded inspection under each checklist item that did not conform (search by such an item). */
+  public Future<Void> indexNonConforming(CaseFile file, List<String> itemIds) {
+    String score = Long.toString(file.createdAt().toEpochMilli());
+    List<Future<Long>> adds = new ArrayList<>();
+    for (String itemId : itemIds) {
+      adds.add(redis.call(c -> c.zadd(byNonConforming(itemId), Double.parseDouble(score), file.id())));
+    }
+    return Future.all(adds).mapEmpty();
   }
 
   private static String norm(String value) {
@@ -188,6 +202,9 @@ public final class CaseFiles {
       keys.add(byMatter(q.matterType()));
     } else if (q.conclusion() != null) {
       keys.add(byConclusion(q.conclusion()));
+    }
+    if (q.nonConforming() != null) {
+      keys.add(byNonConforming(q.nonConforming()));
     }
     if (keys.isEmpty()) {
       keys.add(BY_TIME);

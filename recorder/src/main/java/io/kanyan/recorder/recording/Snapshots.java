@@ -58,8 +58,15 @@ public final class Snapshots {
     }
   }
 
-  /** The facts printed on the watermark besides the time and the location (which comes from the trail). */
-  public record Facts(String caseNumber) {
+  /**
+   * The facts printed on the watermark besides the time and the location (which comes from the trail), and the
+   * checklist item the snapshot was taken for ({@code itemId}, or null), recorded in {@code snapshot.taken}.
+   */
+  public record Facts(String caseNumber, String itemId) {
+
+    public Facts(String caseNumber) {
+      this(caseNumber, null);
+    }
   }
 
   static {
@@ -122,7 +129,8 @@ public final class Snapshots {
                         .put(DISPLAY_FILE, relative(watermarked(inspectionId, id)))
                         .put(DISPLAY_SHA256, snapshot.displaySha256())
                         .put("location", snapshot.location())
-                        .put(LOCATION_SEQ, fix.map(TrailEvent::seq).orElse(null)))
+                        .put(LOCATION_SEQ, fix.map(TrailEvent::seq).orElse(null))
+                        .mergeIn(facts.itemId() == null ? new JsonObject() : new JsonObject().put("itemId", facts.itemId())))
                 .map(event -> snapshot)))
         .onSuccess(s -> LOG.info("inspection {}: snapshot {} stored ({}x{}, {} bytes)", inspectionId, id,
             s.width(), s.height(), s.size()));

@@ -27,6 +27,12 @@ public enum EventType {
   RECORDING_FINALISED("recording.finalised"),
   MEDIA_EVENT("media.event"),
   INSPECTION_ENDED("inspection.ended"),
+  /** The matter and checklist version an inspection is checked against, with its items (issue 12). */
+  CHECKLIST_BOUND("checklist.bound"),
+  /** The checklist item the inspector is checking now. */
+  CHECKLIST_CURRENT("checklist.current"),
+  /** An answer to a checklist item, or a correction of it (the latest per item counts). */
+  CHECKLIST_ANSWERED("checklist.answered"),
   AUDIT_ACCESS("audit.access"),
   /** On the alarm chain only: a chain head that does not extend what the commitment log committed. */
   TAMPER_ALARM("tamper.alarm");

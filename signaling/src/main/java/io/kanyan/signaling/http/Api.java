@@ -127,7 +127,12 @@ public final class Api {
    * reach a JSON route.
    */
   public static Handler<RoutingContext> jsonBody() {
-    BodyHandler reader = BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY);
+    return jsonBody(MAX_JSON_BODY);
+  }
+
+  /** {@link #jsonBody()} with another size limit (e.g. a whole catalogue to import). */
+  public static Handler<RoutingContext> jsonBody(long limit) {
+    BodyHandler reader = BodyHandler.create(false).setBodyLimit(limit);
     return ctx -> {
       if (hasBody(ctx.request()) && !isJson(ctx.request().getHeader("Content-Type"))) {
         refuse(ctx, new Problem(Problem.Kind.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",

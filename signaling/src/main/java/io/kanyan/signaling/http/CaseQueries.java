@@ -12,7 +12,7 @@ import java.time.format.DateTimeParseException;
 /**
  * Reads an inspection search from query parameters: {@code caseNumber}, {@code inspector},
  * {@code applicantName}, {@code applicantPhone}, {@code matterType}, {@code conclusion}, {@code status},
- * {@code from}, {@code to} (a date in the bureau's zone, or an ISO instant), {@code offset}, {@code limit}.
+ * {@code nonConforming} (a checklist item id that did not conform), {@code from}, {@code to} (a date in the bureau's zone, or an ISO instant), {@code offset}, {@code limit}.
  * Shared by the inspection list and the audit search, so both read the same way.
  */
 final class CaseQueries {
@@ -40,7 +40,7 @@ final class CaseQueries {
     return new CaseQuery(param(r, "caseNumber"), param(r, "inspector"), param(r, "applicantName"),
         param(r, "applicantPhone"), param(r, "matterType"), param(r, "conclusion"), status,
         time(param(r, "from"), false, zone), time(param(r, "to"), true, zone),
-        Math.max(0, integer(param(r, "offset"), 0)), limit);
+        Math.max(0, integer(param(r, "offset"), 0)), limit, param(r, "nonConforming"));
   }
 
   private static String param(HttpServerRequest r, String name) {

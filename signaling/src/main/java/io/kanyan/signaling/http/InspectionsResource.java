@@ -49,6 +49,7 @@ public final class InspectionsResource implements Api.Resource {
     api.post("/inspections/:id/invite").handler(respond(this::reissue));
     api.delete("/inspections/:id/invite").handler(respond(this::cancelInvite));
     api.post("/inspections/:id/end").handler(Api.jsonBody()).handler(respond(this::end));
+    api.post("/inspections/:id/reinspect").handler(Api.jsonBody()).handler(respond(201, this::reinspect));
     api.post("/inspections/:id/cancel").handler(Api.jsonBody()).handler(respond(this::cancel));
     api.get("/inspections/:id/trail").handler(respond(this::trail));
     api.get("/invite").handler(respond(this::invite));
@@ -82,8 +83,23 @@ public final class InspectionsResource implements Api.Resource {
 
   private Future<JsonObject> end(RoutingContext ctx) {
     JsonObject in = body(ctx);
-    return inspections.end(principal(ctx), ctx.pathParam("id"), text(in, "conclusion"), text(in, "remark"))
-        .map(CaseFile::toJson);
+    return inspections.end(principal(ctx), ctx.pathParam("id"), text(in, "conclusion"), text(in, "remark"),
+        in.getValue("rectifyItems"), in.getValue("rectifyDeadline")).map(CaseFile::toJson);
+  }
+
+  /** A re-inspection of an inspection concluded "rectify": a new inspection of the items to rectify, and its invite. */
+  private Future<JsonObject> reinspect(RoutingContext ctx) {
+    Principal who = principal(ctx, Principal.Role.INSPECTOR);
+    JsonObject in = body(ctx);
+    String phone = text(in, "applicantPhone");
+    if (phone == null || phone.isBlank()) {
+      throw Problem.badRequest("missing_field", "applicantPhone is required: the applicant's phone is not kept in full");
+    }
+    String caseNumber = text(in, "caseNumber");
+    return inspections.reinspect(who, ctx.pathParam("id"), phone, caseNumber == null || caseNumber.isBlank() ? null
+        : caseNumber).map(created -> new JsonObject()
+        .put("inspection", created.inspection().toJson())
+        .put("invite", invite(ctx.request(), created.invite())));
   }
 
   private Future<JsonObject> cancel(RoutingContext ctx) {

@@ -46,6 +46,7 @@ public final class UploadsResource implements Api.Resource {
   static final long MAX_SLICE_BYTES = 8L * 1024 * 1024;
   static final long MAX_SNAPSHOT_BYTES = 10L * 1024 * 1024;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+  private static final Pattern ITEM_ID = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
 
   private final Inspections inspections;
   private final Calls calls;
@@ -127,21 +128,26 @@ public final class UploadsResource implements Api.Resource {
     Api.holdBody(ctx);
     Principal who;
     String sha;
+    String itemId = ctx.request().getParam("itemId");
     try {
       who = principal(ctx, Principal.Role.INSPECTOR);
       requireType(ctx, "image/jpeg", "a snapshot must be sent as image/jpeg");
       sha = sha256(ctx);
       requireLength(ctx, MAX_SNAPSHOT_BYTES);
+      if (itemId != null && !ITEM_ID.matcher(itemId).matches()) {
+        throw Problem.badRequest("bad_field", "itemId must be a checklist item id (letters, digits, '-', '_', '.')");
+      }
     } catch (Problem p) {
       Api.refuse(ctx, p);
       return;
     }
     Future<JsonObject> result = inspections.ownedOpen(who, ctx.pathParam("id"))
+        .compose(file -> checkItem(file.id(), itemId).map(file))
         .compose(file -> upload(ctx, who, MAX_SNAPSHOT_BYTES, body -> {
           if (body.length() == 0) {
             return Future.failedFuture(Problem.badRequest("bad_media", "the snapshot is empty"));
           }
-          return snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber()));
+          return snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber(), itemId));
         }))
         .map(Snapshots.Snapshot::toJson);
     answer(ctx, 201, result);
@@ -309,6 +315,17 @@ public final class UploadsResource implements Api.Resource {
           return FileResponses.send(ctx, path, "image/jpeg");
         })
         .onFailure(err -> Api.fail(ctx, err));
+  }
+
+  /** A snapshot taken for a checklist item names an item of the inspection's bound checklist. */
+  private Future<Void> checkItem(String inspectionId, String itemId) {
+    if (itemId == null) {
+      return Future.succeededFuture();
+    }
+    return inspections.checklists().state(inspectionId).compose(s -> s.bound() && s.item(itemId) != null
+        ? Future.<Void>succeededFuture()
+        : Future.failedFuture(Problem.badRequest("unknown_item", "item '" + itemId
+            + "' is not in the checklist this inspection is bound to")));
   }
 
   /** Someone other than the owning inspector read evidence: that goes on the trail first. */

@@ -53,6 +53,14 @@ public final class Calls {
     return call == null ? Future.succeededFuture() : call.end(reason, conclusion);
   }
 
+  /** Sends a message to one seat of an inspection's live call; nothing when there is no call or no one there. */
+  public void sendTo(String inspectionId, Role role, io.vertx.core.json.JsonObject message) {
+    Call call = live.get(inspectionId);
+    if (call != null) {
+      call.send(role, message);
+    }
+  }
+
   public int size() {
     return live.size();
   }

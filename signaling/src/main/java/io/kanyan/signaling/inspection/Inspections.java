@@ -13,6 +13,9 @@ import io.kanyan.recorder.trail.TrailEvent;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.catalog.ChecklistItem;
+import io.kanyan.signaling.catalog.Checklists;
+import io.kanyan.signaling.catalog.Matter;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,13 +46,18 @@ public final class Inspections {
   private final Calls calls;
   private final Clock clock;
   private final InviteOpens inviteOpens;
+  private final Checklists checklists;
+  private final RedisStore redis;
   private Function<String, Future<?>> onClosed = id -> Future.succeededFuture();
   private CaseBinding binding;
   private CommittedInspections committed = CommittedInspections.none();
 
   /** @param redis where opens of an invite are counted between {@code invite.opened} events */
-  public Inspections(CaseFiles cases, Invites invites, Trail trail, Calls calls, RedisStore redis, Clock clock) {
+  public Inspections(CaseFiles cases, Invites invites, Trail trail, Calls calls, RedisStore redis, Clock clock,
+      Checklists checklists) {
     this.cases = cases;
+    this.checklists = checklists;
+    this.redis = redis;
     this.invites = invites;
     this.trail = trail;
     this.calls = calls;
@@ -96,7 +104,13 @@ public final class Inspections {
       if (phone.replaceAll("[^0-9]", "").length() < 5) {
         throw Problem.badRequest("bad_field", "applicantPhone must be a phone number");
       }
-      return new NewInspection(text(body, "caseNumber", 64), text(body, "matterType", 64),
+      // A matter is picked from the catalogue by its code; older clients sent its name as matterType.
+      String matter = body.getValue("matterCode") != null ? text(body, "matterCode", 64)
+          : body.getValue("matterType") != null ? text(body, "matterType", 64) : null;
+      if (matter == null) {
+        throw Problem.badRequest("missing_field", "matterCode is required: pick a matter from the catalogue");
+      }
+      return new NewInspection(text(body, "caseNumber", 64), matter,
           text(body, "applicantName", 64), phone, text(body, "siteAddress", 256), lat, lng);
     }
 
@@ -123,18 +137,33 @@ public final class Inspections {
     }
   }
 
-  /** Creates an inspection owned by {@code who} (an inspector) and issues its first invite. */
+  /**
+   * Creates an inspection owned by {@code who} (an inspector) of a matter picked from the catalogue, binds the
+   * matter's checklist version in force ({@code checklist.bound} right after {@code inspection.created}) and issues
+   * its first invite.
+   */
   public Future<Created> create(Principal who, NewInspection in) {
     if (who.role() != Principal.Role.INSPECTOR) {
       return Future.failedFuture(Problem.forbidden("only inspectors create inspections"));
     }
+    return checklists.pick(in.matterType()).compose(m -> create(who, in, m, m.items(), null));
+  }
+
+  private Future<Created> create(Principal who, NewInspection in, Matter m, List<ChecklistItem> items,
+      String reinspectionOf) {
     String id = UUID.randomUUID().toString();
-    CaseFile file = new CaseFile(id, in.caseNumber(), in.matterType(), who.username(), who.displayName(),
+    CaseFile file = new CaseFile(id, in.caseNumber(), m.name(), who.username(), who.displayName(),
         in.applicantName(), CaseFiles.maskPhone(in.applicantPhone()), cases.phoneHash(in.applicantPhone()),
         in.siteAddress(), in.siteLat(), in.siteLng(), CaseFile.Status.CREATED, clock.instant(), null, null, null, null);
     JsonObject facts = file.toJson();
     facts.remove("status");
+    facts.put("matterCode", m.code()).put("checklistVersion", m.version());
+    if (reinspectionOf != null) {
+      facts.put("reinspectionOf", reinspectionOf);
+    }
     return trail.append(id, EventType.INSPECTION_CREATED, who.actor(), facts)
+        .compose(e -> trail.append(id, EventType.CHECKLIST_BOUND, who.actor(),
+            Checklists.boundPayload(m, items, reinspectionOf)))
         .compose(e -> cases.create(file))
         .compose(f -> issue(who, id))
         .map(invite -> {
@@ -152,7 +181,7 @@ public final class Inspections {
   public Future<List<CaseFile>> list(Principal who, CaseQuery query) {
     CaseQuery scoped = who.canReadAll() ? query : new CaseQuery(query.caseNumber(), who.username(),
         query.applicantName(), query.applicantPhone(), query.matterType(), query.conclusion(), query.status(),
-        query.from(), query.to(), query.offset(), query.limit());
+        query.from(), query.to(), query.offset(), query.limit(), query.nonConforming());
     return cases.search(scoped);
   }
 
@@ -275,6 +304,15 @@ public final class Inspections {
 
   /** Ends an inspection with a conclusion; both participants are told and the call's media is released. */
   public Future<CaseFile> end(Principal who, String id, String conclusion, String remark) {
+    return end(who, id, conclusion, remark, null, null);
+  }
+
+  /**
+   * Ends an inspection with a conclusion checked against its checklist ({@link Checklists#conclude}): "pass" is
+   * refused while a required item is unanswered or does not conform; "rectify" names the items and a deadline.
+   */
+  public Future<CaseFile> end(Principal who, String id, String conclusion, String remark, Object rectifyItems,
+      Object rectifyDeadline) {
     if (conclusion == null || !CONCLUSIONS.contains(conclusion)) {
       return Future.failedFuture(Problem.badRequest("bad_field", "conclusion must be pass, fail or rectify"));
     }
@@ -282,23 +320,28 @@ public final class Inspections {
     if (note.length() > 2000) {
       return Future.failedFuture(Problem.badRequest("bad_field", "the remark is longer than 2000 characters"));
     }
-    return close(who, id, CaseFile.Status.ENDED, "concluded", conclusion, note);
+    return ownedOpen(who, id)
+        .compose(f -> checklists.conclude(id, conclusion, rectifyItems, rectifyDeadline))
+        .compose(c -> close(who, id, CaseFile.Status.ENDED, "concluded", conclusion, note, c.extras())
+            .compose(file -> c.nonConforming().isEmpty() ? Future.succeededFuture(file)
+                : cases.indexNonConforming(file, c.nonConforming()).map(file)));
   }
 
   /** Cancels an inspection that will not take place (no conclusion). */
   public Future<CaseFile> cancel(Principal who, String id, String reason) {
-    return close(who, id, CaseFile.Status.CANCELLED, "cancelled", null, reason == null ? "" : reason.trim());
+    return close(who, id, CaseFile.Status.CANCELLED, "cancelled", null, reason == null ? "" : reason.trim(),
+        new JsonObject());
   }
 
   private Future<CaseFile> close(Principal who, String id, CaseFile.Status status, String reason, String conclusion,
-      String remark) {
+      String remark, JsonObject extras) {
     // The invite is kept (it expires on its own): an old link then answers 409 inspection_closed, "this
     // inspection has ended", rather than 401 invite_unknown, which tells the applicant to ask for a new link.
     return ownedOpen(who, id).compose(file -> calls.end(id, reason, conclusion)
         // One inspection.ended per inspection (a fixed event id): a retried end gets the stored one back,
         // and the case record is written from the event, so the two agree.
         .compose(x -> trail.append(CaseBinding.ENDED_ID, id, EventType.INSPECTION_ENDED, who.actor(), new JsonObject()
-            .put("reason", reason).put("conclusion", conclusion).put("remark", remark)))
+            .put("reason", reason).put("conclusion", conclusion).put("remark", remark).mergeIn(extras)))
         .compose(e -> startedAt(file).compose(started -> cases.update(file.withStatus(
             "cancelled".equals(e.payloadJson().getString("reason")) ? CaseFile.Status.CANCELLED : CaseFile.Status.ENDED,
             started, e.time(), e.payloadJson().getString("conclusion"), e.payloadJson().getString("remark")))))
@@ -316,6 +359,79 @@ public final class Inspections {
   private Future<Instant> startedAt(CaseFile file) {
     return file.startedAt() != null ? Future.succeededFuture(file.startedAt())
         : trail.latest(file.id(), EventType.CALL_CONNECTED).map(e -> e.map(TrailEvent::time).orElse(null));
+  }
+
+  /**
+   * Starts a re-inspection of an inspection concluded "rectify": same case facts and matter, bound to the same
+   * checklist version but only its items to rectify, linked both ways, with a new invite.
+   *
+   * @param applicantPhone the applicant's phone, typed again (only its masked form and keyed hash are kept)
+   * @param caseNumber     the new case number, or null for the original's with "-R" and the round
+   */
+  public Future<Created> reinspect(Principal who, String originalId, String applicantPhone, String caseNumber) {
+    if (who.role() != Principal.Role.INSPECTOR) {
+      return Future.failedFuture(Problem.forbidden("only inspectors start re-inspections"));
+    }
+    return owned(who, originalId).compose(orig -> orig.status() == CaseFile.Status.ENDED
+            && "rectify".equals(orig.conclusion()) ? checklists.state(originalId).map(s -> new Rectify(orig, s))
+        : Future.failedFuture(Problem.conflict("not_rectify", "only an inspection concluded \"rectify\" can be"
+            + " re-inspected; " + orig.caseNumber() + " is " + orig.status().wire()
+            + (orig.conclusion() == null ? "" : " (" + orig.conclusion() + ")"))))
+        .compose(r -> r.items() == null
+            ? Future.failedFuture(Problem.conflict("no_checklist", "inspection " + r.original().caseNumber()
+                + " has no checklist items to rectify"))
+            : checklists.catalogue().get(r.state().matterCode(), r.state().version()).map(r::with))
+        .compose(r -> redis.call(c -> c.rpush(reinspectionsKey(originalId), "pending")).map(r::round))
+        .compose(r -> create(who, reinspection(r, applicantPhone, caseNumber), r.matter(),
+                r.matter().items().stream().filter(i -> r.items().contains(i.id())).toList(), originalId)
+            .compose(created -> redis.call(c -> c.lset(reinspectionsKey(originalId), r.round() - 1,
+                created.inspection().id())).map(created)));
+  }
+
+  /** What a re-inspection is made from: the original, its checklist state and items to rectify, the matter version. */
+  private record Rectify(CaseFile original, io.kanyan.signaling.catalog.ChecklistState state, Matter matter,
+      long round) {
+
+    Rectify(CaseFile original, io.kanyan.signaling.catalog.ChecklistState state) {
+      this(original, state, null, 0);
+    }
+
+    List<String> items() {
+      JsonObject ended = state.bound() ? state.ended() : null;
+      JsonArray list = ended == null ? null : ended.getJsonArray("rectifyItems");
+      return list == null ? null : list.stream().map(Object::toString).toList();
+    }
+
+    Rectify with(Matter m) {
+      return new Rectify(original, state, m, round);
+    }
+
+    Rectify round(long n) {
+      return new Rectify(original, state, matter, n);
+    }
+  }
+
+  private static NewInspection reinspection(Rectify r, String applicantPhone, String caseNumber) {
+    CaseFile orig = r.original();
+    return NewInspection.from(new JsonObject()
+        .put("caseNumber", caseNumber != null ? caseNumber : orig.caseNumber() + "-R" + r.round())
+        .put("matterCode", r.matter().code()).put("applicantName", orig.applicantName())
+        .put("applicantPhone", applicantPhone).put("siteAddress", orig.siteAddress())
+        .put("siteLat", orig.siteLat()).put("siteLng", orig.siteLng()));
+  }
+
+  /** The re-inspections started from an inspection, oldest first. */
+  public Future<List<String>> reinspections(String originalId) {
+    return redis.call(c -> c.lrange(reinspectionsKey(originalId), 0, -1))
+        .map(ids -> ids.stream().filter(i -> !i.equals("pending")).toList());
+  }
+
+  private static String reinspectionsKey(String id) {
+    return "kanyan:reinspections:" + id;
+  }
+
+  public Checklists checklists() {
+    return checklists;
   }
 
   /** Marks an inspection as under way the first time both participants are connected. */

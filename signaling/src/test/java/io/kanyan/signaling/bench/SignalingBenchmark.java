@@ -102,18 +102,18 @@ public final class SignalingBenchmark {
     WebClientSession admin = WebClientSession.create(WebClient.create(vertx));
     admin.post(port, "localhost", "/api/login").sendJsonObject(new JsonObject().put("username", "admin")
         .put("password", "bench-admin-password")).await();
-    admin.post(port, "localhost", "/api/users").sendJsonObject(new JsonObject().put("username", "bench")
+    admin.post(port, "localhost", "/api/users").sendJsonObject(new JsonObject().put("username", "food-business")
         .put("role", "inspector").put("password", "bench-inspector-1")).await();
     WebClientSession inspector = WebClientSession.create(WebClient.create(vertx));
-    inspector.post(port, "localhost", "/api/login").sendJsonObject(new JsonObject().put("username", "bench")
+    inspector.post(port, "localhost", "/api/login").sendJsonObject(new JsonObject().put("username", "food-business")
         .put("password", "bench-inspector-1")).await();
     String cookie = inspector.cookieStore().get(false, "localhost", "/").iterator().next().value();
     List<String> ids = new ArrayList<>();
     List<String> invites = new ArrayList<>();
     for (int i = 0; i < pairs; i++) {
       JsonObject created = inspector.post(port, "localhost", "/api/inspections").sendJsonObject(new JsonObject()
-          .put("caseNumber", "BENCH-" + i).put("matterType", "bench").put("applicantName", "A" + i)
-          .put("applicantPhone", "1380000" + String.format("%04d", i)).put("siteAddress", "bench")).await()
+          .put("caseNumber", "BENCH-" + i).put("matterType", "food-business").put("applicantName", "A" + i)
+          .put("applicantPhone", "1380000" + String.format("%04d", i)).put("siteAddress", "food-business")).await()
           .bodyAsJsonObject();
       ids.add(created.getJsonObject("inspection").getString("id"));
       invites.add(created.getJsonObject("invite").getString("token"));

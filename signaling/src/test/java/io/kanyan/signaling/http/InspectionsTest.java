@@ -131,7 +131,8 @@ class InspectionsTest {
     assertThat(ian.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "maybe"))
         .bodyAsJsonObject().getString("code")).isEqualTo("bad_field");
     JsonObject ended = ian.post("/api/inspections/" + id + "/end",
-        new JsonObject().put("conclusion", "rectify").put("remark", "灭火器过期")).bodyAsJsonObject();
+        new JsonObject().put("conclusion", "rectify").put("remark", "灭火器过期")
+            .put("rectifyItems", new JsonArray().add("F07")).put("rectifyDeadline", "2099-12-31")).bodyAsJsonObject();
     assertThat(ended.getString("conclusion")).isEqualTo("rectify");
     assertThat(ended.getString("endedAt")).isNotNull();
   }

@@ -27,6 +27,10 @@ public final class Http {
     return client.post(port, "localhost", path).sendJsonObject(body).await();
   }
 
+  public HttpResponse<Buffer> put(String path, JsonObject body) {
+    return client.put(port, "localhost", path).sendJsonObject(body).await();
+  }
+
   public HttpResponse<Buffer> post(String path) {
     return client.post(port, "localhost", path).send().await();
   }
