@@ -77,6 +77,19 @@ class AuthorizationMatrixTest {
       row(HttpMethod.DELETE, "/api/inspections/:id/invite", Target.FRESH, Body.NONE, 401, 401, 204, 404, 404, 404, 401),
       row(HttpMethod.POST, "/api/inspections/:id/end", Target.FRESH, Body.JSON, 401, 401, 200, 404, 404, 404, 401),
       row(HttpMethod.POST, "/api/inspections/:id/cancel", Target.FRESH, Body.JSON, 401, 401, 200, 404, 404, 404, 401),
+      // An empty body gets past the role and ownership checks only to be refused as incomplete (400).
+      row(HttpMethod.POST, "/api/inspections/:id/reinspect", Target.DONE, Body.JSON, 401, 401, 400, 400, 403, 403, 401),
+      row(HttpMethod.GET, "/api/inspections/:id/checklist", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/checklist/answers", Target.FRESH, Body.JSON,
+                                                                               401, 401, 400, 404, 403, 403, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/checklist/current", Target.FRESH, Body.JSON,
+                                                                               401, 401, 400, 404, 403, 403, 401),
+      row(HttpMethod.GET, "/api/invite/checklist", Target.FRESH, Body.NONE,    401, 200, 401, 401, 401, 401, 401),
+      row(HttpMethod.GET, "/api/catalog/matters", Target.DONE, Body.NONE,      401, 401, 200, 200, 200, 200, 401),
+      row(HttpMethod.GET, "/api/catalog/matters/:code", Target.DONE, Body.NONE, 401, 401, 200, 200, 200, 200, 401),
+      row(HttpMethod.PUT, "/api/catalog/matters/:code", Target.DONE, Body.JSON, 401, 401, 403, 403, 403, 400, 401),
+      row(HttpMethod.GET, "/api/catalog/export", Target.DONE, Body.NONE,        401, 401, 403, 403, 403, 200, 401),
+      row(HttpMethod.POST, "/api/catalog/import", Target.DONE, Body.JSON,      401, 401, 403, 403, 403, 400, 401),
       row(HttpMethod.GET, "/api/inspections/:id/trail", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
       row(HttpMethod.GET, "/api/invite", Target.FRESH, Body.NONE,              401, 200, 401, 401, 401, 401, 401),
       row(HttpMethod.POST, "/api/inspections/:id/recordings", Target.FRESH, Body.JSON, 401, 401, 201, 404, 403, 403, 401),
@@ -210,7 +223,8 @@ class AuthorizationMatrixTest {
       }
     }
     String path = row.path().replace(":id", id).replace(":segment", "1").replace(":seq", "1")
-        .replace(":snapshot", snapshotId).replace(":username", "victor");
+        .replace(":snapshot", snapshotId).replace(":username", "victor")
+        .replace(":code", "food-business");
     if (row.path().equals("/ws")) {
       return handshake(who, invite);
     }
