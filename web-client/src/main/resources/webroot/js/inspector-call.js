@@ -312,10 +312,14 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     },
   };
 
+  /** @type {object[] | null} messages held until the call is wired; null once they flow straight through */
+  let early = [];
   const signaling = connectSignaling({
     join: { inspectionId: id },
     seatStorageKey: `kanyan.seat.${id}`,
-    onMessage: scope.guard((m) => handlers[m.type]?.(m)),
+    // Messages that arrive while the camera is still opening wait until the whole call is wired (the handlers
+    // use functions defined further down), then run in order.
+    onMessage: scope.guard((m) => (early ? early.push(m) : handlers[m.type]?.(m))),
     onState: scope.guard((state, detail) => {
       if (state === 'reconnecting') setCallState('call.state.reconnecting');
       if (state === 'refused') showError(() => t(`ws.error.${detail.code}`));
@@ -506,5 +510,8 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   }));
   renderLocation();
   setCallState('call.state.connecting');
+  const held = early;
+  early = null;
+  held.forEach((m) => handlers[m.type]?.(m));
   return { end: finish, dispose: () => scope.dispose() };
 }

@@ -108,6 +108,12 @@ class ApplicantTroubleBrowserTest {
 
       inspector.findElement(By.id("end-open")).click();
       inspector.findElement(By.cssSelector("#end-form input[value='rectify']")).click();
+      // "Rectify" on a checklist names the items to rectify and a deadline.
+      visible(inspector, "rectify-fields", 10);
+      waitFor(inspector, 10).until(d -> !d.findElements(By.cssSelector("#rectify-items input[type=checkbox]")).isEmpty());
+      inspector.findElement(By.cssSelector("#rectify-items input[type=checkbox]")).click();
+      js(inspector, "const d = document.getElementById('rectify-deadline'); d.value = '2099-12-31';"
+          + " d.dispatchEvent(new Event('input', {bubbles: true})); d.dispatchEvent(new Event('change', {bubbles: true}));");
       inspector.findElement(By.id("end-confirm")).click();
       visible(inspector, "ended-panel", 30);
 
@@ -126,6 +132,11 @@ class ApplicantTroubleBrowserTest {
           .filter(e -> "recording.gap".equals(e.getString("type"))).map(e -> e.getJsonObject("payload")).toList();
       assertThat(gaps).extracting(g -> g.getString("reason")).containsOnly("new-segment");
       assertThat(gaps).extracting(g -> g.getInteger("segment")).containsExactly(2, 3);
+      JsonObject ended = events.stream().map(e -> (JsonObject) e)
+          .filter(e -> "inspection.ended".equals(e.getString("type"))).findFirst().orElseThrow().getJsonObject("payload");
+      assertThat(ended.getString("conclusion")).isEqualTo("rectify");
+      assertThat(ended.getValue("rectifyItems").toString()).isNotEqualTo("[]");
+      assertThat(ended.getString("rectifyDeadline")).isEqualTo("2099-12-31");
     } catch (Throwable t) {
       Browsers.dump(inspector, "reload-inspector");
       Browsers.dump(applicant, "reload-applicant");
