@@ -23,7 +23,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -101,7 +100,7 @@ public final class EvidenceExport {
         JsonObject line = new JsonObject();
         fields.forEach(line::put);
         trailLines.append(line.encode()).append('\n');
-        fileOf(fields).ifPresent(files::add);
+        files.addAll(filesOf(fields));
       }
       put(zip, EvidencePackage.TRAIL, trailLines.toString(), manifestEntries);
       put(zip, EvidencePackage.TREE_HEAD, sth.format(), manifestEntries);
@@ -143,14 +142,16 @@ public final class EvidenceExport {
     return target;
   }
 
-  private static Optional<String> fileOf(Map<String, String> fields) {
+  private static List<String> filesOf(Map<String, String> fields) {
     if (!Verifier.FILE_EVENTS.contains(fields.get("type"))) {
-      return Optional.empty();
+      return List.of();
     }
     try {
-      return Optional.ofNullable(new JsonObject(fields.get("payload")).getString(Verifier.PAYLOAD_FILE));
+      JsonObject payload = new JsonObject(fields.get("payload"));
+      return Verifier.fileRefs(fields.get("type"), payload).stream().map(Verifier.FileRef::file)
+          .filter(java.util.Objects::nonNull).toList();
     } catch (RuntimeException notJson) {
-      return Optional.empty();
+      return List.of();
     }
   }
 

@@ -42,7 +42,27 @@ public final class Verifier {
   public static final String PAYLOAD_ERROR = "error";
   /** The event types whose payload names a file by {@link #PAYLOAD_FILE} and {@link #PAYLOAD_SHA256}. */
   public static final Set<String> FILE_EVENTS =
-      Set.of(EventType.SNAPSHOT_TAKEN.code(), EventType.RECORDING_FINALISED.code());
+      Set.of(EventType.SNAPSHOT_TAKEN.code(), EventType.RECORDING_FINALISED.code(), EventType.RECORD_RENDERED.code(),
+          EventType.RECORD_SIGNED.code(), EventType.RECORD_FINALISED.code());
+  /** The second file of {@code record.signed}: the signature's strokes, with their own hash. */
+  public static final String PAYLOAD_STROKES_FILE = "strokesFile";
+  public static final String PAYLOAD_STROKES_SHA256 = "strokesSha256";
+
+  /** A file an event names and the hash the trail recorded for it (either may be null when malformed). */
+  public record FileRef(String file, String sha256) {
+  }
+
+  /** The files an event of {@link #FILE_EVENTS} names: its file, and for {@code record.signed} its strokes too. */
+  public static List<FileRef> fileRefs(String type, JsonObject payload) {
+    List<FileRef> refs = new ArrayList<>();
+    refs.add(new FileRef(payload.getValue(PAYLOAD_FILE) instanceof String f ? f : null,
+        payload.getValue(PAYLOAD_SHA256) instanceof String h ? h : null));
+    if (EventType.RECORD_SIGNED.code().equals(type)) {
+      refs.add(new FileRef(payload.getValue(PAYLOAD_STROKES_FILE) instanceof String f ? f : null,
+          payload.getValue(PAYLOAD_STROKES_SHA256) instanceof String h ? h : null));
+    }
+    return refs;
+  }
 
   private final Vertx vertx;
   private final Trail trail;
@@ -213,34 +233,40 @@ public final class Verifier {
         verdict.problems().add(label + " has a payload that is not JSON");
         continue;
       }
-      String file = payload.getValue(PAYLOAD_FILE) instanceof String f ? f : null;
-      String expected = payload.getValue(PAYLOAD_SHA256) instanceof String h ? h : null;
-      if (expected == null && payload.getValue(PAYLOAD_ERROR) instanceof String error) {
+      if (payload.getValue(PAYLOAD_SHA256) == null && payload.getValue(PAYLOAD_ERROR) instanceof String error) {
         // The trail itself says this file could not be finalised: there is nothing to check, and the
         // chain vouches that the note is original.
         verdict.notes().add(label + " records that its file could not be finalised: " + error);
         continue;
       }
-      if (file == null || expected == null) {
-        verdict.problems().add(label + " names no '" + PAYLOAD_FILE + "' and '" + PAYLOAD_SHA256 + "'");
-        continue;
-      }
-      try {
-        String actual = evidence.files().sha256(file);
-        if (actual == null) {
-          verdict.problems().add("the file " + file + " of " + label + " is missing");
-        } else if (!actual.equalsIgnoreCase(expected)) {
-          verdict.problems().add("the file " + file + " of " + label + " was altered: its SHA-256 is " + actual
-              + " but the trail recorded " + expected);
-        } else {
-          checked++;
-        }
-      } catch (IOException | UncheckedIOException e) {
-        verdict.problems().add("the file " + file + " of " + label + " cannot be read: " + e.getMessage());
+      for (FileRef ref : fileRefs(event.get("type"), payload)) {
+        checked += checkFile(evidence, verdict, label, ref.file(), ref.sha256()) ? 1 : 0;
       }
     }
     if (checked > 0) {
-      verdict.passed().add("files: " + checked + " recording(s) and snapshot(s) match the hashes on the trail");
+      verdict.passed().add("files: " + checked + " recording(s), snapshot(s) and record file(s) match the hashes"
+          + " on the trail");
     }
+  }
+
+  private static boolean checkFile(Evidence evidence, Verdict verdict, String label, String file, String expected) {
+    if (file == null || expected == null) {
+      verdict.problems().add(label + " names no '" + PAYLOAD_FILE + "' and '" + PAYLOAD_SHA256 + "'");
+      return false;
+    }
+    try {
+      String actual = evidence.files().sha256(file);
+      if (actual == null) {
+        verdict.problems().add("the file " + file + " of " + label + " is missing");
+      } else if (!actual.equalsIgnoreCase(expected)) {
+        verdict.problems().add("the file " + file + " of " + label + " was altered: its SHA-256 is " + actual
+            + " but the trail recorded " + expected);
+      } else {
+        return true;
+      }
+    } catch (IOException | UncheckedIOException e) {
+      verdict.problems().add("the file " + file + " of " + label + " cannot be read: " + e.getMessage());
+    }
+    return false;
   }
 }

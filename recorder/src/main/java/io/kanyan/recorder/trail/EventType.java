@@ -28,6 +28,14 @@ public enum EventType {
   MEDIA_EVENT("media.event"),
   INSPECTION_ENDED("inspection.ended"),
   AUDIT_ACCESS("audit.access"),
+  CHECKLIST_BOUND("checklist.bound"),
+  CHECKLIST_CURRENT("checklist.current"),
+  CHECKLIST_ANSWERED("checklist.answered"),
+  RECORD_RENDERED("record.rendered"),
+  RECORD_FAILED("record.failed"),
+  RECORD_SIGNED("record.signed"),
+  RECORD_REFUSED("record.refused"),
+  RECORD_FINALISED("record.finalised"),
   /** On the alarm chain only: a chain head that does not extend what the commitment log committed. */
   TAMPER_ALARM("tamper.alarm");
 
