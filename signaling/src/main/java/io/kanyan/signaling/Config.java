@@ -56,6 +56,8 @@ public record Config(
     Duration checkpointInterval,
     Path checkpointLog,
     Path signingKey,
+    Path recordCert,
+    Path recordKey,
     String phoneIndexKey,
     boolean readOnlyInvestigation) {
 
@@ -116,6 +118,8 @@ public record Config(
         checkpointInterval(s.duration("KANYAN_CHECKPOINT_INTERVAL", Duration.ofSeconds(60))),
         s.path("KANYAN_CHECKPOINT_LOG"),
         s.path("KANYAN_SIGNING_KEY"),
+        s.path("KANYAN_RECORD_CERT"),
+        s.path("KANYAN_RECORD_KEY"),
         s.str("KANYAN_PHONE_INDEX_KEY", null),
         s.bool("KANYAN_READ_ONLY_INVESTIGATION", false));
   }
