@@ -6,6 +6,7 @@ import { openCamera, openVideoTrack, setMuted, MediaProblem } from './media.js';
 import { createCallMedia } from './call-media.js';
 import { createPeer } from './peer.js';
 import { connectSignaling } from './signaling.js';
+import { createApplicantRecord } from './record.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, h, showMessage } from './ui.js';
 
@@ -35,6 +36,8 @@ async function main() {
   try {
     invite = await api('/api/invite', { headers: { 'X-Invite-Token': token } });
   } catch (err) {
+    // After the conclusion the link leads to the inspection record (read, sign, download).
+    if (err.code === 'inspection_closed' && await createApplicantRecord({ i18n, token, container: byId('record') }).start()) return;
     fail(inviteError(t, err), err instanceof ApiError && err.code === 'network');
     byId('retry').onclick = () => location.reload();
     return;
@@ -217,7 +220,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
       // Kurento mode: the next offer re-creates the call's media on a live media server (KURENTO.md).
       callMedia.interrupted();
     },
-    ended: () => end(),
+    ended: (m) => end(m.conclusion),
     error: (m) => {
       const key = `ws.error.${m.code}`;
       showMediaError(t(key) === key ? m.message : t(key));
@@ -288,7 +291,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
   });
 
   let ended = false;
-  const end = () => {
+  const end = (conclusion) => {
     if (ended) return;
     ended = true;
     clearInterval(statsTimer);
@@ -300,6 +303,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
     stream?.getTracks().forEach((track) => track.stop());
     byId('call').hidden = true;
     byId('ended').hidden = false;
+    if (conclusion) createApplicantRecord({ i18n, token, container: byId('record'), waitForConclusion: true }).start();
   };
 
   return {
