@@ -90,8 +90,20 @@ public final class Api {
         ar.result().ifPresent(p -> ctx.put(PRINCIPAL, p));
         ctx.next();
       }
-      request.resume();
+      if (!Boolean.TRUE.equals(ctx.get(HOLD_BODY))) {
+        request.resume();
+      }
     });
+  }
+
+  private static final String HOLD_BODY = "kanyan.holdBody";
+
+  /**
+   * A later handler checks something asynchronously before the body may be read (an applicant's invite): the
+   * request stays paused until that handler resumes it.
+   */
+  public static void holdBody(RoutingContext ctx) {
+    ctx.put(HOLD_BODY, true);
   }
 
   public static String sessionToken(RoutingContext ctx) {

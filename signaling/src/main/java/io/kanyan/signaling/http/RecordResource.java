@@ -52,11 +52,14 @@ public final class RecordResource implements Api.Resource {
     api.post("/inspections/:id/record/retry").handler(respond(this::retry));
     api.post("/inspections/:id/record/signature").handler(signatureBody()).handler(respond(201, this::inspectorSigns))
         .failureHandler(RecordResource::tooLarge);
-    api.get("/invite/record").handler(this::invite).handler(respond(this::applicantView));
-    api.post("/invite/record/signature").handler(this::invite).handler(signatureBody())
+    // The invite is checked on a route of its own, ahead of the routes that read bodies (Vert.x Web runs a body
+    // handler only first on its route).
+    api.route("/invite/record*").handler(this::invite);
+    api.get("/invite/record").handler(respond(this::applicantView));
+    api.post("/invite/record/signature").handler(signatureBody())
         .handler(respond(201, this::applicantSigns)).failureHandler(RecordResource::tooLarge);
-    api.post("/invite/record/refusal").handler(this::invite).handler(Api.jsonBody()).handler(respond(201, this::refuses));
-    api.get("/invite/record/pdf").handler(this::invite).handler(this::applicantPdf);
+    api.post("/invite/record/refusal").handler(Api.jsonBody()).handler(respond(201, this::refuses));
+    api.get("/invite/record/pdf").handler(this::applicantPdf);
   }
 
   private static BodyHandler signatureBody() {
@@ -112,6 +115,7 @@ public final class RecordResource implements Api.Resource {
   private void invite(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     request.pause();
+    Api.holdBody(ctx);
     inspections.concludedForInvite(request.getHeader(InspectionsResource.INVITE_HEADER)).onComplete(ar -> {
       if (ar.failed()) {
         Api.fail(ctx, ar.cause());
