@@ -227,6 +227,8 @@ export function createDeskRecord({ i18n, container }) {
   let padCanvas = null;
   let message = null;
   let generation = 0;
+  /** Polls while the record is still being made: after a while (a restart in between), offer to make it again. */
+  let waits = 0;
 
   const load = async () => {
     clearTimeout(timer);
@@ -235,6 +237,7 @@ export function createDeskRecord({ i18n, container }) {
       const next = await api(`/api/inspections/${encodeURIComponent(id)}/record`);
       if (mine !== generation) return;
       state = next;
+      waits = state.status === 'none' ? waits + 1 : 0;
     } catch (err) {
       if (mine !== generation) return;
       message = { text: errorText(i18n, err), kind: 'error' };
@@ -272,14 +275,11 @@ export function createDeskRecord({ i18n, container }) {
       parts.push(h('p', { role: 'status', id: 'record-status' }, t('inspector.record.none')));
     } else if (!state || state.status === 'none') {
       parts.push(h('p', { role: 'status', id: 'record-status' }, t('inspector.record.rendering')));
+      if (state && waits > 4) parts.push(retryButton());
     } else {
       parts.push(h('p', { role: 'status', id: 'record-status', 'data-status': state.status },
         t(`inspector.record.status.${state.status}`, { error: state.error || '' })));
-      if (state.status === 'failed') {
-        const retry = h('button', { id: 'record-retry', type: 'button' }, t('inspector.record.retry'));
-        retry.addEventListener('click', () => post('retry'));
-        parts.push(retry);
-      }
+      if (state.status === 'failed') parts.push(retryButton());
       if (state.sha256) {
         parts.push(h('p', {}, h('a', { id: 'record-pdf', href: `/api/inspections/${encodeURIComponent(id)}/record/pdf`, target: '_blank', rel: 'noopener' },
           t(state.finalised ? 'inspector.record.openFinal' : 'inspector.record.open'))));
@@ -300,6 +300,12 @@ export function createDeskRecord({ i18n, container }) {
     sync();
   };
 
+  const retryButton = () => {
+    const retry = h('button', { id: 'record-retry', type: 'button' }, t('inspector.record.retry'));
+    retry.addEventListener('click', () => post('retry'));
+    return retry;
+  };
+
   const sync = () => {
     const sign = container.querySelector('#record-sign');
     if (sign) sign.disabled = !pad || pad.isEmpty();
@@ -317,6 +323,7 @@ export function createDeskRecord({ i18n, container }) {
       padCanvas = null;
       state = null;
       message = null;
+      waits = 0;
       id = inspectionId;
       render();
       if (id) load();
