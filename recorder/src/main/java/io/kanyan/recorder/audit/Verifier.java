@@ -4,6 +4,7 @@ import io.kanyan.recorder.log.CommitLog;
 import io.kanyan.recorder.log.LeafProof;
 import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.log.note.NoteVerifier;
+import io.kanyan.recorder.report.PdfSignatureCheck;
 import io.kanyan.recorder.trail.Chain;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
@@ -98,11 +99,23 @@ public final class Verifier {
 
   /** Files under a data directory. */
   public static Evidence.Files dataDirFiles(Path dataDir) {
-    return path -> {
-      try (InputStream in = Files.newInputStream(resolveInside(dataDir, path))) {
-        return sha256(in);
-      } catch (NoSuchFileException e) {
-        return null;
+    return new Evidence.Files() {
+      @Override
+      public String sha256(String path) throws IOException {
+        try (InputStream in = Files.newInputStream(resolveInside(dataDir, path))) {
+          return Verifier.sha256(in);
+        } catch (NoSuchFileException e) {
+          return null;
+        }
+      }
+
+      @Override
+      public byte[] read(String path) throws IOException {
+        try {
+          return Files.readAllBytes(resolveInside(dataDir, path));
+        } catch (NoSuchFileException e) {
+          return null;
+        }
       }
     };
   }
@@ -240,12 +253,27 @@ public final class Verifier {
         continue;
       }
       for (FileRef ref : fileRefs(event.get("type"), payload)) {
-        checked += checkFile(evidence, verdict, label, ref.file(), ref.sha256()) ? 1 : 0;
+        boolean intact = checkFile(evidence, verdict, label, ref.file(), ref.sha256());
+        checked += intact ? 1 : 0;
+        if (intact && EventType.RECORD_FINALISED.code().equals(event.get("type"))) {
+          checkPdfSignature(evidence, verdict, label, ref.file());
+        }
       }
     }
     if (checked > 0) {
       verdict.passed().add("files: " + checked + " recording(s), snapshot(s) and record file(s) match the hashes"
           + " on the trail");
+    }
+  }
+
+  /** The finalised record's own PDF digital signature, as a PDF reader would check it. */
+  private static void checkPdfSignature(Evidence evidence, Verdict verdict, String label, String file) {
+    try {
+      byte[] pdf = evidence.files().read(file);
+      String signer = PdfSignatureCheck.check(pdf);
+      verdict.passed().add("record " + file + ": PDF digital signature valid (" + signer + ")");
+    } catch (IOException | UncheckedIOException e) {
+      verdict.problems().add("the record " + file + " of " + label + ": " + e.getMessage());
     }
   }
 

@@ -189,6 +189,7 @@ class RecordsTest {
     }
     Verdict intact = EvidencePackage.verify(zip, null);
     assertThat(intact.problems()).isEmpty();
+    assertThat(String.join("\n", intact.passed())).contains("PDF digital signature valid", "Kanyan");
 
     Path swapped = dataDir.resolve("exports/" + id + "-swapped.zip");
     byte[] other = Files.readAllBytes(dataDir.resolve(done.rendered().getString("file")));
