@@ -71,7 +71,8 @@ export function createSignaturePad(canvas, { onChange = () => {} } = {}) {
   const down = (event) => {
     if (event.button > 0) return;
     event.preventDefault();
-    canvas.setPointerCapture(event.pointerId);
+    // A mouse or pen keeps drawing when it leaves the pad mid-stroke; touch is captured implicitly.
+    if (event.pointerType !== 'touch') canvas.setPointerCapture(event.pointerId);
     current = [];
     strokes.push(current);
     add(event);
@@ -82,7 +83,8 @@ export function createSignaturePad(canvas, { onChange = () => {} } = {}) {
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
     (events.length ? events : [event]).forEach(add);
   };
-  const up = () => {
+  const up = (event) => {
+    if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
     if (!current) return;
     current = null;
     onChange();

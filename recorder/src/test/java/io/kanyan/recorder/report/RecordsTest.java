@@ -404,9 +404,13 @@ class RecordsTest {
   }
 
   static void savePageOne(PDDocument doc) throws IOException {
-    BufferedImage page = new PDFRenderer(doc).renderImageWithDPI(0, 110);
+    PDFRenderer renderer = new PDFRenderer(doc);
     Files.createDirectories(SCREENSHOT.getParent());
-    ImageIO.write(page, "png", SCREENSHOT.toFile());
+    ImageIO.write(renderer.renderImageWithDPI(0, 110), "png", SCREENSHOT.toFile());
+    // The last page (signatures) for a look by hand; not kept in the repository.
+    Files.createDirectories(Path.of("target"));
+    ImageIO.write(renderer.renderImageWithDPI(doc.getNumberOfPages() - 1, 80), "png",
+        Path.of("target", "record-last-page.png").toFile());
   }
 
   static void replaceEntry(Path zip, Path target, String name, byte[] content) throws IOException {

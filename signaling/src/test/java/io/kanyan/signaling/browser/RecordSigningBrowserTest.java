@@ -1,5 +1,6 @@
 package io.kanyan.signaling.browser;
 
+import static io.kanyan.signaling.browser.Browsers.js;
 import static io.kanyan.signaling.browser.Browsers.screenshot;
 import static io.kanyan.signaling.browser.Browsers.visible;
 import static io.kanyan.signaling.browser.Browsers.waitFor;
@@ -81,7 +82,9 @@ class RecordSigningBrowserTest {
     screenshot(phone, "applicant-record-phone");
     draw(phone, pad, PointerInput.Kind.TOUCH);
     waitFor(phone, 5).until(d -> d.findElement(By.id("record-sign")).isEnabled());
-    phone.findElement(By.id("record-sign")).click();
+    // The button is pressed with a click: Chromium turns DevTools touch input (what WebDriver sends) into pointer
+    // and touch events, which draw the signature above, but never into the click a real tap ends with.
+    js(phone, "arguments[0].click();", phone.findElement(By.id("record-sign")));
     waitFor(phone, 20).until(d -> d.findElement(By.id("record-signatures")).getText().contains("张三 签于"));
 
     // The inspector signs on the desk with the mouse.
@@ -130,6 +133,17 @@ class RecordSigningBrowserTest {
       assertThat(points.getJsonArray(i).getDouble(2)).isGreaterThanOrEqualTo(points.getJsonArray(i - 1).getDouble(2));
     }
     assertThat(payloadOf(events, "record.signed", "inspector").getString("name")).isEqualTo("王检查");
+
+    // The verify URL printed on the record opens the inspection on the auditor page, which links the record.
+    desk.manage().deleteAllCookies();
+    desk.get(server.base + "/login.html");
+    visible(desk, "username", 10).sendKeys(KanyanServer.AUDITOR);
+    desk.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
+    desk.findElement(By.id("login-submit")).click();
+    visible(desk, "search-form", 10);
+    desk.get(server.base + "/auditor.html#inspection=" + id);
+    WebElement recordLink = visible(desk, "record-link", 15);
+    assertThat(recordLink.getDomAttribute("href")).isEqualTo("/api/inspections/" + id + "/record/pdf");
   }
 
   private static JsonObject payloadOf(JsonArray events, String type, String party) {
@@ -151,5 +165,7 @@ class RecordSigningBrowserTest {
     }
     stroke.addAction(pointer.createPointerUp(PointerInput.MouseButton.LEFT.asArg()));
     driver.perform(List.of(stroke));
+    // Each gesture starts from a released pointer.
+    driver.resetInputState();
   }
 }
