@@ -17,6 +17,9 @@ import java.io.ByteArrayOutputStream;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.text.PDFTextStripper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,6 +116,36 @@ class RecordApiTest {
     HttpResponse<Buffer> retry = inspector.post("/api/inspections/" + id + "/record/retry");
     assertThat(retry.statusCode()).isEqualTo(409);
     assertThat(retry.bodyAsJsonObject().getString("code")).isEqualTo("nothing_to_retry");
+  }
+
+  @Test
+  void theApplicantsRefusalWithItsReasonIsOnTheTrailAndInTheFinalRecord() throws Exception {
+    JsonObject created = inspector.post("/api/inspections", server.inspectionBody("KY-REC-3")).bodyAsJsonObject();
+    String id = created.getJsonObject("inspection").getString("id");
+    String token = created.getJsonObject("invite").getString("token");
+    inspector.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "fail"));
+    awaitStatus(id, "rendered");
+
+    HttpResponse<Buffer> noReason = applicantPost("/api/invite/record/refusal", token,
+        Buffer.buffer(new JsonObject().put("reason", "  ").encode()));
+    assertThat(noReason.statusCode()).isEqualTo(400);
+    HttpResponse<Buffer> refused = applicantPost("/api/invite/record/refusal", token,
+        Buffer.buffer(new JsonObject().put("reason", "面积测量有误 <script>").encode()));
+    assertThat(refused.statusCode()).isEqualTo(201);
+    assertThat(refused.bodyAsJsonObject().getJsonObject("refusal").getString("reason")).isEqualTo("面积测量有误 <script>");
+    assertThat(applicantPost("/api/invite/record/signature", token, signature()).bodyAsJsonObject().getString("code"))
+        .isEqualTo("already_signed");
+
+    inspector.raw().post(server.httpPort(), "localhost", "/api/inspections/" + id + "/record/signature")
+        .sendBuffer(signature()).await();
+    HttpResponse<Buffer> pdf = applicantGet("/api/invite/record/pdf", token);
+    assertThat(pdf.statusCode()).isEqualTo(200);
+    try (PDDocument doc = Loader.loadPDF(pdf.body().getBytes())) {
+      assertThat(new PDFTextStripper().getText(doc)).contains("申请人拒绝签名", "面积测量有误 <script>", "不通过");
+    }
+    JsonArray events = inspector.get("/api/inspections/" + id + "/trail").bodyAsJsonObject().getJsonArray("events");
+    assertThat(events.stream().map(JsonObject.class::cast).filter(e -> e.getString("type").equals("record.refused")
+        && e.getString("actor").equals("applicant"))).hasSize(1);
   }
 
   @Test
