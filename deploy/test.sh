@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/scripts/ensure-packages.sh ffmpeg=ffmpeg chromium=chromium chromedriver=chromium-driver \
-  redis-server=redis-server dpkg:fonts-wqy-microhei
+  redis-server=redis-server pdfsig=poppler-utils dpkg:fonts-wqy-microhei
 
 mvn -B verify "$@"

@@ -162,6 +162,8 @@ class RecordsTest {
       assertThat((long) range[2] + range[3]).isEqualTo(pdf.length); // covers the whole file
       savePageOne(doc);
     }
+    assertThat(pdfsig(file)).contains("Signature Validation: Signature is Valid.", "Total document signed",
+        "Kanyan inspection records");
     // Altering one signed byte breaks the PDF signature.
     byte[] altered = pdf.clone();
     altered[100] ^= 1;
@@ -401,6 +403,17 @@ class RecordsTest {
     } catch (org.bouncycastle.cms.CMSException e) {
       return false;
     }
+  }
+
+  /** What poppler's {@code pdfsig} (an ordinary PDF reader's signature check) says of a PDF. */
+  static String pdfsig(Path pdf) throws IOException, InterruptedException {
+    if (!Files.isExecutable(Path.of("/usr/bin/pdfsig"))) {
+      throw new AssertionError("pdfsig is missing: apt-get install poppler-utils (deploy/test.sh installs it)");
+    }
+    Process p = new ProcessBuilder("/usr/bin/pdfsig", pdf.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
   }
 
   static void savePageOne(PDDocument doc) throws IOException {
