@@ -105,9 +105,9 @@ public final class RecordResource implements Api.Resource {
 
   private Future<JsonObject> inspectorSigns(RoutingContext ctx) {
     Principal who = principal(ctx, Principal.Role.INSPECTOR);
-    SignatureInput input = signature(ctx);
     return inspections.owned(who, ctx.pathParam("id"))
-        .compose(file -> records.sign(file.id(), RecordState.INSPECTOR, who.actor(), input))
+        .compose(file -> signature(ctx).compose(input -> records.sign(file.id(), RecordState.INSPECTOR, who.actor(),
+            input)))
         .map(RecordState::toJson).recover(RecordResource::mapped);
   }
 
@@ -137,8 +137,8 @@ public final class RecordResource implements Api.Resource {
 
   private Future<JsonObject> applicantSigns(RoutingContext ctx) {
     CaseFile file = ctx.get(CASE);
-    SignatureInput input = signature(ctx);
-    return records.sign(file.id(), RecordState.APPLICANT, "applicant", input).map(RecordState::toJson)
+    return signature(ctx).compose(input -> records.sign(file.id(), RecordState.APPLICANT, "applicant", input))
+        .map(RecordState::toJson)
         .recover(RecordResource::mapped);
   }
 
@@ -168,12 +168,22 @@ public final class RecordResource implements Api.Resource {
     return FileResponses.send(ctx, path, "application/pdf");
   }
 
-  private static SignatureInput signature(RoutingContext ctx) {
-    try {
-      return SignatureInput.from(Api.body(ctx));
-    } catch (RecordException e) {
-      throw Problem.badRequest("bad_signature", e.getMessage());
-    }
+  /** Parses and checks a signature (up to 1 MiB of JSON and a PNG to decode) off the event loop. */
+  private static Future<SignatureInput> signature(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer body = ctx.body().buffer();
+    return ctx.vertx().executeBlocking(() -> {
+      JsonObject json;
+      try {
+        json = body == null ? null : body.toJsonObject();
+      } catch (RuntimeException e) {
+        throw Problem.badRequest("bad_json", "the request body is not valid JSON");
+      }
+      try {
+        return SignatureInput.from(json);
+      } catch (RecordException e) {
+        throw Problem.badRequest("bad_signature", e.getMessage());
+      }
+    }, false);
   }
 
   /** The record as the applicant's page shows it: text only (the page escapes it), photos counted. */
