@@ -102,6 +102,7 @@ export function createApplicantRecord({ i18n, token, container, waitForConclusio
       ['field.matterType', r.checklistVersion ? t('applicant.record.matterVersion', { matter: r.matterName, version: r.checklistVersion }) : r.matterName],
       ['field.applicantName', r.applicantName],
       ['field.siteAddress', r.siteAddress],
+      ['applicant.record.distance', r.distanceMeters == null ? '—' : t('applicant.record.meters', { n: Math.round(r.distanceMeters) })],
       ['applicant.record.inspector', r.inspectorName],
       ['applicant.record.start', formatTime(r.start, i18n.lang)],
       ['applicant.record.end', formatTime(r.end, i18n.lang)],
@@ -118,7 +119,8 @@ export function createApplicantRecord({ i18n, token, container, waitForConclusio
       out.push(h('ol', { class: 'record-items', id: 'record-items' }, ...r.items.map((item) => h('li', {},
         h('strong', {}, item.title), ' ',
         h('span', { class: 'badge', 'data-result': item.result || 'none' }, resultText(item)),
-        item.remark ? h('p', { class: 'sub' }, item.remark) : null))));
+        item.remark ? h('p', { class: 'sub' }, item.remark) : null,
+        item.photos ? h('p', { class: 'sub' }, t('applicant.record.photos', { n: item.photos })) : null))));
     }
     if (r.notes.length) {
       out.push(h('h2', {}, t('applicant.record.notes')));

@@ -138,7 +138,7 @@ final class PdfCanvas implements AutoCloseable {
         float h = img.getHeight() * scale;
         float x = MARGIN + indent + (i - start) * (boxWidth + gapX);
         out.drawImage(img, x, top - h, w, h);
-        show(safe(captions.get(i)), x, top - boxHeight - 9, 7);
+        show(safe(captions.get(i)), x, top - h - 9, 7);
       }
       y = top - boxHeight - 14;
     }

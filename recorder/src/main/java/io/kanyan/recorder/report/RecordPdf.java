@@ -6,6 +6,9 @@ import com.google.zxing.WriterException;
 import com.google.zxing.common.BitMatrix;
 import com.google.zxing.qrcode.QRCodeWriter;
 import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +23,7 @@ import java.util.GregorianCalendar;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.apache.fontbox.ttf.TrueTypeCollection;
 import org.apache.fontbox.ttf.TrueTypeFont;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -27,6 +31,7 @@ import org.apache.pdfbox.pdmodel.PDDocumentInformation;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.font.PDType0Font;
+import org.apache.pdfbox.pdmodel.graphics.image.JPEGFactory;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 
 /**
@@ -46,6 +51,7 @@ public final class RecordPdf {
   static final Map<String, String> CONCLUSIONS = Map.of("pass", "通过", "fail", "不通过", "rectify", "限期整改");
   static final Map<String, String> RESULTS = Map.of("conforms", "符合", "not_conforms", "不符合",
       "not_applicable", "不适用", "measured", "实测");
+  static final int THUMBNAIL_WIDTH = 800;
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss", Locale.ROOT);
 
   private final Path dataDir;
@@ -191,12 +197,33 @@ public final class RecordPdf {
         p.paragraph("［截图文件缺失：" + photo.file() + "］", 8, indent);
         continue;
       }
-      images.add(PDImageXObject.createFromFile(file.toString(), doc));
+      images.add(thumbnail(doc, file));
       captions.add(time(photo.takenAt()));
     }
     if (!images.isEmpty()) {
       p.images(images, captions, 118, 88, indent);
     }
+  }
+
+  /**
+   * A snapshot as a thumbnail: at most {@link #THUMBNAIL_WIDTH} pixels wide (enough for print at its size on the
+   * page, and the watermark stays legible), so twenty full-resolution photos do not make a 50 MB record.
+   */
+  private static PDImageXObject thumbnail(PDDocument doc, Path file) throws IOException {
+    BufferedImage image = ImageIO.read(file.toFile());
+    if (image == null) {
+      throw new IOException("the snapshot " + file.getFileName() + " is not a readable image");
+    }
+    if (image.getWidth() > THUMBNAIL_WIDTH) {
+      int height = Math.max(1, image.getHeight() * THUMBNAIL_WIDTH / image.getWidth());
+      BufferedImage small = new BufferedImage(THUMBNAIL_WIDTH, height, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = small.createGraphics();
+      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(image, 0, 0, THUMBNAIL_WIDTH, height, null);
+      g.dispose();
+      image = small;
+    }
+    return JPEGFactory.createFromImage(doc, image, 0.85f);
   }
 
   /** A file named by the trail, inside the data directory, or null when it is missing or outside. */

@@ -122,7 +122,15 @@ class RecordsTest {
       PDFont font = doc.getPage(0).getResources().getFont(doc.getPage(0).getResources().getFontNames().iterator().next());
       assertThat(font.isEmbedded()).isTrue();
       assertThat(font.getName()).contains("+"); // a subset
-      assertThat(doc.getPage(0).getResources().getXObjectNames()).isNotEmpty(); // the photo thumbnails
+      // The photo thumbnails: a 1920-pixel snapshot is embedded at thumbnail size.
+      var resources = doc.getPage(0).getResources();
+      List<Integer> widths = new java.util.ArrayList<>();
+      for (var name : resources.getXObjectNames()) {
+        if (resources.getXObject(name) instanceof org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject image) {
+          widths.add(image.getWidth());
+        }
+      }
+      assertThat(widths).containsExactlyInAnyOrder(640, RecordPdf.THUMBNAIL_WIDTH);
     }
   }
 
@@ -304,7 +312,7 @@ class RecordsTest {
     append(id, EventType.LOCATION_FIX, "applicant", new JsonObject().put("lat", 31.2041).put("lng", 121.5911)
         .put("accuracy", 12.0));
     String s1 = snapshot(id, Color.ORANGE);
-    String s2 = snapshot(id, Color.GRAY);
+    String s2 = snapshot(id, Color.GRAY, 1920, 1080);
     append(id, EventType.NOTE_ADDED, "user:wang", new JsonObject().put("text", "消防通道畅通，灭火器在有效期内。"));
     if (checklist) {
       append(id, EventType.CHECKLIST_ANSWERED, "user:wang", answer("area", "measured", "36.5", "m²", "", s1));
@@ -337,13 +345,17 @@ class RecordsTest {
   }
 
   static String snapshot(String id, Color color) {
+    return snapshot(id, color, 640, 480);
+  }
+
+  static String snapshot(String id, Color color, int width, int height) {
     try {
-      BufferedImage img = new BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB);
+      BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
       Graphics2D g = img.createGraphics();
       g.setColor(color);
-      g.fillRect(0, 0, 640, 480);
+      g.fillRect(0, 0, width, height);
       g.setColor(Color.WHITE);
-      g.fillRect(120, 100, 400, 260);
+      g.fillRect(width / 5, height / 5, width * 3 / 5, height * 3 / 5);
       g.dispose();
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ImageIO.write(img, "jpg", out);
