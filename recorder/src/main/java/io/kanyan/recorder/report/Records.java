@@ -211,7 +211,11 @@ public final class Records {
         });
   }
 
-  private SigningCertificate certificate() {
+  /**
+   * Loads (or first generates) the certificate once. Called on worker threads: two records finalised at once must
+   * not both generate a key pair into the same files, hence the lock (this is not live call state).
+   */
+  private synchronized SigningCertificate certificate() {
     if (loaded == null) {
       loaded = certificate.get();
     }
