@@ -6,6 +6,7 @@ import { openCamera, openVideoTrack, setMuted, MediaProblem } from './media.js';
 import { createCallMedia } from './call-media.js';
 import { createPeer } from './peer.js';
 import { connectSignaling } from './signaling.js';
+import { createApplicantRecord } from './record.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, h, showMessage } from './ui.js';
 import { renderCurrentItem, renderPrepareList } from './checklist.js';
@@ -36,6 +37,8 @@ async function main() {
   try {
     invite = await api('/api/invite', { headers: { 'X-Invite-Token': token } });
   } catch (err) {
+    // After the conclusion the link leads to the inspection record (read, sign, download).
+    if (err.code === 'inspection_closed' && await createApplicantRecord({ i18n, token, container: byId('record') }).start()) return;
     fail(inviteError(t, err), err instanceof ApiError && err.code === 'network');
     byId('retry').onclick = () => location.reload();
     return;
@@ -250,7 +253,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
       currentItem = m;
       renderCurrentItem(m, t);
     },
-    ended: () => end(),
+    ended: (m) => end(m.conclusion),
     error: (m) => {
       const key = `ws.error.${m.code}`;
       showMediaError(t(key) === key ? m.message : t(key));
@@ -321,7 +324,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
   });
 
   let ended = false;
-  const end = () => {
+  const end = (conclusion) => {
     if (ended) return;
     ended = true;
     clearInterval(statsTimer);
@@ -333,6 +336,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
     stream?.getTracks().forEach((track) => track.stop());
     byId('call').hidden = true;
     byId('ended').hidden = false;
+    if (conclusion) createApplicantRecord({ i18n, token, container: byId('record'), waitForConclusion: true }).start();
   };
 
   return {

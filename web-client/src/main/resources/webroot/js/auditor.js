@@ -29,6 +29,16 @@ async function main() {
   });
   watchLog(i18n);
   await audit.search();
+  // The verify link printed on every page of an inspection record opens that inspection here.
+  const linked = new URLSearchParams(location.hash.slice(1)).get('inspection');
+  if (linked) await audit.open(linked);
+}
+
+/** The inspection record's PDF (the server puts an auditor's download on the trail). */
+function showRecordLink(inspection) {
+  const link = byId('record-link');
+  link.hidden = !inspection.conclusion;
+  link.href = `/api/inspections/${encodeURIComponent(inspection.id)}/record/pdf`;
 }
 
 /** Checks the commitment log against the tree head this browser saw last (js/log-watch.js); warns if rewritten. */
@@ -112,6 +122,7 @@ function createAudit(i18n) {
     byId('detail').hidden = false;
     evidence.show(current.inspection.id);
     showChecklist(current.inspection.id);
+    showRecordLink(current.inspection);
     renderDetail();
     loadSegment(current.segments[0]?.key);
     byId('detail').scrollIntoView({ behavior: 'smooth' });
@@ -385,6 +396,7 @@ function createAudit(i18n) {
 
   return {
     search,
+    open,
     render: () => { renderSearchChoices(); renderResults(); renderDetail(); },
   };
 }

@@ -5,6 +5,7 @@ import { initI18n } from './i18n.js';
 import { byId, errorText, formatTime, h, showMessage, translatedMessage, wireStaffHeader } from './ui.js';
 import { qrcode } from './vendor/qrcode-generator/qrcode.mjs';
 import { enterCall } from './inspector-call.js';
+import { createDeskRecord } from './record.js';
 
 const PRESENCE_POLL_MS = 3000;
 
@@ -32,6 +33,8 @@ async function main() {
 }
 
 function createDesk(i18n, pageError) {
+  // The record panel (js/record.js): state, PDF and the inspector's signature of a concluded inspection.
+  const deskRecord = createDeskRecord({ i18n, container: byId('record-panel') });
   const { t } = i18n;
   const invites = new Map();
   let inspections = [];
@@ -76,6 +79,7 @@ function createDesk(i18n, pageError) {
   };
 
   const renderDetail = () => {
+    deskRecord.show(selected?.status === 'ended' && !call ? selected.id : null);
     byId('empty-state').hidden = Boolean(selected);
     byId('detail').hidden = !selected || Boolean(call);
     if (!selected) return;
@@ -269,6 +273,7 @@ function createDesk(i18n, pageError) {
           byId('call').hidden = true;
           endedSummary = summary;
           renderEnded();
+          deskRecord.show(inspection.id);
           await refresh();
           selected = inspections.find((i) => i.id === inspection.id) || selected;
           renderList();

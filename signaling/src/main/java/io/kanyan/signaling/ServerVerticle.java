@@ -6,6 +6,9 @@ import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.recording.Recordings;
 import io.kanyan.recorder.recording.Snapshots;
+import io.kanyan.recorder.report.RecordPdf;
+import io.kanyan.recorder.report.Records;
+import io.kanyan.recorder.report.SigningCertificate;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.auth.Accounts;
 import io.kanyan.signaling.auth.Invites;
@@ -19,6 +22,7 @@ import io.kanyan.signaling.http.CatalogResource;
 import io.kanyan.signaling.http.ChecklistResource;
 import io.kanyan.signaling.http.AuditResource;
 import io.kanyan.signaling.http.LogResource;
+import io.kanyan.signaling.http.RecordResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
 import io.kanyan.signaling.http.ConnectionGuard;
 import io.kanyan.signaling.http.Origins;
@@ -95,7 +99,12 @@ public final class ServerVerticle extends VerticleBase {
     Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone(),
         config.http().snapshotMaxPixels());
     snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
-    inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
+    Records records = records(trail);
+    inspections.onClosed(id -> {
+      // The record is rendered from the trail once the conclusion is on it; a failure is on the trail (record.failed).
+      records.renderIfConcluded(id);
+      return recordings.finalise(id, "system").onComplete(x -> recordings.forget(id));
+    });
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
 
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
@@ -113,7 +122,8 @@ public final class ServerVerticle extends VerticleBase {
               new CatalogResource(catalogue),
               new ChecklistResource(inspections),
               new AuditResource(vertx, started, config.zone()),
-              new LogResource(vertx, started));
+              new LogResource(vertx, started),
+              new RecordResource(inspections, records, trail));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else {
@@ -146,6 +156,14 @@ public final class ServerVerticle extends VerticleBase {
       }
       return chain.<Void>mapEmpty();
     }).onFailure(err -> log.error("recordings: leftover recordings not recorded: {}", err.getMessage()));
+  }
+
+  /** Inspection records: rendered in the bureau's zone, PDF-signed with the configured (or generated) certificate. */
+  private Records records(Trail trail) {
+    String base = config.publicUrl() != null ? config.publicUrl() : "https://localhost:" + config.httpsPort();
+    return new Records(vertx, trail, config.dataDir(), new RecordPdf(config.dataDir(), config.zone()),
+        () -> SigningCertificate.resolve(config.recordCert(), config.recordKey(), config.dataDir()),
+        id -> base + "/auditor.html#inspection=" + id, clock);
   }
 
   /** Completes once recordings left by a previous run are finalised and on their trails (tests wait on it). */

@@ -27,5 +27,8 @@ public record Evidence(String inspectionId, List<Map<String, String>> events, Op
      * there is no such file. Blocking.
      */
     String sha256(String path) throws IOException;
+
+    /** The bytes of the file at {@code path}, or null when there is none. Blocking; for small files (records). */
+    byte[] read(String path) throws IOException;
   }
 }

@@ -155,15 +155,19 @@ public final class EvidenceExport {
     return target;
   }
 
-  /** The files an event names: a recording's or snapshot's file, and a snapshot's watermarked copy. */
+  /**
+   * The files an event names: a recording's, snapshot's or record's file (a signature's strokes too), and a
+   * snapshot's watermarked copy.
+   */
   private static List<String> filesOf(Map<String, String> fields) {
     if (!Verifier.FILE_EVENTS.contains(fields.get("type"))) {
       return List.of();
     }
     try {
       JsonObject payload = new JsonObject(fields.get("payload"));
-      return java.util.stream.Stream.of(payload.getValue(Verifier.PAYLOAD_FILE),
-              payload.getValue(SnapshotChecks.DISPLAY_FILE))
+      return java.util.stream.Stream.concat(
+              Verifier.fileRefs(fields.get("type"), payload).stream().map(Verifier.FileRef::file),
+              java.util.stream.Stream.of(payload.getValue(SnapshotChecks.DISPLAY_FILE)))
           .filter(String.class::isInstance).map(String.class::cast).toList();
     } catch (RuntimeException notJson) {
       return List.of();

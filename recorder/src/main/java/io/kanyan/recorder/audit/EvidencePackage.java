@@ -124,13 +124,27 @@ public final class EvidencePackage {
         problems.add(PUBLIC_KEY + " is not an Ed25519 public key");
       }
     }
-    Evidence.Files files = path -> {
-      ZipEntry entry = zip.getEntry(FILES + path);
-      if (entry == null || path.contains("..")) {
-        return null;
+    Evidence.Files files = new Evidence.Files() {
+      @Override
+      public String sha256(String path) throws IOException {
+        ZipEntry entry = zip.getEntry(FILES + path);
+        if (entry == null || path.contains("..")) {
+          return null;
+        }
+        try (InputStream in = zip.getInputStream(entry)) {
+          return Verifier.sha256(in);
+        }
       }
-      try (InputStream in = zip.getInputStream(entry)) {
-        return Verifier.sha256(in);
+
+      @Override
+      public byte[] read(String path) throws IOException {
+        ZipEntry entry = zip.getEntry(FILES + path);
+        if (entry == null || path.contains("..")) {
+          return null;
+        }
+        try (InputStream in = zip.getInputStream(entry)) {
+          return in.readAllBytes();
+        }
       }
     };
     JsonObject caseJson = zip.getEntry(CASE) == null ? null : json(zip, CASE, problems);

@@ -7,6 +7,7 @@ import io.kanyan.recorder.log.note.SignedNote;
 import io.kanyan.recorder.witness.Attestations;
 import io.kanyan.recorder.witness.WitnessPolicy;
 import io.kanyan.recorder.log.note.NoteVerifier;
+import io.kanyan.recorder.report.PdfSignatureCheck;
 import io.kanyan.recorder.trail.Chain;
 import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
@@ -47,7 +48,27 @@ public final class Verifier {
   public static final String PAYLOAD_ERROR = "error";
   /** The event types whose payload names a file by {@link #PAYLOAD_FILE} and {@link #PAYLOAD_SHA256}. */
   public static final Set<String> FILE_EVENTS =
-      Set.of(EventType.SNAPSHOT_TAKEN.code(), EventType.RECORDING_FINALISED.code());
+      Set.of(EventType.SNAPSHOT_TAKEN.code(), EventType.RECORDING_FINALISED.code(), EventType.RECORD_RENDERED.code(),
+          EventType.RECORD_SIGNED.code(), EventType.RECORD_FINALISED.code());
+  /** The second file of {@code record.signed}: the signature's strokes, with their own hash. */
+  public static final String PAYLOAD_STROKES_FILE = "strokesFile";
+  public static final String PAYLOAD_STROKES_SHA256 = "strokesSha256";
+
+  /** A file an event names and the hash the trail recorded for it (either may be null when malformed). */
+  public record FileRef(String file, String sha256) {
+  }
+
+  /** The files an event of {@link #FILE_EVENTS} names: its file, and for {@code record.signed} its strokes too. */
+  public static List<FileRef> fileRefs(String type, JsonObject payload) {
+    List<FileRef> refs = new ArrayList<>();
+    refs.add(new FileRef(payload.getValue(PAYLOAD_FILE) instanceof String f ? f : null,
+        payload.getValue(PAYLOAD_SHA256) instanceof String h ? h : null));
+    if (EventType.RECORD_SIGNED.code().equals(type)) {
+      refs.add(new FileRef(payload.getValue(PAYLOAD_STROKES_FILE) instanceof String f ? f : null,
+          payload.getValue(PAYLOAD_STROKES_SHA256) instanceof String h ? h : null));
+    }
+    return refs;
+  }
 
   private final Vertx vertx;
   private final Trail trail;
@@ -114,11 +135,23 @@ public final class Verifier {
 
   /** Files under a data directory. */
   public static Evidence.Files dataDirFiles(Path dataDir) {
-    return path -> {
-      try (InputStream in = Files.newInputStream(resolveInside(dataDir, path))) {
-        return sha256(in);
-      } catch (NoSuchFileException e) {
-        return null;
+    return new Evidence.Files() {
+      @Override
+      public String sha256(String path) throws IOException {
+        try (InputStream in = Files.newInputStream(resolveInside(dataDir, path))) {
+          return Verifier.sha256(in);
+        } catch (NoSuchFileException e) {
+          return null;
+        }
+      }
+
+      @Override
+      public byte[] read(String path) throws IOException {
+        try {
+          return Files.readAllBytes(resolveInside(dataDir, path));
+        } catch (NoSuchFileException e) {
+          return null;
+        }
       }
     };
   }
@@ -266,34 +299,55 @@ public final class Verifier {
         verdict.problems().add(label + " has a payload that is not JSON");
         continue;
       }
-      String file = payload.getValue(PAYLOAD_FILE) instanceof String f ? f : null;
-      String expected = payload.getValue(PAYLOAD_SHA256) instanceof String h ? h : null;
-      if (expected == null && payload.getValue(PAYLOAD_ERROR) instanceof String error) {
+      if (payload.getValue(PAYLOAD_SHA256) == null && payload.getValue(PAYLOAD_ERROR) instanceof String error) {
         // The trail itself says this file could not be finalised: there is nothing to check, and the
         // chain vouches that the note is original.
         verdict.notes().add(label + " records that its file could not be finalised: " + error);
         continue;
       }
-      if (file == null || expected == null) {
-        verdict.problems().add(label + " names no '" + PAYLOAD_FILE + "' and '" + PAYLOAD_SHA256 + "'");
-        continue;
-      }
-      try {
-        String actual = evidence.files().sha256(file);
-        if (actual == null) {
-          verdict.problems().add("the file " + file + " of " + label + " is missing");
-        } else if (!actual.equalsIgnoreCase(expected)) {
-          verdict.problems().add("the file " + file + " of " + label + " was altered: its SHA-256 is " + actual
-              + " but the trail recorded " + expected);
-        } else {
-          checked++;
+      for (FileRef ref : fileRefs(event.get("type"), payload)) {
+        boolean intact = checkFile(evidence, verdict, label, ref.file(), ref.sha256());
+        checked += intact ? 1 : 0;
+        if (intact && EventType.RECORD_FINALISED.code().equals(event.get("type"))) {
+          checkPdfSignature(evidence, verdict, label, ref.file());
         }
-      } catch (IOException | UncheckedIOException e) {
-        verdict.problems().add("the file " + file + " of " + label + " cannot be read: " + e.getMessage());
       }
     }
     if (checked > 0) {
-      verdict.passed().add("files: " + checked + " recording(s) and snapshot(s) match the hashes on the trail");
+      verdict.passed().add("files: " + checked + " recording(s), snapshot(s) and record file(s) match the hashes"
+          + " on the trail");
     }
+  }
+
+  /** The finalised record's own PDF digital signature, as a PDF reader would check it. */
+  private static void checkPdfSignature(Evidence evidence, Verdict verdict, String label, String file) {
+    try {
+      byte[] pdf = evidence.files().read(file);
+      String signer = PdfSignatureCheck.check(pdf);
+      verdict.passed().add("record " + file + ": PDF digital signature valid (" + signer + ")");
+    } catch (IOException | UncheckedIOException e) {
+      verdict.problems().add("the record " + file + " of " + label + ": " + e.getMessage());
+    }
+  }
+
+  private static boolean checkFile(Evidence evidence, Verdict verdict, String label, String file, String expected) {
+    if (file == null || expected == null) {
+      verdict.problems().add(label + " names no '" + PAYLOAD_FILE + "' and '" + PAYLOAD_SHA256 + "'");
+      return false;
+    }
+    try {
+      String actual = evidence.files().sha256(file);
+      if (actual == null) {
+        verdict.problems().add("the file " + file + " of " + label + " is missing");
+      } else if (!actual.equalsIgnoreCase(expected)) {
+        verdict.problems().add("the file " + file + " of " + label + " was altered: its SHA-256 is " + actual
+            + " but the trail recorded " + expected);
+      } else {
+        return true;
+      }
+    } catch (IOException | UncheckedIOException e) {
+      verdict.problems().add("the file " + file + " of " + label + " cannot be read: " + e.getMessage());
+    }
+    return false;
   }
 }

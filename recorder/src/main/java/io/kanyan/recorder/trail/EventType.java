@@ -34,6 +34,11 @@ public enum EventType {
   /** An answer to a checklist item, or a correction of it (the latest per item counts). */
   CHECKLIST_ANSWERED("checklist.answered"),
   AUDIT_ACCESS("audit.access"),
+  RECORD_RENDERED("record.rendered"),
+  RECORD_FAILED("record.failed"),
+  RECORD_SIGNED("record.signed"),
+  RECORD_REFUSED("record.refused"),
+  RECORD_FINALISED("record.finalised"),
   /** On the alarm chain only: a chain head that does not extend what the commitment log committed. */
   TAMPER_ALARM("tamper.alarm");
 

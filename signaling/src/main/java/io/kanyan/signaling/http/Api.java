@@ -177,7 +177,7 @@ public final class Api {
   }
 
   /** Called by a route handler that will read the body itself later: the request stays paused until then. */
-  static void holdBody(RoutingContext ctx) {
+  public static void holdBody(RoutingContext ctx) {
     ctx.put(HOLD_BODY, true);
     ctx.request().pause();
   }
@@ -202,6 +202,8 @@ public final class Api {
       ctx.vertx().setTimer(REFUSED_LINGER_MS, t -> request.connection().close());
     });
   }
+
+
 
   public static String sessionToken(RoutingContext ctx) {
     Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);

@@ -277,6 +277,21 @@ public final class Inspections {
         : Future.succeededFuture(found.get())));
   }
 
+  /**
+   * The concluded inspection an applicant's invite belongs to, for its record: the link keeps working for the
+   * record after the inspection ended (and after it expired, for as long as it is kept), until it is replaced.
+   *
+   * @throws Problem (as a failed future) {@code invite_unknown}, or {@code record_not_ready} before the conclusion
+   */
+  public Future<CaseFile> concludedForInvite(String token) {
+    return invites.find(token).compose(invite -> cases.get(invite.inspectionId())).compose(found -> found.isEmpty()
+        ? Future.failedFuture(Problem.unauthorized("invite_unknown", "this invitation link is not valid"))
+        : found.get().status() != CaseFile.Status.ENDED
+            ? Future.failedFuture(Problem.conflict("record_not_ready",
+                "the inspection record is available once the inspector has concluded the inspection"))
+            : Future.succeededFuture(found.get()));
+  }
+
   /** What an applicant's link of a closed inspection hears: that it is over, and nothing of the case. */
   private static Problem closedForApplicant(CaseFile file) {
     return Problem.conflict("inspection_closed", "this inspection has already "

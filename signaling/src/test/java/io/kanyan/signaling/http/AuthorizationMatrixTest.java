@@ -85,6 +85,15 @@ class AuthorizationMatrixTest {
       row(HttpMethod.POST, "/api/inspections/:id/checklist/current", Target.FRESH, Body.JSON,
                                                                                401, 401, 400, 404, 403, 403, 401),
       row(HttpMethod.GET, "/api/invite/checklist", Target.FRESH, Body.NONE,    401, 200, 401, 401, 401, 401, 401),
+      row(HttpMethod.GET, "/api/inspections/:id/record", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.GET, "/api/inspections/:id/record/pdf", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/record/retry", Target.DONE, Body.JSON, 401, 401, 409, 404, 403, 403, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/record/signature", Target.DONE, Body.JSON,
+                                                                               401, 401, 400, 404, 403, 403, 401),
+      row(HttpMethod.GET, "/api/invite/record", Target.DONE, Body.NONE,        401, 200, 401, 401, 401, 401, 401),
+      row(HttpMethod.POST, "/api/invite/record/signature", Target.DONE, Body.JSON, 401, 400, 401, 401, 401, 401, 401),
+      row(HttpMethod.POST, "/api/invite/record/refusal", Target.DONE, Body.JSON, 401, 400, 401, 401, 401, 401, 401),
+      row(HttpMethod.GET, "/api/invite/record/pdf", Target.DONE, Body.NONE,    401, 409, 401, 401, 401, 401, 401),
       row(HttpMethod.GET, "/api/catalog/matters", Target.DONE, Body.NONE,      401, 401, 200, 200, 200, 200, 401),
       row(HttpMethod.GET, "/api/catalog/matters/:code", Target.DONE, Body.NONE, 401, 401, 200, 200, 200, 200, 401),
       row(HttpMethod.PUT, "/api/catalog/matters/:code", Target.DONE, Body.JSON, 401, 401, 403, 403, 403, 400, 401),
@@ -198,12 +207,22 @@ class AuthorizationMatrixTest {
     assertThat(wrong).isEmpty();
   }
 
-  /** Every route of a router as {@code METHOD /path}, through sub-routers; routes that match every path are skipped. */
+  /**
+   * Every route of a router as {@code METHOD /path}, through sub-routers; routes that match every path are skipped,
+   * and so are prefix guards ({@code /invite/record*} for any method: a check in front of the routes below it). A
+   * route for any method at an exact path is an endpoint like any other and appears as {@code ANY /path}.
+   */
   private static void collect(Router router, String prefix, TreeSet<String> out) {
     for (Route route : router.getRoutes()) {
       if (route.getSubRouter() != null) {
         collect(route.getSubRouter(), prefix + route.getPath().replaceAll("/\\*?$", ""), out);
       } else if (route.getPath() != null) {
+        if (route.methods() == null || route.methods().isEmpty()) {
+          if (route.isExactPath()) {
+            out.add("ANY " + prefix + route.getPath());
+          }
+          continue;
+        }
         for (HttpMethod m : route.methods()) {
           out.add(m + " " + prefix + route.getPath());
         }
