@@ -101,9 +101,11 @@ class CaseBindingApiTest {
   }
 
   @Test
-  void aCommittedInspectionWhoseDataIsGoneAnswersTamperedNotNotFound() {
+  void aCommittedInspectionWhoseDataIsGoneAnswersTamperedNotNotFound() throws InterruptedException {
     String id = create("BIND-API-2");
     olga.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "pass"));
+    // The record (勘验笔录) is rendered after the end; let the server finish writing before the insider strikes.
+    awaitEvent(id, e -> "record.rendered".equals(e.getString("type")));
     server.running().server().audit().checkpoints().checkpointNow().await();
     redis.call(c -> c.del("kanyan:case:" + id, "kanyan:trail:{" + id + "}", "kanyan:trail:{" + id + "}:ids")).await();
     redis.call(c -> c.hdel("kanyan:trail:heads", id)).await();
