@@ -134,10 +134,16 @@ public final class InspectionsResource implements Api.Resource {
       throw Problem.badRequest("missing_field", "applicantPhone is required: the applicant's phone is not kept in full");
     }
     String caseNumber = text(in, "caseNumber");
+    String email = email(in);
     return inspections.reinspect(who, ctx.pathParam("id"), phone, caseNumber == null || caseNumber.isBlank() ? null
-        : caseNumber).map(created -> new JsonObject()
-        .put("inspection", created.inspection().toJson())
-        .put("invite", invite(ctx.request(), created.invite())));
+        : caseNumber).map(created -> {
+          JsonObject invite = invite(ctx.request(), created.invite());
+          if (notices != null) {
+            notices.created(created.inspection(), invite.getString("url"), created.invite().expiresAt(), phone,
+                email);
+          }
+          return new JsonObject().put("inspection", created.inspection().toJson()).put("invite", invite);
+        });
   }
 
   private Future<JsonObject> cancel(RoutingContext ctx) {
