@@ -5,8 +5,11 @@ import java.util.regex.Pattern;
 /** What of a phone, an address, a link or an error message may reach a log line or the trail. */
 public final class Masks {
 
-  /** Seven digits or more in a row (with spaces or dashes): a phone number, whatever wrote it. */
-  private static final Pattern LONG_NUMBER = Pattern.compile("\\+?\\d[\\d\\s-]{5,}\\d");
+  /**
+   * Nine digits or more, single spaces or dashes allowed between them: a phone number (mobile 11 digits, landline
+   * with area code 10-12), whatever wrote it. Dates (8 digits) and ports stay readable.
+   */
+  private static final Pattern LONG_NUMBER = Pattern.compile("(?<!\\d)\\+?\\d(?:[\\s-]?\\d){8,}(?!\\d)");
   /** An invite token in a link. */
   private static final Pattern TOKEN = Pattern.compile("(invite=)[A-Za-z0-9_-]+");
 
