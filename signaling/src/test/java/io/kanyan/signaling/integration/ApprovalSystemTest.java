@@ -6,6 +6,7 @@ import io.kanyan.signaling.testing.Http;
 import io.kanyan.signaling.testing.Receiver;
 import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
+import io.kanyan.signaling.testing.Ws;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -147,17 +148,28 @@ class ApprovalSystemTest {
     assertThat(secret).startsWith("whsec_");
     approval.secret(secret);
 
-    // Delivered: created, then ended with its conclusion; each signed, each with its idempotency key.
-    String id = inspector.post("/api/inspections", server.inspectionBody("W-1")).bodyAsJsonObject()
-        .getJsonObject("inspection").getString("id");
-    assertThat(inspector.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "pass"))
-        .statusCode()).isEqualTo(200);
-    List<Receiver.Received> mine = await(() -> approval.accepted().stream()
-        .filter(r -> id.equals(r.body().getString("inspectionId"))).toList(), l -> l.size() >= 2);
+    // Delivered: created, started (both sides connected), ended with its conclusion; each signed, each with its
+    // idempotency key.
+    JsonObject created = inspector.post("/api/inspections", server.inspectionBody("W-1")).bodyAsJsonObject();
+    String id = created.getJsonObject("inspection").getString("id");
+    Supplier<List<Receiver.Received>> mineSoFar = () -> approval.accepted().stream()
+        .filter(r -> id.equals(r.body().getString("inspectionId"))).toList();
+    await(mineSoFar, l -> l.size() >= 1);
+    try (Ws phone = Ws.applicant(server.vertx(), server.httpPort(), created.getJsonObject("invite").getString("token"),
+            server.origin()).await().send(new JsonObject().put("type", "join"));
+        Ws desk = Ws.staff(server.vertx(), server.httpPort(), inspector.sessionCookie(), server.origin()).await()
+            .send(new JsonObject().put("type", "join").put("inspectionId", id))) {
+      phone.next("joined");
+      desk.next("peer-joined");
+      await(mineSoFar, l -> l.size() >= 2);
+      assertThat(inspector.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "pass"))
+          .statusCode()).isEqualTo(200);
+    }
+    List<Receiver.Received> mine = await(mineSoFar, l -> l.size() >= 3);
     assertThat(mine).allMatch(Receiver.Received::signatureValid);
     assertThat(mine.stream().map(r -> r.body().getString("type"))).containsExactly("inspection.created",
-        "inspection.ended");
-    JsonObject ended = mine.get(1).body();
+        "inspection.started", "inspection.ended");
+    JsonObject ended = mine.get(2).body();
     assertThat(ended.getJsonObject("data").getString("conclusion")).isEqualTo("pass");
     assertThat(mine.get(0).body().getJsonObject("data").encode()).doesNotContain("13800138000");
     assertThat(mine).allMatch(r -> r.idempotencyKey().equals(r.body().getString("id")));
