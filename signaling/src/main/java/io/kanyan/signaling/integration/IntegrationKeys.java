@@ -142,14 +142,18 @@ public final class IntegrationKeys {
     }
   }
 
-  /** The active integration a bearer key belongs to; empty for an unknown or revoked key. */
+  /**
+   * The active integration a bearer key belongs to; empty for an unknown or revoked key. A revoked key that is
+   * still used goes on the integrations chain ({@code what: "refused: revoked"}): someone holds it.
+   */
   public Future<Optional<Integration>> authenticate(String apiKey) {
     if (apiKey == null || !apiKey.startsWith(KEY_PREFIX) || apiKey.length() > 100) {
       return Future.succeededFuture(Optional.empty());
     }
     return redis.call(c -> c.get(digestKey(Tokens.digest(apiKey))))
         .compose(id -> id == null ? Future.succeededFuture(Optional.<Integration>empty()) : find(id))
-        .map(found -> found.filter(i -> !i.revoked()));
+        .compose(found -> found.isEmpty() || !found.get().revoked() ? Future.succeededFuture(found)
+            : used(found.get(), "refused: revoked", null).map(Optional.<Integration>empty()));
   }
 
   public Future<Optional<Integration>> find(String id) {

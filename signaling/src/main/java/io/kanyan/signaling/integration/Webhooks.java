@@ -44,6 +44,9 @@ public final class Webhooks {
   static final String DUE = "kanyan:webhooks:due";
   static final String DEAD = "kanyan:webhooks:dead";
   private static final int BATCH = 20;
+  /** Queueing an event is retried this often, this far apart (as long as the trail retries an append). */
+  private static final int ENQUEUE_ATTEMPTS = 40;
+  private static final long ENQUEUE_RETRY_MS = 250;
   /** Claims up to ARGV[3] due deliveries by pushing their due time to the lease's end; answers their ids. */
   private static final String CLAIM = "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])\n"
       + "for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id) end\n"
@@ -102,8 +105,20 @@ public final class Webhooks {
     if (type == null || Trail.isSystemChain(e.inspectionId())) {
       return;
     }
-    enqueue(e, type).onFailure(err -> log.error("inspection {}: webhook {} not queued: {}", e.inspectionId(), type,
-        err.getMessage()));
+    enqueueRetrying(e, type, 1);
+  }
+
+  /** The event is on the trail already: a store hiccup must not drop its webhook, so queueing is retried. */
+  private void enqueueRetrying(TrailEvent e, String type, int attempt) {
+    enqueue(e, type).onFailure(err -> {
+      if (attempt >= ENQUEUE_ATTEMPTS) {
+        log.error("inspection {}: webhook {} of event {} not queued after {} tries: {}", e.inspectionId(), type,
+            e.id(), attempt, err.getMessage());
+        return;
+      }
+      log.warn("inspection {}: webhook {} not queued yet ({}); trying again", e.inspectionId(), type, err.getMessage());
+      vertx.setTimer(ENQUEUE_RETRY_MS, t -> enqueueRetrying(e, type, attempt + 1));
+    });
   }
 
   /** Queues one delivery of {@code e} per integration with a webhook URL; completes when they are in Redis. */

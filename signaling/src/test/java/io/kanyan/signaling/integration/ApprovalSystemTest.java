@@ -126,6 +126,9 @@ class ApprovalSystemTest {
     assertThat(withKey("POST", "/api/integration/inspections", key, body).statusCode()).isEqualTo(401);
     assertThat(admin.get("/api/integrations/trail").bodyAsJsonObject().getJsonArray("events").stream()
         .map(e -> ((JsonObject) e).getString("type"))).contains("integration.key_revoked");
+    assertThat(admin.get("/api/integrations/trail").bodyAsJsonObject().getJsonArray("events").stream()
+        .map(e -> ((JsonObject) e).getJsonObject("payload")))
+        .anyMatch(p -> id.equals(p.getString("integration")) && "refused: revoked".equals(p.getString("what")));
   }
 
   @Test
