@@ -115,20 +115,62 @@ public final class IntegrationsResource implements Api.Resource {
     String email = InspectionsResource.email(in);
     String named = InspectionsResource.text(in, "inspector");
     String inspector = named == null || named.isBlank() ? who.inspector() : named.trim();
+    String retryKey = ctx.request().getHeader("Idempotency-Key");
+    if (retryKey != null && (retryKey.isBlank() || retryKey.length() > 200)) {
+      throw Problem.badRequest("bad_header", "Idempotency-Key must be 1-200 characters");
+    }
     return accounts.enabled(inspector)
         .compose(found -> found.filter(p -> p.role() == Principal.Role.INSPECTOR).map(Future::succeededFuture)
             .orElseGet(() -> Future.failedFuture(Problem.badRequest("bad_field",
                 "there is no enabled inspector named " + inspector + " to conduct the inspection"))))
-        .compose(p -> inspections.create(p, fresh))
-        .compose(created -> {
-          String id = created.inspection().id();
-          JsonObject invite = InspectionsResource.invite(ctx.request(), publicUrl, created.invite());
-          notices.created(created.inspection(), invite.getString("url"), created.invite().expiresAt(),
-              fresh.applicantPhone(), email);
-          return redis.call(c -> c.sadd(inspectionsKey(who.id()), id))
-              .compose(x -> keys.used(who, "create", id))
-              .map(x -> new JsonObject().put("inspection", created.inspection().toJson()).put("invite", invite));
-        });
+        .compose(p -> retryKey == null ? create(ctx, who, p, fresh, email)
+            : once(ctx, who, p, retryKey, () -> create(ctx, who, p, fresh, email)));
+  }
+
+  private Future<JsonObject> create(RoutingContext ctx, Integration who, Principal owner, NewInspection fresh,
+      String email) {
+    return inspections.create(owner, fresh).compose(created -> {
+      String id = created.inspection().id();
+      JsonObject invite = InspectionsResource.invite(ctx.request(), publicUrl, created.invite());
+      notices.created(created.inspection(), invite.getString("url"), created.invite().expiresAt(),
+          fresh.applicantPhone(), email);
+      return redis.call(c -> c.sadd(inspectionsKey(who.id()), id))
+          .compose(x -> keys.used(who, "create", id))
+          .map(x -> new JsonObject().put("inspection", created.inspection().toJson()).put("invite", invite));
+    });
+  }
+
+  /**
+   * A create the approval system sends again with the same {@code Idempotency-Key} (within a day) creates
+   * nothing new: it answers the inspection already made, with its invite issued again (the old link stops
+   * working; the token is not stored, so it cannot be answered twice). While the first is still running: 409.
+   */
+  private Future<JsonObject> once(RoutingContext ctx, Integration who, Principal owner, String retryKey,
+      java.util.function.Supplier<Future<JsonObject>> create) {
+    String key = "kanyan:integration:" + who.id() + ":idem:" + io.kanyan.signaling.auth.Tokens.digest(retryKey);
+    return redis.call(c -> c.set(key, "pending", io.lettuce.core.SetArgs.Builder.nx().ex(86_400))).compose(set -> {
+      if ("OK".equals(set)) {
+        return create.get()
+            .compose(made -> redis.call(c -> c.set(key, made.getJsonObject("inspection").getString("id"),
+                io.lettuce.core.SetArgs.Builder.xx().keepttl())).map(made))
+            .recover(err -> redis.call(c -> c.del(key)).transform(x -> Future.failedFuture(err)));
+      }
+      return redis.call(c -> c.get(key)).compose(id -> {
+        if (id == null || "pending".equals(id)) {
+          return Future.failedFuture(Problem.conflict("in_progress", "a request with this Idempotency-Key is still"
+              + " being processed; try again in a moment"));
+        }
+        Principal reader = new Principal(who.actor(), who.name(), Principal.Role.AUDITOR);
+        // The inspection's own inspector re-issues, whoever this repeat names.
+        return inspections.readable(reader, id)
+            .compose(file -> accounts.enabled(file.inspector()).map(p -> p.orElse(owner)))
+            .compose(conductor -> inspections.reissueInvite(conductor, id))
+            .compose(issued -> keys.used(who, "create (repeated)", id)
+                .compose(x -> inspections.readable(reader, id))
+                .map(file -> new JsonObject().put("inspection", file.toJson()).put("repeated", true)
+                    .put("invite", InspectionsResource.invite(ctx.request(), publicUrl, issued))));
+      });
+    });
   }
 
   /** An inspection this integration created: its facts (status, conclusion) as the trail states them. */

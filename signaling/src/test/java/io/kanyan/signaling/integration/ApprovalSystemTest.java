@@ -132,6 +132,27 @@ class ApprovalSystemTest {
   }
 
   @Test
+  void aCreateSentAgainWithTheSameIdempotencyKeyMakesOneInspection() {
+    String key = integration("重试", new JsonArray().add("inspections:create"), null).getString("apiKey");
+    JsonObject body = server.inspectionBody("R-1");
+    java.util.function.Supplier<HttpResponse<Buffer>> send = () -> raw.post(server.httpPort(), "localhost",
+        "/api/integration/inspections").putHeader("Authorization", "Bearer " + key)
+        .putHeader("Idempotency-Key", "case-R-1").sendJsonObject(body).await();
+    HttpResponse<Buffer> first = send.get();
+    HttpResponse<Buffer> again = send.get();
+    assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(201);
+    assertThat(again.statusCode()).as(again.bodyAsString()).isEqualTo(201);
+    String id = first.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    assertThat(again.bodyAsJsonObject().getJsonObject("inspection").getString("id")).isEqualTo(id);
+    assertThat(again.bodyAsJsonObject().getBoolean("repeated")).isTrue();
+    // The link answered the second time is the one that works now.
+    String token = again.bodyAsJsonObject().getJsonObject("invite").getString("token");
+    assertThat(new Http(server.vertx(), server.httpPort()).getWithHeader("/api/invite", "X-Invite-Token", token)
+        .statusCode()).isEqualTo(200);
+    assertThat(inspector.get("/api/inspections?caseNumber=R-1").bodyAsJsonArray()).hasSize(1);
+  }
+
+  @Test
   void refusesAnIntegrationWithoutAnInspectorOrWithUnknownScopes() {
     HttpResponse<Buffer> r = admin.post("/api/integrations", new JsonObject().put("name", "x")
         .put("scopes", new JsonArray().add("everything")).put("inspector", "ivan"));
