@@ -224,7 +224,14 @@ public final class Webhooks {
 
   private Future<Integer> post(Integration to, String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    String signature = Signatures.sign(keys.secret(to), clock.instant().getEpochSecond(), bytes);
+    String secret;
+    try {
+      secret = keys.secret(to);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalStateException("the webhook secret does not open: was KANYAN_CONTACT_KEY"
+          + " changed? Create the integration again"));
+    }
+    String signature = Signatures.sign(secret, clock.instant().getEpochSecond(), bytes);
     String eventId = new JsonObject(body).getString("id");
     return client.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(to.webhookUrl()))
         .compose(req -> req.putHeader("Content-Type", "application/json")
