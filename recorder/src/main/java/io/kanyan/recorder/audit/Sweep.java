@@ -86,7 +86,6 @@ public final class Sweep {
     return committed.ids().compose(ids -> {
       List<String> all = new ArrayList<>(ids);
       all.remove(TamperAlarms.CHAIN);
-      all.removeIf(Trail::isSystemChain);
       Future<List<Finding>> chain = Future.succeededFuture(new ArrayList<>());
       for (int from = 0; from < all.size(); from += BATCH) {
         List<String> batch = all.subList(from, Math.min(all.size(), from + BATCH));

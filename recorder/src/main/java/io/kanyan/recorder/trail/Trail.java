@@ -215,7 +215,8 @@ public final class Trail {
 
   /**
    * True for a chain that is not an inspection's: {@code kanyan-alarms}, {@code kanyan-integrations}. Their
-   * heads are committed like any other, but they have no case record (the sweep skips them).
+   * heads are committed like any other; they have no case record (the sweep checks none for a chain that does not
+   * begin with {@code inspection.created}).
    */
   public static boolean isSystemChain(String id) {
     return id.startsWith("kanyan-");

@@ -229,6 +229,18 @@ class ApprovalSystemTest {
         .isEqualTo(404);
   }
 
+  /** The integrations chain has no case record: committing it and sweeping must not read that as tampering. */
+  @Test
+  void theIntegrationsChainIsCommittedButRaisesNoTamperAlarmInTheSweep() {
+    integration("链", new JsonArray().add("inspections:read"), null);
+    var audit = server.running().server().audit();
+    audit.checkpoints().checkpointNow().await();
+    long alarmsBefore = audit.checkpoints().alarms().count();
+    List<io.kanyan.recorder.audit.Sweep.Finding> found = audit.sweep().runOnce().await();
+    assertThat(found).noneMatch(f -> f.inspectionId().equals(IntegrationKeys.CHAIN));
+    assertThat(audit.checkpoints().alarms().count()).isEqualTo(alarmsBefore);
+  }
+
   @Test
   void everyStateChangeAndTheSignedRecordBecomeAWebhookAndNothingElseDoes() {
     java.util.function.Function<io.kanyan.recorder.trail.EventType, String> type = t -> Webhooks.typeOf(
