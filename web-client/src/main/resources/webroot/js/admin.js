@@ -3,6 +3,7 @@ import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
 import { byId, errorText, formatTime, h, homePage, showMessage, wireStaffHeader } from './ui.js';
 import { createCatalogAdmin } from './catalog-admin.js';
+import { createIntegrationsAdmin } from './integrations-admin.js';
 
 /** The server's minimum password length, spaces at the ends not counted (signaling/API.md, weak_password). */
 const MIN_PASSWORD = 10;
@@ -34,7 +35,9 @@ async function main() {
   });
   const catalog = createCatalogAdmin(i18n);
   i18n.onChange(catalog.render);
-  await Promise.all([admin.refresh(), catalog.refresh()]);
+  const integrations = createIntegrationsAdmin(i18n);
+  i18n.onChange(integrations.render);
+  await Promise.all([admin.refresh(), catalog.refresh(), integrations.refresh()]);
 }
 
 function createAdmin(i18n, me) {

@@ -356,6 +356,7 @@ function createAudit(i18n) {
   const actorLabel = (actor) => {
     if (actor === 'applicant') return t('actor.applicant');
     if (actor === 'system') return t('actor.system');
+    if (actor.startsWith('integration:')) return t('actor.integration');
     return actor.replace(/^user:/, '');
   };
 
@@ -369,6 +370,9 @@ function createAudit(i18n) {
       case 'location.fix': return describeFix(d);
       case 'snapshot.taken': return `${describeFix(d.location)} · SHA-256 ${String(d.sha256).slice(0, 12)}…`;
       case 'note.added': return d.text;
+      case 'notification.sent': return [t(`notify.channel.${d.channel}`), d.to].filter(Boolean).join(' · ');
+      case 'notification.failed': return [t(`notify.channel.${d.channel}`), d.to, d.error].filter(Boolean).join(' · ');
+      case 'integration.key_used': return d.name;
       case 'checklist.bound': return t('auditor.checklist.matter', { matter: d.matterName, version: d.checklistVersion });
       case 'checklist.current': return d.itemId;
       case 'checklist.answered': return [d.itemId, answerText(t, d), d.remark || ''].filter(Boolean).join(' · ');

@@ -62,7 +62,9 @@ public record Config(
     String phoneIndexKey,
     boolean readOnlyInvestigation,
     HttpLimits http,
-    TrustSettings trust) {
+    TrustSettings trust,
+    io.kanyan.signaling.notify.NotifySettings notifications,
+    io.kanyan.signaling.integration.Webhooks.Settings webhooks) {
 
   /**
    * Limits that keep slow, many or large HTTP requests from exhausting the server.
@@ -159,7 +161,31 @@ public record Config(
         s.str("KANYAN_PHONE_INDEX_KEY", null),
         s.bool("KANYAN_READ_ONLY_INVESTIGATION", false),
         HttpLimits.from(s),
-        TrustSettings.from(all));
+        TrustSettings.from(all),
+        new io.kanyan.signaling.notify.NotifySettings(
+            s.list("KANYAN_NOTIFIERS"),
+            s.str("KANYAN_SMS_WEBHOOK_URL", null),
+            s.str("KANYAN_SMS_WEBHOOK_SECRET", null),
+            s.str("KANYAN_SMS_TEMPLATE_INVITE", io.kanyan.signaling.notify.NotifySettings.SMS_INVITE),
+            s.str("KANYAN_SMS_TEMPLATE_REMINDER", io.kanyan.signaling.notify.NotifySettings.SMS_REMINDER),
+            s.str("KANYAN_SMTP_HOST", null),
+            s.integer("KANYAN_SMTP_PORT", 587),
+            s.str("KANYAN_SMTP_USER", null),
+            s.str("KANYAN_SMTP_PASSWORD", null),
+            s.str("KANYAN_SMTP_STARTTLS", "optional").trim().toLowerCase(java.util.Locale.ROOT),
+            s.bool("KANYAN_SMTP_SSL", false),
+            s.str("KANYAN_MAIL_FROM", null),
+            s.str("KANYAN_MAIL_SUBJECT_INVITE", io.kanyan.signaling.notify.NotifySettings.MAIL_SUBJECT),
+            s.str("KANYAN_MAIL_TEMPLATE_INVITE", io.kanyan.signaling.notify.NotifySettings.MAIL_INVITE),
+            s.integer("KANYAN_NOTIFY_ATTEMPTS", 5),
+            s.duration("KANYAN_NOTIFY_BACKOFF", Duration.ofSeconds(2)),
+            s.duration("KANYAN_NOTIFY_TIMEOUT", Duration.ofSeconds(10)),
+            s.str("KANYAN_CONTACT_KEY", null)),
+        new io.kanyan.signaling.integration.Webhooks.Settings(
+            s.integer("KANYAN_WEBHOOK_ATTEMPTS", 8),
+            s.duration("KANYAN_WEBHOOK_BACKOFF", Duration.ofSeconds(5)),
+            s.duration("KANYAN_WEBHOOK_TIMEOUT", Duration.ofSeconds(10)),
+            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))));
   }
 
   public boolean embeddedRedis() {
@@ -185,6 +211,7 @@ public record Config(
         + " adminPassword=" + (adminPassword == null ? "(none)" : "(set)")
         + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)")
         + " " + trust.describe()
+        + " " + notifications.describe()
         + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 

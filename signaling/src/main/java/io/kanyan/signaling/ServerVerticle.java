@@ -31,6 +31,21 @@ import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
 import io.kanyan.signaling.http.UploadsResource;
+import io.kanyan.signaling.http.IntegrationsResource;
+import io.kanyan.signaling.http.OpenApiResource;
+import io.kanyan.signaling.auth.Sealed;
+import io.kanyan.signaling.integration.IntegrationKeys;
+import io.kanyan.signaling.integration.Webhooks;
+import io.kanyan.signaling.notify.Contacts;
+import io.kanyan.signaling.notify.InviteNotices;
+import io.kanyan.signaling.notify.LogNotifier;
+import io.kanyan.signaling.notify.MailNotifier;
+import io.kanyan.signaling.notify.Notifications;
+import io.kanyan.signaling.notify.Notifier;
+import io.kanyan.signaling.notify.NotifySettings;
+import io.kanyan.signaling.notify.SmsWebhookNotifier;
+import java.util.ArrayList;
+import java.util.List;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Role;
@@ -40,6 +55,8 @@ import io.kanyan.signaling.ws.Protocol;
 import io.kanyan.signaling.ws.SignalingEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -71,6 +88,11 @@ public final class ServerVerticle extends VerticleBase {
   private SignalingEndpoint signaling;
   private AuditServices audit;
   private Future<Void> leftovers = Future.succeededFuture();
+  private InviteNotices notices;
+  private Sealed sealed;
+  private Webhooks webhooks;
+  private HttpClient webhookClient;
+  private HttpClient smsClient;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this.config = config;
@@ -100,11 +122,18 @@ public final class ServerVerticle extends VerticleBase {
         config.http().snapshotMaxPixels());
     snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
     Records records = records(trail);
+    notices = inviteNotices(trail);
     inspections.onClosed(id -> {
       // The record is rendered from the trail once the conclusion is on it; a failure is on the trail (record.failed).
       records.renderIfConcluded(id);
+      notices.closed(id).onFailure(err -> log.warn("inspection {}: contact not deleted: {}", id, err.getMessage()));
       return recordings.finalise(id, "system").onComplete(x -> recordings.forget(id));
     });
+    IntegrationKeys integrationKeys = new IntegrationKeys(storage.redis(), trail, sealed, clock);
+    webhookClient = vertx.createHttpClient(new HttpClientOptions()
+        .setConnectTimeout((int) config.webhooks().timeout().toMillis()));
+    webhooks = new Webhooks(vertx, storage.redis(), trail, integrationKeys, webhookClient, config.webhooks(), clock);
+    trail.onAppended(webhooks::onTrailEvent);
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
 
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
@@ -112,18 +141,21 @@ public final class ServerVerticle extends VerticleBase {
         .compose(started -> {
           audit = started;
           inspections.bind(started.binding(), started.committed());
-          Router router = Api.router(vertx, accounts, new Origins(config.publicUrl(), config.allowedOrigins()),
+          Router router = Api.router(vertx, accounts, integrationKeys, new Origins(config.publicUrl(), config.allowedOrigins()),
               new Health(storage.redis(), media),
               new ReadOnlyGuard(config.readOnlyInvestigation()),
               new AccountsResource(accounts),
-              new InspectionsResource(inspections, config.publicUrl(), config.zone()),
+              new InspectionsResource(inspections, config.publicUrl(), config.zone(), notices),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
                   new UploadGate(config.http().uploadsPerUser(), config.http().uploadsTotal()), config.dataDir()),
               new CatalogResource(catalogue),
               new ChecklistResource(inspections),
               new AuditResource(vertx, started, config.zone()),
               new LogResource(vertx, started),
-              new RecordResource(inspections, records, trail));
+              new RecordResource(inspections, records, trail),
+              new IntegrationsResource(integrationKeys, webhooks, inspections, accounts, notices, storage.redis(),
+                  config.publicUrl()),
+              new OpenApiResource());
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else {
@@ -137,10 +169,30 @@ public final class ServerVerticle extends VerticleBase {
               .compose(x -> listen(router))
               .onSuccess(x -> {
                 if (!config.readOnlyInvestigation()) {
+                  webhooks.start();
                   recordLeftovers(trail);
                 }
               });
         });
+  }
+
+  /** The configured notifiers (the log one by default), with retries and the trail. */
+  private InviteNotices inviteNotices(Trail trail) {
+    NotifySettings n = config.notifications();
+    sealed = Sealed.load(n.contactKey(), config.dataDir());
+    List<Notifier> notifiers = new ArrayList<>();
+    for (String channel : n.channels()) {
+      switch (channel) {
+        case "sms" -> {
+          smsClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) n.timeout().toMillis()));
+          notifiers.add(new SmsWebhookNotifier(smsClient, n, clock));
+        }
+        case "email" -> notifiers.add(new MailNotifier(vertx, n));
+        default -> notifiers.add(new LogNotifier());
+      }
+    }
+    Notifications notifications = new Notifications(vertx, notifiers, trail, n.attempts(), n.backoff().toMillis());
+    return new InviteNotices(notifications, new Contacts(storage.redis(), sealed), config.inviteTtl(), config.zone());
   }
 
   /**
@@ -247,6 +299,9 @@ public final class ServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (webhooks != null) {
+      webhooks.stop();
+    }
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),
         audit == null ? Future.succeededFuture() : audit.stop());
@@ -279,6 +334,16 @@ public final class ServerVerticle extends VerticleBase {
 
   public Calls calls() {
     return calls;
+  }
+
+  /** The invite notices (tests wait on a delivery through them). */
+  public InviteNotices notices() {
+    return notices;
+  }
+
+  /** The webhook outbox (tests run it on demand). */
+  public Webhooks webhooks() {
+    return webhooks;
   }
 
   public SignalingEndpoint signaling() {

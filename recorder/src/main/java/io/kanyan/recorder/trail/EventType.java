@@ -39,6 +39,24 @@ public enum EventType {
   RECORD_SIGNED("record.signed"),
   RECORD_REFUSED("record.refused"),
   RECORD_FINALISED("record.finalised"),
+  /** A notice (invite link, reminder) reached the SMS gateway, the mail server or the log (issue 13). */
+  NOTIFICATION_SENT("notification.sent"),
+  /** One try of a notice failed; {@code final} says whether it was the last. */
+  NOTIFICATION_FAILED("notification.failed"),
+  /** On the integrations chain: an API key was created (never the key itself). */
+  INTEGRATION_KEY_CREATED("integration.key_created"),
+  /** An API key was used (integrations chain; also on the inspection it created or read). */
+  INTEGRATION_KEY_USED("integration.key_used"),
+  /** On the integrations chain: an API key was revoked. */
+  INTEGRATION_KEY_REVOKED("integration.key_revoked"),
+  /** On the integrations chain: a webhook reached its receiver. */
+  WEBHOOK_DELIVERED("webhook.delivered"),
+  /** On the integrations chain: one try of a webhook failed (retried later). */
+  WEBHOOK_FAILED("webhook.failed"),
+  /** On the integrations chain: a webhook kept failing and went to the dead-letter list. */
+  WEBHOOK_DEAD_LETTERED("webhook.dead_lettered"),
+  /** On the integrations chain: an admin sent a dead-lettered webhook again. */
+  WEBHOOK_REPLAYED("webhook.replayed"),
   /** On the alarm chain only: a chain head that does not extend what the commitment log committed. */
   TAMPER_ALARM("tamper.alarm");
 

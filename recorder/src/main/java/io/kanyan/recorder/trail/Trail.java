@@ -51,6 +51,7 @@ public final class Trail {
   private final String scriptSha;
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
   private final Map<String, Future<TrailEvent>> queues = new ConcurrentHashMap<>();
+  private final List<java.util.function.Consumer<TrailEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public Trail(RedisStore redis, Clock clock) {
     this.redis = redis;
@@ -129,6 +130,7 @@ public final class Trail {
       switch (outcome) {
         case "ok":
           heads.put(inspectionId, new Head(hash, seq));
+          tell(event);
           return Future.succeededFuture(event);
         case "dup":
           return retrying(event, () -> readEntry(inspectionId, String.valueOf(reply.get(1))), 0);
@@ -190,6 +192,34 @@ public final class Trail {
           }
           return TrailEvent.fromFields(entries.get(0).getBody());
         });
+  }
+
+  /**
+   * Calls {@code listener} with every event this instance stores (once each: not for an append that found the
+   * event already stored). Listeners must not block; one that throws is logged and skipped.
+   */
+  public void onAppended(java.util.function.Consumer<TrailEvent> listener) {
+    listeners.add(listener);
+  }
+
+  private void tell(TrailEvent event) {
+    for (java.util.function.Consumer<TrailEvent> l : listeners) {
+      try {
+        l.accept(event);
+      } catch (RuntimeException e) {
+        log.error("inspection {}: a trail listener failed on {}: {}", event.inspectionId(), event.type().code(),
+            e.toString());
+      }
+    }
+  }
+
+  /**
+   * True for a chain that is not an inspection's: {@code kanyan-alarms}, {@code kanyan-integrations}. Their
+   * heads are committed like any other; they have no case record (the sweep checks none for a chain that does not
+   * begin with {@code inspection.created}).
+   */
+  public static boolean isSystemChain(String id) {
+    return id.startsWith("kanyan-");
   }
 
   /** Every event of an inspection, in chain order. */

@@ -191,6 +191,15 @@ public final class Accounts {
     });
   }
 
+  /** The account {@code username} if it exists and is enabled (an integration acts for an inspector). */
+  public Future<Optional<Principal>> enabled(String username) {
+    if (username == null || username.isBlank() || username.length() > 64) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return redis.call(c -> c.hgetall(userKey(username))).map(f -> f.isEmpty() || "true".equals(f.get("disabled"))
+        ? Optional.<Principal>empty() : Optional.of(principal(f)));
+  }
+
   /** Ends one session; every signaling connection opened with it is closed too. */
   public Future<Void> logout(String token) {
     if (token == null) {

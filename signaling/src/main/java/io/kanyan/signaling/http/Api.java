@@ -5,6 +5,8 @@ import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Accounts;
 import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.integration.Integration;
+import io.kanyan.signaling.integration.IntegrationKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -30,6 +32,7 @@ public final class Api {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
   public static final String SESSION_COOKIE = "kanyan_session";
   static final String PRINCIPAL = "kanyan.principal";
+  static final String INTEGRATION = "kanyan.integration";
   /** JSON bodies are small; uploads have their own limits on their own routes. */
   static final long MAX_JSON_BODY = 64 * 1024;
   private static final String HOLD_BODY = "kanyan.holdBody";
@@ -52,6 +55,16 @@ public final class Api {
    */
   public static Router router(Vertx vertx, Accounts accounts, Origins origins, Handler<RoutingContext> health,
       Resource... resources) {
+    return router(vertx, accounts, null, origins, health, resources);
+  }
+
+  /**
+   * {@link #router(Vertx, Accounts, Origins, Handler, Resource...)} that also admits integrations: a request
+   * with {@code Authorization: Bearer <key>} is looked up in {@code keys} (before its body is read), and
+   * routes ask for it with {@link #integration}.
+   */
+  public static Router router(Vertx vertx, Accounts accounts, IntegrationKeys keys, Origins origins,
+      Handler<RoutingContext> health, Resource... resources) {
     Router root = Router.router(vertx);
     root.route().setName(HEADERS_ROUTE).handler(ctx -> {
       SecurityHeaders.put(ctx);
@@ -69,7 +82,7 @@ public final class Api {
       ctx.next();
     });
     api.route().handler(ctx -> checkOrigin(ctx, origins));
-    api.route().handler(ctx -> authenticate(ctx, accounts));
+    api.route().handler(ctx -> authenticate(ctx, accounts, keys));
     for (Resource resource : resources) {
       resource.mount(api);
     }
@@ -157,12 +170,27 @@ public final class Api {
   }
 
   /** Looks up the staff session (if any) and stores the principal for the route handlers. */
-  private static void authenticate(RoutingContext ctx, Accounts accounts) {
+  private static void authenticate(RoutingContext ctx, Accounts accounts, IntegrationKeys keys) {
     // The session lookup is asynchronous: hold the body back until the route's own body reader has registered
     // (a BodyHandler, which runs synchronously inside next()), then let it flow. A route that streams its
     // body itself after further checks asks to keep it held (holdBody).
     HttpServerRequest request = ctx.request();
     request.pause();
+    String bearer = bearer(request);
+    if (bearer != null && keys != null) {
+      keys.authenticate(bearer).onComplete(ar -> {
+        if (ar.failed()) {
+          fail(ctx, ar.cause());
+        } else {
+          ar.result().ifPresent(i -> ctx.put(INTEGRATION, i));
+          ctx.next();
+        }
+        if (!Boolean.TRUE.equals(ctx.get(HOLD_BODY))) {
+          request.resume();
+        }
+      });
+      return;
+    }
     accounts.session(sessionToken(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
@@ -174,6 +202,28 @@ public final class Api {
         request.resume();
       }
     });
+  }
+
+  private static String bearer(HttpServerRequest request) {
+    String h = request.getHeader("Authorization");
+    return h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
+  }
+
+  /**
+   * The integration whose API key the request carries, which must hold {@code scope}: 401 without a valid
+   * key (unknown or revoked), 403 without the scope.
+   */
+  public static Integration integration(RoutingContext ctx, String scope) {
+    Integration i = ctx.get(INTEGRATION);
+    if (i == null) {
+      throw Problem.unauthorized("bad_api_key", bearer(ctx.request()) == null
+          ? "send the integration's API key as Authorization: Bearer <key>"
+          : "this API key is unknown or was revoked; ask the bureau's administrator for a new one");
+    }
+    if (!i.scopes().contains(scope)) {
+      throw Problem.forbidden("this API key lacks the scope " + scope);
+    }
+    return i;
   }
 
   /** Called by a route handler that will read the body itself later: the request stays paused until then. */

@@ -11,6 +11,7 @@ import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.Principal;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Inspections.NewInspection;
+import io.kanyan.signaling.notify.InviteNotices;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
@@ -29,6 +30,7 @@ public final class InspectionsResource implements Api.Resource {
   private final Inspections inspections;
   private final String publicUrl;
   private final ZoneId zone;
+  private final InviteNotices notices;
   private final PerMinute openRate = new PerMinute(OPENS_PER_MINUTE);
 
   /**
@@ -36,6 +38,12 @@ public final class InspectionsResource implements Api.Resource {
    * @param zone      the bureau's time zone, for date-only search bounds
    */
   public InspectionsResource(Inspections inspections, String publicUrl, ZoneId zone) {
+    this(inspections, publicUrl, zone, null);
+  }
+
+  /** @param notices sends the invite link to the applicant (null: nothing is sent) */
+  public InspectionsResource(Inspections inspections, String publicUrl, ZoneId zone, InviteNotices notices) {
+    this.notices = notices;
     this.inspections = inspections;
     this.publicUrl = publicUrl;
     this.zone = zone;
@@ -57,9 +65,31 @@ public final class InspectionsResource implements Api.Resource {
 
   private Future<JsonObject> create(RoutingContext ctx) {
     Principal who = principal(ctx, Principal.Role.INSPECTOR);
-    return inspections.create(who, NewInspection.from(body(ctx))).map(created -> new JsonObject()
-        .put("inspection", created.inspection().toJson())
-        .put("invite", invite(ctx.request(), created.invite())));
+    JsonObject in = body(ctx);
+    NewInspection fresh = NewInspection.from(in);
+    String email = email(in);
+    return inspections.create(who, fresh).map(created -> {
+      JsonObject invite = invite(ctx.request(), created.invite());
+      if (notices != null) {
+        // Not awaited: a gateway or mail server that is down never holds up the inspection.
+        notices.created(created.inspection(), invite.getString("url"), created.invite().expiresAt(),
+            fresh.applicantPhone(), email);
+      }
+      return new JsonObject().put("inspection", created.inspection().toJson()).put("invite", invite);
+    });
+  }
+
+  /** The optional {@code applicantEmail}: where the invite is also mailed. */
+  static String email(JsonObject in) {
+    String email = text(in, "applicantEmail");
+    if (email == null || email.isBlank()) {
+      return null;
+    }
+    email = email.trim();
+    if (email.length() > 254 || !email.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+      throw Problem.badRequest("bad_field", "applicantEmail must be an e-mail address like name@example.cn");
+    }
+    return email;
   }
 
   private Future<JsonArray> list(RoutingContext ctx) {
@@ -73,8 +103,16 @@ public final class InspectionsResource implements Api.Resource {
   }
 
   private Future<JsonObject> reissue(RoutingContext ctx) {
-    return inspections.reissueInvite(principal(ctx), ctx.pathParam("id"))
-        .map(issued -> new JsonObject().put("invite", invite(ctx.request(), issued)));
+    Principal who = principal(ctx);
+    String id = ctx.pathParam("id");
+    return inspections.reissueInvite(who, id).map(issued -> {
+      JsonObject invite = invite(ctx.request(), issued);
+      if (notices != null) {
+        inspections.owned(who, id).onSuccess(file -> notices.reissued(file, invite.getString("url"),
+            issued.expiresAt()));
+      }
+      return new JsonObject().put("invite", invite);
+    });
   }
 
   private Future<Void> cancelInvite(RoutingContext ctx) {
@@ -96,10 +134,16 @@ public final class InspectionsResource implements Api.Resource {
       throw Problem.badRequest("missing_field", "applicantPhone is required: the applicant's phone is not kept in full");
     }
     String caseNumber = text(in, "caseNumber");
+    String email = email(in);
     return inspections.reinspect(who, ctx.pathParam("id"), phone, caseNumber == null || caseNumber.isBlank() ? null
-        : caseNumber).map(created -> new JsonObject()
-        .put("inspection", created.inspection().toJson())
-        .put("invite", invite(ctx.request(), created.invite())));
+        : caseNumber).map(created -> {
+          JsonObject invite = invite(ctx.request(), created.invite());
+          if (notices != null) {
+            notices.created(created.inspection(), invite.getString("url"), created.invite().expiresAt(), phone,
+                email);
+          }
+          return new JsonObject().put("inspection", created.inspection().toJson()).put("invite", invite);
+        });
   }
 
   private Future<JsonObject> cancel(RoutingContext ctx) {
@@ -108,7 +152,7 @@ public final class InspectionsResource implements Api.Resource {
   }
 
   /** An optional text field; anything but a string (an object, a number) is refused rather than turned into one. */
-  private static String text(JsonObject in, String field) {
+  static String text(JsonObject in, String field) {
     Object v = in.getValue(field);
     if (v != null && !(v instanceof String)) {
       throw Problem.badRequest("bad_field", "'" + field + "' must be text");
@@ -141,6 +185,11 @@ public final class InspectionsResource implements Api.Resource {
   }
 
   private JsonObject invite(HttpServerRequest req, Invites.Issued issued) {
+    return invite(req, publicUrl, issued);
+  }
+
+  /** An invite as the API answers it: the link (on {@code publicUrl}, else the address the caller used), token, expiry. */
+  static JsonObject invite(HttpServerRequest req, String publicUrl, Invites.Issued issued) {
     String base = publicUrl != null ? publicUrl : (req.isSSL() ? "https://" : "http://") + Api.authority(req);
     return new JsonObject()
         .put("url", base + "/applicant.html#invite=" + issued.token())

@@ -126,6 +126,46 @@ class AdminUsersBrowserTest {
     step("Done.");
   }
 
+  @Test
+  void adminCreatesAnApprovalSystemKeyShownOnceThenRevokesIt() {
+    try {
+      step("The admin opens the hand-off section.");
+      admin.get(server.base + "/admin.html");
+      waitFor(admin, 10).until(d -> d.getCurrentUrl().contains("/admin.html") || d.getCurrentUrl().contains("/login.html"));
+      if (admin.getCurrentUrl().contains("/login.html")) {
+        logIn(admin, "admin", TestServer.ADMIN_PASSWORD);
+        waitFor(admin, 10).until(ExpectedConditions.urlContains("/admin.html"));
+      }
+      waitFor(admin, 10).until(d -> d.findElement(By.id("dead-letters-empty")).isDisplayed());
+
+      step("Without an inspector in charge the form says what is missing.");
+      admin.findElement(By.id("i-name")).sendKeys("审批系统");
+      admin.findElement(By.id("integration-submit")).click();
+      waitFor(admin, 10).until(d -> d.findElement(By.id("integrations-message")).isDisplayed());
+      assertThat(admin.findElement(By.id("integrations-message")).getText()).contains("承办检查员");
+
+      step("With one, the key is shown once and the integration is listed as active.");
+      admin.findElement(By.id("i-inspector")).sendKeys(KanyanServer.INSPECTOR);
+      admin.findElement(By.id("i-webhook")).sendKeys("http://127.0.0.1:9/hooks");
+      admin.findElement(By.id("integration-submit")).click();
+      waitFor(admin, 10).until(d -> d.findElement(By.id("integration-secret")).isDisplayed());
+      assertThat(admin.findElement(By.id("integration-key")).getText()).startsWith("kyk_");
+      assertThat(admin.findElement(By.id("integration-whsec")).getText()).startsWith("whsec_");
+      WebElement listed = admin.findElement(By.cssSelector("#integrations tr[data-integration]"));
+      assertThat(listed.getText()).contains("审批系统", KanyanServer.INSPECTOR, "有效")
+          .doesNotContain(admin.findElement(By.id("integration-key")).getText());
+
+      step("Revoking it marks it revoked.");
+      listed.findElement(By.cssSelector("button[data-revoke]")).click();
+      waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("#integrations tr[data-integration]")).getText()
+          .contains("已吊销"));
+      step("Done.");
+    } catch (Throwable t) {
+      Browsers.dump(admin, "admin-integrations");
+      throw t;
+    }
+  }
+
   private WebElement row(String username) {
     return admin.findElement(By.cssSelector("#users tr[data-username='" + username + "']"));
   }

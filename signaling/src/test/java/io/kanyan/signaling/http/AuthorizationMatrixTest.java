@@ -118,7 +118,20 @@ class AuthorizationMatrixTest {
       row(HttpMethod.GET, "/api/audit/inspections/:id/export", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/log/consistency", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/log/attestations", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
-      row(HttpMethod.GET, "/api/audit/log/keys", Target.DONE, Body.NONE,       200, 200, 200, 200, 200, 200, 200));
+      row(HttpMethod.GET, "/api/audit/log/keys", Target.DONE, Body.NONE,       200, 200, 200, 200, 200, 200, 200),
+      row(HttpMethod.GET, "/api/openapi.json", Target.DONE, Body.NONE,         200, 200, 200, 200, 200, 200, 200),
+      row(HttpMethod.GET, "/api/integrations", Target.DONE, Body.NONE,         401, 401, 403, 403, 403, 200, 401),
+      // An empty body gets past the role check only to be refused as incomplete (400).
+      row(HttpMethod.POST, "/api/integrations", Target.DONE, Body.JSON,        401, 401, 403, 403, 403, 400, 401),
+      // :id is an inspection id here, which names no integration (404 for the admin).
+      row(HttpMethod.POST, "/api/integrations/:id/revoke", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 404, 401),
+      row(HttpMethod.GET, "/api/integrations/trail", Target.DONE, Body.NONE,   401, 401, 403, 403, 403, 200, 401),
+      row(HttpMethod.GET, "/api/webhooks/dead-letters", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 200, 401),
+      row(HttpMethod.POST, "/api/webhooks/dead-letters/:delivery/replay", Target.DONE, Body.NONE,
+                                                                               401, 401, 403, 403, 403, 404, 401),
+      // Integration routes take only an API key (ApprovalSystemTest covers keys, scopes and revocation).
+      row(HttpMethod.POST, "/api/integration/inspections", Target.DONE, Body.JSON, 401, 401, 401, 401, 401, 401, 401),
+      row(HttpMethod.GET, "/api/integration/inspections/:id", Target.DONE, Body.NONE, 401, 401, 401, 401, 401, 401, 401));
 
   static Row row(HttpMethod method, String path, Target target, Body body, int... expected) {
     if (expected.length != Who.values().length) {
@@ -259,7 +272,7 @@ class AuthorizationMatrixTest {
     HttpResponse<Buffer> r = switch (row.body()) {
       case NONE -> request.send().await();
       case JSON -> request.sendJsonObject(row.path().endsWith("/end") ? new JsonObject().put("conclusion", "pass")
-          : row.path().endsWith("/inspections") ? server.inspectionBody("M-" + counter.incrementAndGet())
+          : row.path().endsWith("/api/inspections") ? server.inspectionBody("M-" + counter.incrementAndGet())
           : new JsonObject()).await();
       case LOGIN -> request.sendJsonObject(new JsonObject().put("username", "nobody-" + who.name().toLowerCase())
           .put("password", "not-the-password")).await();

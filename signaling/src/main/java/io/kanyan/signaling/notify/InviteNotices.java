@@ -1,0 +1,85 @@
+package io.kanyan.signaling.notify;
+
+import io.kanyan.recorder.audit.CaseFile;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When the applicant is told what: the invite link when an inspection is created and each time its link is
+ * issued again, and (the seam for appointments) a reminder. The contact typed at creation is kept sealed
+ * ({@link Contacts}) until the inspection closes. Every method answers at once; delivery runs on.
+ */
+public final class InviteNotices {
+
+  private static final Logger log = LoggerFactory.getLogger(InviteNotices.class);
+  private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
+
+  private final Notifications notifications;
+  private final Contacts contacts;
+  private final Duration inviteTtl;
+  private final ZoneId zone;
+
+  public InviteNotices(Notifications notifications, Contacts contacts, Duration inviteTtl, ZoneId zone) {
+    this.notifications = notifications;
+    this.contacts = contacts;
+    this.inviteTtl = inviteTtl;
+    this.zone = zone;
+  }
+
+  /**
+   * A new inspection: keeps the contact and sends the link. The returned future completes when delivery is
+   * over (tests); the server does not wait for it.
+   */
+  public Future<Void> created(CaseFile file, String link, Instant expiresAt, String phone, String email) {
+    Contacts.Contact contact = new Contacts.Contact(phone, email);
+    return contacts.keep(file.id(), contact, inviteTtl)
+        .recover(err -> {
+          log.error("inspection {}: contact not kept (a re-issued link will not be sent): {}", file.id(),
+              err.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(x -> notifications.send(notice(file, Notice.Kind.INVITE, contact, link, expiresAt, null)));
+  }
+
+  /** The link was issued again: sent to the contact kept since creation. */
+  public Future<Void> reissued(CaseFile file, String link, Instant expiresAt) {
+    return contacts.extend(file.id(), inviteTtl)
+        .compose(x -> contacts.find(file.id()))
+        .recover(err -> {
+          log.error("inspection {}: contact unreadable: {}", file.id(), err.getMessage());
+          return Future.succeededFuture(new Contacts.Contact(null, null));
+        })
+        .compose(c -> notifications.send(notice(file, Notice.Kind.INVITE, c, link, expiresAt, null)));
+  }
+
+  /** A reminder of an appointment at {@code at} (for the appointments work; nothing calls it yet). */
+  public Future<Void> remind(CaseFile file, String link, Instant at) {
+    return contacts.find(file.id())
+        .compose(c -> notifications.send(notice(file, Notice.Kind.REMINDER, c, link, null, at)));
+  }
+
+  /** The inspection closed: its contact is deleted. */
+  public Future<Void> closed(String inspectionId) {
+    return contacts.forget(inspectionId);
+  }
+
+  private Notice notice(CaseFile file, Notice.Kind kind, Contacts.Contact c, String link, Instant expiresAt,
+      Instant at) {
+    Map<String, String> params = new HashMap<>();
+    params.put("caseNumber", file.caseNumber());
+    params.put("matter", file.matterType());
+    params.put("siteAddress", file.siteAddress());
+    params.put("link", link);
+    params.put("expiresAt", expiresAt == null ? "" : WHEN.format(expiresAt.atZone(zone)));
+    params.put("at", at == null ? "" : WHEN.format(at.atZone(zone)));
+    return new Notice(UUID.randomUUID().toString(), file.id(), kind, c.phone(), c.email(), params);
+  }
+}

@@ -1,0 +1,165 @@
+package io.kanyan.signaling.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.atlassian.oai.validator.OpenApiInteractionValidator;
+import com.atlassian.oai.validator.model.Request;
+import com.atlassian.oai.validator.model.SimpleResponse;
+import com.atlassian.oai.validator.report.ValidationReport;
+import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.Staff;
+import io.kanyan.signaling.testing.TestServer;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.client.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The OpenAPI document the server serves ({@code GET /api/openapi.json}) against the server itself: every route
+ * of the router is in it, and real answers of the main routes (successes and errors) match its response schemas,
+ * checked by Atlassian's swagger-request-validator.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OpenApiConformanceTest {
+
+  static TestServer server;
+  static JsonObject document;
+  static OpenApiInteractionValidator validator;
+  static Http admin;
+  static Http inspector;
+  static Http auditor;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+    HttpResponse<Buffer> served = new Http(server.vertx(), server.httpPort()).get("/api/openapi.json");
+    assertThat(served.statusCode()).isEqualTo(200);
+    document = served.bodyAsJsonObject();
+    validator = OpenApiInteractionValidator.createForInlineApiSpecification(served.bodyAsString()).build();
+    admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
+    inspector = Staff.as(server, "oona", "inspector");
+    auditor = Staff.as(server, "otis", "auditor");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void everyRouteOfTheRouterIsInTheDocument() {
+    TreeSet<String> inRouter = new TreeSet<>();
+    collect(server.running().server().router(), "", inRouter);
+    TreeSet<String> inDocument = new TreeSet<>();
+    document.getJsonObject("paths").forEach(p -> ((JsonObject) p.getValue()).fieldNames()
+        .forEach(m -> inDocument.add(m.toUpperCase() + " " + p.getKey())));
+    assertThat(inRouter).isNotEmpty();
+    assertThat(inDocument).as("operations in openapi.json").containsAll(inRouter);
+    assertThat(inRouter).as("documented operations the router has").containsAll(inDocument);
+  }
+
+  @Test
+  void realAnswersOfTheMainRoutesMatchTheDocument() {
+    List<String> problems = new ArrayList<>();
+    Http anonymous = new Http(server.vertx(), server.httpPort());
+    check(problems, "GET", "/health", anonymous.get("/health"));
+    check(problems, "POST", "/api/login", anonymous.post("/api/login",
+        new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD)));
+    check(problems, "POST", "/api/login", anonymous.post("/api/login",
+        new JsonObject().put("username", "admin").put("password", "wrong-password")));
+    check(problems, "GET", "/api/me", inspector.get("/api/me"));
+    check(problems, "GET", "/api/me", anonymous.get("/api/me"));
+    check(problems, "GET", "/api/users", admin.get("/api/users"));
+    check(problems, "GET", "/api/users", inspector.get("/api/users"));
+    check(problems, "POST", "/api/users", admin.post("/api/users", new JsonObject().put("username", "paula")
+        .put("displayName", "Paula").put("role", "inspector").put("password", "long-enough-password")));
+
+    HttpResponse<Buffer> created = inspector.post("/api/inspections", server.inspectionBody("O-1"));
+    check(problems, "POST", "/api/inspections", created);
+    check(problems, "POST", "/api/inspections", inspector.post("/api/inspections", new JsonObject()));
+    String id = created.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    String token = created.bodyAsJsonObject().getJsonObject("invite").getString("token");
+    String base = "/api/inspections/" + id;
+    check(problems, "GET", "/api/inspections", inspector.get("/api/inspections"));
+    check(problems, "GET", base, inspector.get(base));
+    check(problems, "GET", base, inspector.get("/api/inspections/00000000-0000-0000-0000-000000000000"));
+    check(problems, "GET", "/api/invite", anonymous.getWithHeader("/api/invite", "X-Invite-Token", token));
+    check(problems, "GET", "/api/invite/checklist", anonymous.getWithHeader("/api/invite/checklist",
+        "X-Invite-Token", token));
+    check(problems, "GET", base + "/checklist", inspector.get(base + "/checklist"));
+    check(problems, "POST", base + "/invite", inspector.post(base + "/invite"));
+    check(problems, "GET", base + "/trail", inspector.get(base + "/trail"));
+    check(problems, "POST", base + "/end", inspector.post(base + "/end", new JsonObject().put("conclusion", "maybe")));
+    check(problems, "POST", base + "/end", inspector.post(base + "/end", new JsonObject().put("conclusion", "pass")));
+    check(problems, "POST", base + "/end", inspector.post(base + "/end", new JsonObject().put("conclusion", "pass")));
+
+    check(problems, "GET", "/api/catalog/matters", inspector.get("/api/catalog/matters"));
+    check(problems, "GET", "/api/catalog/matters/food-business", inspector.get("/api/catalog/matters/food-business"));
+    check(problems, "GET", "/api/audit/inspections", auditor.get("/api/audit/inspections"));
+    check(problems, "GET", "/api/audit/inspections/" + id, auditor.get("/api/audit/inspections/" + id));
+    check(problems, "GET", "/api/audit/inspections/" + id + "/verify", auditor.get("/api/audit/inspections/" + id
+        + "/verify"));
+    check(problems, "GET", "/api/audit/log/keys", anonymous.get("/api/audit/log/keys"));
+
+    HttpResponse<Buffer> integration = admin.post("/api/integrations", new JsonObject().put("name", "审批系统")
+        .put("scopes", new JsonArray().add("inspections:create").add("inspections:read")).put("inspector", "oona")
+        .put("webhookUrl", "http://127.0.0.1:9/hooks"));
+    check(problems, "POST", "/api/integrations", integration);
+    check(problems, "POST", "/api/integrations", admin.post("/api/integrations", new JsonObject()));
+    check(problems, "GET", "/api/integrations", admin.get("/api/integrations"));
+    String key = integration.bodyAsJsonObject().getString("apiKey");
+    JsonObject body = server.inspectionBody("O-2");
+    HttpResponse<Buffer> byKey = admin.raw().post(server.httpPort(), "localhost", "/api/integration/inspections")
+        .putHeader("Authorization", "Bearer " + key).sendJsonObject(body).await();
+    check(problems, "POST", "/api/integration/inspections", byKey);
+    String byKeyId = byKey.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    check(problems, "GET", "/api/integration/inspections/" + byKeyId, admin.raw().get(server.httpPort(), "localhost",
+        "/api/integration/inspections/" + byKeyId).putHeader("Authorization", "Bearer " + key).send().await());
+    check(problems, "POST", "/api/integration/inspections", anonymous.post("/api/integration/inspections", body));
+    check(problems, "GET", "/api/integrations/trail", admin.get("/api/integrations/trail"));
+    check(problems, "GET", "/api/webhooks/dead-letters", admin.get("/api/webhooks/dead-letters"));
+    check(problems, "POST", "/api/integrations/" + integration.bodyAsJsonObject().getJsonObject("integration")
+        .getString("id") + "/revoke", admin.post("/api/integrations/" + integration.bodyAsJsonObject()
+        .getJsonObject("integration").getString("id") + "/revoke"));
+    assertThat(problems).isEmpty();
+  }
+
+  private static void check(List<String> problems, String method, String path, HttpResponse<Buffer> r) {
+    SimpleResponse.Builder response = SimpleResponse.Builder.status(r.statusCode());
+    if (r.getHeader("Content-Type") != null) {
+      response.withContentType(r.getHeader("Content-Type"));
+    }
+    if (r.body() != null && r.body().length() > 0) {
+      response.withBody(r.bodyAsString());
+    }
+    ValidationReport report = validator.validateResponse(path, Request.Method.valueOf(method), response.build());
+    if (report.hasErrors()) {
+      problems.add(method + " " + path + " " + r.statusCode() + ": " + report.getMessages() + " body: "
+          + r.bodyAsString());
+    }
+  }
+
+  /** Every route as {@code METHOD /path} with OpenAPI's {@code {param}}, through sub-routers. */
+  private static void collect(Router router, String prefix, TreeSet<String> out) {
+    for (Route route : router.getRoutes()) {
+      if (route.getSubRouter() != null) {
+        collect(route.getSubRouter(), prefix + route.getPath().replaceAll("/\\*?$", ""), out);
+      } else if (route.getPath() != null) {
+        for (HttpMethod m : route.methods()) {
+          out.add(m + " " + (prefix + route.getPath()).replaceAll(":([A-Za-z]+)", "{$1}"));
+        }
+      }
+    }
+  }
+}
