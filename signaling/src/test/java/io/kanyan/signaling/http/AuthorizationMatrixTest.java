@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.recorder.recording.Sha256;
 import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.RouterRoutes;
 import io.kanyan.signaling.testing.RawHttp;
 import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Route;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Files;
@@ -192,8 +191,7 @@ class AuthorizationMatrixTest {
 
   @Test
   void everyRouteOfTheRouterHasARow() {
-    TreeSet<String> inRouter = new TreeSet<>();
-    collect(server.running().server().router(), "", inRouter);
+    TreeSet<String> inRouter = RouterRoutes.of(server.running().server().router());
     TreeSet<String> inTable = new TreeSet<>();
     TABLE.forEach(r -> inTable.add(r.method() + " " + r.path()));
     assertThat(inTable).as("routes in the table").containsAll(inRouter);
@@ -218,29 +216,6 @@ class AuthorizationMatrixTest {
     System.out.println("authorization matrix (" + TABLE.size() + " routes x " + Who.values().length + " callers, "
         + Arrays.toString(Who.values()) + "):\n" + matrix);
     assertThat(wrong).isEmpty();
-  }
-
-  /**
-   * Every route of a router as {@code METHOD /path}, through sub-routers; routes that match every path are skipped,
-   * and so are prefix guards ({@code /invite/record*} for any method: a check in front of the routes below it). A
-   * route for any method at an exact path is an endpoint like any other and appears as {@code ANY /path}.
-   */
-  private static void collect(Router router, String prefix, TreeSet<String> out) {
-    for (Route route : router.getRoutes()) {
-      if (route.getSubRouter() != null) {
-        collect(route.getSubRouter(), prefix + route.getPath().replaceAll("/\\*?$", ""), out);
-      } else if (route.getPath() != null) {
-        if (route.methods() == null || route.methods().isEmpty()) {
-          if (route.isExactPath()) {
-            out.add("ANY " + prefix + route.getPath());
-          }
-          continue;
-        }
-        for (HttpMethod m : route.methods()) {
-          out.add(m + " " + prefix + route.getPath());
-        }
-      }
-    }
   }
 
   private static int call(Row row, Who who) {
@@ -327,5 +302,4 @@ class AuthorizationMatrixTest {
   private static String base(String id) {
     return "/api/inspections/" + id;
   }
-
 }

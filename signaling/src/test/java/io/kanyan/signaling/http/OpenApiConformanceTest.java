@@ -7,14 +7,13 @@ import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
 import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.RouterRoutes;
 import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Route;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +59,8 @@ class OpenApiConformanceTest {
   @Test
   void everyRouteOfTheRouterIsInTheDocument() {
     TreeSet<String> inRouter = new TreeSet<>();
-    collect(server.running().server().router(), "", inRouter);
+    RouterRoutes.of(server.running().server().router())
+        .forEach(route -> inRouter.add(route.replaceAll(":([A-Za-z]+)", "{$1}")));
     TreeSet<String> inDocument = new TreeSet<>();
     document.getJsonObject("paths").forEach(p -> ((JsonObject) p.getValue()).fieldNames()
         .forEach(m -> inDocument.add(m.toUpperCase() + " " + p.getKey())));
@@ -147,19 +147,6 @@ class OpenApiConformanceTest {
     if (report.hasErrors()) {
       problems.add(method + " " + path + " " + r.statusCode() + ": " + report.getMessages() + " body: "
           + r.bodyAsString());
-    }
-  }
-
-  /** Every route as {@code METHOD /path} with OpenAPI's {@code {param}}, through sub-routers. */
-  private static void collect(Router router, String prefix, TreeSet<String> out) {
-    for (Route route : router.getRoutes()) {
-      if (route.getSubRouter() != null) {
-        collect(route.getSubRouter(), prefix + route.getPath().replaceAll("/\\*?$", ""), out);
-      } else if (route.getPath() != null) {
-        for (HttpMethod m : route.methods()) {
-          out.add(m + " " + (prefix + route.getPath()).replaceAll(":([A-Za-z]+)", "{$1}"));
-        }
-      }
     }
   }
 }
