@@ -135,6 +135,91 @@ class OpenApiConformanceTest {
     assertThat(problems).isEmpty();
   }
 
+  @Test
+  void realAnswersOfTheRecordRoutesMatchTheDocument() throws Exception {
+    List<String> problems = new ArrayList<>();
+    Http anonymous = new Http(server.vertx(), server.httpPort());
+    HttpResponse<Buffer> created = inspector.post("/api/inspections", server.inspectionBody("O-REC-1"));
+    String id = created.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    String token = created.bodyAsJsonObject().getJsonObject("invite").getString("token");
+    String base = "/api/inspections/" + id;
+    expect(problems, 409, "GET", "/api/invite/record", applicantGet(anonymous, "/api/invite/record", token));
+    expect(problems, 409, "POST", base + "/record/retry", inspector.post(base + "/record/retry"));
+    assertThat(inspector.post(base + "/end", new JsonObject().put("conclusion", "pass")).statusCode()).isEqualTo(200);
+    awaitRendered(base);
+
+    expect(problems, 200, "GET", base + "/record", inspector.get(base + "/record"));
+    expect(problems, 200, "GET", base + "/record", auditor.get(base + "/record"));
+    expect(problems, 401, "GET", base + "/record", anonymous.get(base + "/record"));
+    expect(problems, 404, "GET", base + "/record",
+        inspector.get("/api/inspections/00000000-0000-0000-0000-000000000000/record"));
+    expect(problems, 200, "GET", base + "/record/pdf", inspector.get(base + "/record/pdf"));
+    expect(problems, 403, "POST", base + "/record/retry", auditor.post(base + "/record/retry"));
+    expect(problems, 200, "GET", "/api/invite/record", applicantGet(anonymous, "/api/invite/record", token));
+    expect(problems, 401, "GET", "/api/invite/record", applicantGet(anonymous, "/api/invite/record", "not-a-token"));
+    expect(problems, 409, "GET", "/api/invite/record/pdf", applicantGet(anonymous, "/api/invite/record/pdf", token));
+
+    String refusal = "/api/invite/record/refusal";
+    expect(problems, 400, "POST", refusal, applicantPost(anonymous, refusal, token, new JsonObject().encode()));
+    expect(problems, 400, "POST", refusal, applicantPost(anonymous, refusal, token,
+        new JsonObject().put("reason", 7).encode()));
+    expect(problems, 415, "POST", refusal, anonymous.raw().post(server.httpPort(), "localhost", refusal)
+        .putHeader(InspectionsResource.INVITE_HEADER, token).putHeader("Content-Type", "text/plain")
+        .sendBuffer(Buffer.buffer("no reason")).await());
+    String signature = "/api/invite/record/signature";
+    expect(problems, 400, "POST", signature, applicantPost(anonymous, signature, token,
+        new JsonObject().put("strokes", new JsonArray()).encode()));
+    expect(problems, 413, "POST", signature, applicantPost(anonymous, signature, token,
+        RecordApiTest.hugeBody().toString()));
+    expect(problems, 401, "POST", signature, applicantPost(anonymous, signature, "not-a-token",
+        RecordApiTest.signature().toString()));
+    expect(problems, 201, "POST", signature, applicantPost(anonymous, signature, token,
+        RecordApiTest.signature().toString()));
+    expect(problems, 409, "POST", signature, applicantPost(anonymous, signature, token,
+        RecordApiTest.signature().toString()));
+    expect(problems, 409, "POST", refusal, applicantPost(anonymous, refusal, token,
+        new JsonObject().put("reason", "签错了").encode()));
+
+    expect(problems, 201, "POST", base + "/record/signature", inspector.raw().post(server.httpPort(), "localhost",
+        base + "/record/signature").sendBuffer(RecordApiTest.signature()).await());
+    expect(problems, 409, "POST", base + "/record/signature", inspector.raw().post(server.httpPort(), "localhost",
+        base + "/record/signature").sendBuffer(RecordApiTest.signature()).await());
+    expect(problems, 200, "GET", "/api/invite/record/pdf", applicantGet(anonymous, "/api/invite/record/pdf", token));
+    expect(problems, 200, "GET", base + "/record", inspector.get(base + "/record"));
+    expect(problems, 409, "POST", base + "/record/retry", inspector.post(base + "/record/retry"));
+    assertThat(problems).isEmpty();
+  }
+
+  /** Rendering is asynchronous: waits for {@code record.rendered} on the inspection's trail. */
+  private static void awaitRendered(String base) throws InterruptedException {
+    for (int i = 0; i < 300; i++) {
+      JsonArray events = inspector.get(base + "/trail").bodyAsJsonObject().getJsonArray("events");
+      if (events.stream().map(JsonObject.class::cast).anyMatch(e -> "record.rendered".equals(e.getString("type")))) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("record.rendered never reached the trail of " + base);
+  }
+
+  private static HttpResponse<Buffer> applicantGet(Http anonymous, String path, String token) {
+    return anonymous.getWithHeader(path, InspectionsResource.INVITE_HEADER, token);
+  }
+
+  private static HttpResponse<Buffer> applicantPost(Http anonymous, String path, String token, String body) {
+    return anonymous.raw().post(server.httpPort(), "localhost", path)
+        .putHeader(InspectionsResource.INVITE_HEADER, token).putHeader("Content-Type", "application/json")
+        .sendBuffer(Buffer.buffer(body)).await();
+  }
+
+  /** {@link #check} of an answer whose status is known: another status is a problem too. */
+  private static void expect(List<String> problems, int status, String method, String path, HttpResponse<Buffer> r) {
+    if (r.statusCode() != status) {
+      problems.add(method + " " + path + ": expected " + status + ", got " + r.statusCode() + " " + r.bodyAsString());
+    }
+    check(problems, method, path, r);
+  }
+
   private static void check(List<String> problems, String method, String path, HttpResponse<Buffer> r) {
     SimpleResponse.Builder response = SimpleResponse.Builder.status(r.statusCode());
     if (r.getHeader("Content-Type") != null) {
