@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * kanyan.key-history/v1
- * &lt;the origin of the log the new key signs: the key's name&gt;
+ * &lt;the origin of the log the new key signs: the key's name, the same in every entry&gt;
  * &lt;entry number, 1..n&gt;
  * &lt;verifier key of the new key&gt;
  * &lt;in use from, POSIX seconds&gt;
