@@ -288,7 +288,7 @@ public final class EvidencePackage {
       }
       Optional<LogKeys.Era> pinned = keys.find(trustedKey);
       if (pinned.isPresent()) {
-        if (keys.eras().size() > 1) {
+        if (pinned.get().number() < keys.current().number()) {
           passed.add("the package's signing key " + keys.current().key().verifierKey() + " was announced by the "
               + "trusted key through the key history (entries " + pinned.get().number() + ".." + keys.eras().size()
               + ", each signed by the key before it)");

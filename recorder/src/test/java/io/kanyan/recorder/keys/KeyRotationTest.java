@@ -156,7 +156,10 @@ class KeyRotationTest {
     for (SigningKey pinned : List.of(first, second)) {
       Verdict offline = EvidencePackage.verify(zip, pinned.publicKey());
       assertThat(offline.valid()).as(offline.describe()).isTrue();
+      assertThat(offline.passed()).anyMatch(p -> p.contains("key #2") && p.contains("in use at that time"));
     }
+    assertThat(EvidencePackage.verify(zip, first.publicKey()).passed())
+        .anyMatch(p -> p.contains("was announced by the trusted key through the key history (entries 1..2"));
 
     // Restarted with the new key alone, the start-up audit passes over tree heads of both keys.
     audit.stop().await();
