@@ -2,8 +2,9 @@
  * The auditor's browser as a witness of the commitment log (recorder/TRAIL.md). It remembers the latest signed
  * tree head it saw (localStorage), asks the server for a consistency proof from it on every visit, and checks
  * that proof itself (RFC 9162 section 2.1.4.2, SHA-256 by WebCrypto) and the log's Ed25519 signature on the
- * tree head (WebCrypto Ed25519, where the browser has it). A log that was rewritten, shrank or changed its key
- * since the last visit is reported, and the remembered tree head is kept so the warning stays until someone
+ * tree head (WebCrypto Ed25519, where the browser has it). A key change is accepted only when the published key
+ * history leads from the remembered key to the new one. A log that was rewritten, shrank or changed its key
+ * without such an announcement since the last visit is reported, and the remembered tree head is kept so the warning stays until someone
  * looks into it.
  * @module log-watch
  */
@@ -37,10 +38,20 @@ export async function checkLog(getJson, storage = window.localStorage) {
   } catch (err) {
     return rewritten('malformed');
   }
-  const verifierKey = seen ? seen.verifierKey : answer.verifierKey;
-  if (seen && answer.verifierKey !== seen.verifierKey) return rewritten('key');
-  const signature = await verifySignature(head, verifierKey);
-  if (signature === false) return rewritten('signature');
+  let verifierKey = seen ? seen.verifierKey : answer.verifierKey;
+  let signature = seen && answer.verifierKey !== seen.verifierKey ? false : await verifySignature(head, verifierKey);
+  if (signature === false) {
+    // The key changed (or the tree head is still the retiring key's): accept only what the published key
+    // history explains, each key announced by the one before it, from the key this browser trusted.
+    const keys = await announcedKeys(getJson, seen ? seen.verifierKey : null, answer.verifierKey);
+    if (!keys) return rewritten(seen && answer.verifierKey !== seen.verifierKey ? 'key' : 'signature');
+    for (const key of keys.slice().reverse()) {
+      signature = await verifySignature(head, key);
+      if (signature !== false) break;
+    }
+    if (signature === false) return rewritten('signature');
+    verifierKey = answer.verifierKey;
+  }
   if (seen) {
     if (head.size < seen.size || !answer.proof) return rewritten('shrunk');
     const proof = answer.proof.map(fromBase64);
@@ -64,20 +75,69 @@ function remembered(storage) {
 }
 
 /**
- * Splits a C2SP signed note into its checkpoint fields and signature lines.
+ * Splits a C2SP signed note into its text and signature lines.
  * @param {string} note
  */
-export function parseTreeHead(note) {
+function parseNote(note) {
   const split = note.indexOf('\n\n');
   if (split < 0) throw new Error('not a signed note');
   const text = note.slice(0, split + 1);
-  const lines = text.split('\n');
-  if (lines.length < 4 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) throw new Error('not a checkpoint');
   const signatures = note.slice(split + 2).split('\n').filter((line) => line.startsWith('\u2014 ')).map((line) => {
     const [name, blob] = line.slice(2).split(' ');
     return { name, bytes: fromBase64(blob) };
   });
+  return { text, signatures };
+}
+
+/**
+ * Splits a C2SP signed note into its checkpoint fields and signature lines.
+ * @param {string} note
+ */
+export function parseTreeHead(note) {
+  const { text, signatures } = parseNote(note);
+  const lines = text.split('\n');
+  if (lines.length < 4 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) throw new Error('not a checkpoint');
   return { text, origin: lines[0], size: Number(lines[1]), root: fromBase64(lines[2]), signatures };
+}
+
+/**
+ * Follows the published key history (GET /api/audit/log/keys, recorder/TRAIL.md) from the key `from` to the key
+ * `to` (the log's key now): every entry numbered in order, linked to the one before by its SHA-256, and signed by the key it announces
+ * and the key before it. Resolves the verifier keys from `from` to `to`, or null when the history does not lead
+ * there (an unexplained key change).
+ * @param {(path: string) => Promise<any>} getJson
+ * @param {string|null} from the key this browser trusted, or null to start from the first
+ * @param {string} to
+ * @returns {Promise<string[]|null>}
+ */
+export async function announcedKeys(getJson, from, to) {
+  let history;
+  try {
+    history = await getJson('/api/audit/log/keys');
+  } catch (err) {
+    return null;
+  }
+  const entries = Array.isArray(history?.entries) ? history.entries : [];
+  const keys = [];
+  for (let i = 0; i < entries.length; i += 1) {
+    let note;
+    try {
+      note = parseNote(entries[i]);
+    } catch (err) {
+      return null;
+    }
+    const lines = note.text.split('\n');
+    const prev = i === 0 ? '-' : toBase64(new Uint8Array(await crypto.subtle.digest('SHA-256',
+      encoder.encode(entries[i - 1]))));
+    if (lines[0] !== 'kanyan.key-history/v1' || lines[2] !== String(i + 1) || lines[5] !== prev) return null;
+    const key = lines[3];
+    if (await verifySignature(note, key) === false) return null;
+    if (i > 0 && await verifySignature(note, keys[i - 1]) === false) return null;
+    keys.push(key);
+  }
+  const start = from === null ? 0 : keys.indexOf(from);
+  const end = keys.lastIndexOf(to);
+  return start >= 0 && end >= start ? keys.slice(start, end + 1) : null;
 }
 
 /**

@@ -1,6 +1,5 @@
 package io.kanyan.recorder.audit;
 
-import io.kanyan.recorder.keys.KeyHistory;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.timestamp.Timestamps;
 import io.kanyan.recorder.witness.Attestations;
@@ -56,17 +55,7 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
   public static Future<AuditServices> start(Vertx vertx, RedisStore redis, Trail trail, CaseFiles cases,
       Path dataDir, Checkpoints.Settings settings, TrustSettings trust, Clock clock) {
     Path attestations = settings.logFile().resolveSibling("attestations");
-    return Checkpoints.open(vertx, redis, clock, settings, trust.signingToken())
-        .compose(checkpoints -> vertx.executeBlocking(() -> {
-          try {
-            KeyHistory.ensure(keyHistoryFile(settings), logKey(checkpoints.key()),
-                trust.previousKey().map(AuditServices::previousKey), clock.instant());
-          } catch (RuntimeException refused) {
-            checkpoints.key().close();
-            throw refused;
-          }
-          return checkpoints;
-        }, false))
+    return Checkpoints.open(vertx, redis, clock, settings, trust.signingToken(), trust.previousKey())
         .compose(checkpoints -> trust.tsa()
             .map(tsa -> Timestamps.open(vertx, tsa, attestations.resolve("timestamps")).map(java.util.Optional::of))
             .orElse(Future.succeededFuture(java.util.Optional.empty()))
@@ -88,22 +77,9 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
   }
 
 
-  private static KeyHistory.LogKey logKey(SigningKey key) {
-    String origin = Checkpoints.originOf(key);
-    return new KeyHistory.LogKey(key.noteSigner(origin), key.noteKey(origin));
-  }
-
-  /** The retiring key, read (never generated) from its PEM file. Blocking. */
-  private static KeyHistory.LogKey previousKey(Path pem) {
-    if (!java.nio.file.Files.isRegularFile(pem)) {
-      throw new IllegalArgumentException(TrustSettings.PREVIOUS_KEY + "=" + pem + " does not exist");
-    }
-    return logKey(SigningKey.loadOrCreate(pem));
-  }
-
   /** The published history of the log's signing keys, beside the commitment log. */
   public static Path keyHistoryFile(Checkpoints.Settings settings) {
-    return settings.logFile().resolveSibling("key-history.json");
+    return Checkpoints.keyHistoryFile(settings);
   }
 
   /** Stops the periodic sweep and checkpoints, waiting for a checkpoint that is running. */

@@ -4,10 +4,11 @@ import io.kanyan.recorder.timestamp.TimestampVerifier;
 import io.kanyan.recorder.timestamp.TimestampException;
 import io.kanyan.recorder.log.note.SignedNote;
 import io.kanyan.recorder.keys.KeyHistory;
+import io.kanyan.recorder.keys.KeyHistoryException;
+import io.kanyan.recorder.keys.LogKeys;
 import io.kanyan.recorder.log.LeafProof;
 import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
-import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.trail.SigningKey;
 import io.kanyan.recorder.witness.WitnessPolicy;
 import io.vertx.core.json.JsonArray;
@@ -240,34 +241,76 @@ public final class EvidencePackage {
    * @param trustedKey the published key, or null to check against the key inside the package (reported)
    */
   /**
-   * When the server's key was rotated since the auditor took the trusted key: whether the package's key
-   * history announces the packaged key after the trusted one, each entry signed by the key before it. Returns
-   * the sentence for the report: starting with "the key history" when it does not hold.
+   * The package's key history, verified; empty when the package has none (made before key histories).
+   *
+   * @throws RuntimeException ({@link KeyHistoryException} or a JSON error) when it is there but does not hold
    */
-  private static Optional<String> announcedAfter(ZipFile zip, PublicKey trusted, PublicKey packaged) {
-    ZipEntry entry = zip.getEntry(KEY_HISTORY);
-    if (entry == null) {
+  private static Optional<List<KeyHistory.Entry>> keyHistory(ZipFile zip) throws IOException {
+    String json = text(zip, KEY_HISTORY);
+    if (json == null) {
       return Optional.empty();
     }
-    try (InputStream in = zip.getInputStream(entry)) {
-      List<KeyHistory.Entry> entries = KeyHistory.fromJson(new JsonObject(
-          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))).verify(Optional.empty());
-      int from = -1;
-      for (int i = 0; i < entries.size(); i++) {
-        if (entries.get(i).key().publicKey().equals(trusted)) {
-          from = i;
-        }
-      }
-      KeyHistory.Entry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
-      if (from < 0 || last == null || !last.key().publicKey().equals(packaged)) {
-        return Optional.of("the key history does not lead from the trusted key to the package's key");
-      }
-      return Optional.of("the package's signing key " + last.key().verifierKey() + " was announced by the trusted "
-          + "key through the key history (entries " + (from + 1) + ".." + entries.size() + ", each signed by the "
-          + "key before it)");
-    } catch (IOException | RuntimeException e) {
-      return Optional.of("the key history is broken: " + e.getMessage());
+    List<KeyHistory.Entry> entries = KeyHistory.fromJson(new JsonObject(json)).verify(Optional.empty());
+    return entries.isEmpty() ? Optional.empty() : Optional.of(entries);
+  }
+
+  /** The keys a package is checked against, where they came from, and what the report says about them. */
+  private record Trust(LogKeys keys, String source, List<String> passed, List<String> problems, List<String> notes) {
+  }
+
+  /**
+   * Decides which keys to trust: the package's key history when the trusted key (if given) is in it, each key
+   * for its era; otherwise the one trusted or packaged key.
+   */
+  private static Trust trust(ZipFile zip, Loaded loaded, PublicKey trustedKey) throws IOException {
+    String origin = loaded.evidence().treeHead().map(sth -> sth.checkpoint().origin()).orElse("kanyan");
+    PublicKey packaged = loaded.packagedKey();
+    List<String> passed = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    Optional<List<KeyHistory.Entry>> history;
+    try {
+      history = keyHistory(zip);
+    } catch (RuntimeException broken) {
+      problems.add("the key history is broken: " + broken.getMessage());
+      history = Optional.empty();
     }
+    if (history.isPresent()) {
+      LogKeys keys = LogKeys.of(history.get());
+      if (packaged != null && keys.find(packaged).isEmpty()) {
+        problems.add(PUBLIC_KEY + " in the package is not a key of its key history: it was replaced");
+      }
+      if (trustedKey == null) {
+        notes.add("checked against the key history inside the package (first key "
+            + keys.eras().get(0).key().verifierKey() + "): compare it with the key the server publishes, or pass"
+            + " --public-key");
+        return new Trust(keys, "the key history inside the package", passed, problems, notes);
+      }
+      Optional<LogKeys.Era> pinned = keys.find(trustedKey);
+      if (pinned.isPresent()) {
+        if (pinned.get().number() < keys.current().number()) {
+          passed.add("the package's signing key " + keys.current().key().verifierKey() + " was announced by the "
+              + "trusted key through the key history (entries " + pinned.get().number() + ".." + keys.eras().size()
+              + ", each signed by the key before it)");
+        }
+        return new Trust(keys, "the trusted key given and its key history", passed, problems, notes);
+      }
+      problems.add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced (the key history does not "
+          + "lead from the trusted key to the package's key)");
+      return new Trust(LogKeys.single(Ed25519NoteKey.verifier(origin, trustedKey)), "the trusted key given", passed,
+          problems, notes);
+    }
+    PublicKey key = trustedKey != null ? trustedKey : packaged;
+    if (trustedKey != null && packaged != null && !trustedKey.equals(packaged)) {
+      problems.add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced");
+    }
+    if (trustedKey == null && packaged != null) {
+      notes.add("checked against the key inside the package (fingerprint " + SigningKey.fingerprint(packaged)
+          + "): compare it with the key the server publishes, or pass --public-key");
+    }
+    return new Trust(LogKeys.single(Ed25519NoteKey.verifier(origin, key != null ? key : SigningKey.generate().publicKey())),
+        key == null ? "no usable key" : trustedKey != null ? "the trusted key given" : "the key inside the package",
+        passed, problems, notes);
   }
 
   /** The tree head as the log signed it (its own signature line only) is what the TSA stamped. */
@@ -308,36 +351,17 @@ public final class EvidencePackage {
       throws IOException {
     try (ZipFile zip = new ZipFile(zipFile.toFile())) {
       Loaded loaded = read(zip);
-      Optional<String> rotated = trustedKey == null || loaded.packagedKey() == null
-          || trustedKey.equals(loaded.packagedKey()) ? Optional.empty()
-          : announcedAfter(zip, trustedKey, loaded.packagedKey());
-      if (rotated.isPresent() && !rotated.get().startsWith("the key history")) {
-        // The trusted key announced the packaged key (directly or through later keys): trust that one.
-        trustedKey = loaded.packagedKey();
-      }
-      PublicKey key = trustedKey != null ? trustedKey : loaded.packagedKey();
-      String keySource = trustedKey != null ? "the trusted key given" : "the key inside the package";
-      String origin = loaded.evidence().treeHead().map(sth -> sth.checkpoint().origin()).orElse("kanyan");
-      NoteVerifier verifier = Ed25519NoteKey.verifier(origin,
-          key != null ? key : SigningKey.generate().publicKey());
-      Verdict verdict = Verifier.check(loaded.evidence(), verifier, key == null ? "no usable key" : keySource, true);
+      Trust trust = trust(zip, loaded, trustedKey);
+      Verdict verdict = Verifier.check(loaded.evidence(), trust.keys(), trust.source(), true);
       CaseBinding.verifyPackaged(loaded.caseJson(), loaded.evidence().events(), verdict);
       verdict.problems().addAll(0, loaded.problems());
       Verifier.checkWitnesses(loaded.evidence().treeHead().map(SignedTreeHead::note), witnesses, verdict);
       if (tsa != null) {
         checkTimestamp(zip, loaded.evidence().treeHead(), tsa, verdict);
       }
-      if (rotated.isPresent() && !rotated.get().startsWith("the key history")) {
-        verdict.passed().add(rotated.get());
-      } else if (trustedKey != null && loaded.packagedKey() != null && !trustedKey.equals(loaded.packagedKey())) {
-        verdict.problems().add(PUBLIC_KEY + " in the package is not the trusted key: it was replaced"
-            + rotated.map(why -> " (" + why + ")").orElse(""));
-      }
-      if (trustedKey == null && loaded.packagedKey() != null) {
-        verdict.notes().add("checked against the key inside the package (fingerprint "
-            + SigningKey.fingerprint(loaded.packagedKey()) + "): compare it with the key the server publishes,"
-            + " or pass --public-key");
-      }
+      verdict.passed().addAll(trust.passed());
+      verdict.problems().addAll(trust.problems());
+      verdict.notes().addAll(trust.notes());
       return verdict;
     }
   }

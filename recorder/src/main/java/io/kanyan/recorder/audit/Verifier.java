@@ -1,12 +1,13 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.keys.LogKeys;
 import io.kanyan.recorder.log.CommitLog;
+import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.LeafProof;
 import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.log.note.SignedNote;
 import io.kanyan.recorder.witness.Attestations;
 import io.kanyan.recorder.witness.WitnessPolicy;
-import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.report.PdfSignatureCheck;
 import io.kanyan.recorder.trail.Chain;
 import io.kanyan.recorder.trail.Checkpoints;
@@ -106,7 +107,7 @@ public final class Verifier {
       raw.result().forEach(entry -> events.add(entry.getBody()));
       Evidence evidence = new Evidence(inspectionId, events, proven.result().head(), proven.result().proofs(),
           dataDirFiles(dataDir));
-      Verdict verdict = check(evidence, checkpoints.verifier(), "this server's signing key", false);
+      Verdict verdict = check(evidence, checkpoints.keys(), "this server's key history", false);
       logProblems.result().forEach(p -> verdict.problems().add("the commitment log: " + p));
       Attestations attestations = checkpoints.attestations();
       checkWitnesses(evidence.treeHead().map(sth -> attestations.cosigned(sth.treeSize())
@@ -182,7 +183,16 @@ public final class Verifier {
    * @param requireCommitment true for exported packages: every event must be committed (an export commits
    *                          first), so a package without a tree head or proofs proves nothing and fails
    */
-  public static Verdict check(Evidence evidence, NoteVerifier trustedKey, String keySource, boolean requireCommitment) {
+  public static Verdict check(Evidence evidence, Ed25519NoteKey trustedKey, String keySource,
+      boolean requireCommitment) {
+    return check(evidence, LogKeys.single(trustedKey), keySource, requireCommitment);
+  }
+
+  /**
+   * Checks evidence against the log's keys: its tree head must be signed by a key of the (verified) key
+   * history, made while that key was in use. Blocking (hashes files).
+   */
+  public static Verdict check(Evidence evidence, LogKeys trustedKeys, String keySource, boolean requireCommitment) {
     Verdict verdict = new Verdict(evidence.inspectionId(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     List<Map<String, String>> events = evidence.events();
     String chainBreak = Chain.firstBreakOfFields(evidence.inspectionId(), events);
@@ -203,14 +213,16 @@ public final class Verifier {
       return verdict;
     }
     SignedTreeHead sth = evidence.treeHead().get();
-    if (!sth.signedBy(trustedKey)) {
-      verdict.problems().add("tree head #" + sth.number() + " is not signed by " + keySource + " ("
-          + trustedKey.keyName() + "): it was replaced or altered (signed by " + String.join(", ", sth.signerNames())
-          + ")");
+    LogKeys.Match signer = trustedKeys.check(sth.note(), sth.time(), 0, "tree head #" + sth.number());
+    if (!signer.ok()) {
+      verdict.problems().add(signer.problem() + ", checked against " + keySource + " (origin "
+          + trustedKeys.origin() + "): it was replaced or altered");
       return verdict;
     }
+    LogKeys.Era era = signer.era().orElseThrow();
     verdict.passed().add("tree head #" + sth.number() + " of " + sth.time() + " (" + sth.treeSize()
-        + " leaves): signature valid, key " + trustedKey.keyName() + " (" + keySource + ")");
+        + " leaves): signature valid, " + (trustedKeys.eras().size() == 1 ? "key " + trustedKeys.origin()
+        : era.describe() + " of " + trustedKeys.origin() + ", in use at that time") + " (" + keySource + ")");
     checkCommitments(evidence, sth, verdict, requireCommitment);
     return verdict;
   }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * kanyan.key-history/v1
- * &lt;the origin of the log the new key signs: the key's name&gt;
+ * &lt;the origin of the log the new key signs: the key's name, the same in every entry&gt;
  * &lt;entry number, 1..n&gt;
  * &lt;verifier key of the new key&gt;
  * &lt;in use from, POSIX seconds&gt;
@@ -79,6 +79,10 @@ public final class KeyHistory {
   public KeyHistory announce(Optional<LogKey> previous, LogKey next, Instant since) {
     List<Entry> entries = verify(Optional.empty());
     String origin = next.verifier().keyName();
+    if (!entries.isEmpty() && !origin.equals(entries.get(0).key().keyName())) {
+      throw new IllegalArgumentException("the new key must sign under the log's origin "
+          + entries.get(0).key().keyName() + ", not " + origin);
+    }
     if (entries.isEmpty() != previous.isEmpty()) {
       throw new IllegalArgumentException(entries.isEmpty() ? "the first key is announced by itself alone"
           : "a new key must be announced by the latest key in the history");
@@ -125,6 +129,10 @@ public final class KeyHistory {
         throw new KeyHistoryException(number, "names the log '" + lines[1] + "' but announces a key of '"
             + key.keyName() + "'");
       }
+      if (!entries.isEmpty() && !lines[1].equals(entries.get(0).key().keyName())) {
+        throw new KeyHistoryException(number, "names the log '" + lines[1] + "', not '"
+            + entries.get(0).key().keyName() + "' as entry 1 does: a log keeps its origin for life");
+      }
       String expectedPrev = entries.isEmpty() ? "-" : hash(entries.get(entries.size() - 1).note());
       if (!expectedPrev.equals(lines[5])) {
         throw new KeyHistoryException(number, "does not link to the entry before it (edited or forked history)");
@@ -146,6 +154,11 @@ public final class KeyHistory {
       entries.add(new Entry(number, key, since, note));
     }
     return entries;
+  }
+
+  /** The log's origin, fixed by the first entry (unverified: call {@link #verify} first). */
+  public Optional<String> origin() {
+    return notes.isEmpty() ? Optional.empty() : Optional.of(notes.get(0).text().split("\n")[1]);
   }
 
   /** The verifiers of every key the history announces, oldest first (after {@link #verify}). */
@@ -172,7 +185,7 @@ public final class KeyHistory {
     if (entries.isEmpty()) {
       if (previous.isPresent()) {
         history = history.announce(Optional.empty(), previous.get(), now);
-        history = history.announce(previous, current, now);
+        history = history.announce(previous, current, roundUp(now));
       } else {
         history = history.announce(Optional.empty(), current, now);
       }
@@ -182,7 +195,7 @@ public final class KeyHistory {
             + "the key history, and the latest key in it is not configured as the previous key "
             + "(KANYAN_SIGNING_PREVIOUS_KEY) to announce it");
       }
-      history = history.announce(previous, current, now);
+      history = history.announce(previous, current, roundUp(now));
     }
     history.write(file);
     if (history.notes.size() == 1) {
@@ -192,6 +205,15 @@ public final class KeyHistory {
           current.verifier().verifierKey(), file, history.notes.size());
     }
     return history;
+  }
+
+  /**
+   * Entries hold whole seconds: a successor is in use from the next whole second, so that no tree head the
+   * retiring key signed before now falls after the announcement (where {@link LogKeys} calls it tampering).
+   * The new key's tree heads are dated no earlier ({@code Checkpoints}).
+   */
+  private static Instant roundUp(Instant now) {
+    return now.getNano() == 0 ? now : now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1);
   }
 
   /** Reads the history file; an absent file is an empty history. Blocking. */

@@ -1,7 +1,8 @@
 package io.kanyan.recorder.log;
 
+import io.kanyan.recorder.keys.LogKeys;
+import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.note.NoteSigner;
-import io.kanyan.recorder.log.note.NoteVerifier;
 import io.kanyan.recorder.trail.Chain;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -44,26 +45,36 @@ public final class CommitLog {
   }
 
   private final Path file;
-  private final NoteVerifier trusted;
+  private final LogKeys keys;
   private final MerkleLog tree = new MerkleLog();
   private final List<byte[]> lineHashes = new ArrayList<>();
   private final Map<String, List<Committed>> byInspection = new HashMap<>();
   /** What the audit at open found, then anything {@link #recheck} found since: never cleared while running. */
   private final Set<String> problems = new LinkedHashSet<>();
   private LogEntry latest;
+  /** The history number of the key that signed {@link #latest} (0 before the first). */
+  private int latestKey;
   private Object stamp;
 
-  private CommitLog(Path file, NoteVerifier trusted) {
+  private CommitLog(Path file, LogKeys keys) {
     this.file = file;
-    this.trusted = trusted;
+    this.keys = keys;
   }
 
   /**
    * Reads and audits the log file (a missing file is an empty log). A half-written last line (a crash in
    * the middle of an append: no final newline) is cut off: that entry never completed.
    */
-  public static CommitLog open(Path file, NoteVerifier trusted) {
-    CommitLog commitLog = new CommitLog(file, trusted);
+  public static CommitLog open(Path file, Ed25519NoteKey trusted) {
+    return open(file, LogKeys.single(trusted));
+  }
+
+  /**
+   * The same for a log whose key was rotated: each tree head must be signed by a key of the verified key
+   * history, and only while that key was in use ({@link LogKeys#check}).
+   */
+  public static CommitLog open(Path file, LogKeys keys) {
+    CommitLog commitLog = new CommitLog(file, keys);
     try {
       commitLog.load();
     } catch (IOException e) {
@@ -158,13 +169,10 @@ public final class CommitLog {
           + " belongs: entries were reordered or repeated";
     }
     SignedTreeHead sth = entry.sth();
-    if (!sth.signedBy(trusted)) {
-      boolean ours = sth.note().signatures().stream()
-          .anyMatch(s -> s.keyName().equals(trusted.keyName()) && s.keyId() == trusted.keyId());
-      return ours ? "entry #" + number + " (line " + lineNo + ") of the commitment log was edited: its signature "
-          + "does not verify"
-          : "entry #" + number + " (line " + lineNo + ") of the commitment log is not signed by the log's key "
-          + trusted.keyName() + " but by " + String.join(", ", sth.signerNames()) + ": a foreign signature";
+    LogKeys.Match signer = keys.check(sth.note(), sth.time(), latestKey, "entry #" + number + " (line " + lineNo
+        + ") of the commitment log");
+    if (!signer.ok()) {
+      return signer.problem();
     }
     String prevHash = latest == null ? Chain.GENESIS : latest.sth().hash();
     if (!sth.prev().equals(prevHash)) {
@@ -196,6 +204,7 @@ public final class CommitLog {
     }
     lineHashes.add(sha256(line));
     latest = entry;
+    latestKey = signer.era().orElseThrow().number();
     return null;
   }
 
@@ -206,6 +215,12 @@ public final class CommitLog {
   public synchronized LogEntry append(List<Leaf> leaves, NoteSigner signer, String origin, Instant time)
       throws IOException {
     recheck();
+    LogKeys.Era current = keys.current();
+    if (!signer.keyName().equals(keys.origin()) || signer.keyId() != current.key().keyId()) {
+      throw new IllegalStateException("commitment log: the signer is not the key history's latest key "
+          + current.key().verifierKey());
+    }
+    int keyNumber = current.number();
     long from = tree.size();
     byte[] oldRoot = tree.root();
     long number = latest == null ? 1 : latest.number() + 1;
@@ -228,6 +243,7 @@ public final class CommitLog {
     }
     lineHashes.add(sha256(line));
     latest = entry;
+    latestKey = keyNumber;
     stamp = stampOf(file);
     return entry;
   }
@@ -388,8 +404,9 @@ public final class CommitLog {
     return file;
   }
 
-  public NoteVerifier trusted() {
-    return trusted;
+  /** The keys its tree heads are checked against. */
+  public LogKeys keys() {
+    return keys;
   }
 
   /** Size, modification time and change time: an edit in place moves the change time even if mtime is reset. */

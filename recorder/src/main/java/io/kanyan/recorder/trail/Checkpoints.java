@@ -8,7 +8,8 @@ import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.log.TamperAlarms;
 import io.kanyan.recorder.log.note.Ed25519NoteKey;
 import io.kanyan.recorder.log.note.NoteSigner;
-import io.kanyan.recorder.log.note.NoteVerifier;
+import io.kanyan.recorder.keys.KeyHistory;
+import io.kanyan.recorder.keys.LogKeys;
 import io.kanyan.recorder.keys.Pkcs11Settings;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.witness.Attestations;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,11 +137,12 @@ public final class Checkpoints {
   private final RedisStore redis;
   private final SigningKey key;
   private final NoteSigner signer;
-  private final NoteVerifier verifier;
+  private final Ed25519NoteKey verifier;
   private final String origin;
   private final Clock clock;
   private final Settings settings;
   private final CommitLog commitLog;
+  private final LogKeys keys;
   private final TamperAlarms alarms;
   private final List<String> startProblems;
   private final StoreReads reads;
@@ -147,12 +150,13 @@ public final class Checkpoints {
   private volatile long timerId = -1;
   private volatile Attestations attestations;
 
-  private Checkpoints(Vertx vertx, RedisStore redis, SigningKey key, Clock clock, Settings settings,
+  private Checkpoints(Vertx vertx, RedisStore redis, SigningKey key, LogKeys keys, Clock clock, Settings settings,
       CommitLog commitLog, List<String> startProblems) {
     this.vertx = vertx;
     this.redis = redis;
     this.key = key;
-    this.origin = originOf(key);
+    this.keys = keys;
+    this.origin = keys.origin();
     Ed25519NoteKey noteKey = key.noteKey(origin);
     this.signer = key.noteSigner(origin);
     this.verifier = noteKey;
@@ -187,7 +191,10 @@ public final class Checkpoints {
     return vertx.executeBlocking(() -> commitLog.consistencyProof(from, to), false);
   }
 
-  /** The log's origin line and key name: {@code kanyan/<first 16 hex digits of the key fingerprint>}. */
+  /**
+   * The origin a new log takes from its first key: {@code kanyan/<first 16 hex digits of the key fingerprint>}.
+   * It is fixed for the log's life: after a rotation, the key history's first entry keeps it.
+   */
   public static String originOf(SigningKey key) {
     return "kanyan/" + key.fingerprint().substring(0, 16);
   }
@@ -205,15 +212,36 @@ public final class Checkpoints {
   /** The same, with the signing key in a PKCS#11 token when {@code token} is present. */
   public static Future<Checkpoints> open(Vertx vertx, RedisStore redis, Clock clock, Settings settings,
       Optional<Pkcs11Settings> token) {
+    return open(vertx, redis, clock, settings, token, Optional.empty());
+  }
+
+  /**
+   * The same, during a key rotation when {@code previousKey} (the retiring key's PEM file,
+   * {@code KANYAN_SIGNING_PREVIOUS_KEY}) is given: the key history ({@link #keyHistoryFile}) gets the configured
+   * key announced, signed by the retiring key, before the log is audited against every key it announces.
+   *
+   * @return failed with {@link io.kanyan.recorder.keys.KeyHistoryException} when the configured key is not in
+   *     the history and cannot be announced
+   */
+  public static Future<Checkpoints> open(Vertx vertx, RedisStore redis, Clock clock, Settings settings,
+      Optional<Pkcs11Settings> token, Optional<Path> previousKey) {
     return vertx.executeBlocking(() -> {
       SigningKey key = SigningKey.load(settings.keyFile(), token);
-      CommitLog commitLog = CommitLog.open(settings.logFile(), key.noteKey(originOf(key)));
-      return new Checkpoints(vertx, redis, key, clock, settings, commitLog, List.of());
+      LogKeys keys;
+      try {
+        keys = announce(key, previousKey, settings, clock);
+      } catch (RuntimeException refused) {
+        key.close();
+        throw refused;
+      }
+      CommitLog commitLog = CommitLog.open(settings.logFile(), keys);
+      return new Checkpoints(vertx, redis, key, keys, clock, settings, commitLog, List.of());
     }, false).compose(opened -> new StartCheck(vertx, redis, opened.reads, opened.commitLog, settings).run().compose(problems -> {
       if (problems.isEmpty()) {
         return Future.succeededFuture(opened);
       }
-      Checkpoints checked = new Checkpoints(vertx, redis, opened.key, clock, settings, opened.commitLog, problems);
+      Checkpoints checked = new Checkpoints(vertx, redis, opened.key, opened.keys, clock, settings, opened.commitLog,
+          problems);
       problems.forEach(p -> log.error("TAMPERING found at start: {}", p));
       if (!settings.readOnlyInvestigation()) {
         return Future.failedFuture(new RefusedStartException(problems));
@@ -222,6 +250,37 @@ public final class Checkpoints {
           + "will be signed");
       return Future.succeededFuture(checked);
     }));
+  }
+
+  /**
+   * Makes sure the key history ends with {@code key} and returns the keys it announces. The origin is the
+   * history's (fixed by its first entry); a log without a history yet takes it from its first key: the
+   * retiring key when one is given, else this one. Blocking.
+   */
+  private static LogKeys announce(SigningKey key, Optional<Path> previousKey, Settings settings, Clock clock) {
+    Path historyFile = keyHistoryFile(settings);
+    Optional<SigningKey> previous = previousKey.map(Checkpoints::retiringKey);
+    String origin = KeyHistory.read(historyFile).origin().orElseGet(() -> originOf(previous.orElse(key)));
+    KeyHistory history = KeyHistory.ensure(historyFile, logKey(key, origin), previous.map(p -> logKey(p, origin)),
+        clock.instant());
+    return LogKeys.of(history.verify(Optional.empty()));
+  }
+
+  private static KeyHistory.LogKey logKey(SigningKey key, String origin) {
+    return new KeyHistory.LogKey(key.noteSigner(origin), key.noteKey(origin));
+  }
+
+  /** The retiring key, read (never generated) from its PEM file. Blocking. */
+  private static SigningKey retiringKey(Path pem) {
+    if (!Files.isRegularFile(pem)) {
+      throw new IllegalArgumentException("KANYAN_SIGNING_PREVIOUS_KEY=" + pem + " does not exist");
+    }
+    return SigningKey.loadOrCreate(pem);
+  }
+
+  /** The published history of the log's signing keys, beside the commitment log. */
+  public static Path keyHistoryFile(Settings settings) {
+    return settings.logFile().resolveSibling("key-history.json");
   }
 
   private static String summary(List<String> problems) {
@@ -380,8 +439,7 @@ public final class Checkpoints {
     }
     List<Leaf> leaves = new ArrayList<>(moved.size());
     moved.forEach((id, head) -> leaves.add(new Leaf(id, head.seq(), head.hash())));
-    return vertx.executeBlocking(() -> commitLog.append(leaves, signer, origin,
-            clock.instant().truncatedTo(ChronoUnit.MILLIS)), false)
+    return vertx.executeBlocking(() -> commitLog.append(leaves, signer, origin, treeHeadTime()), false)
         .compose(entry -> copyToRedis(entry).map(entry))
         .map(entry -> {
           log.info("checkpoints: #{} commits {} chain head(s), tree size {}", entry.number(), leaves.size(),
@@ -390,6 +448,16 @@ public final class Checkpoints {
           attestations.attest(entry.sth(), this::consistencyProof);
           return entry.sth();
         });
+  }
+
+  /**
+   * Now, but never before a rotated key's announcement (a whole second, rounded up): every tree head of the
+   * new key is dated at or after it, so a tree head of the retired key dated from then on is tampering.
+   */
+  private Instant treeHeadTime() {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    LogKeys.Era current = keys.current();
+    return current.number() > 1 && now.isBefore(current.since()) ? current.since() : now;
   }
 
   /**
@@ -466,9 +534,14 @@ public final class Checkpoints {
     return alarms;
   }
 
-  /** The trusted note key of this log (the server's own). */
-  public NoteVerifier verifier() {
+  /** The note key this server signs with now (the key history's latest). */
+  public Ed25519NoteKey verifier() {
     return verifier;
+  }
+
+  /** Every key of the verified key history, each trusted for its era: what tree heads are checked against. */
+  public LogKeys keys() {
+    return keys;
   }
 
   public String origin() {

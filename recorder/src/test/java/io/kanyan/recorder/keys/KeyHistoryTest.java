@@ -108,4 +108,23 @@ class KeyHistoryTest {
         .hasMessageContaining("retired");
     assertThat(Files.readString(file)).contains(b.verifier().verifierKey());
   }
+
+  @Test
+  void everyKeySignsUnderTheFirstEntrysOrigin() throws Exception {
+    LogKey first = newKey();
+    KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    LogKey elsewhere = LogKey.of(Ed25519NoteKey.signer("kanyan.example/another-log", pair.getPublic(), pair.getPrivate()));
+    KeyHistory history = KeyHistory.empty().announce(Optional.empty(), first, T0);
+    assertThatThrownBy(() -> history.announce(Optional.of(first), elsewhere, T0.plusSeconds(5)))
+        .hasMessageContaining("must sign under the log's origin " + ORIGIN);
+
+    // Signed by both keys and linked, but naming another log: the history fails.
+    String text = KeyHistory.HEADER + "\nkanyan.example/another-log\n2\n" + elsewhere.verifier().verifierKey() + "\n"
+        + T0.plusSeconds(5).getEpochSecond() + "\n" + KeyHistory.hash(history.notes().get(0)) + "\n";
+    JsonObject json = history.toJson();
+    json.getJsonArray("entries").add(SignedNote.sign(text, first.signer(), elsewhere.signer()).format());
+    assertThatThrownBy(() -> KeyHistory.fromJson(json).verify(Optional.empty()))
+        .isInstanceOf(KeyHistoryException.class)
+        .hasMessageContaining("key history entry 2 names the log 'kanyan.example/another-log', not '" + ORIGIN);
+  }
 }

@@ -134,4 +134,39 @@ class AuditorLogBrowserTest {
     assertThat(new JsonObject((String) js(auditor, "return localStorage.getItem('kanyan.log.treeHead')"))
         .getLong("size")).isEqualTo(size2);
   }
+
+  @Test
+  void acceptsAKeyRotationThatTheKeyHistoryAnnouncesAndWarnsOnAnUnexplainedKey() throws Exception {
+    createInspection("KEY-1");
+    long size1 = checkpoints().checkpointNow().await().treeSize();
+    auditor.get(server.origin() + "/login.html");
+    visible(auditor, "username", 10).sendKeys("ada");
+    auditor.findElement(By.id("password")).sendKeys(PASSWORD);
+    auditor.findElement(By.id("login-submit")).click();
+    waitFor(auditor, 10).until(d -> d.getCurrentUrl().contains("/auditor.html"));
+    assertThat(visitAuditorPage().getDomAttribute("data-kind")).isEqualTo("ok");
+    String oldKey = checkpoints().verifierKey();
+
+    // The operator's rotation (recorder/TRAIL.md §9.2): a new key, the retiring one as the previous key.
+    Path retiring = checkpoints().settings().keyFile();
+    server.restart(Map.of("KANYAN_SIGNING_KEY", server.dataDir().resolve("keys/next-ed25519.pem").toString(),
+        "KANYAN_SIGNING_PREVIOUS_KEY", retiring.toString()));
+    assertThat(checkpoints().verifierKey()).isNotEqualTo(oldKey);
+    createInspection("KEY-2");
+    long size2 = checkpoints().checkpointNow().await().treeSize();
+
+    WebElement status = visitAuditorPage();
+    assertThat(status.getText()).contains("从大小 " + size1 + " 增长到 " + size2);
+    assertThat(status.getDomAttribute("data-kind")).isEqualTo("ok");
+    JsonObject remembered = new JsonObject((String) js(auditor, "return localStorage.getItem('kanyan.log.treeHead')"));
+    assertThat(remembered.getString("verifierKey")).isEqualTo(checkpoints().verifierKey());
+
+    // A key the history does not lead to from the remembered one is still a warning.
+    String stranger = io.kanyan.recorder.trail.SigningKey.generate().noteKey(checkpoints().origin()).verifierKey();
+    js(auditor, "localStorage.setItem('kanyan.log.treeHead', arguments[0])",
+        remembered.put("verifierKey", stranger).encode());
+    WebElement warning = visitAuditorPage();
+    assertThat(warning.getDomAttribute("data-kind")).isEqualTo("error");
+    assertThat(warning.getText()).contains("签名密钥与本浏览器此前见到的不同");
+  }
 }

@@ -84,6 +84,12 @@ public final class TestServer implements AutoCloseable {
     boot();
   }
 
+  /** The same, with some environment settings changed (a key rotation, for example). */
+  public void restart(Map<String, String> changes) {
+    env.putAll(changes);
+    restart();
+  }
+
   public MutableClock clock() {
     return clock;
   }
