@@ -8,20 +8,16 @@ import io.kanyan.recorder.trail.TrailEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +56,7 @@ public final class Records {
   private final Trail trail;
   private final RedisStore redis;
   private final RecordEvents views;
-  private final Path dataDir;
+  private final RecordFiles files;
   private final RecordPdf pdf;
   private final Supplier<SigningCertificate> certificate;
   private final Function<String, String> verifyUrl;
@@ -79,7 +75,7 @@ public final class Records {
     this.trail = trail;
     this.redis = redis;
     this.views = new RecordEvents(trail);
-    this.dataDir = dataDir;
+    this.files = new RecordFiles(dataDir);
     this.pdf = pdf;
     this.certificate = certificate;
     this.verifyUrl = verifyUrl;
@@ -171,7 +167,7 @@ public final class Records {
         return Future.failedFuture(new RecordException(RecordException.Code.NOT_READY,
             state.concluded() ? "the record is not ready yet" : "there is no record before the inspection is concluded"));
       }
-      return Future.succeededFuture(resolve(file));
+      return Future.succeededFuture(files.resolve(file));
     });
   }
 
@@ -213,8 +209,8 @@ public final class Records {
       String name = RecordState.APPLICANT.equals(party) ? state.applicantName() : state.inspectorName();
       String base = "inspections/" + inspectionId + "/record/signature-" + party;
       return vertx.executeBlocking(() -> {
-        write(base + ".png", input.png());
-        write(base + ".strokes.json", input.strokesBytes());
+        files.write(base + ".png", input.png());
+        files.write(base + ".strokes.json", input.strokesBytes());
         return null;
       }, false).compose(x -> expectIfLast(inspectionId, state, party)).compose(x -> trail.append(inspectionId, EventType.RECORD_SIGNED, actor, new JsonObject()
               .put("party", party).put("name", name)
@@ -287,20 +283,20 @@ public final class Records {
     String file = "inspections/" + inspectionId + "/record/record-" + head.seq() + (finalise ? "-final" : "") + ".pdf";
     String stage = finalise ? "finalised" : "rendered";
     return hold.transform(x -> vertx.executeBlocking(() -> {
-      Path target = resolve(file);
+      Path target = files.resolve(file);
       if (!Files.exists(target)) {
         RecordContent content = RecordContent.from(events, verifyUrl.apply(inspectionId));
         RecordPdf.Rendered rendered = pdf.render(content);
         byte[] bytes = finalise ? PdfSigning.sign(rendered.pdf(), certificate(), "勘验笔录定稿 " + content.caseNumber(),
             clock.instant()) : rendered.pdf();
-        if (writeOnce(file, bytes)) {
+        if (files.writeOnce(file, bytes)) {
           return payload(file, bytes, rendered.pages());
         }
       }
       byte[] existing = Files.readAllBytes(target);
       log.info("inspection {}: record file {} was already written; it is put on the trail as it is", inspectionId,
           file);
-      try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(existing)) {
+      try (PDDocument doc = Loader.loadPDF(existing)) {
         return payload(file, existing, doc.getNumberOfPages());
       }
     }, false)).compose(
@@ -331,7 +327,7 @@ public final class Records {
   private Future<Void> dropOwn(String inspectionId, String file, TrailEvent stored) {
     log.info("inspection {}: {} was already on the trail (seq {}); {} is not needed", inspectionId,
         stored.type().code(), stored.seq(), file);
-    return vertx.executeBlocking(() -> Files.deleteIfExists(resolve(file)), false).mapEmpty();
+    return vertx.executeBlocking(() -> Files.deleteIfExists(files.resolve(file)), false).mapEmpty();
   }
 
   /**
@@ -343,63 +339,6 @@ public final class Records {
       loaded = certificate.get();
     }
     return loaded;
-  }
-
-  private Path resolve(String relative) {
-    Path p = dataDir.resolve(relative).normalize();
-    if (!p.startsWith(dataDir.normalize())) {
-      throw new IllegalArgumentException("a record file outside the data directory: " + relative);
-    }
-    return p;
-  }
-
-  /**
-   * Writes a file that must never be replaced, forced to disk before the trail may name it: false (and nothing
-   * written) when the file exists already. The link is atomic, so of two writers at once exactly one wins.
-   */
-  private boolean writeOnce(String relative, byte[] bytes) throws IOException {
-    Path file = resolve(relative);
-    Files.createDirectories(file.getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        channel.force(true);
-      }
-      try {
-        Files.createLink(file, tmp);
-      } catch (FileAlreadyExistsException e) {
-        return false;
-      } catch (UnsupportedOperationException | IOException noLinks) {
-        try {
-          Files.move(tmp, file); // no hard links on this file system: no replacing either
-        } catch (FileAlreadyExistsException e) {
-          return false;
-        }
-      }
-      return true;
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  /** Writes a file and forces it to disk before the trail may name it. */
-  private void write(String relative, byte[] bytes) throws IOException {
-    Path file = resolve(relative);
-    Files.createDirectories(file.getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      channel.force(true);
-    }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Runs {@code step} after every earlier step of the same inspection has finished. */
