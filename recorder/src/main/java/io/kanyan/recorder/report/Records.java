@@ -105,7 +105,7 @@ public final class Records {
    * {@link #PENDING_KEY} is looked at in turn, one after another; a concluded one with no {@code record.rendered}
    * or {@code record.failed} is rendered, one whose signatures are complete is finalised (a failed step is left to
    * the retry the desk offers), one that owes nothing leaves the set. An inspection not ended yet stays (its
-   * conclusion may be under way).
+   * conclusion may be under way); one with no trail leaves.
    *
    * @return how many records were rendered or finalised
    */
@@ -138,8 +138,9 @@ public final class Records {
             state.needsRendering() ? "rendering" : "finalising");
         return render(inspectionId, events, state.needsFinalising()).map(true);
       }
+      // Not ended: its conclusion may be under way. No trail at all (deleted): nothing will ever be owed.
       boolean ended = events.stream().anyMatch(e -> e.type() == EventType.INSPECTION_ENDED);
-      return (ended ? settle(inspectionId, state) : Future.succeededFuture(state)).map(false);
+      return (ended || events.isEmpty() ? settle(inspectionId, state) : Future.succeededFuture(state)).map(false);
     }));
   }
 

@@ -359,18 +359,21 @@ class RecordsTest {
   }
 
   @Test
-  void aSweepLeavesAnOpenInspectionPendingAndDropsOneThatOwesNothing() {
+  void aSweepLeavesAnOpenInspectionPendingAndDropsOnesThatOweNothing() {
     String open = UUID.randomUUID().toString();
     append(open, EventType.INSPECTION_CREATED, "user:wang", new JsonObject().put("caseNumber", "KY-OPEN"));
     records.expect(open).await();
     String signedLater = inspection(true);
     records.renderIfConcluded(signedLater).await();
     redis.call(c -> c.sadd(Records.PENDING_KEY, signedLater)).await();
+    String gone = UUID.randomUUID().toString();
+    records.expect(gone).await();
 
     assertThat(records.sweep().await()).isZero();
 
     assertThat(pending(open)).isTrue(); // its conclusion may be under way
     assertThat(pending(signedLater)).isFalse(); // rendered, waiting for signatures: nothing owed
+    assertThat(pending(gone)).isFalse(); // no trail: nothing will ever be owed
     assertThat(eventsOf(signedLater, EventType.RECORD_RENDERED)).hasSize(1);
     redis.call(c -> c.srem(Records.PENDING_KEY, open)).await();
   }
