@@ -127,11 +127,6 @@ final class RecordEvents {
     });
   }
 
-  /** Drops what was read of an inspection (its next read reads the whole trail). */
-  void forget(String inspectionId) {
-    views.remove(inspectionId);
-  }
-
   private Future<View> full(String inspectionId) {
     return trail.readRaw(inspectionId).map(entries -> keep(inspectionId, View.of(List.of(), null, null, entries)));
   }
