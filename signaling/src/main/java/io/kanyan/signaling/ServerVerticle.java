@@ -87,6 +87,8 @@ public final class ServerVerticle extends VerticleBase {
   private Calls calls;
   private SignalingEndpoint signaling;
   private AuditServices audit;
+  private Records records;
+  private Future<Integer> recordsSwept = Future.succeededFuture(0);
   private Future<Void> leftovers = Future.succeededFuture();
   private InviteNotices notices;
   private Sealed sealed;
@@ -123,6 +125,9 @@ public final class ServerVerticle extends VerticleBase {
     snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
     Records records = records(trail);
     notices = inviteNotices(trail);
+    this.records = records;
+    // Noted before inspection.ended is appended: a restart before the rendering still renders it (sweep below).
+    inspections.beforeConclusion(records::expect);
     inspections.onClosed(id -> {
       // The record is rendered from the trail once the conclusion is on it; a failure is on the trail (record.failed).
       records.renderIfConcluded(id);
@@ -171,6 +176,7 @@ public final class ServerVerticle extends VerticleBase {
                 if (!config.readOnlyInvestigation()) {
                   webhooks.start();
                   recordLeftovers(trail);
+                  sweepRecords(records);
                 }
               });
         });
@@ -210,10 +216,35 @@ public final class ServerVerticle extends VerticleBase {
     }).onFailure(err -> log.error("recordings: leftover recordings not recorded: {}", err.getMessage()));
   }
 
+  /**
+   * Records a previous run owed (it stopped between a conclusion and its rendering, or between the last signature
+   * and the finalising) are completed in the background, after the server is up.
+   */
+  private void sweepRecords(Records records) {
+    recordsSwept = records.sweep()
+        .onSuccess(n -> {
+          if (n > 0) {
+            log.info("records: {} record(s) left by an earlier run completed", n);
+          }
+        })
+        .onFailure(err -> log.error("records: the records an earlier run owed were not looked at: {}",
+            err.getMessage()));
+  }
+
+  /** Completes once the records a previous run owed were completed (tests wait on it). */
+  public Future<Integer> recordsSwept() {
+    return recordsSwept;
+  }
+
+  /** The inspection records. */
+  public Records records() {
+    return records;
+  }
+
   /** Inspection records: rendered in the bureau's zone, PDF-signed with the configured (or generated) certificate. */
   private Records records(Trail trail) {
     String base = config.publicUrl() != null ? config.publicUrl() : "https://localhost:" + config.httpsPort();
-    return new Records(vertx, trail, config.dataDir(), new RecordPdf(config.dataDir(), config.zone()),
+    return new Records(vertx, trail, storage.redis(), config.dataDir(), new RecordPdf(config.dataDir(), config.zone()),
         () -> SigningCertificate.resolve(config.recordCert(), config.recordKey(), config.dataDir()),
         id -> base + "/auditor.html#inspection=" + id, clock);
   }

@@ -75,6 +75,16 @@ public record RecordState(boolean concluded, String status, JsonObject rendered,
     return done(APPLICANT) && done(INSPECTOR);
   }
 
+  /** Concluded, and neither rendered nor failed yet: rendering is owed. */
+  public boolean needsRendering() {
+    return concluded && "none".equals(status);
+  }
+
+  /** Both parties are done and the record is rendered but not finalised (nor failed to be): finalising is owed. */
+  public boolean needsFinalising() {
+    return complete() && finalised == null && "rendered".equals(status);
+  }
+
   /** The file to hand out: the finalised PDF when there is one, else the latest rendered one, else null. */
   public String currentFile() {
     return finalised != null ? finalised.getString("file") : rendered != null ? rendered.getString("file") : null;

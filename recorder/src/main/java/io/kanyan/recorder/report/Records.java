@@ -1,24 +1,23 @@
 package io.kanyan.recorder.report;
 
 import io.kanyan.recorder.recording.Sha256;
+import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.recorder.trail.TrailEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,45 +34,130 @@ import org.slf4j.LoggerFactory;
  * <p>Files: {@code <data>/inspections/<id>/record/record-<seq>.pdf} (rendered from the trail up to event
  * {@code seq}), {@code record-<seq>-final.pdf}, {@code signature-<party>.png} and
  * {@code signature-<party>.strokes.json}.
+ *
+ * <p>A restart must not lose a step the server owes: rendering after a conclusion, finalising after the last
+ * signature. The inspection goes into the Redis set {@link #PENDING_KEY} before the event that makes the step owed
+ * ({@code inspection.ended} with a conclusion; the completing signature or refusal) and leaves it once the step's
+ * outcome is on the trail; {@link #sweep} completes what is left at start-up. {@code record.rendered} and
+ * {@code record.finalised} have fixed event ids and a record file is never overwritten, so two nodes or two starts
+ * doing the same step put it on the trail once, naming a file that holds what the trail says.
  */
 public final class Records {
 
   private static final Logger log = LoggerFactory.getLogger(Records.class);
   public static final int MAX_REASON = 500;
+  /** Set of inspection ids whose record has a step the server owes (see recorder/TRAIL.md, section 1). */
+  public static final String PENDING_KEY = "kanyan:records:pending";
+  /** The fixed event ids: each is stored at most once per inspection. */
+  public static final String RENDERED_ID = "record.rendered";
+  public static final String FINALISED_ID = "record.finalised";
 
   private final Vertx vertx;
   private final Trail trail;
-  private final Path dataDir;
+  private final RedisStore redis;
+  private final RecordEvents views;
+  private final RecordFiles files;
   private final RecordPdf pdf;
   private final Supplier<SigningCertificate> certificate;
   private final Function<String, String> verifyUrl;
   private final Clock clock;
   private final Map<String, Future<?>> queues = new ConcurrentHashMap<>();
   private volatile SigningCertificate loaded;
+  private volatile Future<?> hold = Future.succeededFuture();
 
   /**
    * @param certificate loads the PDF signing certificate (called once, off the event loop, at the first finalising)
    * @param verifyUrl   inspection id → the address printed and QR-coded on every page
    */
-  public Records(Vertx vertx, Trail trail, Path dataDir, RecordPdf pdf, Supplier<SigningCertificate> certificate,
-      Function<String, String> verifyUrl, Clock clock) {
+  public Records(Vertx vertx, Trail trail, RedisStore redis, Path dataDir, RecordPdf pdf,
+      Supplier<SigningCertificate> certificate, Function<String, String> verifyUrl, Clock clock) {
     this.vertx = vertx;
     this.trail = trail;
-    this.dataDir = dataDir;
+    this.redis = redis;
+    this.views = new RecordEvents(trail);
+    this.files = new RecordFiles(dataDir);
     this.pdf = pdf;
     this.certificate = certificate;
     this.verifyUrl = verifyUrl;
     this.clock = clock;
   }
 
-  /** The record's state as the trail says. */
+  /** The record's state as the trail says (read from the last chain head seen: cheap to ask again and again). */
   public Future<RecordState> state(String inspectionId) {
-    return trail.read(inspectionId).map(RecordState::of);
+    return views.read(inspectionId).map(RecordEvents.View::state);
   }
 
-  /** What the record says now (for showing it on a page). */
+  /** What the record says now (for showing it on a page; read like {@link #state}). */
   public Future<RecordContent> content(String inspectionId) {
-    return trail.read(inspectionId).map(events -> RecordContent.from(events, verifyUrl.apply(inspectionId)));
+    return views.read(inspectionId).map(view -> view.content(verifyUrl.apply(inspectionId)));
+  }
+
+  /**
+   * Notes, before {@code inspection.ended} with a conclusion is appended, that the record will be owed: a restart
+   * before it is rendered then still renders it ({@link #sweep}).
+   */
+  public Future<Void> expect(String inspectionId) {
+    return redis.call(c -> c.sadd(PENDING_KEY, inspectionId)).mapEmpty();
+  }
+
+  /**
+   * Completes what a previous run left owed (run once at start-up, in the background): every inspection of
+   * {@link #PENDING_KEY} is looked at in turn, one after another; a concluded one with no {@code record.rendered}
+   * or {@code record.failed} is rendered, one whose signatures are complete is finalised (a failed step is left to
+   * the retry the desk offers), one that owes nothing leaves the set. An inspection not ended yet stays (its
+   * conclusion may be under way); one with no trail leaves.
+   *
+   * @return how many records were rendered or finalised
+   */
+  public Future<Integer> sweep() {
+    return redis.call(c -> c.smembers(PENDING_KEY)).compose(ids -> {
+      if (!ids.isEmpty()) {
+        log.info("records: {} inspection(s) may owe a record step from an earlier run", ids.size());
+      }
+      int[] done = {0};
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : ids) {
+        chain = chain.compose(x -> complete(id)
+            .onSuccess(did -> done[0] += did ? 1 : 0)
+            .<Void>mapEmpty()
+            .recover(err -> {
+              log.error("inspection {}: the owed record step failed: {}", id, err.getMessage());
+              return Future.succeededFuture();
+            }));
+      }
+      return chain.map(x -> done[0]);
+    });
+  }
+
+  /** Does the step an inspection owes, if any; true when something was rendered or finalised. */
+  private Future<Boolean> complete(String inspectionId) {
+    return serial(inspectionId, () -> trail.read(inspectionId).compose(events -> {
+      RecordState state = RecordState.of(events);
+      if (state.needsRendering() || state.needsFinalising()) {
+        log.info("inspection {}: {} the record an earlier run left", inspectionId,
+            state.needsRendering() ? "rendering" : "finalising");
+        return render(inspectionId, events, state.needsFinalising()).map(true);
+      }
+      // Not ended: its conclusion may be under way. No trail at all (deleted): nothing will ever be owed.
+      boolean ended = events.stream().anyMatch(e -> e.type() == EventType.INSPECTION_ENDED);
+      return (ended || events.isEmpty() ? settle(inspectionId, state) : Future.succeededFuture(state)).map(false);
+    }));
+  }
+
+  /** Takes an inspection out of {@link #PENDING_KEY} when its record owes nothing more. */
+  private Future<RecordState> settle(String inspectionId, RecordState state) {
+    if (state.needsRendering() || state.needsFinalising()) {
+      return Future.succeededFuture(state);
+    }
+    return redis.call(c -> c.srem(PENDING_KEY, inspectionId)).map(state);
+  }
+
+  /**
+   * For tests: every rendering and finalising waits for {@code gate} before it starts, as if the server stopped
+   * right before it (a test then starts another server over the same Redis and files).
+   */
+  public void hold(Future<?> gate) {
+    this.hold = gate;
   }
 
   /** The PDF to hand out (the finalised one when there is one), checked to be on disk. */
@@ -84,7 +168,7 @@ public final class Records {
         return Future.failedFuture(new RecordException(RecordException.Code.NOT_READY,
             state.concluded() ? "the record is not ready yet" : "there is no record before the inspection is concluded"));
       }
-      return Future.succeededFuture(resolve(file));
+      return Future.succeededFuture(files.resolve(file));
     });
   }
 
@@ -92,8 +176,7 @@ public final class Records {
   public Future<RecordState> renderIfConcluded(String inspectionId) {
     return serial(inspectionId, () -> trail.read(inspectionId).compose(events -> {
       RecordState state = RecordState.of(events);
-      return !state.concluded() || !"none".equals(state.status()) ? Future.succeededFuture(state)
-          : render(inspectionId, events, false);
+      return !state.needsRendering() ? Future.succeededFuture(state) : render(inspectionId, events, false);
     }));
   }
 
@@ -127,10 +210,10 @@ public final class Records {
       String name = RecordState.APPLICANT.equals(party) ? state.applicantName() : state.inspectorName();
       String base = "inspections/" + inspectionId + "/record/signature-" + party;
       return vertx.executeBlocking(() -> {
-        write(base + ".png", input.png());
-        write(base + ".strokes.json", input.strokesBytes());
+        files.write(base + ".png", input.png());
+        files.write(base + ".strokes.json", input.strokesBytes());
         return null;
-      }, false).compose(x -> trail.append(inspectionId, EventType.RECORD_SIGNED, actor, new JsonObject()
+      }, false).compose(x -> expectIfLast(inspectionId, state, party)).compose(x -> trail.append(inspectionId, EventType.RECORD_SIGNED, actor, new JsonObject()
               .put("party", party).put("name", name)
               .put("file", base + ".png").put("sha256", Sha256.of(input.png()))
               .put("imageSha256", Sha256.of(input.png()))
@@ -150,11 +233,18 @@ public final class Records {
     return serial(inspectionId, () -> trail.read(inspectionId).compose(events -> {
       RecordState state = RecordState.of(events);
       check(state, RecordState.APPLICANT);
-      return trail.append(inspectionId, EventType.RECORD_REFUSED, actor, new JsonObject()
-              .put("party", RecordState.APPLICANT).put("name", state.applicantName()).put("reason", why))
+      return expectIfLast(inspectionId, state, RecordState.APPLICANT).compose(x -> trail.append(inspectionId,
+              EventType.RECORD_REFUSED, actor, new JsonObject()
+              .put("party", RecordState.APPLICANT).put("name", state.applicantName()).put("reason", why)))
           .onSuccess(e -> log.info("inspection {}: the applicant refused to sign the record", inspectionId))
           .compose(e -> afterSignature(inspectionId));
     }));
+  }
+
+  /** Before the signature (or refusal) that completes the record: finalising it is owed from then on. */
+  private Future<Void> expectIfLast(String inspectionId, RecordState state, String party) {
+    String other = RecordState.APPLICANT.equals(party) ? RecordState.INSPECTOR : RecordState.APPLICANT;
+    return state.done(other) ? expect(inspectionId) : Future.succeededFuture();
   }
 
   private static void check(RecordState state, String party) {
@@ -183,32 +273,62 @@ public final class Records {
     });
   }
 
-  /** Renders (and when {@code finalise}, PDF-signs) the record from {@code events}, then puts it on the trail. */
+  /**
+   * Renders (and when {@code finalise}, PDF-signs) the record from {@code events}, then puts it on the trail under
+   * its fixed event id. The file is named after the head it was made from and never overwritten: one already there
+   * (a run that stopped before its event, or another node at the same head) holds the same trail, and is used as it
+   * is. When the trail already holds the event (another node was first), this run's own file is removed.
+   */
   private Future<RecordState> render(String inspectionId, List<TrailEvent> events, boolean finalise) {
     TrailEvent head = events.get(events.size() - 1);
     String file = "inspections/" + inspectionId + "/record/record-" + head.seq() + (finalise ? "-final" : "") + ".pdf";
-    return vertx.executeBlocking(() -> {
-      RecordContent content = RecordContent.from(events, verifyUrl.apply(inspectionId));
-      RecordPdf.Rendered rendered = pdf.render(content);
-      byte[] bytes = finalise ? PdfSigning.sign(rendered.pdf(), certificate(), "勘验笔录定稿 " + content.caseNumber(),
-          clock.instant()) : rendered.pdf();
-      write(file, bytes);
-      return new JsonObject().put("file", file).put("sha256", Sha256.of(bytes)).put("pages", rendered.pages());
-    }, false).compose(
-        payload -> trail.append(inspectionId, finalise ? EventType.RECORD_FINALISED : EventType.RECORD_RENDERED,
-            "system", payload).compose(e -> state(inspectionId))
-            .onSuccess(s -> log.info("inspection {}: record {} ({} pages)", inspectionId,
-                finalise ? "finalised" : "rendered", payload.getInteger("pages"))),
+    String stage = finalise ? "finalised" : "rendered";
+    return hold.transform(x -> vertx.executeBlocking(() -> {
+      Path target = files.resolve(file);
+      if (!Files.exists(target)) {
+        RecordContent content = RecordContent.from(events, verifyUrl.apply(inspectionId));
+        RecordPdf.Rendered rendered = pdf.render(content);
+        byte[] bytes = finalise ? PdfSigning.sign(rendered.pdf(), certificate(), "勘验笔录定稿 " + content.caseNumber(),
+            clock.instant()) : rendered.pdf();
+        if (files.writeOnce(file, bytes)) {
+          return payload(file, bytes, rendered.pages());
+        }
+      }
+      byte[] existing = Files.readAllBytes(target);
+      log.info("inspection {}: record file {} was already written; it is put on the trail as it is", inspectionId,
+          file);
+      try (PDDocument doc = Loader.loadPDF(existing)) {
+        return payload(file, existing, doc.getNumberOfPages());
+      }
+    }, false)).compose(
+        payload -> trail.append(finalise ? FINALISED_ID : RENDERED_ID, inspectionId,
+                finalise ? EventType.RECORD_FINALISED : EventType.RECORD_RENDERED, "system", payload)
+            .compose(e -> file.equals(e.payloadJson().getString("file")) ? Future.succeededFuture()
+                : dropOwn(inspectionId, file, e))
+            .compose(e -> state(inspectionId))
+            .compose(s -> settle(inspectionId, s))
+            .onSuccess(s -> log.info("inspection {}: record {} ({} pages)", inspectionId, stage,
+                payload.getInteger("pages"))),
         err -> {
-          log.error("inspection {}: the record could not be {}: {}", inspectionId,
-              finalise ? "finalised" : "rendered", err.toString(), err);
+          log.error("inspection {}: the record could not be {}: {}", inspectionId, stage, err.toString(), err);
           String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
           return trail.append(inspectionId, EventType.RECORD_FAILED, "system", new JsonObject()
                   .put("stage", finalise ? "finalise" : "render").put("error", message))
-              .compose(e -> Future.failedFuture(new RecordException(RecordException.Code.RENDER_FAILED,
-                  "the record could not be " + (finalise ? "finalised" : "rendered") + " (" + message
-                      + "); it is noted on the trail: retry it")));
+              .compose(e -> state(inspectionId)).compose(s -> settle(inspectionId, s))
+              .compose(s -> Future.failedFuture(new RecordException(RecordException.Code.RENDER_FAILED,
+                  "the record could not be " + stage + " (" + message + "); it is noted on the trail: retry it")));
         });
+  }
+
+  private static JsonObject payload(String file, byte[] bytes, int pages) {
+    return new JsonObject().put("file", file).put("sha256", Sha256.of(bytes)).put("pages", pages);
+  }
+
+  /** Another node put the step on the trail first, naming its own file: this run's file is named by nothing. */
+  private Future<Void> dropOwn(String inspectionId, String file, TrailEvent stored) {
+    log.info("inspection {}: {} was already on the trail (seq {}); {} is not needed", inspectionId,
+        stored.type().code(), stored.seq(), file);
+    return vertx.executeBlocking(() -> Files.deleteIfExists(files.resolve(file)), false).mapEmpty();
   }
 
   /**
@@ -220,30 +340,6 @@ public final class Records {
       loaded = certificate.get();
     }
     return loaded;
-  }
-
-  private Path resolve(String relative) {
-    Path p = dataDir.resolve(relative).normalize();
-    if (!p.startsWith(dataDir.normalize())) {
-      throw new IllegalArgumentException("a record file outside the data directory: " + relative);
-    }
-    return p;
-  }
-
-  /** Writes a file and forces it to disk before the trail may name it. */
-  private void write(String relative, byte[] bytes) throws IOException {
-    Path file = resolve(relative);
-    Files.createDirectories(file.getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      channel.force(true);
-    }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Runs {@code step} after every earlier step of the same inspection has finished. */

@@ -234,6 +234,15 @@ public final class Trail {
   }
 
   /**
+   * The stream entries from {@code entryId} (inclusive) to the head: what was appended since a reader last saw
+   * {@code entryId}, preceded by that entry itself (or not, when it is gone), so the reader can check it still
+   * holds what it read.
+   */
+  public Future<List<StreamMessage<String, String>>> readFrom(String inspectionId, String entryId) {
+    return redis.call(c -> c.xrange(streamKey(inspectionId), Range.create(entryId, "+")));
+  }
+
+  /**
    * The latest event of a type on an inspection's trail, if any: read backwards from the head in pages,
    * so a recent one costs one round trip.
    */

@@ -15,6 +15,7 @@ import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.recorder.trail.TrailEvent;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -86,7 +87,7 @@ class RecordsTest {
   }
 
   static Records records(RecordPdf pdf) {
-    return new Records(vertx, trail, dataDir, pdf, () -> SigningCertificate.resolve(null, null, dataDir),
+    return new Records(vertx, trail, redis, dataDir, pdf, () -> SigningCertificate.resolve(null, null, dataDir),
         id -> "https://inspect.bureau.example/auditor.html#inspection=" + id, Clock.systemUTC());
   }
 
@@ -284,6 +285,129 @@ class RecordsTest {
     assertThatThrownBy(() -> records.retry(id).await())
         .isInstanceOfSatisfying(RecordException.class, e -> assertThat(e.code())
             .isEqualTo(RecordException.Code.NOTHING_TO_RETRY));
+  }
+
+  @Test
+  void aConclusionAStoppedServerDidNotRenderIsRenderedOnceAtTheNextStartHoweverManyNodesSweep() throws Exception {
+    String id = inspection(true);
+    records.expect(id).await();
+    // The server that took the conclusion stops right before rendering.
+    io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+    Records before = records(new RecordPdf(dataDir, ZONE));
+    before.hold(stopped.future());
+    Future<RecordState> late = before.renderIfConcluded(id);
+    assertThat(pending(id)).isTrue();
+
+    // Two nodes start over the same Redis and files, and both sweep.
+    Records one = records(new RecordPdf(dataDir, ZONE));
+    Records two = records(new RecordPdf(dataDir, ZONE));
+    Future.all(one.sweep(), two.sweep()).await();
+
+    assertThat(eventsOf(id, EventType.RECORD_RENDERED)).hasSize(1);
+    assertThat(pending(id)).isFalse();
+    RecordState state = one.state(id).await();
+    assertThat(state.status()).isEqualTo("rendered");
+    assertThat(Sha256.of(Files.readAllBytes(dataDir.resolve(state.rendered().getString("file")))))
+        .isEqualTo(state.rendered().getString("sha256"));
+
+    // The stopped one carries on after all (a node that was only slow): still one record.rendered, file intact.
+    stopped.complete();
+    assertThat(late.await().status()).isEqualTo("rendered");
+    assertThat(one.sweep().await()).isZero();
+    List<TrailEvent> rendered = eventsOf(id, EventType.RECORD_RENDERED);
+    assertThat(rendered).hasSize(1);
+    assertThat(rendered.get(0).id()).isEqualTo(Records.RENDERED_ID);
+    JsonObject named = rendered.get(0).payloadJson();
+    assertThat(Sha256.of(Files.readAllBytes(dataDir.resolve(named.getString("file")))))
+        .isEqualTo(named.getString("sha256"));
+    assertThat(listFiles(dataDir.resolve("inspections/" + id + "/record")).stream()
+        .map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pdf") || n.endsWith(".tmp")))
+        .containsExactly(Path.of(named.getString("file")).getFileName().toString());
+  }
+
+  @Test
+  void aRecordBothPartiesSignedThatAStoppedServerDidNotFinaliseIsFinalisedOnceAtTheNextStart() throws Exception {
+    String id = inspection(true);
+    records.renderIfConcluded(id).await();
+    records.sign(id, RecordState.APPLICANT, "applicant", signature(30)).await();
+    assertThat(pending(id)).isFalse();
+
+    io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+    Records before = records(new RecordPdf(dataDir, ZONE));
+    before.hold(stopped.future());
+    Future<RecordState> late = before.sign(id, RecordState.INSPECTOR, "user:wang", signature(40));
+    while (eventsOf(id, EventType.RECORD_SIGNED).size() < 2) {
+      Thread.sleep(20);
+    }
+    assertThat(pending(id)).isTrue();
+    assertThat(records(new RecordPdf(dataDir, ZONE)).state(id).await().needsFinalising()).isTrue();
+
+    Records after = records(new RecordPdf(dataDir, ZONE));
+    assertThat(after.sweep().await()).isEqualTo(1);
+
+    assertThat(eventsOf(id, EventType.RECORD_FINALISED)).hasSize(1);
+    assertThat(pending(id)).isFalse();
+    stopped.complete();
+    assertThat(late.await().status()).isEqualTo("finalised");
+    List<TrailEvent> finalised = eventsOf(id, EventType.RECORD_FINALISED);
+    assertThat(finalised).hasSize(1);
+    assertThat(finalised.get(0).id()).isEqualTo(Records.FINALISED_ID);
+    JsonObject named = finalised.get(0).payloadJson();
+    Path file = dataDir.resolve(named.getString("file"));
+    assertThat(Sha256.of(Files.readAllBytes(file))).isEqualTo(named.getString("sha256"));
+    assertThat(pdfsig(file)).contains("Signature Validation: Signature is Valid.");
+  }
+
+  @Test
+  void aSweepLeavesAnOpenInspectionPendingAndDropsOnesThatOweNothing() {
+    String open = UUID.randomUUID().toString();
+    append(open, EventType.INSPECTION_CREATED, "user:wang", new JsonObject().put("caseNumber", "KY-OPEN"));
+    records.expect(open).await();
+    String signedLater = inspection(true);
+    records.renderIfConcluded(signedLater).await();
+    redis.call(c -> c.sadd(Records.PENDING_KEY, signedLater)).await();
+    String gone = UUID.randomUUID().toString();
+    records.expect(gone).await();
+
+    assertThat(records.sweep().await()).isZero();
+
+    assertThat(pending(open)).isTrue(); // its conclusion may be under way
+    assertThat(pending(signedLater)).isFalse(); // rendered, waiting for signatures: nothing owed
+    assertThat(pending(gone)).isFalse(); // no trail: nothing will ever be owed
+    assertThat(eventsOf(signedLater, EventType.RECORD_RENDERED)).hasSize(1);
+    redis.call(c -> c.srem(Records.PENDING_KEY, open)).await();
+  }
+
+  @Test
+  void aRepeatedReadOfTheStateReadsOnlyWhatWasAppendedSinceTheHeadItSawLast() {
+    String id = inspection(true);
+    records.renderIfConcluded(id).await();
+    String url = "https://inspect.bureau.example/auditor.html#inspection=" + id;
+    // The same state and content as from the whole trail.
+    assertThat(records.state(id).await()).isEqualTo(RecordState.of(trail.read(id).await()));
+    assertThat(records.content(id).await()).isEqualTo(RecordContent.from(trail.read(id).await(), url));
+
+    // Remove the first event behind the reader's back: a later read does not read it again...
+    String first = trail.readRaw(id).await().get(0).getId();
+    redis.call(c -> c.xdel(Trail.streamKey(id), first)).await();
+    records.sign(id, RecordState.APPLICANT, "applicant", signature(20)).await();
+    RecordState state = records.state(id).await();
+    assertThat(state.applicantName()).isEqualTo("张三丰");
+    assertThat(state.signatures()).containsKey(RecordState.APPLICANT); // ...but it reads what came since
+    assertThat(records.content(id).await().signatures()).hasSize(1);
+
+    // The head it saw is gone (the stream was rewritten): the whole trail is read again.
+    List<io.lettuce.core.StreamMessage<String, String>> raw = trail.readRaw(id).await();
+    redis.call(c -> c.xdel(Trail.streamKey(id), raw.get(raw.size() - 1).getId())).await();
+    assertThat(records.state(id).await().applicantName()).isEmpty();
+  }
+
+  static boolean pending(String id) {
+    return redis.call(c -> c.sismember(Records.PENDING_KEY, id)).await();
+  }
+
+  static List<TrailEvent> eventsOf(String id, EventType type) {
+    return trail.read(id).await().stream().filter(e -> e.type() == type).toList();
   }
 
   // --- fixtures ---

@@ -49,6 +49,7 @@ public final class Inspections {
   private final Checklists checklists;
   private final RedisStore redis;
   private Function<String, Future<?>> onClosed = id -> Future.succeededFuture();
+  private Function<String, Future<?>> beforeConclusion = id -> Future.succeededFuture();
   private CaseBinding binding;
   private CommittedInspections committed = CommittedInspections.none();
 
@@ -71,6 +72,14 @@ public final class Inspections {
    */
   public void onClosed(Function<String, Future<?>> action) {
     this.onClosed = action;
+  }
+
+  /**
+   * What to do once a conclusion was checked, before {@code inspection.ended} goes on the trail (note that the
+   * record is owed, so a restart in between still renders it). A failure fails the conclusion.
+   */
+  public void beforeConclusion(Function<String, Future<?>> action) {
+    this.beforeConclusion = action;
   }
 
   /**
@@ -337,6 +346,7 @@ public final class Inspections {
     }
     return ownedOpen(who, id)
         .compose(f -> checklists.conclude(id, conclusion, rectifyItems, rectifyDeadline))
+        .compose(c -> beforeConclusion.apply(id).map(c))
         .compose(c -> close(who, id, CaseFile.Status.ENDED, "concluded", conclusion, note, c.extras())
             .compose(file -> c.nonConforming().isEmpty() ? Future.succeededFuture(file)
                 : cases.indexNonConforming(file, c.nonConforming()).map(file)));
