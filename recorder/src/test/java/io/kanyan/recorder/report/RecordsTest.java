@@ -65,7 +65,8 @@ import org.junit.jupiter.api.io.TempDir;
 class RecordsTest {
 
   static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
-  static final Path SCREENSHOT = Path.of("../web-client/docs/screenshots/record-page1.png");
+  /** Page 1 as an image; like the browser tests' screenshots it lands under target/ and is copied to the docs by hand. */
+  static final Path SCREENSHOT = Path.of("target", "screenshots", "record-page1.png");
 
   static Vertx vertx;
   static TestRedis server;
