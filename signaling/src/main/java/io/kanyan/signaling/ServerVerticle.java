@@ -6,6 +6,9 @@ import io.kanyan.recorder.trail.Checkpoints;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.recording.Recordings;
 import io.kanyan.recorder.recording.Snapshots;
+import io.kanyan.recorder.stats.StatsBackfill;
+import io.kanyan.recorder.stats.StatsQuery;
+import io.kanyan.recorder.stats.StatsRecorder;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.auth.Accounts;
 import io.kanyan.signaling.auth.Invites;
@@ -20,6 +23,7 @@ import io.kanyan.signaling.http.ChecklistResource;
 import io.kanyan.signaling.http.AuditResource;
 import io.kanyan.signaling.http.LogResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
+import io.kanyan.signaling.http.StatsResource;
 import io.kanyan.signaling.http.ConnectionGuard;
 import io.kanyan.signaling.http.Origins;
 import io.kanyan.signaling.http.UploadGate;
@@ -79,6 +83,11 @@ public final class ServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Trail trail = new Trail(storage.redis(), clock);
+    StatsRecorder stats = new StatsRecorder(storage.redis(), config.zone());
+    if (!config.readOnlyInvestigation()) {
+      trail.onAppended(e -> stats.record(e).onFailure(err -> log.warn("inspection {}: statistics not counted for {}: {}",
+          e.inspectionId(), e.type().code(), err.getMessage())));
+    }
     CaseFiles cases = new CaseFiles(storage.redis(), storage.phoneIndexKey());
     Revocations revocations = new Revocations(vertx);
     Accounts accounts = new Accounts(vertx, storage.redis(), passwords,
@@ -113,7 +122,8 @@ public final class ServerVerticle extends VerticleBase {
               new CatalogResource(catalogue),
               new ChecklistResource(inspections),
               new AuditResource(vertx, started, config.zone()),
-              new LogResource(vertx, started));
+              new LogResource(vertx, started),
+              new StatsResource(new StatsQuery(storage.redis(), config.zone()), clock));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else {
@@ -124,6 +134,8 @@ public final class ServerVerticle extends VerticleBase {
               .compose(admin -> config.readOnlyInvestigation() ? Future.succeededFuture(admin)
                   : catalogue.seedExamples().map(admin))
               .onSuccess(this::announceAdmin)
+              .compose(x -> config.readOnlyInvestigation() ? Future.succeededFuture()
+                  : new StatsBackfill(storage.redis(), trail, stats, clock).runOnce())
               .compose(x -> listen(router))
               .onSuccess(x -> {
                 if (!config.readOnlyInvestigation()) {

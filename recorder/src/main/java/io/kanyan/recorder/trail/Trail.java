@@ -48,6 +48,7 @@ public final class Trail {
   private final RedisStore redis;
   private final Clock clock;
   private final String script;
+  private final List<java.util.function.Consumer<TrailEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final String scriptSha;
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
   private final Map<String, Future<TrailEvent>> queues = new ConcurrentHashMap<>();
@@ -57,6 +58,14 @@ public final class Trail {
     this.clock = clock;
     this.script = loadScript();
     this.scriptSha = redis.async().digest(script);
+  }
+
+  /**
+   * Calls {@code listener} with each event this node newly stores (not with one found already stored), after it
+   * is stored. A listener's failure is its own: the append has succeeded. The statistics are fed this way.
+   */
+  public void onAppended(java.util.function.Consumer<TrailEvent> listener) {
+    listeners.add(listener);
   }
 
   public static String streamKey(String inspectionId) {
@@ -129,6 +138,7 @@ public final class Trail {
       switch (outcome) {
         case "ok":
           heads.put(inspectionId, new Head(hash, seq));
+          listeners.forEach(l -> l.accept(event));
           return Future.succeededFuture(event);
         case "dup":
           return retrying(event, () -> readEntry(inspectionId, String.valueOf(reply.get(1))), 0);

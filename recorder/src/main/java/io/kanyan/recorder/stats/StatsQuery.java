@@ -1,0 +1,188 @@
+package io.kanyan.recorder.stats;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.DayOfWeek;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAdjusters;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Reads the figures for a period from the buckets {@link StatsRecorder} keeps: a series (per day, ISO week or
+ * month) of the totals, the period's totals, and, grouped by inspector or matter type, one row per group. A
+ * period is read from month buckets where it covers whole months and day buckets at its edges, so a year is
+ * at most 12 + 60 reads per kind of bucket, whatever the number of inspections.
+ */
+public final class StatsQuery {
+
+  /** The length of a series point. */
+  public enum Unit { DAY, WEEK, MONTH }
+
+  /** How the period's rows are grouped. */
+  public enum Group { NONE, INSPECTOR, MATTER }
+
+  /** The longest period for each unit, in days: a series of at most a few hundred points. */
+  static final Map<Unit, Integer> MAX_DAYS = Map.of(Unit.DAY, 366, Unit.WEEK, 3 * 366, Unit.MONTH, 10 * 366);
+
+  private final RedisStore redis;
+  private final ZoneId zone;
+
+  public StatsQuery(RedisStore redis, ZoneId zone) {
+    this.redis = redis;
+    this.zone = zone;
+  }
+
+  public ZoneId zone() {
+    return zone;
+  }
+
+  /** Why a period cannot be asked for, or null when it can. */
+  public static String problem(LocalDate from, LocalDate to, Unit by) {
+    if (to.isBefore(from)) {
+      return "the period ends (" + to + ") before it starts (" + from + ")";
+    }
+    long days = ChronoUnit.DAYS.between(from, to) + 1;
+    if (days > MAX_DAYS.get(by)) {
+      return "a period shown by " + by.name().toLowerCase() + " can be at most " + MAX_DAYS.get(by)
+          + " days long; this one is " + days + ": choose a longer unit or a shorter period";
+    }
+    return null;
+  }
+
+  /** The figures from {@code from} to {@code to} (both included, days in the bureau's time zone). */
+  public Future<JsonObject> figures(LocalDate from, LocalDate to, Unit by, Group group) {
+    String problem = problem(from, to, by);
+    if (problem != null) {
+      return Future.failedFuture(new IllegalArgumentException(problem));
+    }
+    List<LocalDate[]> points = points(from, to, by);
+    List<String> cover = cover(from, to);
+    Set<String> keys = new LinkedHashSet<>();
+    for (LocalDate[] p : points) {
+      keys.addAll(keys("all", cover(p[0], p[1])));
+    }
+    keys.addAll(keys("all", cover));
+    String dim = group == Group.INSPECTOR ? "i" : group == Group.MATTER ? "m" : null;
+    if (dim != null) {
+      keys.addAll(keys(dim, cover));
+    }
+    List<String> ordered = new ArrayList<>(keys);
+    List<Future<Map<String, String>>> reads = new ArrayList<>();
+    for (String key : ordered) {
+      reads.add(redis.call(c -> c.hgetall(key)));
+    }
+    Future<Map<String, String>> labels = dim == null ? Future.succeededFuture(Map.of())
+        : redis.call(c -> c.hgetall(StatsRecorder.PREFIX + "labels:" + dim));
+    return Future.all(Future.all(reads), labels).map(done -> {
+      Map<String, Map<String, String>> read = new LinkedHashMap<>();
+      for (int i = 0; i < ordered.size(); i++) {
+        read.put(ordered.get(i), reads.get(i).result());
+      }
+      JsonArray series = new JsonArray();
+      for (LocalDate[] p : points) {
+        series.add(new JsonObject().put("from", p[0].toString()).put("to", p[1].toString())
+            .mergeIn(total(read, cover(p[0], p[1])).figures()));
+      }
+      JsonArray rows = new JsonArray();
+      if (dim != null) {
+        Map<String, String> names = labels.result();
+        grouped(read, dim, cover).forEach((key, tally) -> rows.add(new JsonObject().put("key", key)
+            .put("label", names.getOrDefault(key, key)).mergeIn(tally.figures())));
+      }
+      return new JsonObject().put("from", from.toString()).put("to", to.toString())
+          .put("by", by.name().toLowerCase()).put("group", group.name().toLowerCase())
+          .put("timeZone", zone.getId()).put("waitFrom", "created")
+          .put("total", total(read, cover).figures()).put("series", series).put("groups", rows);
+    });
+  }
+
+  /** The series points: each day, each ISO week (Monday to Sunday) or each month, cut to the period. */
+  static List<LocalDate[]> points(LocalDate from, LocalDate to, Unit by) {
+    List<LocalDate[]> out = new ArrayList<>();
+    LocalDate start = from;
+    while (!start.isAfter(to)) {
+      LocalDate end = switch (by) {
+        case DAY -> start;
+        case WEEK -> start.with(TemporalAdjusters.nextOrSame(DayOfWeek.SUNDAY));
+        case MONTH -> start.with(TemporalAdjusters.lastDayOfMonth());
+      };
+      if (end.isAfter(to)) {
+        end = to;
+      }
+      out.add(new LocalDate[] {start, end});
+      start = end.plusDays(1);
+    }
+    return out;
+  }
+
+  /** The buckets that make up a period: whole months as month buckets, the days around them as day buckets. */
+  static List<String> cover(LocalDate from, LocalDate to) {
+    List<String> out = new ArrayList<>();
+    LocalDate d = from;
+    while (!d.isAfter(to)) {
+      LocalDate monthEnd = d.with(TemporalAdjusters.lastDayOfMonth());
+      if (d.getDayOfMonth() == 1 && !monthEnd.isAfter(to)) {
+        out.add("m:" + d.format(StatsRecorder.MONTH));
+        d = monthEnd.plusDays(1);
+      } else {
+        out.add("d:" + d);
+        d = d.plusDays(1);
+      }
+    }
+    return out;
+  }
+
+  private static List<String> keys(String dim, List<String> periods) {
+    List<String> out = new ArrayList<>();
+    for (String p : periods) {
+      for (String kind : KINDS) {
+        out.add(StatsRecorder.PREFIX + kind + ":" + dim + ":" + p);
+      }
+    }
+    return out;
+  }
+
+  private static final List<String> KINDS = List.of("n", "duration", "wait");
+
+  private static Tally total(Map<String, Map<String, String>> read, List<String> periods) {
+    Tally t = new Tally();
+    for (String p : periods) {
+      read.get(StatsRecorder.PREFIX + "n:all:" + p).forEach((metric, n) -> t.count(metric, Long.parseLong(n)));
+      read.get(StatsRecorder.PREFIX + "duration:all:" + p)
+          .forEach((b, n) -> t.duration(Integer.parseInt(b), Long.parseLong(n)));
+      read.get(StatsRecorder.PREFIX + "wait:all:" + p).forEach((b, n) -> t.wait(Integer.parseInt(b), Long.parseLong(n)));
+    }
+    return t;
+  }
+
+  /** One tally per inspector or matter; the hash fields are {@code <key>|<metric or bucket>}. */
+  private static Map<String, Tally> grouped(Map<String, Map<String, String>> read, String dim, List<String> periods) {
+    Map<String, Tally> out = new TreeMap<>();
+    for (String p : periods) {
+      for (String kind : KINDS) {
+        read.get(StatsRecorder.PREFIX + kind + ":" + dim + ":" + p).forEach((field, n) -> {
+          int bar = field.lastIndexOf('|');
+          Tally t = out.computeIfAbsent(field.substring(0, bar), k -> new Tally());
+          String rest = field.substring(bar + 1);
+          long count = Long.parseLong(n);
+          switch (kind) {
+            case "n" -> t.count(rest, count);
+            case "duration" -> t.duration(Integer.parseInt(rest), count);
+            default -> t.wait(Integer.parseInt(rest), count);
+          }
+        });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,118 @@
+package io.kanyan.recorder.stats;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.trail.TrailEvent;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Keeps the statistics' counters as trail events happen: each {@code inspection.created}, {@code call.connected}
+ * and {@code inspection.ended} is counted, once, into per-day and per-month Redis hashes (in the bureau's time
+ * zone), in total, per inspector and per matter type, by one Lua script ({@code record.lua}). Durations (call
+ * connected to concluded) and waits (creation to call connected) go into per-day histograms of
+ * {@link #BUCKET} wide buckets, so a median or p90 over any period reads bounded data.
+ *
+ * <p>The script remembers each inspection in {@code kanyan:stats:case:<id>} (owner, matter, times), which makes
+ * counting idempotent: a replayed append or a second backfill counts nothing twice.
+ *
+ * <p>The wait is measured from {@value #WAIT_FROM_FIELD} in that hash, set to the creation time. Appointments
+ * (issue 13 items 1-3) are the seam: a booking sets it to the booked time, and the same figure becomes the wait
+ * from booking to inspection.
+ */
+public final class StatsRecorder {
+
+  /** Histogram bucket width: durations and waits are kept to the half minute. */
+  public static final Duration BUCKET = Duration.ofSeconds(30);
+  /** The last bucket (24 hours and over). */
+  public static final int LAST_BUCKET = (int) (Duration.ofHours(24).toMillis() / BUCKET.toMillis());
+  /** Where the wait starts, in the inspection's stats hash. */
+  public static final String WAIT_FROM_FIELD = "waitFrom";
+  /** How long a closed inspection's stats hash is kept (a replayed end within it is recognised). */
+  static final Duration KEEP_CLOSED = Duration.ofDays(30);
+  static final String PREFIX = "kanyan:stats:";
+
+  private final RedisStore redis;
+  private final ZoneId zone;
+  private final String script;
+  private final String sha;
+
+  public StatsRecorder(RedisStore redis, ZoneId zone) {
+    this.redis = redis;
+    this.zone = zone;
+    this.script = loadScript();
+    this.sha = redis.async().digest(script);
+  }
+
+  public static String caseKey(String inspectionId) {
+    return PREFIX + "case:" + inspectionId;
+  }
+
+  /**
+   * Counts {@code event} if it is one the statistics count; other events complete at once.
+   *
+   * @return 1 counted, 0 already counted, -1 an inspection the counters never saw created, null not counted
+   */
+  public Future<Long> record(TrailEvent event) {
+    return switch (event.type()) {
+      case INSPECTION_CREATED -> created(event);
+      case CALL_CONNECTED -> eval(event, "connected");
+      case INSPECTION_ENDED -> {
+        JsonObject p = event.payloadJson();
+        String conclusion = p.getString("conclusion");
+        yield eval(event, "ended", conclusion == null || "cancelled".equals(p.getString("reason")) ? "cancelled" : conclusion);
+      }
+      default -> Future.succeededFuture(null);
+    };
+  }
+
+  private Future<Long> created(TrailEvent event) {
+    JsonObject facts = event.payloadJson();
+    String inspector = facts.getString("inspector", event.actor());
+    // Inspections from before the catalogue have only the matter's name.
+    String matterName = facts.getString("matterType", "");
+    String matter = facts.getString("matterCode", matterName);
+    String original = facts.getString("reinspectionOf", "");
+    return eval(event, "created", inspector, matter, original, facts.getString("inspectorName", inspector), matterName);
+  }
+
+  private Future<Long> eval(TrailEvent event, String kind, String... extra) {
+    LocalDate day = event.time().atZone(zone).toLocalDate();
+    String[] keys = {caseKey(event.inspectionId())};
+    String[] args = new String[7 + extra.length];
+    args[0] = kind;
+    args[1] = Long.toString(event.time().toEpochMilli());
+    args[2] = day.toString();
+    args[3] = day.format(MONTH);
+    args[4] = Long.toString(BUCKET.toMillis());
+    args[5] = Integer.toString(LAST_BUCKET);
+    args[6] = Long.toString(KEEP_CLOSED.toSeconds());
+    System.arraycopy(extra, 0, args, 7, extra.length);
+    return redis.<Long>call(c -> c.evalsha(sha, ScriptOutputType.INTEGER, keys, args))
+        .recover(err -> err instanceof RedisNoScriptException || String.valueOf(err.getMessage()).contains("NOSCRIPT")
+            ? redis.<Long>call(c -> c.eval(script, ScriptOutputType.INTEGER, keys, args))
+            : Future.failedFuture(err));
+  }
+
+  static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM");
+
+  private static String loadScript() {
+    try (InputStream in = StatsRecorder.class.getResourceAsStream("record.lua")) {
+      if (in == null) {
+        throw new IllegalStateException("record.lua is missing from the recorder jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
