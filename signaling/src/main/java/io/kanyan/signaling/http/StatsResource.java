@@ -46,7 +46,7 @@ public final class StatsResource implements Api.Resource {
 
   private Future<JsonObject> figures(RoutingContext ctx) {
     principal(ctx, Principal.Role.AUDITOR, Principal.Role.ADMIN);
-    LocalDate to = date(ctx, "to", LocalDate.now(clock.withZone(query.zone())));
+    LocalDate to = date(ctx, "to", LocalDate.ofInstant(clock.instant(), query.zone()));
     LocalDate from = date(ctx, "from", to.minusDays(DEFAULT_DAYS - 1));
     StatsQuery.Unit by = choice(ctx, "by", StatsQuery.Unit.class, StatsQuery.Unit.DAY);
     StatsQuery.Group group = choice(ctx, "group", StatsQuery.Group.class, StatsQuery.Group.NONE);
