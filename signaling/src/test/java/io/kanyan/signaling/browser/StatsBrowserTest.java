@@ -110,6 +110,10 @@ class StatsBrowserTest {
         + " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
         + " for (let i = 3; i < d.length; i += 4) { if (d[i] !== 0) return true; } return false;");
     assertThat(drawn).isTrue();
+    // Hovering shows the tooltip (drawn as rich text: an HTML tooltip would carry style attributes the CSP refuses).
+    new org.openqa.selenium.interactions.Actions(auditor)
+        .moveToElement(auditor.findElement(By.cssSelector("#chart-count canvas")), 200, 0).pause(300)
+        .moveByOffset(300, 20).pause(300).perform();
 
     new Select(auditor.findElement(By.id("s-group"))).selectByValue("inspector");
     auditor.findElement(By.cssSelector("#stats-form button[type=submit]")).click();
