@@ -10,6 +10,7 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,10 +37,12 @@ public final class StatsQuery {
 
   private final RedisStore redis;
   private final ZoneId zone;
+  private final Script read;
 
   public StatsQuery(RedisStore redis, ZoneId zone) {
     this.redis = redis;
     this.zone = zone;
+    this.read = new Script(redis, "read.lua");
   }
 
   public ZoneId zone() {
@@ -67,43 +70,64 @@ public final class StatsQuery {
     }
     List<LocalDate[]> points = points(from, to, by);
     List<String> cover = cover(from, to);
-    Set<String> keys = new LinkedHashSet<>();
-    for (LocalDate[] p : points) {
-      keys.addAll(keys("all", cover(p[0], p[1])));
-    }
-    keys.addAll(keys("all", cover));
     String dim = group == Group.INSPECTOR ? "i" : group == Group.MATTER ? "m" : null;
+    // Each bucket hash read once, summed by the script into every slot it counts towards.
+    Map<String, Set<String>> slots = new LinkedHashMap<>();
+    for (int i = 0; i < points.size(); i++) {
+      addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i);
+    }
+    addSlots(slots, "all", cover, "total");
     if (dim != null) {
-      keys.addAll(keys(dim, cover));
+      addSlots(slots, dim, cover, "groups");
     }
-    List<String> ordered = new ArrayList<>(keys);
-    List<Future<Map<String, String>>> reads = new ArrayList<>();
-    for (String key : ordered) {
-      reads.add(redis.call(c -> c.hgetall(key)));
-    }
+    String[] keys = slots.keySet().toArray(String[]::new);
+    String[] args = slots.values().stream().map(s -> String.join(",", s)).toArray(String[]::new);
     Future<Map<String, String>> labels = dim == null ? Future.succeededFuture(Map.of())
         : redis.call(c -> c.hgetall(StatsRecorder.PREFIX + "labels:" + dim));
-    return Future.all(Future.all(reads), labels).map(done -> {
-      Map<String, Map<String, String>> read = new LinkedHashMap<>();
-      for (int i = 0; i < ordered.size(); i++) {
-        read.put(ordered.get(i), reads.get(i).result());
-      }
+    Future<Map<String, Map<String, String>>> sums = read.run(keys, args).map(StatsQuery::sums);
+    return Future.all(sums, labels).map(done -> {
+      Map<String, Map<String, String>> read = sums.result();
       JsonArray series = new JsonArray();
-      for (LocalDate[] p : points) {
+      for (int i = 0; i < points.size(); i++) {
+        LocalDate[] p = points.get(i);
         series.add(new JsonObject().put("from", p[0].toString()).put("to", p[1].toString())
-            .mergeIn(total(read, cover(p[0], p[1])).figures()));
+            .mergeIn(total(read, "p" + i).figures()));
       }
       JsonArray rows = new JsonArray();
       if (dim != null) {
         Map<String, String> names = labels.result();
-        grouped(read, dim, cover).forEach((key, tally) -> rows.add(new JsonObject().put("key", key)
+        grouped(read).forEach((key, tally) -> rows.add(new JsonObject().put("key", key)
             .put("label", names.getOrDefault(key, key)).mergeIn(tally.figures())));
       }
       return new JsonObject().put("from", from.toString()).put("to", to.toString())
           .put("by", by.name().toLowerCase()).put("group", group.name().toLowerCase())
           .put("timeZone", zone.getId()).put("waitFrom", "created")
-          .put("total", total(read, cover).figures()).put("series", series).put("groups", rows);
+          .put("total", total(read, "total").figures()).put("series", series).put("groups", rows);
     });
+  }
+
+  private static void addSlots(Map<String, Set<String>> slots, String dim, List<String> periods, String slot) {
+    for (String p : periods) {
+      for (String kind : KINDS) {
+        slots.computeIfAbsent(StatsRecorder.PREFIX + kind + ":" + dim + ":" + p, k -> new LinkedHashSet<>())
+            .add(kind + "|" + slot);
+      }
+    }
+  }
+
+  /** The script's reply as slot → field → sum. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Map<String, String>> sums(List<Object> reply) {
+    Map<String, Map<String, String>> out = new HashMap<>();
+    for (int i = 0; i + 1 < reply.size(); i += 2) {
+      List<Object> flat = (List<Object>) reply.get(i + 1);
+      Map<String, String> fields = new HashMap<>(flat.size());
+      for (int j = 0; j + 1 < flat.size(); j += 2) {
+        fields.put(String.valueOf(flat.get(j)), String.valueOf(flat.get(j + 1)));
+      }
+      out.put(String.valueOf(reply.get(i)), fields);
+    }
+    return out;
   }
 
   /** The series points: each day, each ISO week (Monday to Sunday) or each month, cut to the period. */
@@ -142,46 +166,31 @@ public final class StatsQuery {
     return out;
   }
 
-  private static List<String> keys(String dim, List<String> periods) {
-    List<String> out = new ArrayList<>();
-    for (String p : periods) {
-      for (String kind : KINDS) {
-        out.add(StatsRecorder.PREFIX + kind + ":" + dim + ":" + p);
-      }
-    }
-    return out;
-  }
-
   private static final List<String> KINDS = List.of("n", "duration", "wait");
 
-  private static Tally total(Map<String, Map<String, String>> read, List<String> periods) {
+  private static Tally total(Map<String, Map<String, String>> read, String slot) {
     Tally t = new Tally();
-    for (String p : periods) {
-      read.get(StatsRecorder.PREFIX + "n:all:" + p).forEach((metric, n) -> t.count(metric, Long.parseLong(n)));
-      read.get(StatsRecorder.PREFIX + "duration:all:" + p)
-          .forEach((b, n) -> t.duration(Integer.parseInt(b), Long.parseLong(n)));
-      read.get(StatsRecorder.PREFIX + "wait:all:" + p).forEach((b, n) -> t.wait(Integer.parseInt(b), Long.parseLong(n)));
-    }
+    read.getOrDefault("n|" + slot, Map.of()).forEach((metric, n) -> t.count(metric, Long.parseLong(n)));
+    read.getOrDefault("duration|" + slot, Map.of()).forEach((b, n) -> t.duration(Integer.parseInt(b), Long.parseLong(n)));
+    read.getOrDefault("wait|" + slot, Map.of()).forEach((b, n) -> t.wait(Integer.parseInt(b), Long.parseLong(n)));
     return t;
   }
 
   /** One tally per inspector or matter; the hash fields are {@code <key>|<metric or bucket>}. */
-  private static Map<String, Tally> grouped(Map<String, Map<String, String>> read, String dim, List<String> periods) {
+  private static Map<String, Tally> grouped(Map<String, Map<String, String>> read) {
     Map<String, Tally> out = new TreeMap<>();
-    for (String p : periods) {
-      for (String kind : KINDS) {
-        read.get(StatsRecorder.PREFIX + kind + ":" + dim + ":" + p).forEach((field, n) -> {
-          int bar = field.lastIndexOf('|');
-          Tally t = out.computeIfAbsent(field.substring(0, bar), k -> new Tally());
-          String rest = field.substring(bar + 1);
-          long count = Long.parseLong(n);
-          switch (kind) {
-            case "n" -> t.count(rest, count);
-            case "duration" -> t.duration(Integer.parseInt(rest), count);
-            default -> t.wait(Integer.parseInt(rest), count);
-          }
-        });
-      }
+    for (String kind : KINDS) {
+      read.getOrDefault(kind + "|groups", Map.of()).forEach((field, n) -> {
+        int bar = field.lastIndexOf('|');
+        Tally t = out.computeIfAbsent(field.substring(0, bar), k -> new Tally());
+        String rest = field.substring(bar + 1);
+        long count = Long.parseLong(n);
+        switch (kind) {
+          case "n" -> t.count(rest, count);
+          case "duration" -> t.duration(Integer.parseInt(rest), count);
+          default -> t.wait(Integer.parseInt(rest), count);
+        }
+      });
     }
     return out;
   }

@@ -2,14 +2,9 @@ package io.kanyan.recorder.stats;
 
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.trail.TrailEvent;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -41,16 +36,12 @@ public final class StatsRecorder {
   static final Duration KEEP_CLOSED = Duration.ofDays(30);
   static final String PREFIX = "kanyan:stats:";
 
-  private final RedisStore redis;
   private final ZoneId zone;
-  private final String script;
-  private final String sha;
+  private final Script script;
 
   public StatsRecorder(RedisStore redis, ZoneId zone) {
-    this.redis = redis;
     this.zone = zone;
-    this.script = loadScript();
-    this.sha = redis.async().digest(script);
+    this.script = new Script(redis, "record.lua");
   }
 
   public static String caseKey(String inspectionId) {
@@ -97,22 +88,8 @@ public final class StatsRecorder {
     args[5] = Integer.toString(LAST_BUCKET);
     args[6] = Long.toString(KEEP_CLOSED.toSeconds());
     System.arraycopy(extra, 0, args, 7, extra.length);
-    return redis.<Long>call(c -> c.evalsha(sha, ScriptOutputType.INTEGER, keys, args))
-        .recover(err -> err instanceof RedisNoScriptException || String.valueOf(err.getMessage()).contains("NOSCRIPT")
-            ? redis.<Long>call(c -> c.eval(script, ScriptOutputType.INTEGER, keys, args))
-            : Future.failedFuture(err));
+    return script.run(ScriptOutputType.INTEGER, keys, args);
   }
 
   static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM");
-
-  private static String loadScript() {
-    try (InputStream in = StatsRecorder.class.getResourceAsStream("record.lua")) {
-      if (in == null) {
-        throw new IllegalStateException("record.lua is missing from the recorder jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }
