@@ -135,7 +135,13 @@ public final class ServerVerticle extends VerticleBase {
                   : catalogue.seedExamples().map(admin))
               .onSuccess(this::announceAdmin)
               .compose(x -> config.readOnlyInvestigation() ? Future.succeededFuture()
-                  : new StatsBackfill(storage.redis(), trail, stats, clock).runOnce())
+                  : new StatsBackfill(storage.redis(), trail, stats, clock).runOnce()
+                      // The statistics are derived data: a failed backfill is logged, never a reason not to serve.
+                      .otherwise(err -> {
+                        log.warn("statistics: counters not built from the stored trails ({}); they will be at the"
+                            + " next start", err.getMessage());
+                        return 0L;
+                      }))
               .compose(x -> listen(router))
               .onSuccess(x -> {
                 if (!config.readOnlyInvestigation()) {

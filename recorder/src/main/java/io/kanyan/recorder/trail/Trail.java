@@ -61,8 +61,9 @@ public final class Trail {
   }
 
   /**
-   * Calls {@code listener} with each event this node newly stores (not with one found already stored), after it
-   * is stored. A listener's failure is its own: the append has succeeded. The statistics are fed this way.
+   * Calls {@code listener} with each event an append stores, after it is stored, and with the stored one when an
+   * append finds its event already there (a resend after a lost reply): listeners must be idempotent. A
+   * listener's failure is its own: the append has succeeded. The statistics are fed this way.
    */
   public void onAppended(java.util.function.Consumer<TrailEvent> listener) {
     listeners.add(listener);
@@ -141,7 +142,8 @@ public final class Trail {
           listeners.forEach(l -> l.accept(event));
           return Future.succeededFuture(event);
         case "dup":
-          return retrying(event, () -> readEntry(inspectionId, String.valueOf(reply.get(1))), 0);
+          return retrying(event, () -> readEntry(inspectionId, String.valueOf(reply.get(1))), 0)
+              .onSuccess(stored -> listeners.forEach(l -> l.accept(stored)));
         case "early":
           // Times never go backwards within a chain: the event takes its predecessor's time instead.
           if (attempt >= MAX_ATTEMPTS) {
