@@ -12,10 +12,11 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * Keeps the statistics' counters as trail events happen: each {@code inspection.created}, {@code call.connected}
- * and {@code inspection.ended} is counted, once, into per-day and per-month Redis hashes (in the bureau's time
- * zone), in total, per inspector and per matter type, by one Lua script ({@code record.lua}). Durations (call
- * connected to concluded) and waits (creation to call connected) go into per-day histograms of
- * {@link #BUCKET} wide buckets, so a median or p90 over any period reads bounded data.
+ * and {@code inspection.ended} is counted, once, into per-day, per-week (ISO, from Monday) and per-month Redis
+ * hashes (in the bureau's time zone), in total, per inspector and per matter type, by one Lua script
+ * ({@code record.lua}). Durations (call connected to concluded) and waits (creation to call connected) go into
+ * histograms whose buckets widen with the value (half a minute below 10 minutes, then 1, 2, 5, 10 and 30 minutes
+ * up to 24 hours; each named by its lower edge in seconds), so a median or p90 over any period reads bounded data.
  *
  * <p>The script remembers each inspection in {@code kanyan:stats:case:<id>} (owner, matter, times), which makes
  * counting idempotent: a replayed append or a second backfill counts nothing twice.
@@ -26,10 +27,6 @@ import java.time.format.DateTimeFormatter;
  */
 public final class StatsRecorder {
 
-  /** Histogram bucket width: durations and waits are kept to the half minute. */
-  public static final Duration BUCKET = Duration.ofSeconds(30);
-  /** The last bucket (24 hours and over). */
-  public static final int LAST_BUCKET = (int) (Duration.ofHours(24).toMillis() / BUCKET.toMillis());
   /** Where the wait starts, in the inspection's stats hash. */
   public static final String WAIT_FROM_FIELD = "waitFrom";
   /** How long a closed inspection's stats hash is kept (a replayed end within it is recognised). */
@@ -79,15 +76,14 @@ public final class StatsRecorder {
   private Future<Long> eval(TrailEvent event, String kind, String... extra) {
     LocalDate day = event.time().atZone(zone).toLocalDate();
     String[] keys = {caseKey(event.inspectionId())};
-    String[] args = new String[7 + extra.length];
+    String[] args = new String[6 + extra.length];
     args[0] = kind;
     args[1] = Long.toString(event.time().toEpochMilli());
     args[2] = day.toString();
-    args[3] = day.format(MONTH);
-    args[4] = Long.toString(BUCKET.toMillis());
-    args[5] = Integer.toString(LAST_BUCKET);
-    args[6] = Long.toString(KEEP_CLOSED.toSeconds());
-    System.arraycopy(extra, 0, args, 7, extra.length);
+    args[3] = day.with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.MONDAY)).toString();
+    args[4] = day.format(MONTH);
+    args[5] = Long.toString(KEEP_CLOSED.toSeconds());
+    System.arraycopy(extra, 0, args, 6, extra.length);
     return script.run(ScriptOutputType.INTEGER, keys, args);
   }
 

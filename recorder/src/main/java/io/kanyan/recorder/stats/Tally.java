@@ -32,8 +32,8 @@ final class Tally {
   }
 
   /**
-   * The figures, as the API and the CSV give them. Minutes are the lower edge of the half-minute bucket that
-   * holds the nearest-rank percentile; shares are fractions (0-1, four places); null where nothing was counted.
+   * The figures, as the API and the CSV give them. Minutes are the lower edge of the histogram bucket that holds
+   * the nearest-rank percentile (buckets are named by that edge in seconds); shares are fractions (0-1, four places); null where nothing was counted.
    */
   JsonObject figures() {
     long concluded = get("concluded");
@@ -79,7 +79,7 @@ final class Tally {
     for (Map.Entry<Integer, Long> e : histogram.entrySet()) {
       seen += e.getValue();
       if (seen >= rank) {
-        return e.getKey() * StatsRecorder.BUCKET.toMillis() / 60_000.0;
+        return e.getKey() / 60.0;
       }
     }
     throw new IllegalStateException("unreachable: rank " + rank + " beyond " + n);

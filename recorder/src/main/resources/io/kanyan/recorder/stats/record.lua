@@ -1,20 +1,32 @@
 -- Counts one trail event into the statistics' per-day and per-month buckets, once.
 -- KEYS[1]: the inspection's stats hash (kanyan:stats:case:<id>).
 -- ARGV[1] kind (created | connected | ended), ARGV[2] event time (epoch ms), ARGV[3] day (yyyy-mm-dd),
--- ARGV[4] month (yyyy-mm), ARGV[5] histogram bucket width (ms), ARGV[6] last bucket, ARGV[7] seconds a
--- closed inspection's hash is kept.
--- created: ARGV[8] inspector, ARGV[9] matter code, ARGV[10] re-inspection of ('' for a first inspection),
---          ARGV[11] inspector's display name, ARGV[12] matter name.
--- ended:   ARGV[8] outcome (pass | fail | rectify | cancelled).
+-- ARGV[4] the Monday of its ISO week (yyyy-mm-dd), ARGV[5] month (yyyy-mm), ARGV[6] seconds a closed
+-- inspection's hash is kept.
+-- created: ARGV[7] inspector, ARGV[8] matter code, ARGV[9] re-inspection of ('' for a first inspection),
+--          ARGV[10] inspector's display name, ARGV[11] matter name.
+-- ended:   ARGV[7] outcome (pass | fail | rectify | cancelled).
 -- Returns 1 when counted, 0 when already counted (a replayed append, a second backfill), -1 for an
 -- inspection the statistics never saw created (older than the counters and not backfilled).
 local case = KEYS[1]
 local kind = ARGV[1]
 local t = tonumber(ARGV[2])
-local periods = { 'd:' .. ARGV[3], 'm:' .. ARGV[4] }
-local width = tonumber(ARGV[5])
-local last = tonumber(ARGV[6])
+local periods = { 'd:' .. ARGV[3], 'w:' .. ARGV[4], 'm:' .. ARGV[5] }
+local keep = tonumber(ARGV[6])
 local P = 'kanyan:stats:'
+-- Histogram buckets widen with the value: {below this many seconds, buckets this wide}. A bucket is named by
+-- its lower edge in seconds; everything from 24 hours on is one bucket.
+local STEPS = { { 600, 30 }, { 1800, 60 }, { 3600, 120 }, { 7200, 300 }, { 14400, 600 }, { 86400, 1800 } }
+
+local function edge(ms)
+  local s = math.floor(math.max(0, ms) / 1000)
+  local low = 0
+  for _, step in ipairs(STEPS) do
+    if s < step[1] then return s - (s - low) % step[2] end
+    low = step[1]
+  end
+  return low
+end
 
 local function count(metric, i, m)
   for _, p in ipairs(periods) do
@@ -25,8 +37,7 @@ local function count(metric, i, m)
 end
 
 local function histogram(name, ms, i, m)
-  local b = math.floor(math.max(0, ms) / width)
-  if b > last then b = last end
+  local b = edge(ms)
   for _, p in ipairs(periods) do
     redis.call('HINCRBY', P .. name .. ':all:' .. p, tostring(b), 1)
     redis.call('HINCRBY', P .. name .. ':i:' .. p, i .. '|' .. b, 1)
@@ -36,14 +47,14 @@ end
 
 if kind == 'created' then
   if redis.call('HSETNX', case, 'created', t) == 0 then return 0 end
-  local i, m = ARGV[8], ARGV[9]
+  local i, m = ARGV[7], ARGV[8]
   -- waitFrom: where the wait before the call starts. Creation today; a booking will move it to the booked time.
   redis.call('HSET', case, 'inspector', i, 'matter', m, 'waitFrom', t)
-  if ARGV[10] ~= '' then redis.call('HSET', case, 'reinspectionOf', ARGV[10]) end
-  redis.call('HSET', P .. 'labels:i', i, ARGV[11])
-  redis.call('HSET', P .. 'labels:m', m, ARGV[12])
+  if ARGV[9] ~= '' then redis.call('HSET', case, 'reinspectionOf', ARGV[9]) end
+  redis.call('HSET', P .. 'labels:i', i, ARGV[10])
+  redis.call('HSET', P .. 'labels:m', m, ARGV[11])
   count('created', i, m)
-  if ARGV[10] ~= '' then count('reinspections', i, m) end
+  if ARGV[9] ~= '' then count('reinspections', i, m) end
   return 1
 end
 
@@ -60,7 +71,7 @@ end
 
 if kind == 'ended' then
   if redis.call('HSETNX', case, 'ended', t) == 0 then return 0 end
-  local outcome = ARGV[8]
+  local outcome = ARGV[7]
   if outcome == 'cancelled' then
     count('cancelled', i, m)
   else
@@ -76,7 +87,7 @@ if kind == 'ended' then
     if connected then histogram('duration', t - tonumber(connected), i, m) end
   end
   -- Kept a while so a replayed end is still recognised, then let go: the buckets hold the figures.
-  redis.call('EXPIRE', case, tonumber(ARGV[7]))
+  redis.call('EXPIRE', case, keep)
   return 1
 end
 return redis.error_reply('unknown statistics event kind: ' .. kind)

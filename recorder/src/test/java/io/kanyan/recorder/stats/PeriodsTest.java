@@ -11,12 +11,19 @@ import org.junit.jupiter.api.Test;
 class PeriodsTest {
 
   @Test
-  void aPeriodIsReadAsWholeMonthsAndTheDaysAroundThem() {
+  void aPeriodIsReadAsWholeMonthsWholeWeeksAndTheDaysAroundThem() {
     List<String> cover = StatsQuery.cover(LocalDate.parse("2026-01-30"), LocalDate.parse("2026-04-02"));
     assertThat(cover).containsExactly("d:2026-01-30", "d:2026-01-31", "m:2026-02", "m:2026-03", "d:2026-04-01",
         "d:2026-04-02");
-    assertThat(StatsQuery.cover(LocalDate.parse("2026-02-01"), LocalDate.parse("2026-02-27"))).hasSize(27)
-        .allMatch(k -> k.startsWith("d:"));
+    // 2026-02-02 is a Monday; the week of 2026-02-23 would take 1 March, which is read as a whole month.
+    assertThat(StatsQuery.cover(LocalDate.parse("2026-01-28"), LocalDate.parse("2026-03-31"))).containsExactly(
+        "d:2026-01-28", "d:2026-01-29", "d:2026-01-30", "d:2026-01-31", "m:2026-02", "m:2026-03");
+    assertThat(StatsQuery.cover(LocalDate.parse("2026-02-01"), LocalDate.parse("2026-02-27"))).containsExactly(
+        "d:2026-02-01", "w:2026-02-02", "w:2026-02-09", "w:2026-02-16", "d:2026-02-23", "d:2026-02-24",
+        "d:2026-02-25", "d:2026-02-26", "d:2026-02-27");
+    // A week across a month's end is read whole when that month is not.
+    assertThat(StatsQuery.cover(LocalDate.parse("2026-11-23"), LocalDate.parse("2026-12-13"))).containsExactly(
+        "w:2026-11-23", "w:2026-11-30", "w:2026-12-07");
     assertThat(StatsQuery.cover(LocalDate.parse("2024-02-01"), LocalDate.parse("2024-02-29")))
         .containsExactly("m:2024-02");
   }
@@ -46,9 +53,9 @@ class PeriodsTest {
   void percentilesAreNearestRankToTheHalfMinute() {
     TreeMap<Integer, Long> h = new TreeMap<>();
     assertThat(Tally.minutes(h, 0.5)).isNull();
-    h.put(3, 1L);   // 1.5 minutes
-    h.put(20, 2L);  // 10 minutes, twice
-    h.put(41, 1L);  // 20.5 minutes
+    h.put(90, 1L);    // 1.5 minutes (buckets are named by their lower edge in seconds)
+    h.put(600, 2L);   // 10 minutes, twice
+    h.put(1230, 1L);  // 20.5 minutes
     assertThat(Tally.minutes(h, 0.5)).isEqualTo(10.0);
     assertThat(Tally.minutes(h, 0.25)).isEqualTo(1.5);
     assertThat(Tally.minutes(h, 0.9)).isEqualTo(20.5);
