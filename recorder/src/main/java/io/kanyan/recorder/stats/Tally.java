@@ -27,6 +27,13 @@ final class Tally {
     waits.merge(bucket, n, Long::sum);
   }
 
+  /** Adds another tally's counts and histograms to this one. */
+  void add(Tally other) {
+    other.counts.forEach(this::count);
+    other.durations.forEach(this::duration);
+    other.waits.forEach(this::wait);
+  }
+
   long get(String metric) {
     return counts.getOrDefault(metric, 0L);
   }
