@@ -9,6 +9,9 @@ import io.kanyan.recorder.recording.Snapshots;
 import io.kanyan.recorder.report.RecordPdf;
 import io.kanyan.recorder.report.Records;
 import io.kanyan.recorder.report.SigningCertificate;
+import io.kanyan.recorder.stats.StatsBackfill;
+import io.kanyan.recorder.stats.StatsQuery;
+import io.kanyan.recorder.stats.StatsRecorder;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.auth.Accounts;
 import io.kanyan.signaling.auth.Invites;
@@ -24,6 +27,7 @@ import io.kanyan.signaling.http.AuditResource;
 import io.kanyan.signaling.http.LogResource;
 import io.kanyan.signaling.http.RecordResource;
 import io.kanyan.signaling.http.ReadOnlyGuard;
+import io.kanyan.signaling.http.StatsResource;
 import io.kanyan.signaling.http.ConnectionGuard;
 import io.kanyan.signaling.http.Origins;
 import io.kanyan.signaling.http.UploadGate;
@@ -107,6 +111,11 @@ public final class ServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Trail trail = new Trail(storage.redis(), clock);
+    StatsRecorder stats = new StatsRecorder(storage.redis(), config.zone());
+    if (!config.readOnlyInvestigation()) {
+      trail.onAppended(e -> stats.record(e).onFailure(err -> log.warn("inspection {}: statistics not counted for {}: {}",
+          e.inspectionId(), e.type().code(), err.getMessage())));
+    }
     CaseFiles cases = new CaseFiles(storage.redis(), storage.phoneIndexKey());
     Revocations revocations = new Revocations(vertx);
     Accounts accounts = new Accounts(vertx, storage.redis(), passwords,
@@ -160,7 +169,9 @@ public final class ServerVerticle extends VerticleBase {
               new RecordResource(inspections, records, trail),
               new IntegrationsResource(integrationKeys, webhooks, inspections, accounts, notices, storage.redis(),
                   config.publicUrl()),
-              new OpenApiResource());
+              new OpenApiResource(),
+
+              new StatsResource(new StatsQuery(storage.redis(), config.zone()), clock));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else {
@@ -171,6 +182,14 @@ public final class ServerVerticle extends VerticleBase {
               .compose(admin -> config.readOnlyInvestigation() ? Future.succeededFuture(admin)
                   : catalogue.seedExamples().map(admin))
               .onSuccess(this::announceAdmin)
+              .compose(x -> config.readOnlyInvestigation() ? Future.succeededFuture()
+                  : new StatsBackfill(storage.redis(), trail, stats, clock).runOnce()
+                      // The statistics are derived data: a failed backfill is logged, never a reason not to serve.
+                      .otherwise(err -> {
+                        log.warn("statistics: counters not built from the stored trails ({}); they will be at the"
+                            + " next start", err.getMessage());
+                        return 0L;
+                      }))
               .compose(x -> listen(router))
               .onSuccess(x -> {
                 if (!config.readOnlyInvestigation()) {

@@ -48,16 +48,26 @@ public final class Trail {
   private final RedisStore redis;
   private final Clock clock;
   private final String script;
+  private final List<java.util.function.Consumer<TrailEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final String scriptSha;
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
   private final Map<String, Future<TrailEvent>> queues = new ConcurrentHashMap<>();
-  private final List<java.util.function.Consumer<TrailEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public Trail(RedisStore redis, Clock clock) {
     this.redis = redis;
     this.clock = clock;
     this.script = loadScript();
     this.scriptSha = redis.async().digest(script);
+  }
+
+  /**
+   * Calls {@code listener} with each event an append stores, after it is stored, and with the stored one when an
+   * append finds its event already there (a resend after a lost reply): listeners must be idempotent. A
+   * listener's failure is its own (logged and skipped): the append has succeeded. Listeners must not block. The
+   * statistics and the outbound webhooks (whose idempotency key is the event id) are fed this way.
+   */
+  public void onAppended(java.util.function.Consumer<TrailEvent> listener) {
+    listeners.add(listener);
   }
 
   public static String streamKey(String inspectionId) {
@@ -133,7 +143,8 @@ public final class Trail {
           tell(event);
           return Future.succeededFuture(event);
         case "dup":
-          return retrying(event, () -> readEntry(inspectionId, String.valueOf(reply.get(1))), 0);
+          return retrying(event, () -> readEntry(inspectionId, String.valueOf(reply.get(1))), 0)
+              .onSuccess(stored -> tell((TrailEvent) stored));
         case "early":
           // Times never go backwards within a chain: the event takes its predecessor's time instead.
           if (attempt >= MAX_ATTEMPTS) {
@@ -192,14 +203,6 @@ public final class Trail {
           }
           return TrailEvent.fromFields(entries.get(0).getBody());
         });
-  }
-
-  /**
-   * Calls {@code listener} with every event this instance stores (once each: not for an append that found the
-   * event already stored). Listeners must not block; one that throws is logged and skipped.
-   */
-  public void onAppended(java.util.function.Consumer<TrailEvent> listener) {
-    listeners.add(listener);
   }
 
   private void tell(TrailEvent event) {

@@ -64,6 +64,22 @@ class TrailTest {
   }
 
   @Test
+  void listenersSeeEachStoredEventAndTheStoredOneWhenAnAppendIsRepeated() {
+    String id = UUID.randomUUID().toString();
+    List<TrailEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    trail.onAppended(seen::add);
+    TrailEvent first = trail.append("fixed-ended", id, EventType.INSPECTION_ENDED, "user:alice",
+        new JsonObject().put("reason", "concluded")).await();
+    trail.append(id, EventType.NOTE_ADDED, "user:alice", new JsonObject()).await();
+    // The same event id again (a retried end): the stored event, not a new one, reaches the listener.
+    TrailEvent again = trail.append("fixed-ended", id, EventType.INSPECTION_ENDED, "user:alice",
+        new JsonObject().put("reason", "other")).await();
+    assertThat(again.hash()).isEqualTo(first.hash());
+    assertThat(seen).extracting(TrailEvent::hash).containsExactly(first.hash(), seen.get(1).hash(), first.hash());
+    assertThat(seen.get(1).type()).isEqualTo(EventType.NOTE_ADDED);
+  }
+
+  @Test
   void appendsFormAValidChainReadBackInOrder() {
     String inspection = UUID.randomUUID().toString();
     for (EventType type : List.of(EventType.INSPECTION_CREATED, EventType.INVITE_ISSUED, EventType.PARTICIPANT_JOINED)) {

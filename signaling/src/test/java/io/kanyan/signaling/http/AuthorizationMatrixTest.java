@@ -116,6 +116,8 @@ class AuthorizationMatrixTest {
       row(HttpMethod.GET, "/api/audit/inspections/:id/verify", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/inspections/:id/export", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/log/consistency", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
+      row(HttpMethod.GET, "/api/stats", Target.DONE, Body.NONE,                401, 401, 403, 403, 200, 200, 401),
+      row(HttpMethod.GET, "/api/stats/export.csv", Target.DONE, Body.NONE,     401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/log/attestations", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/log/keys", Target.DONE, Body.NONE,       200, 200, 200, 200, 200, 200, 200),
       row(HttpMethod.GET, "/api/openapi.json", Target.DONE, Body.NONE,         200, 200, 200, 200, 200, 200, 200),

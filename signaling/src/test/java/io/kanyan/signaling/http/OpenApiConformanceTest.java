@@ -82,6 +82,9 @@ class OpenApiConformanceTest {
     check(problems, "GET", "/api/me", anonymous.get("/api/me"));
     check(problems, "GET", "/api/users", admin.get("/api/users"));
     check(problems, "GET", "/api/users", inspector.get("/api/users"));
+    check(problems, "GET", "/api/stats", admin.get("/api/stats?group=inspector"));
+    check(problems, "GET", "/api/stats", admin.get("/api/stats?by=year"));
+    check(problems, "GET", "/api/stats", inspector.get("/api/stats"));
     check(problems, "POST", "/api/users", admin.post("/api/users", new JsonObject().put("username", "paula")
         .put("displayName", "Paula").put("role", "inspector").put("password", "long-enough-password")));
 

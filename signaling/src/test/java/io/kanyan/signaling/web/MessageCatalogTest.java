@@ -33,7 +33,7 @@ class MessageCatalogTest {
   static final List<String> LANGUAGES = List.of("zh-CN", "en");
   /** Literal keys: t('a.b') / setState('a.b') style calls in scripts. */
   static final Pattern JS_KEY = Pattern.compile("'((?:app|role|actor|status|conclusion|field|login|inspector|call|"
-      + "recording|media|ws|applicant|auditor|admin|error|event|index)\\.[A-Za-z0-9_.-]+)'");
+      + "recording|media|ws|applicant|auditor|admin|error|event|index|stats)\\.[A-Za-z0-9_.-]+)'");
   /** Attributes people read (or hear), each translated through data-i18n-<attribute>. */
   static final List<String> TEXT_ATTRIBUTES = List.of("alt", "title", "placeholder", "aria-label");
   /** Text that is the same in every language: each language's own name in the language switch. */

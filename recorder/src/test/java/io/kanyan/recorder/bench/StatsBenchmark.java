@@ -1,0 +1,167 @@
+package io.kanyan.recorder.bench;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.stats.StatsQuery;
+import io.kanyan.recorder.stats.StatsRecorder;
+import io.kanyan.recorder.testing.KillableRedis;
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.TrailEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The statistics page's queries with {@code -Dinspections=1000000} inspections counted (each one's
+ * {@code inspection.created}, {@code call.connected} and {@code inspection.ended} through
+ * {@link StatsRecorder#record}, the production path), spread over two years, 200 inspectors and 30 matter types.
+ * Queries run one at a time through {@link StatsQuery#figures}, each kind the page can ask, and report p50/p99.
+ *
+ * <pre>mvn -q -pl recorder test-compile exec:java -Dexec.classpathScope=test \
+ *   -Dexec.mainClass=io.kanyan.recorder.bench.StatsBenchmark [-Dinspections=1000000] [-Dqueries=100]</pre>
+ */
+public final class StatsBenchmark {
+
+  static final int INSPECTIONS = Integer.getInteger("inspections", 1_000_000);
+  static final int QUERIES = Integer.getInteger("queries", 100);
+  static final int INSPECTORS = 200;
+  static final int MATTERS = 30;
+  static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
+  static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+  static final long SPAN_MS = Duration.ofDays(730).toMillis();
+  static final LocalDate LAST_DAY = LocalDate.ofInstant(T0.plusMillis(SPAN_MS), ZONE);
+
+  /** The page's queries: its first view (the last 30 days by day), grouped views, and the longest periods. */
+  enum Kind {
+    DAYS_30(30, StatsQuery.Unit.DAY, StatsQuery.Group.NONE),
+    DAYS_30_BY_INSPECTOR(30, StatsQuery.Unit.DAY, StatsQuery.Group.INSPECTOR),
+    DAYS_30_BY_MATTER(30, StatsQuery.Unit.DAY, StatsQuery.Group.MATTER),
+    QUARTER_BY_WEEK_BY_INSPECTOR(91, StatsQuery.Unit.WEEK, StatsQuery.Group.INSPECTOR),
+    YEAR_BY_DAY(366, StatsQuery.Unit.DAY, StatsQuery.Group.NONE),
+    YEAR_BY_MONTH_BY_INSPECTOR(365, StatsQuery.Unit.MONTH, StatsQuery.Group.INSPECTOR),
+    TWO_YEARS_BY_MONTH_BY_MATTER(730, StatsQuery.Unit.MONTH, StatsQuery.Group.MATTER);
+
+    final int days;
+    final StatsQuery.Unit by;
+    final StatsQuery.Group group;
+
+    Kind(int days, StatsQuery.Unit by, StatsQuery.Group group) {
+      this.days = days;
+      this.by = by;
+      this.group = group;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Files.createTempDirectory("kanyan-stats-bench");
+    Vertx vertx = Vertx.vertx();
+    try (KillableRedis server = KillableRedis.start(dir)) {
+      RedisStore redis = RedisStore.connect(vertx, server.url()).await();
+      // Loading is not what is measured; the page's queries only read.
+      redis.call(c -> c.configSet("appendonly", "no")).await();
+      StatsRecorder recorder = new StatsRecorder(redis, ZONE);
+      long start = System.nanoTime();
+      load(vertx, recorder);
+      long keys = redis.<Long>call(c -> c.dbsize()).await();
+      System.out.printf("counted %,d inspections (%,d events) in %.0f s; %,d keys; redis used_memory %s%n",
+          INSPECTIONS, 3L * INSPECTIONS, (System.nanoTime() - start) / 1e9, keys,
+          SearchBenchmark.info(redis, "used_memory_human"));
+
+      StatsQuery query = new StatsQuery(redis, ZONE);
+      Random random = new Random(1);
+      for (int i = 0; i < 3 * Kind.values().length; i++) {
+        run(query, Kind.values()[i % Kind.values().length], random);
+      }
+      Map<Kind, Stats> byKind = new EnumMap<>(Kind.class);
+      Stats all = new Stats(QUERIES * Kind.values().length);
+      long created = 0;
+      for (int i = 0; i < QUERIES * Kind.values().length; i++) {
+        Kind kind = Kind.values()[i % Kind.values().length];
+        long t0 = System.nanoTime();
+        JsonObject figures = run(query, kind, random);
+        long took = System.nanoTime() - t0;
+        created += figures.getJsonObject("total").getLong("created");
+        all.add(took);
+        byKind.computeIfAbsent(kind, k -> new Stats(QUERIES)).add(took);
+      }
+      System.out.printf("statistics queries over %,d inspections, one at a time (%,d inspections per query on"
+          + " average)%n", INSPECTIONS, created / all.count());
+      byKind.forEach((kind, stats) -> System.out.printf("  %-30s %s%n", kind, stats.summary()));
+      System.out.printf("  %-30s %s%n", "ALL", all.summary());
+      redis.close();
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  static JsonObject run(StatsQuery query, Kind kind, Random random) {
+    int latestStart = (int) Math.max(0, 730 - kind.days);
+    LocalDate to = LAST_DAY.minusDays(random.nextInt(Math.max(1, latestStart / 4)));
+    return query.figures(to.minusDays(kind.days - 1), to, kind.by, kind.group).await();
+  }
+
+  static void load(Vertx vertx, StatsRecorder recorder) {
+    Promise<Void> done = Promise.promise();
+    AtomicInteger next = new AtomicInteger();
+    vertx.runOnContext(v -> {
+      int window = 2_000;
+      AtomicInteger running = new AtomicInteger(window);
+      Random random = new Random(42);
+      for (int w = 0; w < window; w++) {
+        loadNext(recorder, next, random, running, done);
+      }
+    });
+    done.future().await();
+  }
+
+  private static void loadNext(StatsRecorder recorder, AtomicInteger next, Random random, AtomicInteger running,
+      Promise<Void> done) {
+    int i = next.getAndIncrement();
+    if (i >= INSPECTIONS) {
+      if (running.decrementAndGet() == 0) {
+        done.complete();
+      }
+      return;
+    }
+    if (i > 0 && i % 100_000 == 0) {
+      System.out.printf("  ... %,d%n", i);
+    }
+    String id = "bench-" + i;
+    Instant created = T0.plusMillis((long) i * (SPAN_MS / INSPECTIONS) + random.nextInt(1000));
+    String inspector = "inspector-" + random.nextInt(INSPECTORS);
+    String matter = "matter-" + random.nextInt(MATTERS);
+    // Waits of 0-4 hours, calls of 3-40 minutes (a skewed spread, as real ones are).
+    Instant connected = created.plusSeconds((long) (14_400 * Math.pow(random.nextDouble(), 3)));
+    Instant ended = connected.plusSeconds(180 + (long) (2_220 * Math.pow(random.nextDouble(), 2)));
+    int roll = random.nextInt(100);
+    String outcome = roll < 3 ? null : roll < 73 ? "pass" : roll < 83 ? "fail" : "rectify";
+    JsonObject facts = new JsonObject().put("inspector", inspector).put("inspectorName", "Inspector " + inspector)
+        .put("matterCode", matter).put("matterType", "Matter " + matter);
+    if (roll % 10 == 9) {
+      facts.put("reinspectionOf", "bench-" + Math.max(0, i - 1000));
+    }
+    JsonObject end = outcome == null ? new JsonObject().put("reason", "cancelled")
+        : new JsonObject().put("reason", "concluded").put("conclusion", outcome);
+    Future<?> chain = recorder.record(event(id, 1, EventType.INSPECTION_CREATED, created, facts));
+    if (outcome != null) {
+      chain = chain.compose(x -> recorder.record(event(id, 2, EventType.CALL_CONNECTED, connected, new JsonObject())));
+    }
+    chain.compose(x -> recorder.record(event(id, 3, EventType.INSPECTION_ENDED, ended, end)))
+        .onFailure(err -> System.err.println("inspection " + id + ": " + err))
+        .onComplete(x -> loadNext(recorder, next, random, running, done));
+  }
+
+  static TrailEvent event(String id, long seq, EventType type, Instant time, JsonObject payload) {
+    return new TrailEvent(id + "-" + seq, id, seq, type, "bench", time, payload.encode(), "-", "-");
+  }
+}
