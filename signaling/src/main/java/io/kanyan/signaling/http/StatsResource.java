@@ -4,6 +4,8 @@ import static io.kanyan.signaling.http.Api.principal;
 import static io.kanyan.signaling.http.Api.respond;
 
 import io.kanyan.recorder.stats.StatsQuery;
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
 import io.vertx.core.Future;
@@ -19,7 +21,9 @@ import java.util.Locale;
 
 /**
  * The bureau's statistics for admins and auditors: the figures of a period as JSON, and the same figures as
- * CSV. Aggregates only, read from the counters {@code StatsRecorder} keeps; no inspection's data is shown.
+ * CSV. Aggregates only, read from the counters {@code StatsRecorder} keeps; no inspection's data is shown. Every
+ * read is itself on the trail first ({@code audit.access} on the {@link #ACCESS_CHAIN}): the per-inspector figures
+ * are about staff.
  */
 public final class StatsResource implements Api.Resource {
 
@@ -30,11 +34,16 @@ public final class StatsResource implements Api.Resource {
   /** The default period: the last 30 days. */
   static final int DEFAULT_DAYS = 30;
 
+  /** The chain that holds reads of the statistics (no inspection's trail concerns them). */
+  public static final String ACCESS_CHAIN = "kanyan-statistics";
+
   private final StatsQuery query;
+  private final Trail trail;
   private final Clock clock;
 
-  public StatsResource(StatsQuery query, Clock clock) {
+  public StatsResource(StatsQuery query, Trail trail, Clock clock) {
     this.query = query;
+    this.trail = trail;
     this.clock = clock;
   }
 
@@ -45,7 +54,7 @@ public final class StatsResource implements Api.Resource {
   }
 
   private Future<JsonObject> figures(RoutingContext ctx) {
-    principal(ctx, Principal.Role.AUDITOR, Principal.Role.ADMIN);
+    Principal who = principal(ctx, Principal.Role.AUDITOR, Principal.Role.ADMIN);
     LocalDate to = date(ctx, "to", LocalDate.ofInstant(clock.instant(), query.zone()));
     LocalDate from = date(ctx, "from", to.minusDays(DEFAULT_DAYS - 1));
     StatsQuery.Unit by = choice(ctx, "by", StatsQuery.Unit.class, StatsQuery.Unit.DAY);
@@ -54,7 +63,11 @@ public final class StatsResource implements Api.Resource {
     if (problem != null) {
       throw Problem.badRequest("bad_period", problem);
     }
-    return query.figures(from, to, by, group);
+    String what = ctx.request().path().endsWith(".csv") ? "statistics.csv" : "statistics";
+    return trail.append(ACCESS_CHAIN, EventType.AUDIT_ACCESS, who.actor(), new JsonObject().put("what", what)
+            .put("from", from.toString()).put("to", to.toString()).put("by", by.name().toLowerCase(Locale.ROOT))
+            .put("group", group.name().toLowerCase(Locale.ROOT)))
+        .compose(logged -> query.figures(from, to, by, group));
   }
 
   private void csv(RoutingContext ctx) {

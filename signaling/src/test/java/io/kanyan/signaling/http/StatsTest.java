@@ -192,6 +192,22 @@ class StatsTest {
   }
 
   @Test
+  void everyReadOfTheStatisticsIsOnTheTrail() {
+    Trail trail = new Trail(server.running().storage().redis(), server.clock());
+    int before = trail.read(StatsResource.ACCESS_CHAIN).await().size();
+    assertThat(audrey.get("/api/stats?group=inspector").statusCode()).isEqualTo(200);
+    assertThat(audrey.get("/api/stats/export.csv").statusCode()).isEqualTo(200);
+    List<io.kanyan.recorder.trail.TrailEvent> reads = trail.read(StatsResource.ACCESS_CHAIN).await();
+    assertThat(reads).hasSize(before + 2);
+    assertThat(reads.subList(before, before + 2)).allSatisfy(e -> {
+      assertThat(e.type().code()).isEqualTo("audit.access");
+      assertThat(e.actor()).isEqualTo("user:audrey");
+    });
+    assertThat(reads.get(before).payloadJson().getString("group")).isEqualTo("inspector");
+    assertThat(reads.get(before + 1).payloadJson().getString("what")).isEqualTo("statistics.csv");
+  }
+
+  @Test
   void backfillBuildsTheSameFiguresFromTheTrailsAndCountsNothingTwice() {
     String period = "from=" + day1 + "&to=" + day2 + "&group=inspector";
     JsonObject before = figures(period);
