@@ -88,7 +88,7 @@ class KmsFailoverTest {
 
     kms.restart().await();
     assertThat(kms.serverId()).isNotEqualTo(oldServer);
-    eventually(vertx, Duration.ofSeconds(20), () -> media.pool().liveCount() == 1);
+    eventually(vertx, Duration.ofSeconds(45), () -> media.pool().liveCount() == 1);
 
     // As the Call does after failed(): it drops the broken CallMedia and opens a new one on the next offer.
     CallMedia resumed = open(context, media, id, listener);
