@@ -137,7 +137,7 @@ public final class Snapshots {
   }
 
   /** The location a {@code location.fix} recorded: its lat, lng and accuracy. */
-  private static JsonObject location(TrailEvent fix) {
+  static JsonObject location(TrailEvent fix) {
     JsonObject p = fix.payloadJson();
     return new JsonObject().put("lat", p.getValue("lat")).put("lng", p.getValue("lng"))
         .put("accuracy", p.getValue("accuracy")).put("serverTime", Chain.formatTime(fix.time()));
@@ -190,7 +190,7 @@ public final class Snapshots {
         location, Sha256.of(display));
   }
 
-  private static void writeDurably(Path file, byte[] bytes) throws IOException {
+  static void writeDurably(Path file, byte[] bytes) throws IOException {
     Files.createDirectories(file.getParent());
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
