@@ -27,6 +27,9 @@ import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
 import io.kanyan.signaling.http.UploadsResource;
+import io.kanyan.signaling.http.PhotosResource;
+import io.kanyan.signaling.inspection.PhotoRequests;
+import io.kanyan.recorder.recording.Photos;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Role;
@@ -94,6 +97,8 @@ public final class ServerVerticle extends VerticleBase {
     Recordings recordings = new Recordings(vertx, trail, config.dataDir());
     Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone(),
         config.http().snapshotMaxPixels());
+    // One gate for the inspector's uploads and the phone's photos: together they are what the server receives.
+    UploadGate uploadGate = new UploadGate(config.http().uploadsPerUser(), config.http().uploadsTotal());
     snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
     inspections.onClosed(id -> recordings.finalise(id, "system").onComplete(x -> recordings.forget(id)));
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
@@ -109,7 +114,10 @@ public final class ServerVerticle extends VerticleBase {
               new AccountsResource(accounts),
               new InspectionsResource(inspections, config.publicUrl(), config.zone()),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
-                  new UploadGate(config.http().uploadsPerUser(), config.http().uploadsTotal()), config.dataDir()),
+                  uploadGate, config.dataDir()),
+              new PhotosResource(inspections, new Photos(vertx, trail, snapshots, config.dataDir(), clock,
+                  config.zone(), Photos.DEFAULT_MAX_PIXELS), new PhotoRequests(trail, calls, checklists),
+                  uploadGate, config.dataDir()),
               new CatalogResource(catalogue),
               new ChecklistResource(inspections),
               new AuditResource(vertx, started, config.zone()),

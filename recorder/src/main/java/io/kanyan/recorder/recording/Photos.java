@@ -81,8 +81,7 @@ public final class Photos {
 
   /** The thumbnail of a photo (it may not exist: frame grabs have none). */
   public Path thumbnail(String inspectionId, String photoId) {
-    Path original = snapshots.original(inspectionId, photoId);
-    return original.resolveSibling(photoId + ".thumb.jpg");
+    return snapshots.thumbnail(inspectionId, photoId);
   }
 
   /**

@@ -166,6 +166,11 @@ public final class Snapshots {
     return dir(inspectionId, snapshotId).resolve(snapshotId + ".watermarked.jpg");
   }
 
+  /** The thumbnail of a snapshot; only phone photos ({@link Photos}) have one (it may not exist). */
+  public Path thumbnail(String inspectionId, String snapshotId) {
+    return dir(inspectionId, snapshotId).resolve(snapshotId + ".thumb.jpg");
+  }
+
   private Snapshot write(String inspectionId, String id, byte[] bytes, String declared, Instant takenAt,
       Facts facts, JsonObject location) throws IOException {
     String computed = Sha256.of(bytes);

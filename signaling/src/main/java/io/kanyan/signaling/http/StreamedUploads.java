@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -85,7 +86,12 @@ final class StreamedUploads {
 
   /** Answers an upload; a refusal sent before the whole body arrived also closes the connection. */
   static void answer(RoutingContext ctx, int status, Future<JsonObject> result) {
-    result.recover(StreamedUploads::mapped).onSuccess(json -> ctx.response().setStatusCode(status)
+    answer(ctx, json -> status, result);
+  }
+
+  /** {@link #answer(RoutingContext, int, Future)} with a status that depends on the answer (201 or 200). */
+  static void answer(RoutingContext ctx, ToIntFunction<JsonObject> status, Future<JsonObject> result) {
+    result.recover(StreamedUploads::mapped).onSuccess(json -> ctx.response().setStatusCode(status.applyAsInt(json))
             .putHeader("Content-Type", "application/json; charset=utf-8").end(json.encode()))
         .onFailure(err -> {
           if (err instanceof Problem p) {

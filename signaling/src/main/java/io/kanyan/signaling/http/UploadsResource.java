@@ -200,8 +200,8 @@ public final class UploadsResource implements Api.Resource {
       return;
     }
     String variant = ctx.request().getParam("variant", "watermarked");
-    if (!variant.equals("watermarked") && !variant.equals("original")) {
-      Api.problem(ctx, Problem.badRequest("bad_field", "variant must be watermarked or original"));
+    if (!variant.equals("watermarked") && !variant.equals("original") && !variant.equals("thumbnail")) {
+      Api.problem(ctx, Problem.badRequest("bad_field", "variant must be watermarked, original or thumbnail"));
       return;
     }
     String snapshotId = ctx.pathParam("snapshot");
@@ -212,8 +212,11 @@ public final class UploadsResource implements Api.Resource {
         .compose(file -> {
           Path path;
           try {
-            path = variant.equals("original") ? snapshots.original(file.id(), snapshotId)
-                : snapshots.watermarked(file.id(), snapshotId);
+            path = switch (variant) {
+              case "original" -> snapshots.original(file.id(), snapshotId);
+              case "thumbnail" -> snapshots.thumbnail(file.id(), snapshotId);
+              default -> snapshots.watermarked(file.id(), snapshotId);
+            };
           } catch (RecordingException e) {
             return Future.failedFuture(Problem.notFound("there is no snapshot " + snapshotId));
           }

@@ -6,6 +6,7 @@ import io.kanyan.signaling.inspection.Call;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Link;
+import io.kanyan.signaling.inspection.PhotoRequests;
 import io.kanyan.signaling.inspection.Role;
 import io.kanyan.signaling.media.MediaException;
 import io.kanyan.signaling.ws.Protocol.Answer;
@@ -16,6 +17,8 @@ import io.kanyan.signaling.ws.Protocol.Leave;
 import io.kanyan.signaling.ws.Protocol.Location;
 import io.kanyan.signaling.ws.Protocol.Note;
 import io.kanyan.signaling.ws.Protocol.Offer;
+import io.kanyan.signaling.ws.Protocol.PhotoRequest;
+import io.kanyan.signaling.ws.Protocol.PhotoStatus;
 import io.kanyan.signaling.ws.Protocol.Ping;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.vertx.core.Future;
@@ -48,6 +51,7 @@ final class Connection implements Link {
   private final Credential credential;
   private final Inspections inspections;
   private final Calls calls;
+  private final PhotoRequests photos;
   private final RateLimit rateLimit;
   private final String address;
   private final String userAgent;
@@ -59,7 +63,8 @@ final class Connection implements Link {
   private boolean closed;
 
   Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Credential credential,
-      Inspections inspections, Calls calls, int rate, String address, String userAgent, long now) {
+      Inspections inspections, Calls calls, PhotoRequests photos, int rate, String address, String userAgent,
+      long now) {
     this.socket = socket;
     this.staff = staff;
     this.applicantInspection = applicantInspection;
@@ -67,6 +72,7 @@ final class Connection implements Link {
     this.lastRecheck = now;
     this.inspections = inspections;
     this.calls = calls;
+    this.photos = photos;
     this.rateLimit = new RateLimit(rate, now);
     this.address = address;
     this.userAgent = userAgent;
@@ -131,6 +137,14 @@ final class Connection implements Link {
       return location(fix, now);
     } else if (message instanceof Note note) {
       return note(note, now);
+    } else if (message instanceof PhotoRequest ask) {
+      return photoRequest(ask, now);
+    } else if (message instanceof PhotoStatus status) {
+      if (role != Role.APPLICANT) {
+        return Future.failedFuture(Problem.forbidden("only the applicant's phone reports on photo requests"));
+      }
+      photos.status(call, status.requestId(), status.state(), status.code());
+      return Future.succeededFuture();
     } else if (message instanceof Leave) {
       call.leave(role, this);
       return Future.succeededFuture();
@@ -218,6 +232,16 @@ final class Connection implements Link {
     return recheck(now).compose(ok -> closed
         ? Future.failedFuture(Problem.conflict("gone", "the connection closed"))
         : current.note(staff.actor(), note.text()));
+  }
+
+  private Future<?> photoRequest(PhotoRequest ask, long now) {
+    if (role != Role.INSPECTOR) {
+      return Future.failedFuture(Problem.forbidden("only the inspector asks for photos"));
+    }
+    Call current = call;
+    return recheck(now).compose(ok -> closed
+        ? Future.failedFuture(Problem.conflict("gone", "the connection closed"))
+        : photos.request(current, staff.actor(), ask.itemId()).onSuccess(this::send));
   }
 
   /**
