@@ -9,6 +9,7 @@ import { connectSignaling } from './signaling.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, h, showMessage } from './ui.js';
 import { renderCurrentItem, renderPrepareList } from './checklist.js';
+import { createPhonePhotoTaker } from './phone-photo.js';
 
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
@@ -55,7 +56,7 @@ async function main() {
     byId('start').disabled = true;
     // The camera and the signaling socket open at the same time: joining needs no camera, only the peer does.
     const camera = openCamera({ facingMode: 'environment' });
-    const call = joinCall({ i18n, token, camera, seatKey, fail });
+    const call = joinCall({ i18n, token, camera, seatKey, fail, inspectionId: invite.inspectionId });
     camera.then(() => {
       mark('cameraOpen');
       byId('intro').hidden = true;
@@ -120,7 +121,7 @@ async function showPrepareList(i18n, token) {
 /** The checklist item the inspector is checking now (PROTOCOL.md `checklist-current`), or null. */
 let currentItem = null;
 
-function joinCall({ i18n, token, camera, seatKey, fail }) {
+function joinCall({ i18n, token, camera, seatKey, fail, inspectionId }) {
   const { t } = i18n;
   const localVideo = byId('local-video');
   const remoteVideo = byId('remote-video');
@@ -259,6 +260,12 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
     },
   };
 
+  // The inspector's requests for a full-resolution photo (js/phone-photo.js).
+  const photos = createPhonePhotoTaker({
+    inspectionId, token, i18n, stream: () => stream, fix: () => lastFix, send: (message) => signaling.send(message),
+  });
+  Object.assign(handlers, photos.handlers);
+
   const signaling = connectSignaling({
     query: `invite=${encodeURIComponent(token)}`,
     join: {},
@@ -327,6 +334,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
     clearInterval(statsTimer);
     clearInterval(repeatTimer);
     callMedia.stop();
+    photos.stop();
     watch.stop();
     signaling.close();
     peer?.close();
@@ -342,6 +350,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
       clearInterval(statsTimer);
       clearInterval(repeatTimer);
       callMedia.stop();
+      photos.stop();
       watch.stop();
       signaling.leave();
       peer?.close();

@@ -15,6 +15,7 @@ import { createScope } from './scope.js';
 import { connectSignaling } from './signaling.js';
 import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
 import { createDeskChecklist } from './checklist.js';
+import { createPhonePhotoDesk } from './phone-photo.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, translatedMessage } from './ui.js';
 
@@ -117,6 +118,15 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   let lastFix = null;
   const notes = [];
   const snapshots = [];
+  // Full-resolution photos from the applicant's phone (js/phone-photo.js) join the gallery and their item.
+  const phonePhotos = createPhonePhotoDesk({
+    inspectionId: id, i18n, scope, send: (message) => signaling.send(message),
+    onPhoto: (snap) => {
+      snapshots.unshift(snap);
+      renderSnapshots();
+      if (snap.itemId) checklistReady.then((c) => c.addPhoto?.(snap.itemId, snap.id));
+    },
+  });
 
   const setCallState = (key, params) => {
     stateKey = key;
@@ -312,6 +322,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     },
   };
 
+  Object.assign(handlers, phonePhotos.handlers);
   const signaling = connectSignaling({
     join: { inspectionId: id },
     seatStorageKey: `kanyan.seat.${id}`,
@@ -379,7 +390,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     byId('snapshots').replaceChildren(...snapshots.map((snap) => {
       const time = formatTime(snap.takenAt, i18n.lang, { timeOnly: true });
       return h('a', { href: snapshotUrl(id, snap.id), target: '_blank', rel: 'noopener', title: time },
-        h('img', { src: snapshotUrl(id, snap.id), alt: t('inspector.snapshots.alt', { time }), 'data-snapshot-id': snap.id }));
+        h('img', { src: snapshotUrl(id, snap.id, snap.thumbnail ? 'thumbnail' : 'watermarked'), alt: t('inspector.snapshots.alt', { time }), 'data-snapshot-id': snap.id }));
     }));
   };
 
