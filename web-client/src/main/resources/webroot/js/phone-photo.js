@@ -247,7 +247,9 @@ export function putPhoto(inspectionId, token, upload, signal) {
 }
 
 /**
- * A still from the camera track at the largest size it gives.
+ * A still from the camera track at the largest size it gives: ImageCapture.takePhoto() when the browser has it and
+ * its stills are at least as large as the track's largest video frame (a phone's 12 MP stills against 4K video),
+ * otherwise that largest frame.
  * @param {MediaStreamTrack} track a live video track
  * @returns {Promise<{blob: Blob, width: number, height: number, method: 'takePhoto'|'frame'}>}
  */
@@ -255,17 +257,20 @@ export async function takeStill(track) {
   if (typeof ImageCapture === 'function') {
     try {
       const capture = new ImageCapture(track);
-      const capabilities = await capture.getPhotoCapabilities();
-      const blob = await capture.takePhoto({
-        imageWidth: capabilities.imageWidth?.max, imageHeight: capabilities.imageHeight?.max,
-      });
-      const bitmap = await createImageBitmap(blob);
-      try {
-        // A camera that answers in another format (PNG) is re-encoded at the same size: the server keeps JPEGs.
-        const jpeg = blob.type === 'image/jpeg' ? blob : await encode(bitmap, bitmap.width, bitmap.height);
-        return { blob: jpeg, width: bitmap.width, height: bitmap.height, method: 'takePhoto' };
-      } finally {
-        bitmap.close();
+      const photo = await capture.getPhotoCapabilities();
+      const video = track.getCapabilities ? track.getCapabilities() : {};
+      const stillPixels = (photo.imageWidth?.max || 0) * (photo.imageHeight?.max || 0);
+      const framePixels = (video.width?.max || 0) * (video.height?.max || 0);
+      if (stillPixels >= framePixels) {
+        const blob = await capture.takePhoto({ imageWidth: photo.imageWidth?.max, imageHeight: photo.imageHeight?.max });
+        const bitmap = await createImageBitmap(blob);
+        try {
+          // A camera that answers in another format (PNG) is re-encoded at the same size: the server keeps JPEGs.
+          const jpeg = blob.type === 'image/jpeg' ? blob : await encode(bitmap, bitmap.width, bitmap.height);
+          return { blob: jpeg, width: bitmap.width, height: bitmap.height, method: 'takePhoto' };
+        } finally {
+          bitmap.close();
+        }
       }
     } catch {
       // Many browsers (and cameras) have ImageCapture without takePhoto support: take the largest frame.
