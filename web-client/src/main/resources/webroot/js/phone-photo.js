@@ -332,3 +332,23 @@ function encode(source, width, height) {
     canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('encode-failed'))), 'image/jpeg', JPEG_QUALITY);
   });
 }
+
+/**
+ * What the auditor's gallery says about a photo from the phone (TRAIL.md `snapshot.taken` with `source: "phone"`):
+ * its size, who asked for it, and a flag when its EXIF GPS position is far from the live location fix.
+ * @param {object} data the `snapshot.taken` payload
+ * @param {(key: string, params?: object) => string} t
+ * @returns {HTMLElement[]} nothing for a frame grab
+ */
+export function phonePhotoBadges(data, t) {
+  if (data.source !== 'phone') return [];
+  const badges = [h('span', { class: 'badge', 'data-kind': 'phone' }, t('auditor.gallery.phone', {
+    width: data.width, height: data.height, by: String(data.requestedBy || '').replace(/^user:/, ''),
+  }))];
+  if (data.exif?.gpsCheck === 'mismatch') {
+    badges.push(h('span', { class: 'badge', 'data-gps-check': 'mismatch' }, t('auditor.gallery.gpsMismatch', {
+      km: (data.exif.gpsDistanceMetres / 1000).toFixed(1),
+    })));
+  }
+  return badges;
+}
