@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.commons.imaging.formats.jpeg.exif.ExifRewriter;
+import org.apache.commons.imaging.formats.tiff.constants.TiffTagConstants;
 import org.apache.commons.imaging.formats.tiff.write.TiffOutputSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -216,6 +217,30 @@ class PhotosTest {
   }
 
   @Test
+  void aPhotoHeldSidewaysIsShownUprightAndWithoutExifItSaysSo() throws Exception {
+    try (Scene scene = Scene.open("PH-005")) {
+      // A phone held upright stores a landscape picture and says "turn 90° clockwise" (EXIF orientation 6).
+      TiffOutputSet exif = new TiffOutputSet();
+      exif.getOrCreateRootDirectory().add(TiffTagConstants.TIFF_TAG_ORIENTATION,
+          (short) TiffTagConstants.ORIENTATION_VALUE_ROTATE_90_CW);
+      ByteArrayOutputStream turned = new ByteArrayOutputStream();
+      new ExifRewriter().updateExifMetadataLossless(picture(800, 600), turned, exif);
+      String photoId = UUID.randomUUID().toString();
+
+      JsonObject photo = scene.put(scene.ask(null).getString("requestId"), photoId, turned.toByteArray())
+          .bodyAsJsonObject();
+
+      assertThat(photo.getInteger("width")).isEqualTo(800);
+      assertThat(photo.getJsonObject("exif").getInteger("orientation")).isEqualTo(6);
+      assertThat(photo.getJsonObject("exif").getString("gpsCheck")).isEqualTo("no-exif-gps");
+      BufferedImage display = ImageIO.read(new ByteArrayInputStream(
+          ian.get("/api/inspections/" + scene.id() + "/snapshots/" + photoId).body().getBytes()));
+      assertThat(display.getWidth()).isEqualTo(600);
+      assertThat(display.getHeight()).isEqualTo(800);
+    }
+  }
+
+  @Test
   void refusesPhotosThatAnswerNoRequestAreDamagedMistypedOversizedForeignOrLate() throws Exception {
     try (Scene scene = Scene.open("PH-003"); Scene elsewhere = Scene.open("PH-004")) {
       String requestId = scene.ask(null).getString("requestId");
@@ -244,6 +269,7 @@ class PhotosTest {
       scene.inspector().send(new JsonObject().put("type", "photo-request").put("itemId", "NO-SUCH"));
       assertThat(scene.inspector().next("error").getString("code")).isEqualTo("unknown_item");
       elsewhere.phone().close();
+      elsewhere.inspector().next("peer-reconnecting"); // the phone's seat is held, with no one in it
       elsewhere.inspector().send(new JsonObject().put("type", "photo-request"));
       assertThat(elsewhere.inspector().next("error").getString("code")).isEqualTo("applicant_absent");
       scene.phone().send(new JsonObject().put("type", "photo-status").put("requestId", requestId)
