@@ -10,6 +10,7 @@ import { mark, markFirstFrame } from './timings.js';
 import { byId, h, showMessage } from './ui.js';
 import { renderCurrentItem, renderPrepareList } from './checklist.js';
 import { createPhonePhotoTaker } from './phone-photo.js';
+import { isRenegotiation } from './network-recovery.js';
 
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
@@ -176,6 +177,7 @@ function joinCall({ i18n, token, camera, seatKey, fail, inspectionId }) {
         // With a media server the connection is to it: only arriving video says the inspector is there.
         if (state === 'connected' && mode === 'p2p') setState('applicant.state.connected');
         else if (state === 'disconnected' || state === 'failed') {
+          signaling.probe(); // the network may have changed under the socket too: find out now
           setState(inspectorAway ? 'applicant.state.inspectorReconnecting' : 'applicant.state.unstable');
         }
       },
@@ -229,7 +231,8 @@ function joinCall({ i18n, token, camera, seatKey, fail, inspectionId }) {
       mark('offerReceived');
       try {
         await camera;
-        const sdp = await newPeer().acceptOffer(m.sdp);
+        // An ICE restart (the same inspector connection, new network paths) is answered on the existing connection.
+        const sdp = await (isRenegotiation(peer, m.sdp) ? peer : newPeer()).acceptOffer(m.sdp);
         signaling.send({ type: 'answer', sdp });
       } catch (err) {
         showMediaError(t('call.error.negotiation', { error: err.message }));

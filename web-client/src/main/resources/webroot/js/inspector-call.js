@@ -16,6 +16,7 @@ import { connectSignaling } from './signaling.js';
 import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
 import { createDeskChecklist } from './checklist.js';
 import { createPhonePhotoDesk } from './phone-photo.js';
+import { createIceRecovery } from './network-recovery.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, translatedMessage } from './ui.js';
 
@@ -215,6 +216,8 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       onConnectionState: (state) => {
         if (state === 'connected') mark('iceConnected');
         callMedia.connection(state);
+        if (mode === 'p2p') recovery.connection(state);
+        if (state === 'disconnected' || state === 'failed') signaling.probe();
         // With a media server the connection is to it: only arriving video says the applicant is there.
         if (state === 'connected' && mode === 'p2p') setCallState('call.state.connected');
         else if (state === 'failed') setCallState('call.state.mediaFailed');
@@ -223,6 +226,14 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     });
     return peer;
   };
+
+  // Peer-to-peer: ICE restarts on the same connection when the network drops or changes (js/network-recovery.js).
+  const recovery = createIceRecovery({
+    peer: () => peer,
+    send: (message) => signaling.send(message),
+    onRestart: (restarting) => { if (restarting) setCallState('call.state.restarting'); },
+  });
+  scope.onDispose(recovery.stop);
 
   const negotiate = async () => {
     if (scope.disposed) return;
@@ -282,7 +293,10 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       setWaitingState('call.state.connecting');
       if (mode === 'p2p') negotiate();
     },
-    'peer-reconnecting': () => setCallState('inspector.call.applicantReconnecting'),
+    'peer-reconnecting': () => {
+      setCallState('inspector.call.applicantReconnecting');
+      if (mode === 'p2p') recovery.peerLost();
+    },
     'peer-left': (m) => {
       peerPresent = false;
       const left = { timeout: 'inspector.call.applicantLost', invite_revoked: 'inspector.call.applicantLinkRevoked' };

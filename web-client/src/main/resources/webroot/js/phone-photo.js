@@ -121,6 +121,8 @@ export function createPhonePhotoTaker({ inspectionId, token, i18n, stream, fix, 
   let stopped = false;
   let last = null;
   const abort = new AbortController();
+  /** Requests this page has taken up (answered, or being answered). */
+  const answered = new Set();
 
   const show = (key, params, kind) => {
     last = { key, params, kind };
@@ -193,7 +195,14 @@ export function createPhonePhotoTaker({ inspectionId, token, i18n, stream, fix, 
   };
 
   return {
-    handlers: { 'photo-request': (m) => { answer(m).catch(() => {}); } },
+    handlers: {
+      'photo-request': (m) => {
+        // Sent again after this page rejoined (the first may have gone into a dead connection): answer once.
+        if (answered.has(m.requestId)) return;
+        answered.add(m.requestId);
+        answer(m).catch(() => {});
+      },
+    },
     stop: () => {
       stopped = true;
       abort.abort();

@@ -116,7 +116,7 @@ public final class ServerVerticle extends VerticleBase {
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
                   uploadGate, config.dataDir()),
               new PhotosResource(inspections, new Photos(vertx, trail, snapshots, config.dataDir(), clock,
-                  config.zone(), Photos.DEFAULT_MAX_PIXELS), new PhotoRequests(trail, calls, checklists),
+                  config.zone(), Photos.DEFAULT_MAX_PIXELS), new PhotoRequests(trail, calls, checklists, clock),
                   uploadGate, config.dataDir()),
               new CatalogResource(catalogue),
               new ChecklistResource(inspections),

@@ -20,16 +20,20 @@ public final class PhotoRequests {
 
   /** What the phone may report about a request (relayed to the inspector as {@code photo-status}). */
   public static final Set<String> STATES = Set.of("capturing", "uploading", "retrying", "camera-off", "failed");
+  /** Older unanswered requests are not sent again to a phone that rejoins: the inspector asks afresh. */
+  static final java.time.Duration RESEND_WITHIN = java.time.Duration.ofMinutes(10);
   private static final Pattern ITEM_ID = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
 
   private final Trail trail;
   private final Calls calls;
   private final Checklists checklists;
+  private final java.time.Clock clock;
 
-  public PhotoRequests(Trail trail, Calls calls, Checklists checklists) {
+  public PhotoRequests(Trail trail, Calls calls, Checklists checklists, java.time.Clock clock) {
     this.trail = trail;
     this.calls = calls;
     this.checklists = checklists;
+    this.clock = clock;
   }
 
   /**
@@ -53,6 +57,32 @@ public final class PhotoRequests {
               return new JsonObject().put("type", "photo-requested").put("requestId", requestId)
                   .put("itemId", itemId);
             }));
+  }
+
+  /**
+   * Sends the phone again every request of the last {@link #RESEND_WITHIN} that no photo answered yet: a request
+   * sent into a connection that had died without a close (a phone that changed networks) is not lost when the phone
+   * joins again. The phone ignores a request it is already answering.
+   */
+  public Future<Void> resendPending(Call call) {
+    return trail.read(call.inspectionId()).compose(events -> {
+      java.util.Map<String, JsonObject> open = new java.util.LinkedHashMap<>();
+      java.time.Instant since = clock.instant().minus(RESEND_WITHIN);
+      for (var e : events) {
+        JsonObject p = e.payloadJson();
+        if (e.type() == EventType.PHOTO_REQUESTED && e.time().isAfter(since)) {
+          open.put(p.getString("requestId"), p);
+        } else if (e.type() == EventType.SNAPSHOT_TAKEN && p.getString("requestId") != null) {
+          open.remove(p.getString("requestId"));
+        }
+      }
+      return Future.all(open.values().stream().map(p -> item(call.inspectionId(), p.getString("itemId"))
+          .otherwiseEmpty()
+          .onSuccess(item -> call.send(Role.APPLICANT, new JsonObject().put("type", "photo-request")
+              .put("requestId", p.getString("requestId")).put("itemId", p.getString("itemId"))
+              .put("itemTitle", item == null ? null : item.getString("title")).put("repeated", true))))
+          .toList()).mapEmpty();
+    });
   }
 
   /** The phone's progress on a request, relayed to the inspector as it is. */

@@ -11,6 +11,7 @@ import io.kanyan.signaling.inspection.Role;
 import io.kanyan.signaling.media.MediaException;
 import io.kanyan.signaling.ws.Protocol.Answer;
 import io.kanyan.signaling.ws.Protocol.ClientMessage;
+import io.kanyan.signaling.ws.Protocol.ConnectionState;
 import io.kanyan.signaling.ws.Protocol.Ice;
 import io.kanyan.signaling.ws.Protocol.Join;
 import io.kanyan.signaling.ws.Protocol.Leave;
@@ -137,6 +138,12 @@ final class Connection implements Link {
       return location(fix, now);
     } else if (message instanceof Note note) {
       return note(note, now);
+    } else if (message instanceof ConnectionState media) {
+      // On the trail as media.event {kind: "connection.interrupted" | "connection.recovered", role, cause, downMs,
+      // restarts}.
+      call.event("connection." + media.state(), new JsonObject().put("role", role.wire()).put("cause", media.cause())
+          .put("downMs", media.downMs()).put("restarts", media.restarts()));
+      return Future.succeededFuture();
     } else if (message instanceof PhotoRequest ask) {
       return photoRequest(ask, now);
     } else if (message instanceof PhotoStatus status) {
@@ -205,6 +212,10 @@ final class Connection implements Link {
         call = target;
         role = wanted;
         send(joined);
+        if (wanted == Role.APPLICANT) {
+          photos.resendPending(target).onFailure(err -> log.warn("inspection {}: photo requests not sent again: {}",
+              id, err.getMessage()));
+        }
         log.info("inspection {}: {} seated, joined sent {} µs after join", id, wanted.wire(),
             (System.nanoTime() - startedAt) / 1000);
         return joined;

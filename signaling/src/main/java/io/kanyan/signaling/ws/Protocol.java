@@ -19,7 +19,7 @@ public final class Protocol {
 
   /** A message a browser sends. */
   public sealed interface ClientMessage permits Join, Offer, Answer, Ice, Location, Note, Leave, Ping,
-      PhotoRequest, PhotoStatus {
+      PhotoRequest, PhotoStatus, ConnectionState {
   }
 
   /** Take a seat; {@code inspectionId} for staff, {@code resume} to take back a seat after a drop. */
@@ -50,6 +50,13 @@ public final class Protocol {
 
   /** The inspector asks the applicant's phone for a full-resolution photo, for a checklist item or none. */
   public record PhotoRequest(String itemId) implements ClientMessage {
+  }
+
+  /**
+   * The browser's media connection was interrupted or has recovered (peer-to-peer mode, where the server does not
+   * see it); {@code downMs} and {@code restarts} come with {@code recovered}.
+   */
+  public record ConnectionState(String state, String cause, Long downMs, Integer restarts) implements ClientMessage {
   }
 
   /** The phone's progress on a photo request; {@code code} says why it failed, when it did. */
@@ -83,6 +90,7 @@ public final class Protocol {
       case "ping" -> new Ping();
       case "photo-request" -> new PhotoRequest(optionalString(json, "itemId"));
       case "photo-status" -> photoStatus(json);
+      case "connection" -> connectionState(json);
       default -> throw new Problem(Problem.Kind.BAD_REQUEST, "unknown_type",
           "unknown message type '" + abbreviate(name) + "'");
     };
@@ -131,6 +139,17 @@ public final class Protocol {
     Double accuracy = json.getValue("accuracy") instanceof Number a ? a.doubleValue() : null;
     Long timestamp = json.getValue("timestamp") instanceof Number t ? t.longValue() : null;
     return new Location(lat.doubleValue(), lng.doubleValue(), accuracy, timestamp);
+  }
+
+  private static ConnectionState connectionState(JsonObject json) {
+    Object state = json.getValue("state");
+    if (!"interrupted".equals(state) && !"recovered".equals(state)) {
+      throw missing("state", "'interrupted' or 'recovered'");
+    }
+    Long downMs = json.getValue("downMs") instanceof Number n && n.longValue() >= 0 ? n.longValue() : null;
+    Integer restarts = json.getValue("restarts") instanceof Number n && n.intValue() >= 0 ? n.intValue() : null;
+    String cause = json.getValue("cause") instanceof String c && c.matches("[a-z-]{1,40}") ? c : null;
+    return new ConnectionState((String) state, cause, downMs, restarts);
   }
 
   private static PhotoStatus photoStatus(JsonObject json) {

@@ -60,7 +60,7 @@ public final class SignalingEndpoint {
     this.invites = invites;
     this.inspections = inspections;
     this.calls = calls;
-    this.photos = new PhotoRequests(inspections.trailStore(), calls, inspections.checklists());
+    this.photos = new PhotoRequests(inspections.trailStore(), calls, inspections.checklists(), clock);
     this.revocations = revocations;
     this.clock = clock;
   }
