@@ -217,6 +217,23 @@ class PhotosTest {
   }
 
   @Test
+  void aRequestThatWentIntoADeadConnectionIsSentAgainWhenThePhoneRejoins() {
+    try (Scene scene = Scene.open("PH-006")) {
+      JsonObject asked;
+      // The phone goes away (as when it switches networks) right after the request was sent to it.
+      scene.inspector().send(new JsonObject().put("type", "photo-request"));
+      String requestId = scene.inspector().next("photo-requested").getString("requestId");
+      scene.phone().drop();
+      try (Ws again = Ws.applicant(server.vertx(), server.httpPort(), scene.invite(), server.origin()).await()) {
+        again.send(new JsonObject().put("type", "join")).next("joined");
+        asked = again.next("photo-request");
+      }
+      assertThat(asked.getString("requestId")).isEqualTo(requestId);
+      assertThat(asked.getBoolean("repeated")).isTrue();
+    }
+  }
+
+  @Test
   void aPhotoHeldSidewaysIsShownUprightAndWithoutExifItSaysSo() throws Exception {
     try (Scene scene = Scene.open("PH-005")) {
       // A phone held upright stores a landscape picture and says "turn 90° clockwise" (EXIF orientation 6).
