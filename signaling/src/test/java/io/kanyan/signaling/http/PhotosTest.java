@@ -254,6 +254,12 @@ class PhotosTest {
           ian.get("/api/inspections/" + scene.id() + "/snapshots/" + photoId).body().getBytes()));
       assertThat(display.getWidth()).isEqualTo(600);
       assertThat(display.getHeight()).isEqualTo(800);
+
+      // The auditor's verification checks the phone's original and its display copy like any snapshot.
+      ian.post("/api/inspections/" + scene.id() + "/end", new JsonObject().put("conclusion", "pass"));
+      JsonObject verdict = audrey.get("/api/audit/inspections/" + scene.id() + "/verify").bodyAsJsonObject();
+      assertThat(verdict.getBoolean("valid")).as(verdict.encodePrettily()).isTrue();
+      assertThat(verdict.encode()).contains("watermarked snapshot");
     }
   }
 
