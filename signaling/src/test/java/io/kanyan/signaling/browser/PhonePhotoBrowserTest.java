@@ -134,6 +134,31 @@ class PhonePhotoBrowserTest {
     applicant.executeCdpCommand("Network.setBlockedURLs", java.util.Map.of("urls", List.of()));
     JsonObject third = arrived(id, 3);
     assertPhotoIsThePhones(id, third);
+
+    // The auditor's gallery says which pictures came from the phone, how large, and who asked.
+    inspector.manage().deleteAllCookies();
+    inspector.get(server.base + "/login.html");
+    visible(inspector, "username", 10).sendKeys(KanyanServer.AUDITOR);
+    inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
+    inspector.findElement(By.id("login-submit")).click();
+    visible(inspector, "search-form", 10);
+    inspector.findElement(By.id("q-case")).sendKeys("KY-PHOTO-1");
+    inspector.findElement(By.id("search-submit")).click();
+    waitFor(inspector, 10).until(d -> {
+      List<WebElement> rows = d.findElements(By.cssSelector("#results tr[data-id]"));
+      if (rows.size() != 1) {
+        return false;
+      }
+      rows.get(0).click();
+      return true;
+    });
+    List<WebElement> badges = waitFor(inspector, 15).until(d -> {
+      List<WebElement> found = d.findElements(By.cssSelector("#gallery .badge[data-kind='phone']"));
+      return found.size() == 3 ? found : null;
+    });
+    assertThat(badges.get(1).getText()).contains("手机照片").contains("3840 × 2160").contains(KanyanServer.INSPECTOR);
+    // The fake camera writes no EXIF: nothing to flag.
+    assertThat(inspector.findElements(By.cssSelector("#gallery [data-gps-check='mismatch']"))).isEmpty();
   }
 
   /** Waits for the inspector's page to show the photo arrived, then returns its {@code snapshot.taken} payload. */
