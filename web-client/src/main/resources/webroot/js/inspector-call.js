@@ -383,6 +383,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     if (!q || scope.disposed) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
     callMedia.frames(q.framesDecoded);
+    if (mode === 'p2p') recovery.frames(q.framesDecoded);
     lastQuality = q;
     renderQuality();
     poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;

@@ -3,8 +3,9 @@
  * changes) or loses the network for a while. The inspector's page offers in peer-to-peer mode, so it drives the
  * recovery: when the connection has been `disconnected` for {@link RESTART_AFTER_MS} or is `failed`, it sends an
  * offer with an ICE restart on the same RTCPeerConnection (the tracks, the DTLS session and the recording go on),
- * and again every {@link RETRY_MS} until the media is back. Each interruption and recovery is reported over the
- * signaling socket (PROTOCOL.md `connection`), so the trail records them. The applicant's page answers a restart
+ * and again every {@link RETRY_MS} until the media is back. Each interruption (no video frame decoded for
+ * {@link STALL_MS}) and recovery (frames again, with the freeze's length) is reported over the signaling socket
+ * (PROTOCOL.md `connection`), so the trail records them with what the connection saw as the cause. The applicant's page answers a restart
  * on its existing connection ({@link isRenegotiation}). Kurento mode re-offers through js/call-media.js instead.
  * @module network-recovery
  */
@@ -13,21 +14,27 @@
 const RESTART_AFTER_MS = 2500;
 /** How soon a restart that did not bring the media back is tried again. */
 const RETRY_MS = 8000;
+/** No new video frame for this long is an interruption. */
+const STALL_MS = 3000;
 
 /**
  * @param {object} options
  * @param {() => (import('./peer.js').Peer|null)} options.peer the current peer connection
  * @param {(message: object) => boolean} options.send sends a signaling message
  * @param {(restarting: boolean) => void} [options.onRestart] a restart was sent (true) or the media is back (false)
- * @returns {{connection: (state: RTCPeerConnectionState) => void, kick: () => void, peerLost: () => void, stop: () => void}}
- *   `connection` takes every connection state of the current peer; `kick` restarts now if the media is not
- *   connected (the socket came back, the network changed); `peerLost` marks an interruption the server saw (the
- *   other side's socket dropped; the next connected peer, even a new one, ends it); `stop` ends it all
+ * @returns {{connection: (state: RTCPeerConnectionState) => void, frames: (count: number) => void, kick: () => void,
+ *   peerLost: () => void, stop: () => void}} `connection` takes every connection state of the current peer;
+ *   `frames` the video frames decoded so far (the stats reading); `kick` restarts now if the media is not
+ *   connected (the socket came back, the network changed); `peerLost` names the cause the server saw (the other
+ *   side's socket dropped); `stop` ends it all
  */
 export function createIceRecovery({ peer, send, onRestart = () => {} }) {
   let timer = null;
   let downSince = null;
   let restarts = 0;
+  let cause = null;
+  let lastCount = 0;
+  let lastFrameAt = 0;
   let stopped = false;
   let state = 'new';
 
@@ -52,11 +59,25 @@ export function createIceRecovery({ peer, send, onRestart = () => {} }) {
       // The connection was replaced or closed meanwhile: the retry (or the new connection) takes over.
     }
   };
-  const interrupted = (cause) => {
-    if (downSince !== null) return;
-    downSince = Date.now();
-    restarts = 0;
-    send({ type: 'connection', state: 'interrupted', cause });
+  /** Reads the video decoded so far (every second): a freeze is an interruption, new frames end it. */
+  const frames = (count) => {
+    if (stopped) return;
+    const now = Date.now();
+    if (count < lastCount) lastCount = 0; // a new connection counts from zero
+    if (count > lastCount) {
+      if (downSince !== null) {
+        send({ type: 'connection', state: 'recovered', downMs: now - downSince, restarts });
+        downSince = null;
+        restarts = 0;
+        onRestart(false);
+      }
+      lastCount = count;
+      lastFrameAt = now;
+      cause = null;
+    } else if (lastFrameAt && downSince === null && now - lastFrameAt >= STALL_MS) {
+      downSince = lastFrameAt;
+      send({ type: 'connection', state: 'interrupted', cause: cause || 'no-video' });
+    }
   };
 
   const onNetworkChange = () => kick();
@@ -71,26 +92,20 @@ export function createIceRecovery({ peer, send, onRestart = () => {} }) {
     connection(next) {
       state = next;
       if (stopped) return;
-      if (next === 'connected') {
+      if (next === 'connected' || next === 'closed') {
         clear();
-        if (downSince !== null) {
-          send({ type: 'connection', state: 'recovered', downMs: Date.now() - downSince, restarts });
-          downSince = null;
-          onRestart(false);
-        }
       } else if (next === 'disconnected') {
-        interrupted('ice-disconnected');
+        cause = cause || 'ice-disconnected';
         if (!timer) timer = setTimeout(restart, RESTART_AFTER_MS);
       } else if (next === 'failed') {
-        interrupted('ice-failed');
+        cause = 'ice-failed';
         restart();
-      } else if (next === 'closed') {
-        clear();
       }
     },
+    frames,
     kick,
     /** The other side's socket dropped (`peer-reconnecting`): the media is interrupted until a connection is back. */
-    peerLost: () => { if (!stopped) interrupted('peer-reconnecting'); },
+    peerLost: () => { cause = 'peer-reconnecting'; },
     stop() {
       stopped = true;
       clear();
