@@ -10,6 +10,8 @@ import { createApplicantRecord } from './record.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, h, showMessage } from './ui.js';
 import { renderCurrentItem, renderPrepareList } from './checklist.js';
+import { createPhonePhotoTaker } from './phone-photo.js';
+import { isRenegotiation } from './network-recovery.js';
 
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
@@ -58,7 +60,7 @@ async function main() {
     byId('start').disabled = true;
     // The camera and the signaling socket open at the same time: joining needs no camera, only the peer does.
     const camera = openCamera({ facingMode: 'environment' });
-    const call = joinCall({ i18n, token, camera, seatKey, fail });
+    const call = joinCall({ i18n, token, camera, seatKey, fail, inspectionId: invite.inspectionId });
     camera.then(() => {
       mark('cameraOpen');
       byId('intro').hidden = true;
@@ -123,7 +125,7 @@ async function showPrepareList(i18n, token) {
 /** The checklist item the inspector is checking now (PROTOCOL.md `checklist-current`), or null. */
 let currentItem = null;
 
-function joinCall({ i18n, token, camera, seatKey, fail }) {
+function joinCall({ i18n, token, camera, seatKey, fail, inspectionId }) {
   const { t } = i18n;
   const localVideo = byId('local-video');
   const remoteVideo = byId('remote-video');
@@ -178,6 +180,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
         // With a media server the connection is to it: only arriving video says the inspector is there.
         if (state === 'connected' && mode === 'p2p') setState('applicant.state.connected');
         else if (state === 'disconnected' || state === 'failed') {
+          signaling.probe(); // the network may have changed under the socket too: find out now
           setState(inspectorAway ? 'applicant.state.inspectorReconnecting' : 'applicant.state.unstable');
         }
       },
@@ -231,7 +234,8 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
       mark('offerReceived');
       try {
         await camera;
-        const sdp = await newPeer().acceptOffer(m.sdp);
+        // An ICE restart (the same inspector connection, new network paths) is answered on the existing connection.
+        const sdp = await (isRenegotiation(peer, m.sdp) ? peer : newPeer()).acceptOffer(m.sdp);
         signaling.send({ type: 'answer', sdp });
       } catch (err) {
         showMediaError(t('call.error.negotiation', { error: err.message }));
@@ -261,6 +265,12 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
       if (m.code === 'media_failed') callMedia.failed();
     },
   };
+
+  // The inspector's requests for a full-resolution photo (js/phone-photo.js).
+  const photos = createPhonePhotoTaker({
+    inspectionId, token, i18n, stream: () => stream, fix: () => lastFix, send: (message) => signaling.send(message),
+  });
+  Object.assign(handlers, photos.handlers);
 
   const signaling = connectSignaling({
     query: `invite=${encodeURIComponent(token)}`,
@@ -330,6 +340,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
     clearInterval(statsTimer);
     clearInterval(repeatTimer);
     callMedia.stop();
+    photos.stop();
     watch.stop();
     signaling.close();
     peer?.close();
@@ -346,6 +357,7 @@ function joinCall({ i18n, token, camera, seatKey, fail }) {
       clearInterval(statsTimer);
       clearInterval(repeatTimer);
       callMedia.stop();
+      photos.stop();
       watch.stop();
       signaling.leave();
       peer?.close();

@@ -7,6 +7,7 @@ import { checkLog } from './log-watch.js';
 import { snapshotUrl } from './snapshot.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, wireStaffHeader } from './ui.js';
 import { answerText, renderChecklistResults } from './checklist.js';
+import { phonePhotoBadges } from './phone-photo.js';
 
 /** Trail event types shown as markers on the recording timeline. */
 const MARKED = new Set(['invite.opened', 'participant.joined', 'participant.disconnected', 'participant.reconnected',
@@ -232,6 +233,7 @@ function createAudit(i18n) {
         h('a', { href: snapshotUrl(id, sid, 'original'), target: '_blank', rel: 'noopener', title: t('auditor.gallery.original') },
           h('img', { src: snapshotUrl(id, sid, 'watermarked'), alt: t('auditor.gallery.alt', { time: formatTime(e.time, i18n.lang) }), loading: 'lazy' })),
         h('figcaption', {}, `${formatTime(e.time, i18n.lang)} · ${describeFix(e.data.location)}`, h('br'),
+          ...phonePhotoBadges(e.data, t), ...(e.data.source === 'phone' ? [h('br')] : []),
           h('span', { class: 'mono' }, `SHA-256 ${e.data.sha256}`)));
     }));
     byId('gallery-empty').hidden = snaps.length > 0;

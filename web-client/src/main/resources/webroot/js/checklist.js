@@ -204,6 +204,12 @@ export async function createDeskChecklist({ inspectionId, i18n, scope, video, on
     bound: true,
     render,
     precheck,
+    /** A photo taken for an item elsewhere (the phone's, js/phone-photo.js) counts with the item's snapshots. */
+    addPhoto: (itemId, snapshotId) => {
+      if (!photos.has(itemId) || photos.get(itemId).includes(snapshotId)) return;
+      photos.get(itemId).push(snapshotId);
+      render();
+    },
     conclusionFields: (conclusion) => (conclusion !== 'rectify' ? {} : {
       rectifyItems: [...byId('rectify-items').querySelectorAll('input:checked')].map((i) => i.value),
       rectifyDeadline: byId('rectify-deadline').value || undefined,

@@ -15,6 +15,8 @@ import { createScope } from './scope.js';
 import { connectSignaling } from './signaling.js';
 import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
 import { createDeskChecklist } from './checklist.js';
+import { createPhonePhotoDesk } from './phone-photo.js';
+import { createIceRecovery } from './network-recovery.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, translatedMessage } from './ui.js';
 
@@ -117,6 +119,15 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   let lastFix = null;
   const notes = [];
   const snapshots = [];
+  // Full-resolution photos from the applicant's phone (js/phone-photo.js) join the gallery and their item.
+  const phonePhotos = createPhonePhotoDesk({
+    inspectionId: id, i18n, scope, send: (message) => signaling.send(message),
+    onPhoto: (snap) => {
+      snapshots.unshift(snap);
+      renderSnapshots();
+      if (snap.itemId) checklistReady.then((c) => c.addPhoto?.(snap.itemId, snap.id));
+    },
+  });
 
   const setCallState = (key, params) => {
     stateKey = key;
@@ -205,6 +216,8 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       onConnectionState: (state) => {
         if (state === 'connected') mark('iceConnected');
         callMedia.connection(state);
+        if (mode === 'p2p') recovery.connection(state);
+        if (state === 'disconnected' || state === 'failed') signaling.probe();
         // With a media server the connection is to it: only arriving video says the applicant is there.
         if (state === 'connected' && mode === 'p2p') setCallState('call.state.connected');
         else if (state === 'failed') setCallState('call.state.mediaFailed');
@@ -213,6 +226,14 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     });
     return peer;
   };
+
+  // Peer-to-peer: ICE restarts on the same connection when the network drops or changes (js/network-recovery.js).
+  const recovery = createIceRecovery({
+    peer: () => peer,
+    send: (message) => signaling.send(message),
+    onRestart: (restarting) => { if (restarting) setCallState('call.state.restarting'); },
+  });
+  scope.onDispose(recovery.stop);
 
   const negotiate = async () => {
     if (scope.disposed) return;
@@ -272,7 +293,10 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
       setWaitingState('call.state.connecting');
       if (mode === 'p2p') negotiate();
     },
-    'peer-reconnecting': () => setCallState('inspector.call.applicantReconnecting'),
+    'peer-reconnecting': () => {
+      setCallState('inspector.call.applicantReconnecting');
+      if (mode === 'p2p') recovery.peerLost();
+    },
     'peer-left': (m) => {
       peerPresent = false;
       const left = { timeout: 'inspector.call.applicantLost', invite_revoked: 'inspector.call.applicantLinkRevoked' };
@@ -312,6 +336,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     },
   };
 
+  Object.assign(handlers, phonePhotos.handlers);
   /** @type {object[] | null} messages held until the call is wired; null once they flow straight through */
   let early = [];
   const signaling = connectSignaling({
@@ -362,6 +387,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     if (!q || scope.disposed) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
     callMedia.frames(q.framesDecoded);
+    if (mode === 'p2p') recovery.frames(q.framesDecoded);
     lastQuality = q;
     renderQuality();
     poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;
@@ -383,7 +409,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     byId('snapshots').replaceChildren(...snapshots.map((snap) => {
       const time = formatTime(snap.takenAt, i18n.lang, { timeOnly: true });
       return h('a', { href: snapshotUrl(id, snap.id), target: '_blank', rel: 'noopener', title: time },
-        h('img', { src: snapshotUrl(id, snap.id), alt: t('inspector.snapshots.alt', { time }), 'data-snapshot-id': snap.id }));
+        h('img', { src: snapshotUrl(id, snap.id, snap.thumbnail ? 'thumbnail' : 'watermarked'), alt: t('inspector.snapshots.alt', { time }), 'data-snapshot-id': snap.id }));
     }));
   };
 

@@ -21,6 +21,7 @@
  * @typedef {object} Peer
  * @property {RTCPeerConnection} pc
  * @property {() => Promise<string>} createOffer makes and sets a local offer, returns its SDP
+ * @property {() => Promise<string>} restartOffer the same with an ICE restart (js/network-recovery.js)
  * @property {(sdp: string) => Promise<string>} acceptOffer sets a remote offer, returns the answer SDP
  * @property {(sdp: string) => Promise<void>} acceptAnswer
  * @property {(candidate: RTCIceCandidateInit) => Promise<void>} addCandidate buffered until ready
@@ -62,6 +63,12 @@ export function createPeer({ iceServers, localStream, onRemoteStream, onIceCandi
     pc,
     async createOffer() {
       const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      return pc.localDescription.sdp;
+    },
+    /** Makes and sets an offer with new ICE credentials (an ICE restart), keeping the tracks and DTLS session. */
+    async restartOffer() {
+      const offer = await pc.createOffer({ iceRestart: true });
       await pc.setLocalDescription(offer);
       return pc.localDescription.sdp;
     },

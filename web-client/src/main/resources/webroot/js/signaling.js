@@ -1,12 +1,16 @@
 /**
  * The signaling WebSocket (signaling/PROTOCOL.md): joins on every (re)connect, resumes its seat with the
  * seat key kept in sessionStorage (so a page reload resumes too), reconnects with backoff after a drop,
- * and keeps the socket alive with `ping` every 15 s.
+ * and keeps the socket alive with `ping` every 10 s. A socket that hears nothing for 5 s after a ping is taken
+ * for dead and replaced: after a phone's network change its old connection can hang for minutes without a close
+ * event. `probe()` pings at once (the page saw the media connection drop, or the browser saw the network change).
  * @module signaling
  */
 import { mark } from './timings.js';
 
-const PING_MS = 15000;
+const PING_MS = 10000;
+/** A ping unanswered (nothing at all heard) for this long means the connection is dead. */
+const PONG_TIMEOUT_MS = 5000;
 const MAX_BACKOFF_MS = 8000;
 /** Close codes after which reconnecting cannot help. */
 const FINAL_CLOSE = { 4401: 'session_ended', 4403: 'forbidden', 4409: 'seat_taken', 4410: 'inspection_closed', 1000: 'closed' };
@@ -22,6 +26,7 @@ const REVOKED_REASONS = ['session_ended', 'account_disabled', 'invite_revoked', 
  * @property {(message: object) => boolean} send sends a message when joined; false when not connected
  * @property {() => void} leave sends `leave` and closes for good
  * @property {() => void} close closes for good without leaving (the seat is held for the grace period)
+ * @property {() => void} probe checks now that the connection is alive (replaced if it does not answer)
  * @property {() => SignalingState} state
  */
 
@@ -42,6 +47,7 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
   let state = 'connecting';
   let attempt = 0;
   let pingTimer = null;
+  let pongTimer = null;
   let retryTimer = null;
   let finished = false;
 
@@ -51,16 +57,40 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
   };
 
   const open = () => {
-    socket = new WebSocket(url);
-    socket.addEventListener('open', () => {
+    const mine = new WebSocket(url);
+    socket = mine;
+    // Events of a socket given up for dead (replaced by a newer one) are ignored.
+    mine.addEventListener('open', () => {
+      if (socket !== mine) return;
       mark('socketOpen');
       const resume = sessionStorage.getItem(seatStorageKey);
-      socket.send(JSON.stringify({ type: 'join', ...join, ...(resume ? { resume } : {}) }));
-      pingTimer = setInterval(() => sendRaw({ type: 'ping' }), PING_MS);
+      mine.send(JSON.stringify({ type: 'join', ...join, ...(resume ? { resume } : {}) }));
+      pingTimer = setInterval(probe, PING_MS);
     });
-    socket.addEventListener('message', (event) => handle(event.data));
-    socket.addEventListener('close', (event) => closed(event.code, event.reason));
+    mine.addEventListener('message', (event) => {
+      if (socket !== mine) return;
+      clearTimeout(pongTimer);
+      pongTimer = null;
+      handle(event.data);
+    });
+    mine.addEventListener('close', (event) => { if (socket === mine) closed(event.code, event.reason); });
   };
+
+  /** Pings now; no answer within PONG_TIMEOUT_MS and the socket is replaced. */
+  const probe = () => {
+    if (finished || pongTimer || !sendRaw({ type: 'ping' })) return;
+    const mine = socket;
+    pongTimer = setTimeout(() => {
+      pongTimer = null;
+      if (socket !== mine || finished) return;
+      socket = null;
+      try { mine.close(4000, 'no answer'); } catch { /* already closing */ }
+      closed(1006, 'no answer');
+    }, PONG_TIMEOUT_MS);
+  };
+  const onNetworkChange = () => probe();
+  window.addEventListener('online', onNetworkChange);
+  navigator.connection?.addEventListener?.('change', onNetworkChange);
 
   const handle = (data) => {
     let message;
@@ -81,6 +111,8 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
 
   const closed = (code, reason) => {
     clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+    pongTimer = null;
     if (finished) return;
     if (FINAL_CLOSE[code]) {
       finished = true;
@@ -105,6 +137,9 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
     finished = true;
     clearTimeout(retryTimer);
     clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+    window.removeEventListener('online', onNetworkChange);
+    navigator.connection?.removeEventListener?.('change', onNetworkChange);
     socket?.close(1000);
   };
 
@@ -118,6 +153,7 @@ export function connectSignaling({ query, join, seatStorageKey, onMessage, onSta
       shutdown();
     },
     close: shutdown,
+    probe,
     state: () => state,
   };
 }

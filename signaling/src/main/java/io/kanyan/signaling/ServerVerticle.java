@@ -50,6 +50,9 @@ import io.kanyan.signaling.notify.NotifySettings;
 import io.kanyan.signaling.notify.SmsWebhookNotifier;
 import java.util.ArrayList;
 import java.util.List;
+import io.kanyan.signaling.http.PhotosResource;
+import io.kanyan.signaling.inspection.PhotoRequests;
+import io.kanyan.recorder.recording.Photos;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Role;
@@ -131,6 +134,8 @@ public final class ServerVerticle extends VerticleBase {
     Recordings recordings = new Recordings(vertx, trail, config.dataDir());
     Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone(),
         config.http().snapshotMaxPixels());
+    // One gate for the inspector's uploads and the phone's photos: together they are what the server receives.
+    UploadGate uploadGate = new UploadGate(config.http().uploadsPerUser(), config.http().uploadsTotal());
     snapshots.warmUp().onFailure(err -> log.warn("snapshots: Java2D warm-up failed: {}", err.getMessage()));
     Records records = records(trail);
     notices = inviteNotices(trail);
@@ -161,7 +166,10 @@ public final class ServerVerticle extends VerticleBase {
               new AccountsResource(accounts),
               new InspectionsResource(inspections, config.publicUrl(), config.zone(), notices),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
-                  new UploadGate(config.http().uploadsPerUser(), config.http().uploadsTotal()), config.dataDir()),
+                  uploadGate, config.dataDir()),
+              new PhotosResource(inspections, new Photos(vertx, trail, snapshots, config.dataDir(), clock,
+                  config.zone(), Photos.DEFAULT_MAX_PIXELS), new PhotoRequests(trail, calls, checklists, clock),
+                  uploadGate, config.dataDir()),
               new CatalogResource(catalogue),
               new ChecklistResource(inspections),
               new AuditResource(vertx, started, config.zone()),

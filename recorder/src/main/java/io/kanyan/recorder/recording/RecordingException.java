@@ -17,7 +17,11 @@ public final class RecordingException extends RuntimeException {
     /** The body is not what the endpoint takes (not a JPEG, empty, malformed). */
     BAD_MEDIA,
     /** Finalising (remux, hashing) failed. */
-    FINALISE_FAILED
+    FINALISE_FAILED,
+    /** A photo id already names a different photo, or its request was already answered by another photo. */
+    PHOTO_CONFLICT,
+    /** A photo answers no photo request of the inspector on the trail. */
+    UNKNOWN_REQUEST
   }
 
   private final Code code;

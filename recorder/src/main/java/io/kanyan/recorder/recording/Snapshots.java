@@ -137,7 +137,7 @@ public final class Snapshots {
   }
 
   /** The location a {@code location.fix} recorded: its lat, lng and accuracy. */
-  private static JsonObject location(TrailEvent fix) {
+  static JsonObject location(TrailEvent fix) {
     JsonObject p = fix.payloadJson();
     return new JsonObject().put("lat", p.getValue("lat")).put("lng", p.getValue("lng"))
         .put("accuracy", p.getValue("accuracy")).put("serverTime", Chain.formatTime(fix.time()));
@@ -166,6 +166,11 @@ public final class Snapshots {
     return dir(inspectionId, snapshotId).resolve(snapshotId + ".watermarked.jpg");
   }
 
+  /** The thumbnail of a snapshot; only phone photos ({@link Photos}) have one (it may not exist). */
+  public Path thumbnail(String inspectionId, String snapshotId) {
+    return dir(inspectionId, snapshotId).resolve(snapshotId + ".thumb.jpg");
+  }
+
   private Snapshot write(String inspectionId, String id, byte[] bytes, String declared, Instant takenAt,
       Facts facts, JsonObject location) throws IOException {
     String computed = Sha256.of(bytes);
@@ -190,7 +195,7 @@ public final class Snapshots {
         location, Sha256.of(display));
   }
 
-  private static void writeDurably(Path file, byte[] bytes) throws IOException {
+  static void writeDurably(Path file, byte[] bytes) throws IOException {
     Files.createDirectories(file.getParent());
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {

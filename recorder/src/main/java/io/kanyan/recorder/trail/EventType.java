@@ -22,6 +22,8 @@ public enum EventType {
   LOCATION_FIX("location.fix"),
   NOTE_ADDED("note.added"),
   SNAPSHOT_TAKEN("snapshot.taken"),
+  /** The inspector asked the applicant's phone for a full-resolution photo (answered by a snapshot.taken). */
+  PHOTO_REQUESTED("photo.requested"),
   RECORDING_SLICE("recording.slice"),
   RECORDING_GAP("recording.gap"),
   RECORDING_FINALISED("recording.finalised"),

@@ -14,19 +14,11 @@ import io.kanyan.signaling.auth.Principal;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.FileSystem;
-import io.vertx.core.file.OpenOptions;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.UUID;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -45,7 +37,6 @@ public final class UploadsResource implements Api.Resource {
   /** A 2 s slice of 720p is well under 1 MB; this leaves room for a burst after a stall. */
   static final long MAX_SLICE_BYTES = 8L * 1024 * 1024;
   static final long MAX_SNAPSHOT_BYTES = 10L * 1024 * 1024;
-  private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Pattern ITEM_ID = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
 
   private final Inspections inspections;
@@ -54,8 +45,7 @@ public final class UploadsResource implements Api.Resource {
   private final Snapshots snapshots;
   private final Trail trail;
   private final Path mediaServerRecordings;
-  private final UploadGate gate;
-  private final Path partialDir;
+  private final StreamedUploads uploads;
 
   /**
    * @param mediaServerRecordings where the media server's finalised recordings live (Kurento mode); the
@@ -71,8 +61,7 @@ public final class UploadsResource implements Api.Resource {
     this.snapshots = snapshots;
     this.trail = trail;
     this.mediaServerRecordings = mediaServerRecordings.toAbsolutePath().normalize();
-    this.gate = gate;
-    this.partialDir = dataDir.resolve("uploads-partial");
+    this.uploads = new StreamedUploads(gate, dataDir);
   }
 
   @Override
@@ -96,7 +85,7 @@ public final class UploadsResource implements Api.Resource {
     return inspections.ownedOpen(who, ctx.pathParam("id"))
         .compose(file -> recordings.startSegment(file.id(), who.actor(), mimeType))
         .map(segment -> new JsonObject().put("segment", segment.segment()).put("startedAt", segment.startedAt()))
-        .recover(UploadsResource::mapped);
+        .recover(StreamedUploads::mapped);
   }
 
   private void putSlice(RoutingContext ctx) {
@@ -107,21 +96,21 @@ public final class UploadsResource implements Api.Resource {
     long seq;
     try {
       who = principal(ctx, Principal.Role.INSPECTOR);
-      requireType(ctx, "video/webm", "a recording slice must be sent as video/webm");
-      sha = sha256(ctx);
+      StreamedUploads.requireType(ctx, "video/webm", "a recording slice must be sent as video/webm");
+      sha = StreamedUploads.sha256(ctx);
       segment = number(ctx.pathParam("segment"), "segment");
       seq = number(ctx.pathParam("seq"), "seq");
-      requireLength(ctx, MAX_SLICE_BYTES);
+      StreamedUploads.requireLength(ctx, MAX_SLICE_BYTES);
     } catch (Problem p) {
       Api.refuse(ctx, p);
       return;
     }
     Future<JsonObject> result = inspections.ownedOpen(who, ctx.pathParam("id"))
-        .compose(file -> upload(ctx, who, MAX_SLICE_BYTES, body -> recordings.appendSlice(file.id(), segment, seq,
+        .compose(file -> uploads.receive(ctx, who.username(), MAX_SLICE_BYTES, body -> recordings.appendSlice(file.id(), segment, seq,
             body, sha, who.actor())))
         .map(ack -> new JsonObject().put("segment", ack.segment()).put("seq", ack.seq()).put("size", ack.size())
             .put("sha256", ack.sha256()).put("duplicate", ack.duplicate()).put("segmentBytes", ack.segmentBytes()));
-    answer(ctx, 200, result);
+    StreamedUploads.answer(ctx, 200, result);
   }
 
   private void postSnapshot(RoutingContext ctx) {
@@ -131,9 +120,9 @@ public final class UploadsResource implements Api.Resource {
     String itemId = ctx.request().getParam("itemId");
     try {
       who = principal(ctx, Principal.Role.INSPECTOR);
-      requireType(ctx, "image/jpeg", "a snapshot must be sent as image/jpeg");
-      sha = sha256(ctx);
-      requireLength(ctx, MAX_SNAPSHOT_BYTES);
+      StreamedUploads.requireType(ctx, "image/jpeg", "a snapshot must be sent as image/jpeg");
+      sha = StreamedUploads.sha256(ctx);
+      StreamedUploads.requireLength(ctx, MAX_SNAPSHOT_BYTES);
       if (itemId != null && !ITEM_ID.matcher(itemId).matches()) {
         throw Problem.badRequest("bad_field", "itemId must be a checklist item id (letters, digits, '-', '_', '.')");
       }
@@ -143,98 +132,14 @@ public final class UploadsResource implements Api.Resource {
     }
     Future<JsonObject> result = inspections.ownedOpen(who, ctx.pathParam("id"))
         .compose(file -> checkItem(file.id(), itemId).map(file))
-        .compose(file -> upload(ctx, who, MAX_SNAPSHOT_BYTES, body -> {
+        .compose(file -> uploads.receive(ctx, who.username(), MAX_SNAPSHOT_BYTES, body -> {
           if (body.length() == 0) {
             return Future.failedFuture(Problem.badRequest("bad_media", "the snapshot is empty"));
           }
           return snapshots.store(file.id(), body, sha, who.actor(), new Snapshots.Facts(file.caseNumber(), itemId));
         }))
         .map(Snapshots.Snapshot::toJson);
-    answer(ctx, 201, result);
-  }
-
-  /**
-   * Receives the body of an authorised upload and hands it to {@code store}: it is streamed to a file as it
-   * arrives (a slow sender holds no heap), cut off past {@code max} bytes, and read back only once complete.
-   * The upload holds a place in the {@link UploadGate} until stored; the partial file is always deleted.
-   */
-  private <T> Future<T> upload(RoutingContext ctx, Principal who, long max, Function<Buffer, Future<T>> store) {
-    try {
-      gate.acquire(who.username());
-    } catch (Problem p) {
-      return Future.failedFuture(p);
-    }
-    FileSystem fs = ctx.vertx().fileSystem();
-    String partial = partialDir.resolve(UUID.randomUUID() + ".part").toString();
-    return fs.mkdirs(partialDir.toString())
-        .compose(x -> fs.open(partial, new OpenOptions().setWrite(true).setCreateNew(true)))
-        .compose(file -> stream(ctx.request(), file, max).eventually(file::close))
-        .compose(x -> fs.readFile(partial))
-        .compose(store)
-        .eventually(() -> {
-          gate.release(who.username());
-          return fs.delete(partial).otherwiseEmpty();
-        });
-  }
-
-  /** Writes the request body to {@code file}, with back-pressure; fails with 413 past {@code max} bytes. */
-  private static Future<Void> stream(HttpServerRequest request, AsyncFile file, long max) {
-    Promise<Void> done = Promise.promise();
-    long[] received = {0};
-    request.handler(chunk -> {
-      received[0] += chunk.length();
-      if (received[0] > max) {
-        done.tryFail(tooLarge(max));
-        return;
-      }
-      file.write(chunk);
-      if (file.writeQueueFull()) {
-        request.pause();
-        file.drainHandler(v -> request.resume());
-      }
-    });
-    request.exceptionHandler(done::tryFail);
-    request.endHandler(v -> done.tryComplete());
-    file.exceptionHandler(done::tryFail);
-    request.resume();
-    return done.future();
-  }
-
-  /** Answers an upload; a refusal sent before the whole body arrived also closes the connection. */
-  private static void answer(RoutingContext ctx, int status, Future<JsonObject> result) {
-    result.recover(UploadsResource::mapped).onSuccess(json -> ctx.response().setStatusCode(status)
-            .putHeader("Content-Type", "application/json; charset=utf-8").end(json.encode()))
-        .onFailure(err -> {
-          if (err instanceof Problem p) {
-            Api.refuse(ctx, p);
-          } else {
-            boolean unread = !ctx.request().isEnded();
-            Api.fail(ctx, err);
-            if (unread) { // e.g. the store was down before the body was read: do not leave it hanging
-              ctx.vertx().setTimer(1000, t -> ctx.request().connection().close());
-            }
-          }
-        });
-  }
-
-  /** A declared Content-Length over the limit is refused before anything is read. */
-  private static void requireLength(RoutingContext ctx, long max) {
-    String declared = ctx.request().getHeader("Content-Length");
-    if (declared == null) {
-      return;
-    }
-    try {
-      if (Long.parseLong(declared.trim()) > max) {
-        throw tooLarge(max);
-      }
-    } catch (NumberFormatException e) {
-      throw Problem.badRequest("bad_request", "Content-Length is not a number");
-    }
-  }
-
-  private static Problem tooLarge(long max) {
-    return new Problem(Problem.Kind.TOO_LARGE, "too_large",
-        "the upload is larger than " + (max / (1024 * 1024)) + " MB, the most this route takes");
+    StreamedUploads.answer(ctx, 201, result);
   }
 
   private void getRecording(RoutingContext ctx) {
@@ -295,8 +200,8 @@ public final class UploadsResource implements Api.Resource {
       return;
     }
     String variant = ctx.request().getParam("variant", "watermarked");
-    if (!variant.equals("watermarked") && !variant.equals("original")) {
-      Api.problem(ctx, Problem.badRequest("bad_field", "variant must be watermarked or original"));
+    if (!variant.equals("watermarked") && !variant.equals("original") && !variant.equals("thumbnail")) {
+      Api.problem(ctx, Problem.badRequest("bad_field", "variant must be watermarked, original or thumbnail"));
       return;
     }
     String snapshotId = ctx.pathParam("snapshot");
@@ -307,8 +212,11 @@ public final class UploadsResource implements Api.Resource {
         .compose(file -> {
           Path path;
           try {
-            path = variant.equals("original") ? snapshots.original(file.id(), snapshotId)
-                : snapshots.watermarked(file.id(), snapshotId);
+            path = switch (variant) {
+              case "original" -> snapshots.original(file.id(), snapshotId);
+              case "thumbnail" -> snapshots.thumbnail(file.id(), snapshotId);
+              default -> snapshots.watermarked(file.id(), snapshotId);
+            };
           } catch (RecordingException e) {
             return Future.failedFuture(Problem.notFound("there is no snapshot " + snapshotId));
           }
@@ -336,21 +244,6 @@ public final class UploadsResource implements Api.Resource {
     return trail.append(file.id(), EventType.AUDIT_ACCESS, who.actor(), what).mapEmpty();
   }
 
-  private static void requireType(RoutingContext ctx, String expected, String message) {
-    String type = ctx.request().getHeader("Content-Type");
-    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith(expected)) {
-      throw new Problem(Problem.Kind.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message);
-    }
-  }
-
-  private static String sha256(RoutingContext ctx) {
-    String sha = ctx.request().getHeader(SHA256_HEADER);
-    if (sha == null || !SHA256.matcher(sha).matches()) {
-      throw Problem.badRequest("missing_field", "send the body's SHA-256 (64 hex digits) in " + SHA256_HEADER);
-    }
-    return sha.toLowerCase(Locale.ROOT);
-  }
-
   private static int number(String text, String what) {
     try {
       int n = Integer.parseInt(text);
@@ -363,18 +256,4 @@ public final class UploadsResource implements Api.Resource {
     }
   }
 
-  /** Recording failures as HTTP problems. */
-  private static <T> Future<T> mapped(Throwable err) {
-    if (err instanceof RecordingException e) {
-      Problem p = switch (e.code()) {
-        case HASH_MISMATCH -> Problem.badRequest("hash_mismatch", e.getMessage());
-        case SLICE_CONFLICT -> Problem.conflict("slice_conflict", e.getMessage());
-        case NOT_FOUND -> Problem.notFound(e.getMessage());
-        case BAD_MEDIA -> Problem.badRequest("bad_media", e.getMessage());
-        case FINALISE_FAILED -> new Problem(Problem.Kind.UNAVAILABLE, "finalise_failed", e.getMessage());
-      };
-      return Future.failedFuture(p);
-    }
-    return Future.failedFuture(err);
-  }
 }

@@ -288,6 +288,12 @@ public final class Call implements MediaListener {
     return lastLocation == null ? null : lastLocation.copy();
   }
 
+  /** True while {@code role}'s seat has a live connection (not empty, not in its grace period). */
+  public boolean present(Role role) {
+    Seat seat = seats.get(role);
+    return !ended && seat != null && seat.link != null;
+  }
+
   /** A finding noted by the inspector. */
   public Future<Void> note(String actor, String text) {
     return record(EventType.NOTE_ADDED, actor, new JsonObject().put("text", text));

@@ -6,16 +6,20 @@ import io.kanyan.signaling.inspection.Call;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Link;
+import io.kanyan.signaling.inspection.PhotoRequests;
 import io.kanyan.signaling.inspection.Role;
 import io.kanyan.signaling.media.MediaException;
 import io.kanyan.signaling.ws.Protocol.Answer;
 import io.kanyan.signaling.ws.Protocol.ClientMessage;
+import io.kanyan.signaling.ws.Protocol.ConnectionState;
 import io.kanyan.signaling.ws.Protocol.Ice;
 import io.kanyan.signaling.ws.Protocol.Join;
 import io.kanyan.signaling.ws.Protocol.Leave;
 import io.kanyan.signaling.ws.Protocol.Location;
 import io.kanyan.signaling.ws.Protocol.Note;
 import io.kanyan.signaling.ws.Protocol.Offer;
+import io.kanyan.signaling.ws.Protocol.PhotoRequest;
+import io.kanyan.signaling.ws.Protocol.PhotoStatus;
 import io.kanyan.signaling.ws.Protocol.Ping;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.vertx.core.Future;
@@ -48,6 +52,7 @@ final class Connection implements Link {
   private final Credential credential;
   private final Inspections inspections;
   private final Calls calls;
+  private final PhotoRequests photos;
   private final RateLimit rateLimit;
   private final String address;
   private final String userAgent;
@@ -59,7 +64,8 @@ final class Connection implements Link {
   private boolean closed;
 
   Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Credential credential,
-      Inspections inspections, Calls calls, int rate, String address, String userAgent, long now) {
+      Inspections inspections, Calls calls, PhotoRequests photos, int rate, String address, String userAgent,
+      long now) {
     this.socket = socket;
     this.staff = staff;
     this.applicantInspection = applicantInspection;
@@ -67,6 +73,7 @@ final class Connection implements Link {
     this.lastRecheck = now;
     this.inspections = inspections;
     this.calls = calls;
+    this.photos = photos;
     this.rateLimit = new RateLimit(rate, now);
     this.address = address;
     this.userAgent = userAgent;
@@ -131,6 +138,20 @@ final class Connection implements Link {
       return location(fix, now);
     } else if (message instanceof Note note) {
       return note(note, now);
+    } else if (message instanceof ConnectionState media) {
+      // On the trail as media.event {kind: "connection.interrupted" | "connection.recovered", role, cause, downMs,
+      // restarts}.
+      call.event("connection." + media.state(), new JsonObject().put("role", role.wire()).put("cause", media.cause())
+          .put("downMs", media.downMs()).put("restarts", media.restarts()));
+      return Future.succeededFuture();
+    } else if (message instanceof PhotoRequest ask) {
+      return photoRequest(ask, now);
+    } else if (message instanceof PhotoStatus status) {
+      if (role != Role.APPLICANT) {
+        return Future.failedFuture(Problem.forbidden("only the applicant's phone reports on photo requests"));
+      }
+      photos.status(call, status.requestId(), status.state(), status.code());
+      return Future.succeededFuture();
     } else if (message instanceof Leave) {
       call.leave(role, this);
       return Future.succeededFuture();
@@ -191,6 +212,10 @@ final class Connection implements Link {
         call = target;
         role = wanted;
         send(joined);
+        if (wanted == Role.APPLICANT) {
+          photos.resendPending(target).onFailure(err -> log.warn("inspection {}: photo requests not sent again: {}",
+              id, err.getMessage()));
+        }
         log.info("inspection {}: {} seated, joined sent {} µs after join", id, wanted.wire(),
             (System.nanoTime() - startedAt) / 1000);
         return joined;
@@ -218,6 +243,16 @@ final class Connection implements Link {
     return recheck(now).compose(ok -> closed
         ? Future.failedFuture(Problem.conflict("gone", "the connection closed"))
         : current.note(staff.actor(), note.text()));
+  }
+
+  private Future<?> photoRequest(PhotoRequest ask, long now) {
+    if (role != Role.INSPECTOR) {
+      return Future.failedFuture(Problem.forbidden("only the inspector asks for photos"));
+    }
+    Call current = call;
+    return recheck(now).compose(ok -> closed
+        ? Future.failedFuture(Problem.conflict("gone", "the connection closed"))
+        : photos.request(current, staff.actor(), ask.itemId()).onSuccess(this::send));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.kanyan.signaling.ws;
 
 import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.inspection.PhotoRequests;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
@@ -17,7 +18,8 @@ public final class Protocol {
   public static final int MAX_MESSAGE_BYTES = 64 * 1024;
 
   /** A message a browser sends. */
-  public sealed interface ClientMessage permits Join, Offer, Answer, Ice, Location, Note, Leave, Ping {
+  public sealed interface ClientMessage permits Join, Offer, Answer, Ice, Location, Note, Leave, Ping,
+      PhotoRequest, PhotoStatus, ConnectionState {
   }
 
   /** Take a seat; {@code inspectionId} for staff, {@code resume} to take back a seat after a drop. */
@@ -46,6 +48,21 @@ public final class Protocol {
   public record Ping() implements ClientMessage {
   }
 
+  /** The inspector asks the applicant's phone for a full-resolution photo, for a checklist item or none. */
+  public record PhotoRequest(String itemId) implements ClientMessage {
+  }
+
+  /**
+   * The browser's media connection was interrupted or has recovered (peer-to-peer mode, where the server does not
+   * see it); {@code downMs} and {@code restarts} come with {@code recovered}.
+   */
+  public record ConnectionState(String state, String cause, Long downMs, Integer restarts) implements ClientMessage {
+  }
+
+  /** The phone's progress on a photo request; {@code code} says why it failed, when it did. */
+  public record PhotoStatus(String requestId, String state, String code) implements ClientMessage {
+  }
+
   /**
    * Parses one text frame.
    *
@@ -71,6 +88,9 @@ public final class Protocol {
       case "note" -> new Note(note(json));
       case "leave" -> new Leave();
       case "ping" -> new Ping();
+      case "photo-request" -> new PhotoRequest(optionalString(json, "itemId"));
+      case "photo-status" -> photoStatus(json);
+      case "connection" -> connectionState(json);
       default -> throw new Problem(Problem.Kind.BAD_REQUEST, "unknown_type",
           "unknown message type '" + abbreviate(name) + "'");
     };
@@ -119,6 +139,31 @@ public final class Protocol {
     Double accuracy = json.getValue("accuracy") instanceof Number a ? a.doubleValue() : null;
     Long timestamp = json.getValue("timestamp") instanceof Number t ? t.longValue() : null;
     return new Location(lat.doubleValue(), lng.doubleValue(), accuracy, timestamp);
+  }
+
+  private static ConnectionState connectionState(JsonObject json) {
+    Object state = json.getValue("state");
+    if (!"interrupted".equals(state) && !"recovered".equals(state)) {
+      throw missing("state", "'interrupted' or 'recovered'");
+    }
+    Long downMs = json.getValue("downMs") instanceof Number n && n.longValue() >= 0 ? n.longValue() : null;
+    Integer restarts = json.getValue("restarts") instanceof Number n && n.intValue() >= 0 ? n.intValue() : null;
+    String cause = json.getValue("cause") instanceof String c && c.matches("[a-z-]{1,40}") ? c : null;
+    return new ConnectionState((String) state, cause, downMs, restarts);
+  }
+
+  private static PhotoStatus photoStatus(JsonObject json) {
+    if (!(json.getValue("requestId") instanceof String id) || !id.matches("[0-9a-f-]{36}")) {
+      throw missing("requestId", "the id of the photo request");
+    }
+    if (!(json.getValue("state") instanceof String state) || !PhotoRequests.STATES.contains(state)) {
+      throw missing("state", "one of " + String.join(", ", new java.util.TreeSet<>(PhotoRequests.STATES)));
+    }
+    String code = optionalString(json, "code");
+    if (code != null && !code.matches("[a-z_]{1,40}")) {
+      throw missing("code", "a lowercase error code");
+    }
+    return new PhotoStatus(id, state, code);
   }
 
   private static String note(JsonObject json) {

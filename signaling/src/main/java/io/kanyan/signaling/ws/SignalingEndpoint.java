@@ -9,6 +9,7 @@ import io.kanyan.signaling.auth.Revocations;
 import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.signaling.inspection.PhotoRequests;
 import io.kanyan.recorder.audit.CaseFile;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
@@ -45,6 +46,7 @@ public final class SignalingEndpoint {
   private final Invites invites;
   private final Inspections inspections;
   private final Calls calls;
+  private final PhotoRequests photos;
   private final Revocations revocations;
   private final Clock clock;
   private final Set<Connection> open = new HashSet<>();
@@ -58,6 +60,7 @@ public final class SignalingEndpoint {
     this.invites = invites;
     this.inspections = inspections;
     this.calls = calls;
+    this.photos = new PhotoRequests(inspections.trailStore(), calls, inspections.checklists(), clock);
     this.revocations = revocations;
     this.clock = clock;
   }
@@ -138,7 +141,7 @@ public final class SignalingEndpoint {
     String agent = Optional.ofNullable(req.getHeader("User-Agent")).map(a -> a.length() > 300 ? a.substring(0, 300) : a)
         .orElse("");
     Connection conn = new Connection(socket, who.staff(), who.inspectionId(), who.credential(), inspections, calls,
-        config.wsRate(), address, agent, clock.millis());
+        photos, config.wsRate(), address, agent, clock.millis());
     open.add(conn);
     for (String key : conn.credential().keys()) {
       byCredential.computeIfAbsent(key, k -> new HashSet<>()).add(conn);

@@ -110,6 +110,9 @@ class AuthorizationMatrixTest {
       row(HttpMethod.POST, "/api/inspections/:id/snapshots", Target.FRESH, Body.JPEG, 401, 401, 201, 404, 403, 403, 401),
       row(HttpMethod.GET, "/api/inspections/:id/snapshots/:snapshot", Target.DONE, Body.NONE,
                                                                                401, 401, 200, 404, 200, 200, 401),
+      // Only the phone's invite gets past authentication; with no photo request named it is refused as incomplete.
+      row(HttpMethod.PUT, "/api/inspections/:id/photos/:photo", Target.FRESH, Body.JPEG,
+                                                                               401, 400, 401, 401, 401, 401, 401),
       row(HttpMethod.GET, "/api/audit/public-key", Target.DONE, Body.NONE,     200, 200, 200, 200, 200, 200, 200),
       row(HttpMethod.GET, "/api/audit/inspections", Target.DONE, Body.NONE,    401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/inspections/:id", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
@@ -232,7 +235,8 @@ class AuthorizationMatrixTest {
       }
     }
     String path = row.path().replace(":id", id).replace(":segment", "1").replace(":seq", "1")
-        .replace(":snapshot", snapshotId).replace(":username", "victor")
+        .replace(":snapshot", snapshotId)
+        .replace(":photo", "0b6f3c52-9a43-4c4e-8f55-1e0a5c2d7e10").replace(":username", "victor")
         .replace(":code", "food-business");
     if (row.path().equals("/ws")) {
       return handshake(who, invite);
