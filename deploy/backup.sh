@@ -39,7 +39,13 @@ mkdir -p "$target/data" "$target/redis"
 # 1. The data directory, without an embedded Redis's live files (they are snapshotted below).
 tar -C "$data_dir" --exclude=./redis -cf - . | tar -C "$target/data" -xf -
 if [ -n "${KANYAN_CHECKPOINT_LOG:-}" ]; then
+  # The log outside the data directory, with what lives beside it: the key history and the attestations
+  # (witness cosignatures, RFC 3161 timestamps).
   cp -p "$KANYAN_CHECKPOINT_LOG" "$target/checkpoints.jsonl"
+  log_dir=$(dirname "$KANYAN_CHECKPOINT_LOG")
+  mkdir -p "$target/checkpoint-log"
+  [ -f "$log_dir/key-history.json" ] && cp -p "$log_dir/key-history.json" "$target/checkpoint-log/"
+  [ -d "$log_dir/attestations" ] && cp -pR "$log_dir/attestations" "$target/checkpoint-log/"
 fi
 
 # 2. Redis: a consistent point-in-time RDB over the replication protocol (works for a remote Redis too,
@@ -53,6 +59,6 @@ fi
   echo "created: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "redis: $("${cli[@]}" info server | tr -d '\r' | grep '^redis_version:')"
   echo "trail inspections: $("${cli[@]}" hlen kanyan:trail:heads)"
-  echo "checkpoints: $("${cli[@]}" llen kanyan:checkpoints)"
+  echo "tree heads: $("${cli[@]}" llen kanyan:commitments)"
 } > "$target/BACKUP-INFO"
 echo "backup: done in $target"

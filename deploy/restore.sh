@@ -33,6 +33,9 @@ tar -C "$backup/data" -cf - . | tar -C "$data_dir" -xf -
 if [ -n "${KANYAN_CHECKPOINT_LOG:-}" ] && [ -f "$backup/checkpoints.jsonl" ]; then
   mkdir -p "$(dirname "$KANYAN_CHECKPOINT_LOG")"
   cp -p "$backup/checkpoints.jsonl" "$KANYAN_CHECKPOINT_LOG"
+  if [ -d "$backup/checkpoint-log" ]; then
+    cp -pR "$backup/checkpoint-log/." "$(dirname "$KANYAN_CHECKPOINT_LOG")/"
+  fi
 fi
 # The commitment log was copied before Redis, so Redis may hold a few entries more. This marker lets the
 # next start append them (after checking each); without it, entries only Redis has mean a truncated log.

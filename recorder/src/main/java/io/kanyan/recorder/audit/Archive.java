@@ -143,8 +143,9 @@ public final class Archive {
    * cannot be logged must not happen.
    *
    * @param actor who, as on every trail event ({@code user:<name>})
-   * @param what  what was seen: {@code detail}, {@code trail}, {@code replay:<file>}, {@code download:<file>},
-   *              {@code export}, {@code verify}
+   * @param what  what was seen: {@code detail}, {@code export}, {@code verify} (the other reads put their own
+   *              {@code audit.access} on the trail: {@code trail}, {@code recording}, {@code snapshot},
+   *              {@code checklist}, {@code record}; see recorder/TRAIL.md)
    */
   public Future<TrailEvent> recordAccess(String inspectionId, String actor, String what) {
     return trail.append(inspectionId, EventType.AUDIT_ACCESS, actor, new JsonObject().put("what", what));

@@ -130,13 +130,16 @@ public final class InspectionsResource implements Api.Resource {
     Principal who = principal(ctx, Principal.Role.INSPECTOR);
     JsonObject in = body(ctx);
     String phone = text(in, "applicantPhone");
-    if (phone == null || phone.isBlank()) {
-      throw Problem.badRequest("missing_field", "applicantPhone is required: the applicant's phone is not kept in full");
-    }
     String caseNumber = text(in, "caseNumber");
     String email = email(in);
-    return inspections.reinspect(who, ctx.pathParam("id"), phone, caseNumber == null || caseNumber.isBlank() ? null
-        : caseNumber).map(created -> {
+    // Someone else's inspection is "not found" before anything about the body is said, as on every owner route.
+    return inspections.owned(who, ctx.pathParam("id"))
+        .compose(file -> phone == null || phone.isBlank()
+            ? Future.failedFuture(Problem.badRequest("missing_field",
+                "applicantPhone is required: the applicant's phone is not kept in full"))
+            : inspections.reinspect(who, file.id(), phone, caseNumber == null || caseNumber.isBlank() ? null
+                : caseNumber))
+        .map(created -> {
           JsonObject invite = invite(ctx.request(), created.invite());
           if (notices != null) {
             notices.created(created.inspection(), invite.getString("url"), created.invite().expiresAt(), phone,

@@ -77,7 +77,7 @@ class AuthorizationMatrixTest {
       row(HttpMethod.POST, "/api/inspections/:id/end", Target.FRESH, Body.JSON, 401, 401, 200, 404, 404, 404, 401),
       row(HttpMethod.POST, "/api/inspections/:id/cancel", Target.FRESH, Body.JSON, 401, 401, 200, 404, 404, 404, 401),
       // An empty body gets past the role and ownership checks only to be refused as incomplete (400).
-      row(HttpMethod.POST, "/api/inspections/:id/reinspect", Target.DONE, Body.JSON, 401, 401, 400, 400, 403, 403, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/reinspect", Target.DONE, Body.JSON, 401, 401, 400, 404, 403, 403, 401),
       row(HttpMethod.GET, "/api/inspections/:id/checklist", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
       row(HttpMethod.POST, "/api/inspections/:id/checklist/answers", Target.FRESH, Body.JSON,
                                                                                401, 401, 400, 404, 403, 403, 401),
