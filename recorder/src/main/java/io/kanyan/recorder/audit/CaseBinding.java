@@ -1,5 +1,6 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.redis.LuaScript;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
@@ -49,7 +50,7 @@ public final class CaseBinding {
   private final CaseFiles cases;
   private final Trail trail;
   private final Clock clock;
-  private final Script events;
+  private final LuaScript events;
 
   /** A case record as the trail says it, and what the stored record says differently (empty when bound). */
   public record Checked(String id, JsonObject facts, List<String> problems) {
@@ -108,7 +109,7 @@ public final class CaseBinding {
     this.cases = cases;
     this.trail = trail;
     this.clock = clock;
-    this.events = new Script(redis, "case_trail.lua");
+    this.events = new LuaScript(redis, CaseBinding.class, "case_trail.lua");
   }
 
   /** Derives the case facts from a trail (events as stored strings, in chain order). */

@@ -1,5 +1,6 @@
 package io.kanyan.recorder.audit;
 
+import io.kanyan.recorder.redis.LuaScript;
 import io.kanyan.recorder.redis.RedisStore;
 import io.lettuce.core.ScriptOutputType;
 import io.vertx.core.Future;
@@ -35,8 +36,8 @@ public final class CaseFiles {
 
   private final RedisStore redis;
   private final byte[] phoneKey;
-  private final Script put;
-  private final Script find;
+  private final LuaScript put;
+  private final LuaScript find;
 
   /** One page of search results; {@code more} is true when further matches exist. */
   public record Page(List<CaseFile> items, boolean more) {
@@ -52,8 +53,8 @@ public final class CaseFiles {
     }
     this.redis = redis;
     this.phoneKey = phoneKey.clone();
-    this.put = new Script(redis, "case_put.lua");
-    this.find = new Script(redis, "case_search.lua");
+    this.put = new LuaScript(redis, CaseFiles.class, "case_put.lua");
+    this.find = new LuaScript(redis, CaseFiles.class, "case_search.lua");
   }
 
   static String key(String id) {

@@ -1,5 +1,6 @@
 package io.kanyan.recorder.stats;
 
+import io.kanyan.recorder.redis.LuaScript;
 import io.kanyan.recorder.redis.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -38,12 +39,12 @@ public final class StatsQuery {
 
   private final RedisStore redis;
   private final ZoneId zone;
-  private final Script read;
+  private final LuaScript read;
 
   public StatsQuery(RedisStore redis, ZoneId zone) {
     this.redis = redis;
     this.zone = zone;
-    this.read = new Script(redis, "read.lua");
+    this.read = new LuaScript(redis, StatsQuery.class, "read.lua");
   }
 
   public ZoneId zone() {

@@ -1,5 +1,6 @@
 package io.kanyan.recorder.stats;
 
+import io.kanyan.recorder.redis.LuaScript;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.trail.TrailEvent;
 import io.lettuce.core.ScriptOutputType;
@@ -34,11 +35,11 @@ public final class StatsRecorder {
   static final String PREFIX = "kanyan:stats:";
 
   private final ZoneId zone;
-  private final Script script;
+  private final LuaScript script;
 
   public StatsRecorder(RedisStore redis, ZoneId zone) {
     this.zone = zone;
-    this.script = new Script(redis, "record.lua");
+    this.script = new LuaScript(redis, StatsRecorder.class, "record.lua");
   }
 
   public static String caseKey(String inspectionId) {
