@@ -161,7 +161,11 @@ async function checkMedia(run, set, onLevel) {
 function framesOf(run, stream) {
   const video = byId('precheck-video');
   video.srcObject = stream;
-  run.cleanups.push(() => { video.srcObject = null; });
+  video.hidden = false;
+  run.cleanups.push(() => {
+    video.srcObject = null;
+    video.hidden = true;
+  });
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(null), FRAMES_MS);
     const done = () => {
