@@ -12,8 +12,8 @@ import io.vertx.core.json.JsonObject;
  * event per inspection and outcome, so the first passed check (and the first failed one before it, if any) is
  * recorded and a page that checks again and again cannot flood a trail kept for ever.
  *
- * <p>Keys: {@code kanyan:precheck:<id>:passed}, {@code kanyan:precheck:<id>:failed} (set once, kept while the
- * inspection's keys are).
+ * <p>Keys: {@code kanyan:precheck:<id>:passed}, {@code kanyan:precheck:<id>:failed} (set once, with no expiry:
+ * two one-byte keys per inspection, so a result is never recorded twice).
  */
 public final class Prechecks {
 
