@@ -12,6 +12,7 @@ import { byId, h, showMessage } from './ui.js';
 import { renderCurrentItem, renderPrepareList } from './checklist.js';
 import { createPhonePhotoTaker } from './phone-photo.js';
 import { isRenegotiation } from './network-recovery.js';
+import { createPrecheck } from './precheck.js';
 
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
@@ -52,12 +53,18 @@ async function main() {
   showIntro(i18n, invite);
   showPrepareList(i18n, token);
   const seatKey = `kanyan.seat.applicant.${invite.inspectionId}`;
+  // The pre-call check (js/precheck.js) runs while the applicant reads; joining cancels it (one camera user at a time).
+  const resuming = Boolean(sessionStorage.getItem(seatKey));
+  const precheck = resuming ? null : createPrecheck({ i18n, token });
+  precheck?.run();
 
   const begin = () => {
     mark('tap');
     showMessage(byId('error'), '');
     byId('retry').hidden = true;
     byId('start').disabled = true;
+    precheck?.stop();
+    byId('precheck').hidden = true;
     // The camera and the signaling socket open at the same time: joining needs no camera, only the peer does.
     const camera = openCamera({ facingMode: 'environment' });
     const call = joinCall({ i18n, token, camera, seatKey, fail, inspectionId: invite.inspectionId });
@@ -74,7 +81,7 @@ async function main() {
   };
   byId('start').addEventListener('click', begin);
   // After a reload mid-call the permissions are usually remembered: go straight back in.
-  if (sessionStorage.getItem(seatKey)) begin();
+  if (resuming) begin();
 }
 
 function inviteError(t, err) {

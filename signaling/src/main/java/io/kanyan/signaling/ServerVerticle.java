@@ -34,6 +34,7 @@ import io.kanyan.signaling.http.UploadGate;
 import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
+import io.kanyan.signaling.http.PrecheckResource;
 import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.http.IntegrationsResource;
 import io.kanyan.signaling.http.OpenApiResource;
@@ -55,6 +56,7 @@ import io.kanyan.signaling.inspection.PhotoRequests;
 import io.kanyan.recorder.recording.Photos;
 import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.signaling.inspection.Prechecks;
 import io.kanyan.signaling.inspection.Role;
 import io.kanyan.signaling.media.Media;
 import io.kanyan.signaling.tls.Certificates;
@@ -171,6 +173,7 @@ public final class ServerVerticle extends VerticleBase {
                   config.zone(), Photos.DEFAULT_MAX_PIXELS), new PhotoRequests(trail, calls, checklists, clock),
                   uploadGate, config.dataDir()),
               new CatalogResource(catalogue),
+              new PrecheckResource(inspections, new Prechecks(storage.redis(), trail), media),
               new ChecklistResource(inspections),
               new AuditResource(vertx, started, config.zone()),
               new LogResource(vertx, started),

@@ -14,6 +14,7 @@ public enum EventType {
   INVITE_ISSUED("invite.issued"),
   INVITE_REVOKED("invite.revoked"),
   INVITE_OPENED("invite.opened"),
+  PRECHECK_DONE("precheck.done"),
   PARTICIPANT_JOINED("participant.joined"),
   PARTICIPANT_DISCONNECTED("participant.disconnected"),
   PARTICIPANT_RECONNECTED("participant.reconnected"),

@@ -89,6 +89,14 @@ public final class Browsers {
   }
 
   static ChromeDriver launch(Launch launch) throws IOException {
+    return launch(launch, null);
+  }
+
+  /**
+   * @param userAgent a phone's user agent other than the default Android Chrome (e.g. an in-app browser's;
+   *   ChromeDriver's phone emulation sets it again on every page, so a DevTools override would not last)
+   */
+  static ChromeDriver launch(Launch launch, String userAgent) throws IOException {
     Path profile = Files.createTempDirectory("kanyan-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
@@ -103,8 +111,8 @@ public final class Browsers {
     if (launch.phone()) {
       options.setExperimentalOption("mobileEmulation", Map.of(
           "deviceMetrics", Map.of("width", PHONE.width, "height", PHONE.height, "pixelRatio", 2.0, "touch", true),
-          "userAgent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-              + "Chrome/156.0.0.0 Mobile Safari/537.36"));
+          "userAgent", userAgent != null ? userAgent : "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+              + "(KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36"));
     }
     options.setCapability("goog:loggingPrefs", launch.networkLog()
         ? Map.of("browser", "ALL", "performance", "ALL") : Map.of("browser", "ALL"));

@@ -84,6 +84,8 @@ class AuthorizationMatrixTest {
       row(HttpMethod.POST, "/api/inspections/:id/checklist/current", Target.FRESH, Body.JSON,
                                                                                401, 401, 400, 404, 403, 403, 401),
       row(HttpMethod.GET, "/api/invite/checklist", Target.FRESH, Body.NONE,    401, 200, 401, 401, 401, 401, 401),
+      row(HttpMethod.GET, "/api/invite/ice", Target.FRESH, Body.NONE,          401, 200, 401, 401, 401, 401, 401),
+      row(HttpMethod.POST, "/api/invite/precheck", Target.FRESH, Body.JSON,    401, 400, 401, 401, 401, 401, 401),
       row(HttpMethod.GET, "/api/inspections/:id/record", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
       row(HttpMethod.GET, "/api/inspections/:id/record/pdf", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
       row(HttpMethod.POST, "/api/inspections/:id/record/retry", Target.DONE, Body.JSON, 401, 401, 409, 404, 403, 403, 401),
