@@ -3,11 +3,13 @@ package io.kanyan.signaling.http;
 import static io.kanyan.signaling.http.Api.body;
 import static io.kanyan.signaling.http.Api.respond;
 
+import io.kanyan.recorder.audit.CaseFile;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Prechecks;
 import io.kanyan.signaling.media.Media;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -39,10 +41,31 @@ public final class PrecheckResource implements Api.Resource {
     this.media = media;
   }
 
+  /** The inspection of the request's invite, once checked. */
+  private static final String CASE = "kanyan.precheck.case";
+
   @Override
   public void mount(Router api) {
     api.get("/invite/ice").handler(respond(this::ice));
+    // The invite is checked on a route of its own before the body is read (Vert.x Web runs a body handler only
+    // first on its route): a request without a valid invite never has its body read.
+    api.post("/invite/precheck").handler(this::invite);
     api.post("/invite/precheck").handler(Api.jsonBody()).handler(respond(this::done));
+  }
+
+  private void invite(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    request.pause();
+    Api.holdBody(ctx);
+    inspections.forInvite(request.getHeader(InspectionsResource.INVITE_HEADER)).onComplete(ar -> {
+      if (ar.failed()) {
+        Api.fail(ctx, ar.cause());
+      } else {
+        ctx.put(CASE, ar.result());
+        ctx.next();
+        request.resume();
+      }
+    });
   }
 
   /** The ice servers the call will use (TURN credentials minted for this inspection, as in {@code joined}). */
@@ -56,11 +79,10 @@ public final class PrecheckResource implements Api.Resource {
   }
 
   private Future<JsonObject> done(RoutingContext ctx) {
-    return inspections.forInvite(ctx.request().getHeader(InspectionsResource.INVITE_HEADER)).compose(file -> {
-      JsonObject result = result(body(ctx));
-      return prechecks.done(file.id(), result)
-          .map(recorded -> new JsonObject().put("passed", result.getBoolean("passed")).put("recorded", recorded));
-    });
+    CaseFile file = ctx.get(CASE);
+    JsonObject result = result(body(ctx));
+    return prechecks.done(file.id(), result)
+        .map(recorded -> new JsonObject().put("passed", result.getBoolean("passed")).put("recorded", recorded));
   }
 
   /** The result as it goes on the trail: only known words and numbers; {@code passed} is decided here. */

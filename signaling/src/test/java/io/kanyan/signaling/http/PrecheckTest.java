@@ -3,6 +3,7 @@ package io.kanyan.signaling.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.RawHttp;
 import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
 import io.vertx.core.buffer.Buffer;
@@ -81,6 +82,18 @@ class PrecheckTest {
     assertThat(done.get(0).getJsonObject("payload").getString("location")).isEqualTo("denied");
     assertThat(done.get(1).getJsonObject("payload").getJsonArray("candidates").getList())
         .containsExactly("host", "relay");
+  }
+
+  @Test
+  void aWrongInviteIsRefusedBeforeTheBodyIsRead() {
+    // Headers that promise 60,000 bytes, then only 100 of them: the answer must not wait for the rest.
+    try (RawHttp raw = new RawHttp(server.httpPort())) {
+      raw.send("POST /api/invite/precheck HTTP/1.1\r\nHost: localhost\r\nX-Invite-Token: not-an-invite\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n" + "{".repeat(100));
+      RawHttp.Response r = raw.read();
+      assertThat(r.status()).isEqualTo(401);
+      assertThat(r.body()).contains("invite_unknown");
+    }
   }
 
   private static JsonObject passing() {
