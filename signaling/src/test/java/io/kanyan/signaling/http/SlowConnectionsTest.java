@@ -125,6 +125,26 @@ class SlowConnectionsTest {
       awaitFigure("refusedOverCap", 1);
     } finally {
       open.forEach(RawHttp::close);
+      awaitCapFreed();
+    }
+  }
+
+  /** The server learns of the closes a moment later: until then the next test's connection would be over the cap. */
+  private static void awaitCapFreed() {
+    for (int i = 0; i < 100; i++) {
+      try (RawHttp probe = new RawHttp(server.httpPort())) {
+        if (probe.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").read().status() == 200) {
+          return;
+        }
+      } catch (RuntimeException closedOverCap) {
+        // still at the cap
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
