@@ -9,7 +9,6 @@ import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Prechecks;
 import io.kanyan.signaling.media.Media;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -41,31 +40,13 @@ public final class PrecheckResource implements Api.Resource {
     this.media = media;
   }
 
-  /** The inspection of the request's invite, once checked. */
-  private static final String CASE = "kanyan.precheck.case";
-
   @Override
   public void mount(Router api) {
     api.get("/invite/ice").handler(respond(this::ice));
     // The invite is checked on a route of its own before the body is read (Vert.x Web runs a body handler only
     // first on its route): a request without a valid invite never has its body read.
-    api.post("/invite/precheck").handler(this::invite);
+    api.post("/invite/precheck").handler(InviteGate.first(inspections::forInvite));
     api.post("/invite/precheck").handler(Api.jsonBody()).handler(respond(this::done));
-  }
-
-  private void invite(RoutingContext ctx) {
-    HttpServerRequest request = ctx.request();
-    request.pause();
-    Api.holdBody(ctx);
-    inspections.forInvite(request.getHeader(InspectionsResource.INVITE_HEADER)).onComplete(ar -> {
-      if (ar.failed()) {
-        Api.fail(ctx, ar.cause());
-      } else {
-        ctx.put(CASE, ar.result());
-        ctx.next();
-        request.resume();
-      }
-    });
   }
 
   /** The ice servers the call will use (TURN credentials minted for this inspection, as in {@code joined}). */
@@ -79,7 +60,7 @@ public final class PrecheckResource implements Api.Resource {
   }
 
   private Future<JsonObject> done(RoutingContext ctx) {
-    CaseFile file = ctx.get(CASE);
+    CaseFile file = InviteGate.inspection(ctx);
     JsonObject result = result(body(ctx));
     return prechecks.done(file.id(), result)
         .map(recorded -> new JsonObject().put("passed", result.getBoolean("passed")).put("recorded", recorded));

@@ -15,7 +15,6 @@ import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
 import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -33,7 +32,6 @@ public final class RecordResource implements Api.Resource {
 
   /** A signature (strokes and a PNG of a phone-sized pad) is well under this. */
   static final long MAX_SIGNATURE_BODY = 1024 * 1024;
-  private static final String CASE = "kanyan.record.case";
 
   private final Inspections inspections;
   private final Records records;
@@ -54,7 +52,7 @@ public final class RecordResource implements Api.Resource {
         .failureHandler(RecordResource::tooLarge);
     // The invite is checked on a route of its own, ahead of the routes that read bodies (Vert.x Web runs a body
     // handler only first on its route).
-    api.route("/invite/record*").handler(this::invite);
+    api.route("/invite/record*").handler(InviteGate.first(inspections::concludedForInvite));
     api.get("/invite/record").handler(respond(this::applicantView));
     api.post("/invite/record/signature").handler(signatureBody())
         .handler(respond(201, this::applicantSigns)).failureHandler(RecordResource::tooLarge);
@@ -112,23 +110,8 @@ public final class RecordResource implements Api.Resource {
   }
 
   /** Checks the applicant's invite before anything else (the body included) is read. */
-  private void invite(RoutingContext ctx) {
-    HttpServerRequest request = ctx.request();
-    request.pause();
-    Api.holdBody(ctx);
-    inspections.concludedForInvite(request.getHeader(InspectionsResource.INVITE_HEADER)).onComplete(ar -> {
-      if (ar.failed()) {
-        Api.fail(ctx, ar.cause());
-      } else {
-        ctx.put(CASE, ar.result());
-        ctx.next();
-      }
-      request.resume();
-    });
-  }
-
   private Future<JsonObject> applicantView(RoutingContext ctx) {
-    CaseFile file = ctx.get(CASE);
+    CaseFile file = InviteGate.inspection(ctx);
     return Future.all(records.state(file.id()), records.content(file.id())).map(all -> {
       RecordState state = all.resultAt(0);
       return state.toJson().put("record", contentJson(all.resultAt(1)));
@@ -136,14 +119,14 @@ public final class RecordResource implements Api.Resource {
   }
 
   private Future<JsonObject> applicantSigns(RoutingContext ctx) {
-    CaseFile file = ctx.get(CASE);
+    CaseFile file = InviteGate.inspection(ctx);
     return signature(ctx).compose(input -> records.sign(file.id(), RecordState.APPLICANT, "applicant", input))
         .map(RecordState::toJson)
         .recover(RecordResource::mapped);
   }
 
   private Future<JsonObject> refuses(RoutingContext ctx) {
-    CaseFile file = ctx.get(CASE);
+    CaseFile file = InviteGate.inspection(ctx);
     Object reason = Api.body(ctx).getValue("reason");
     if (reason != null && !(reason instanceof String)) {
       throw Problem.badRequest("bad_field", "'reason' must be text");
@@ -153,7 +136,7 @@ public final class RecordResource implements Api.Resource {
   }
 
   private void applicantPdf(RoutingContext ctx) {
-    CaseFile file = ctx.get(CASE);
+    CaseFile file = InviteGate.inspection(ctx);
     records.state(file.id()).compose(state -> state.finalised() == null || !state.done(RecordState.APPLICANT)
             ? Future.failedFuture(Problem.conflict("record_not_final",
                 "the signed record can be downloaded once you and the inspector have signed it"))
