@@ -30,9 +30,14 @@ async function main() {
   });
   watchLog(i18n);
   await audit.search();
-  // The verify link printed on every page of an inspection record opens that inspection here.
-  const linked = new URLSearchParams(location.hash.slice(1)).get('inspection');
-  if (linked) await audit.open(linked);
+  // The verify link printed on every page of an inspection record opens that inspection here: on load, and when
+  // the link is followed while this page is already open (only the address's #fragment changes then).
+  const openLinked = () => {
+    const linked = new URLSearchParams(location.hash.slice(1)).get('inspection');
+    return linked ? audit.open(linked) : undefined;
+  };
+  window.addEventListener('hashchange', openLinked);
+  await openLinked();
 }
 
 /** The inspection record's PDF (the server puts an auditor's download on the trail). */
