@@ -72,10 +72,7 @@ class ApplicantTroubleBrowserTest {
     inspector = launching.get(0).get();
     applicant = launching.get(1).get();
     try {
-      inspector.get(server.base + "/login.html");
-      visible(inspector, "username", 10).sendKeys(KanyanServer.INSPECTOR);
-      inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-      inspector.findElement(By.id("login-submit")).click();
+      Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
       visible(inspector, "create-form", 10);
       inspector.get(server.base + "/inspector.html#id=" + id);
       visible(inspector, "enter-call", 10).click();

@@ -93,10 +93,7 @@ class AuditorEvidenceBrowserTest {
     assertThat(ian.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "pass")).statusCode())
         .isEqualTo(200);
 
-    auditor.get(server.base + "/login.html");
-    visible(auditor, "username", 10).sendKeys(KanyanServer.AUDITOR);
-    auditor.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    auditor.findElement(By.id("login-submit")).click();
+    Browsers.logIn(auditor, server.base, KanyanServer.AUDITOR, KanyanServer.PASSWORD);
     visible(auditor, "search-form", 10);
     auditor.findElement(By.id("q-case")).sendKeys(CASE);
     auditor.findElement(By.id("search-submit")).click();

@@ -90,10 +90,7 @@ class AuditorLogBrowserTest {
     String first = createInspection("LOG-1");
     long size1 = checkpoints().checkpointNow().await().treeSize();
 
-    auditor.get(server.origin() + "/login.html");
-    visible(auditor, "username", 10).sendKeys("ada");
-    auditor.findElement(By.id("password")).sendKeys(PASSWORD);
-    auditor.findElement(By.id("login-submit")).click();
+    Browsers.logIn(auditor, server.origin(), "ada", PASSWORD);
     waitFor(auditor, 10).until(d -> d.getCurrentUrl().contains("/auditor.html"));
     // The login lands on the auditor page, which may already have checked and remembered the log: start this
     // browser's memory afresh so the visit below is the first one.
@@ -150,10 +147,7 @@ class AuditorLogBrowserTest {
   void acceptsAKeyRotationThatTheKeyHistoryAnnouncesAndWarnsOnAnUnexplainedKey() throws Exception {
     createInspection("KEY-1");
     long size1 = checkpoints().checkpointNow().await().treeSize();
-    auditor.get(server.origin() + "/login.html");
-    visible(auditor, "username", 10).sendKeys("ada");
-    auditor.findElement(By.id("password")).sendKeys(PASSWORD);
-    auditor.findElement(By.id("login-submit")).click();
+    Browsers.logIn(auditor, server.origin(), "ada", PASSWORD);
     waitFor(auditor, 10).until(d -> d.getCurrentUrl().contains("/auditor.html"));
     assertThat(visitAuditorPage().getDomAttribute("data-kind")).isEqualTo("ok");
     String oldKey = checkpoints().verifierKey();

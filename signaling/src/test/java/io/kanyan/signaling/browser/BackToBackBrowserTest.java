@@ -68,10 +68,7 @@ class BackToBackBrowserTest {
 
   private void run() throws Exception {
     Browsers.NetworkLog network = new Browsers.NetworkLog(inspector);
-    inspector.get(server.base + "/login.html");
-    visible(inspector, "username", 10).sendKeys(KanyanServer.INSPECTOR);
-    inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    inspector.findElement(By.id("login-submit")).click();
+    Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
     visible(inspector, "create-form", 10);
     js(inspector, "window.kanyanSamePage = 'yes';");
     // The login page asks /api/me before anyone is logged in (401): count from the desk on.

@@ -180,6 +180,14 @@ public final class Browsers {
     }
   }
 
+  /** Opens the login page at {@code base} and submits {@code user} and {@code password} (no wait for the result). */
+  public static void logIn(ChromeDriver driver, String base, String user, String password) {
+    driver.get(base + "/login.html");
+    visible(driver, "username", 10).sendKeys(user);
+    driver.findElement(By.id("password")).sendKeys(password);
+    driver.findElement(By.id("login-submit")).click();
+  }
+
   public static WebDriverWait waitFor(ChromeDriver driver, int seconds) {
     WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100));
     // Pages re-render lists; an element found a moment ago may be gone: look again.

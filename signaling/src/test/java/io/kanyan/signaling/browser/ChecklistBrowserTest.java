@@ -79,10 +79,7 @@ class ChecklistBrowserTest {
 
   private void journey() throws Exception {
     // The admin sees the catalogue (the examples and the test matter) and edits a matter: a new version.
-    inspector.get(server.base + "/login.html");
-    visible(inspector, "username", 10).sendKeys("admin");
-    inspector.findElement(By.id("password")).sendKeys(TestServer.ADMIN_PASSWORD);
-    inspector.findElement(By.id("login-submit")).click();
+    Browsers.logIn(inspector, server.base, "admin", TestServer.ADMIN_PASSWORD);
     waitFor(inspector, 10).until(d -> d.findElements(By.cssSelector("#matters tr[data-code]")).size() == 4);
     assertThat(inspector.findElement(By.cssSelector("#matters tr[data-code='drug-retail']")).getText()).contains("示例");
     assertThat(inspector.findElements(By.id("pwned"))).isEmpty();
@@ -96,10 +93,7 @@ class ChecklistBrowserTest {
     screenshot(inspector, "admin-catalogue-desktop");
     inspector.manage().deleteAllCookies();
 
-    inspector.get(server.base + "/login.html");
-    visible(inspector, "username", 10).sendKeys(KanyanServer.INSPECTOR);
-    inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    inspector.findElement(By.id("login-submit")).click();
+    Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
     visible(inspector, "create-form", 10);
     inspector.findElement(By.id("f-case")).sendKeys(CASE);
     new Select(inspector.findElement(By.id("f-matter"))).selectByValue("book-test");
@@ -200,10 +194,7 @@ class ChecklistBrowserTest {
     waitFor(inspector, 30).until(d -> ian.get("/api/inspections/" + id + "/trail").bodyAsJsonObject()
         .getJsonArray("events").stream().anyMatch(e -> ((JsonObject) e).getString("type").equals("recording.finalised")));
     inspector.manage().deleteAllCookies();
-    inspector.get(server.base + "/login.html");
-    visible(inspector, "username", 10).sendKeys(KanyanServer.AUDITOR);
-    inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    inspector.findElement(By.id("login-submit")).click();
+    Browsers.logIn(inspector, server.base, KanyanServer.AUDITOR, KanyanServer.PASSWORD);
     visible(inspector, "search-form", 10);
     waitFor(inspector, 10).until(d -> d.findElements(By.cssSelector("#q-matter option")).size() > 3);
     new Select(inspector.findElement(By.id("q-matter"))).selectByValue("<img src=x id=\"pwned\">书面核查");

@@ -90,10 +90,7 @@ class FieldNetworkBrowserTest {
     String id = created.getJsonObject("inspection").getString("id");
     String origin = "https://" + ns.hostAddress() + ":" + server.raw().httpsPort();
     Browsers.fakeLocation(phone, origin, 31.2304, 121.4737, 15);
-    inspector.get(server.base + "/login.html");
-    visible(inspector, "username", 10).sendKeys(KanyanServer.INSPECTOR);
-    inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    inspector.findElement(By.id("login-submit")).click();
+    Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
     visible(inspector, "create-form", 10);
     inspector.get(server.base + "/inspector.html#id=" + id);
     visible(inspector, "enter-call", 10).click();

@@ -179,10 +179,7 @@ class InspectionJourneyBrowserTest {
 
     // The auditor logs in and finds the inspection by case number.
     step("The auditor logs in and finds the inspection by case number.");
-    auditor.get(server.base + "/login.html");
-    visible(auditor, "username", 10).sendKeys(KanyanServer.AUDITOR);
-    auditor.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    auditor.findElement(By.id("login-submit")).click();
+    Browsers.logIn(auditor, server.base, KanyanServer.AUDITOR, KanyanServer.PASSWORD);
     visible(auditor, "search-form", 10);
     auditor.findElement(By.id("q-case")).sendKeys(CASE);
     auditor.findElement(By.id("search-submit")).click();

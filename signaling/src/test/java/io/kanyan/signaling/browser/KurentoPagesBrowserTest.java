@@ -165,10 +165,7 @@ class KurentoPagesBrowserTest {
       a.close();
       i.close();
 
-      phone.get(server.origin() + "/login.html");
-      visible(phone, "username", 10).sendKeys("audra");
-      phone.findElement(By.id("password")).sendKeys(Staff.PASSWORD);
-      phone.findElement(By.id("login-submit")).click();
+      Browsers.logIn(phone, server.origin(), "audra", Staff.PASSWORD);
       visible(phone, "search-form", 10);
       phone.findElement(By.id("q-case")).sendKeys(caseNumber);
       phone.findElement(By.id("search-submit")).click();

@@ -72,10 +72,7 @@ class PhonePhotoBrowserTest {
     JsonObject created = server.createInspection("KY-PHOTO-1");
     String id = created.getJsonObject("inspection").getString("id");
     Browsers.fakeLocation(applicant, server.base, 31.2304, 121.4737, 15);
-    inspector.get(server.base + "/login.html");
-    visible(inspector, "username", 10).sendKeys(KanyanServer.INSPECTOR);
-    inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    inspector.findElement(By.id("login-submit")).click();
+    Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
     visible(inspector, "create-form", 10);
     inspector.get(server.base + "/inspector.html#id=" + id);
     visible(inspector, "enter-call", 10).click();
@@ -137,10 +134,7 @@ class PhonePhotoBrowserTest {
 
     // The auditor's gallery says which pictures came from the phone, how large, and who asked.
     inspector.manage().deleteAllCookies();
-    inspector.get(server.base + "/login.html");
-    visible(inspector, "username", 10).sendKeys(KanyanServer.AUDITOR);
-    inspector.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    inspector.findElement(By.id("login-submit")).click();
+    Browsers.logIn(inspector, server.base, KanyanServer.AUDITOR, KanyanServer.PASSWORD);
     visible(inspector, "search-form", 10);
     inspector.findElement(By.id("q-case")).sendKeys("KY-PHOTO-1");
     inspector.findElement(By.id("search-submit")).click();

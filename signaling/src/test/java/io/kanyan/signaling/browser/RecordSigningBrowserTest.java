@@ -88,10 +88,7 @@ class RecordSigningBrowserTest {
     waitFor(phone, 20).until(d -> d.findElement(By.id("record-signatures")).getText().contains("张三 签于"));
 
     // The inspector signs on the desk with the mouse.
-    desk.get(server.base + "/login.html");
-    visible(desk, "username", 10).sendKeys(KanyanServer.INSPECTOR);
-    desk.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    desk.findElement(By.id("login-submit")).click();
+    Browsers.logIn(desk, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
     visible(desk, "create-form", 10);
     desk.get(server.base + "/inspector.html#id=" + id);
     WebElement deskPad = visible(desk, "record-pad", 30);
@@ -140,10 +137,7 @@ class RecordSigningBrowserTest {
 
     // The verify URL printed on the record opens the inspection on the auditor page, which links the record.
     desk.manage().deleteAllCookies();
-    desk.get(server.base + "/login.html");
-    visible(desk, "username", 10).sendKeys(KanyanServer.AUDITOR);
-    desk.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    desk.findElement(By.id("login-submit")).click();
+    Browsers.logIn(desk, server.base, KanyanServer.AUDITOR, KanyanServer.PASSWORD);
     visible(desk, "search-form", 10);
     desk.get(server.base + "/auditor.html#inspection=" + id);
     WebElement recordLink = visible(desk, "record-link", 15);

@@ -85,10 +85,7 @@ class StatsBrowserTest {
   }
 
   private void journey() throws Exception {
-    auditor.get(server.base + "/login.html");
-    visible(auditor, "username", 10).sendKeys(KanyanServer.AUDITOR);
-    auditor.findElement(By.id("password")).sendKeys(KanyanServer.PASSWORD);
-    auditor.findElement(By.id("login-submit")).click();
+    Browsers.logIn(auditor, server.base, KanyanServer.AUDITOR, KanyanServer.PASSWORD);
     waitFor(auditor, 10).until(ExpectedConditions.urlContains("/auditor.html"));
     // The login page's /api/me answers 401 before the login, which Chromium logs; what follows starts clean.
     auditor.manage().logs().get(LogType.BROWSER);
