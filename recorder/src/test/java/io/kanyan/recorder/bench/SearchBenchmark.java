@@ -5,8 +5,6 @@ import io.kanyan.recorder.audit.CaseFiles;
 import io.kanyan.recorder.audit.CaseQuery;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.testing.KillableRedis;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +13,6 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Case-file search latency with {@code -Dcases=1000000} inspections loaded (through {@link CaseFiles#create},
@@ -118,32 +115,7 @@ public final class SearchBenchmark {
   }
 
   static void load(Vertx vertx, CaseFiles cases) {
-    Promise<Void> done = Promise.promise();
-    AtomicInteger next = new AtomicInteger();
-    vertx.runOnContext(v -> {
-      int window = 2_000;
-      AtomicInteger running = new AtomicInteger(window);
-      Random random = new Random(42);
-      for (int w = 0; w < window; w++) {
-        loadNext(cases, next, random, running, done);
-      }
-    });
-    done.future().await();
-  }
-
-  private static void loadNext(CaseFiles cases, AtomicInteger next, Random random, AtomicInteger running,
-      Promise<Void> done) {
-    int i = next.getAndIncrement();
-    if (i >= CASES) {
-      if (running.decrementAndGet() == 0) {
-        done.complete();
-      }
-      return;
-    }
-    if (i > 0 && i % 100_000 == 0) {
-      System.out.printf("  ... %,d%n", i);
-    }
-    cases.create(caseFile(cases, i, random)).onComplete(x -> loadNext(cases, next, random, running, done));
+    WindowedLoad.run(vertx, CASES, (i, random) -> cases.create(caseFile(cases, i, random)));
   }
 
   static CaseQuery query(Kind kind, Random r) {

@@ -7,7 +7,6 @@ import io.kanyan.recorder.testing.KillableRedis;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.TrailEvent;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -19,7 +18,6 @@ import java.time.ZoneId;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The statistics page's queries with {@code -Dinspections=1000000} inspections counted (each one's
@@ -111,31 +109,10 @@ public final class StatsBenchmark {
   }
 
   static void load(Vertx vertx, StatsRecorder recorder) {
-    Promise<Void> done = Promise.promise();
-    AtomicInteger next = new AtomicInteger();
-    vertx.runOnContext(v -> {
-      int window = 2_000;
-      AtomicInteger running = new AtomicInteger(window);
-      Random random = new Random(42);
-      for (int w = 0; w < window; w++) {
-        loadNext(recorder, next, random, running, done);
-      }
-    });
-    done.future().await();
+    WindowedLoad.run(vertx, INSPECTIONS, (i, random) -> write(recorder, i, random));
   }
 
-  private static void loadNext(StatsRecorder recorder, AtomicInteger next, Random random, AtomicInteger running,
-      Promise<Void> done) {
-    int i = next.getAndIncrement();
-    if (i >= INSPECTIONS) {
-      if (running.decrementAndGet() == 0) {
-        done.complete();
-      }
-      return;
-    }
-    if (i > 0 && i % 100_000 == 0) {
-      System.out.printf("  ... %,d%n", i);
-    }
+  private static Future<?> write(StatsRecorder recorder, int i, Random random) {
     String id = "bench-" + i;
     Instant created = T0.plusMillis((long) i * (SPAN_MS / INSPECTIONS) + random.nextInt(1000));
     String inspector = "inspector-" + random.nextInt(INSPECTORS);
@@ -156,9 +133,8 @@ public final class StatsBenchmark {
     if (outcome != null) {
       chain = chain.compose(x -> recorder.record(event(id, 2, EventType.CALL_CONNECTED, connected, new JsonObject())));
     }
-    chain.compose(x -> recorder.record(event(id, 3, EventType.INSPECTION_ENDED, ended, end)))
-        .onFailure(err -> System.err.println("inspection " + id + ": " + err))
-        .onComplete(x -> loadNext(recorder, next, random, running, done));
+    return chain.compose(x -> recorder.record(event(id, 3, EventType.INSPECTION_ENDED, ended, end)))
+        .onFailure(err -> System.err.println("inspection " + id + ": " + err));
   }
 
   static TrailEvent event(String id, long seq, EventType type, Instant time, JsonObject payload) {
