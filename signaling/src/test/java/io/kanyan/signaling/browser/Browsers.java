@@ -197,8 +197,18 @@ public final class Browsers {
 
   public static WebElement visible(ChromeDriver driver, String id, int seconds) {
     return waitFor(driver, seconds).until(d -> {
-      WebElement e = d.findElement(By.id(id));
-      return e.isDisplayed() ? e : null;
+      try {
+        WebElement e = d.findElement(By.id(id));
+        return e.isDisplayed() ? e : null;
+      } catch (org.openqa.selenium.NoSuchElementException | StaleElementReferenceException gone) {
+        throw gone;
+      } catch (org.openqa.selenium.WebDriverException e) {
+        // A click that just submitted a form is still navigating: look again once the next page is there.
+        if (String.valueOf(e.getMessage()).contains("aborted by navigation")) {
+          return null;
+        }
+        throw e;
+      }
     });
   }
 
