@@ -5,7 +5,9 @@ import io.kanyan.recorder.redis.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.time.DayOfWeek;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
@@ -37,13 +39,22 @@ public final class StatsQuery {
   /** The longest period for each unit, in days: a series of at most a few hundred points. */
   static final Map<Unit, Integer> MAX_DAYS = Map.of(Unit.DAY, 366, Unit.WEEK, 3 * 366, Unit.MONTH, 10 * 366);
 
+  /** How long a cached sum of settled buckets is kept after its last use. */
+  static final Duration CACHE_KEEP = Duration.ofDays(2);
+
   private final RedisStore redis;
   private final ZoneId zone;
+  private final Clock clock;
   private final LuaScript read;
 
   public StatsQuery(RedisStore redis, ZoneId zone) {
+    this(redis, zone, Clock.systemUTC());
+  }
+
+  public StatsQuery(RedisStore redis, ZoneId zone, Clock clock) {
     this.redis = redis;
     this.zone = zone;
+    this.clock = clock;
     this.read = new LuaScript(redis, StatsQuery.class, "read.lua");
   }
 
@@ -82,11 +93,10 @@ public final class StatsQuery {
     if (dim != null) {
       addSlots(slots, dim, cover, "groups");
     }
-    String[] keys = slots.keySet().toArray(String[]::new);
-    String[] args = slots.values().stream().map(s -> String.join(",", s)).toArray(String[]::new);
+    Request request = request(slots, LocalDate.now(clock.withZone(zone)));
     Future<Map<String, String>> labels = dim == null ? Future.succeededFuture(Map.of())
         : redis.call(c -> c.hgetall(StatsRecorder.PREFIX + "labels:" + dim));
-    Future<Map<String, Map<String, String>>> sums = read.run(keys, args).map(StatsQuery::sums);
+    Future<Map<String, Map<String, String>>> sums = read.run(request.keys(), request.args()).map(StatsQuery::sums);
     return Future.all(sums, labels).map(done -> {
       Map<String, Map<String, String>> read = sums.result();
       JsonArray series = new JsonArray();
@@ -120,11 +130,47 @@ public final class StatsQuery {
     }
   }
 
-  /** The script's reply as slot → field → sum. */
+  /** The script's keys and arguments: the settled buckets first, cached under a key named for them. */
+  private record Request(String[] keys, String[] args) {}
+
+  private static Request request(Map<String, Set<String>> slots, LocalDate today) {
+    List<String> settled = new ArrayList<>();
+    List<String> live = new ArrayList<>();
+    slots.keySet().forEach(key -> (settled(key, today) ? settled : live).add(key));
+    List<String> keys = new ArrayList<>(settled);
+    keys.addAll(live);
+    List<String> args = new ArrayList<>();
+    StringBuilder spec = new StringBuilder();
+    for (String key : settled) {
+      spec.append(key).append('=').append(String.join(",", slots.get(key))).append('\n');
+    }
+    args.add(settled.isEmpty() ? "" : StatsRecorder.PREFIX + "cache:" + io.kanyan.recorder.recording.Sha256.of(spec.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    args.add(Integer.toString(settled.size()));
+    args.add(Long.toString(CACHE_KEEP.toSeconds()));
+    keys.forEach(key -> args.add(String.join(",", slots.get(key))));
+    return new Request(keys.toArray(String[]::new), args.toArray(String[]::new));
+  }
+
+  /** True when a bucket's period ended before {@code today}: it changes only if an event arrives late. */
+  static boolean settled(String key, LocalDate today) {
+    String period = key.substring(key.indexOf(':', key.indexOf(':', StatsRecorder.PREFIX.length()) + 1) + 1);
+    String at = period.substring(2);
+    LocalDate last = switch (period.charAt(0)) {
+      case 'd' -> LocalDate.parse(at);
+      case 'w' -> LocalDate.parse(at).plusDays(6);
+      default -> java.time.YearMonth.parse(at).atEndOfMonth();
+    };
+    return last.isBefore(today);
+  }
+
+  /** The script's reply as slot → field → sum (its last pair says whether the cache served it). */
   @SuppressWarnings("unchecked")
   private static Map<String, Map<String, String>> sums(List<Object> reply) {
     Map<String, Map<String, String>> out = new HashMap<>();
     for (int i = 0; i + 1 < reply.size(); i += 2) {
+      if (!(reply.get(i + 1) instanceof List)) {
+        continue;
+      }
       List<Object> flat = (List<Object>) reply.get(i + 1);
       Map<String, String> fields = new HashMap<>(flat.size());
       for (int j = 0; j + 1 < flat.size(); j += 2) {

@@ -45,6 +45,13 @@ local function histogram(name, ms, i, m)
   end
 end
 
+-- Every period counted into moves on a generation, so a cached sum that includes it is rebuilt (read.lua).
+local function bump()
+  for _, p in ipairs(periods) do
+    redis.call('HINCRBY', P .. 'gen', p, 1)
+  end
+end
+
 if kind == 'created' then
   if redis.call('HSETNX', case, 'created', t) == 0 then return 0 end
   local i, m = ARGV[7], ARGV[8]
@@ -55,6 +62,7 @@ if kind == 'created' then
   redis.call('HSET', P .. 'labels:m', m, ARGV[11])
   count('created', i, m)
   if ARGV[9] ~= '' then count('reinspections', i, m) end
+  bump()
   return 1
 end
 
@@ -66,6 +74,7 @@ if kind == 'connected' then
   if redis.call('HSETNX', case, 'connected', t) == 0 then return 0 end
   count('connected', i, m)
   histogram('wait', t - tonumber(redis.call('HGET', case, 'waitFrom')), i, m)
+  bump()
   return 1
 end
 
@@ -88,6 +97,7 @@ if kind == 'ended' then
   end
   -- Kept a while so a replayed end is still recognised, then let go: the buckets hold the figures.
   redis.call('EXPIRE', case, keep)
+  bump()
   return 1
 end
 return redis.error_reply('unknown statistics event kind: ' .. kind)

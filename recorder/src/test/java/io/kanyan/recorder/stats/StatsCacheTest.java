@@ -1,0 +1,139 @@
+package io.kanyan.recorder.stats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.testing.TestRedis;
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.TrailEvent;
+import io.lettuce.core.ScanArgs;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The cache of settled buckets' sums against a real Redis: a second read of a period is served from the cache, an
+ * event that arrives late for a past day is never hidden by it, and today's events are added to a cached past.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StatsCacheTest {
+
+  static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
+  static final LocalDate TODAY = LocalDate.of(2026, 6, 30);
+
+  TestRedis server;
+  Vertx vertx;
+  RedisStore redis;
+  StatsRecorder recorder;
+  StatsQuery query;
+  int next;
+
+  @BeforeEach
+  void start() {
+    server = TestRedis.start();
+    vertx = Vertx.vertx();
+    redis = RedisStore.connect(vertx, server.url()).await();
+    recorder = new StatsRecorder(redis, ZONE);
+    Instant noonToday = TODAY.atTime(12, 0).atZone(ZONE).toInstant();
+    query = new StatsQuery(redis, ZONE, Clock.fixed(noonToday, ZoneOffset.UTC));
+  }
+
+  @AfterEach
+  void stop() {
+    redis.close();
+    vertx.close().await();
+    server.close();
+  }
+
+  @Test
+  void aSecondReadOfAPeriodComesFromTheCache() {
+    inspect(TODAY.minusDays(10), "ian", "pass");
+    inspect(TODAY.minusDays(3), "ivy", "fail");
+    JsonObject first = figures(StatsQuery.Group.INSPECTOR);
+    assertThat(first.getJsonObject("total").getLong("concluded")).isEqualTo(2);
+
+    List<String> cached = cacheKeys();
+    assertThat(cached).hasSize(1);
+    // Prove the second read is served from the entry: plant a figure in it that no bucket holds.
+    String sums = redis.<String>call(c -> c.hget(cached.get(0), "sums")).await();
+    String planted = sums.replace("\"concluded\":1", "\"concluded\":41");
+    assertThat(planted).isNotEqualTo(sums);
+    redis.call(c -> c.hset(cached.get(0), "sums", planted)).await();
+    assertThat(figures(StatsQuery.Group.INSPECTOR).getJsonObject("total").getLong("concluded")).isGreaterThan(2);
+  }
+
+  @Test
+  void anEventThatArrivesLateForAPastDayIsNeverHiddenByTheCache() {
+    inspect(TODAY.minusDays(10), "ian", "pass");
+    assertThat(figures(StatsQuery.Group.NONE).getJsonObject("total").getLong("concluded")).isEqualTo(1);
+    String key = cacheKeys().get(0);
+    String before = redis.<String>call(c -> c.hget(key, "fingerprint")).await();
+
+    // An inspection of five days ago reaches the counters only now (a backfill, a replay after an outage).
+    inspect(TODAY.minusDays(5), "ian", "rectify");
+    JsonObject after = figures(StatsQuery.Group.NONE).getJsonObject("total");
+    assertThat(after.getLong("concluded")).isEqualTo(2);
+    assertThat(after.getLong("rectify")).isEqualTo(1);
+    assertThat(redis.<String>call(c -> c.hget(key, "fingerprint")).await()).isNotEqualTo(before);
+  }
+
+  @Test
+  void todaysEventsAreAddedToACachedPastWithoutRebuildingIt() {
+    inspect(TODAY.minusDays(10), "ian", "pass");
+    figures(StatsQuery.Group.MATTER);
+    String key = cacheKeys().get(0);
+    String fingerprint = redis.<String>call(c -> c.hget(key, "fingerprint")).await();
+
+    inspect(TODAY, "ivy", "fail");
+    JsonObject total = figures(StatsQuery.Group.MATTER).getJsonObject("total");
+    assertThat(total.getLong("concluded")).isEqualTo(2);
+    assertThat(total.getLong("fail")).isEqualTo(1);
+    // Today is live: the settled part's entry was used as it was.
+    assertThat(redis.<String>call(c -> c.hget(key, "fingerprint")).await()).isEqualTo(fingerprint);
+  }
+
+  @Test
+  void onlyPeriodsThatAreOverAreSettled() {
+    assertThat(StatsQuery.settled("kanyan:stats:n:all:d:2026-06-29", TODAY)).isTrue();
+    assertThat(StatsQuery.settled("kanyan:stats:n:all:d:2026-06-30", TODAY)).isFalse();
+    assertThat(StatsQuery.settled("kanyan:stats:wait:i:w:2026-06-22", TODAY)).isTrue();
+    assertThat(StatsQuery.settled("kanyan:stats:wait:i:w:2026-06-29", TODAY)).isFalse();
+    assertThat(StatsQuery.settled("kanyan:stats:duration:m:m:2026-05", TODAY)).isTrue();
+    assertThat(StatsQuery.settled("kanyan:stats:duration:m:m:2026-06", TODAY)).isFalse();
+  }
+
+  private JsonObject figures(StatsQuery.Group group) {
+    return query.figures(TODAY.minusDays(29), TODAY, StatsQuery.Unit.DAY, group).await();
+  }
+
+  private List<String> cacheKeys() {
+    return redis.<List<String>>call(c -> c.scan(ScanArgs.Builder.matches("kanyan:stats:cache:*").limit(1000))
+        .thenApply(cursor -> cursor.getKeys())).await();
+  }
+
+  /** One inspection created, connected and concluded on {@code day}, counted through the production path. */
+  private void inspect(LocalDate day, String inspector, String outcome) {
+    String id = "cache-" + next++;
+    Instant created = day.atTime(9, 0).atZone(ZONE).toInstant();
+    JsonObject facts = new JsonObject().put("inspector", inspector).put("matterCode", "food")
+        .put("matterType", "Food");
+    recorder.record(event(id, 1, EventType.INSPECTION_CREATED, created, facts)).await();
+    recorder.record(event(id, 2, EventType.CALL_CONNECTED, created.plusSeconds(300), new JsonObject())).await();
+    recorder.record(event(id, 3, EventType.INSPECTION_ENDED, created.plusSeconds(900),
+        new JsonObject().put("reason", "concluded").put("conclusion", outcome))).await();
+  }
+
+  private static TrailEvent event(String id, long seq, EventType type, Instant time, JsonObject payload) {
+    return new TrailEvent(id + "-" + seq, id, seq, type, "test", time, payload.encode(), "-", "-");
+  }
+}
