@@ -182,7 +182,7 @@ public final class ServerVerticle extends VerticleBase {
                   config.publicUrl()),
               new OpenApiResource(),
 
-              new StatsResource(new StatsQuery(storage.redis(), config.zone()), trail, clock));
+              new StatsResource(new StatsQuery(storage.redis(), config.zone(), clock), trail, clock));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else {
