@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,8 @@ public final class Attestations {
   private final Optional<Timestamps> timestamps;
   private final Path dir;
   private volatile Future<SignedNote> last = Future.succeededFuture();
+  /** Whether this node may talk to witnesses and the TSA now: it holds the checkpoint writer's lease. */
+  private volatile Supplier<Future<Boolean>> fence = () -> Future.succeededFuture(true);
 
   public Attestations(Vertx vertx, Witnesses witnesses, Optional<Timestamps> timestamps, Path dir) {
     this.vertx = vertx;
@@ -44,20 +47,39 @@ public final class Attestations {
   }
 
   /**
-   * Has the tree head stamped and cosigned, in the background. The returned future (for tests) completes when
-   * the cosignatures are stored; it never fails.
+   * Only while {@code fence} answers true (checked before each submission and stamping): the checkpoint writer
+   * whose lease is current. A writer paused past its lease submits nothing when it wakes up.
+   */
+  public void fencedBy(Supplier<Future<Boolean>> fence) {
+    this.fence = fence;
+  }
+
+  /**
+   * Has the tree head stamped and cosigned, in the background, when the {@link #fencedBy fence} allows it. The
+   * returned future (for tests) completes when the cosignatures are stored; it never fails.
    */
   public Future<SignedNote> attest(SignedTreeHead sth, Witnesses.Proofs proofs) {
-    timestamps.ifPresent(t -> t.stamp(sth.treeSize(), sth.format().getBytes(StandardCharsets.UTF_8)));
-    if (witnesses.isEmpty()) {
+    if (witnesses.isEmpty() && timestamps.isEmpty()) {
       return Future.succeededFuture(sth.note());
     }
-    last = witnesses.cosign(sth.note(), sth.treeSize(), proofs)
-        .compose(cosigned -> vertx.executeBlocking(() -> store(sth.treeSize(), cosigned), false))
-        .recover(err -> {
-          log.error("witnesses: cosignatures of tree head {} not stored: {}", sth.treeSize(), err.getMessage());
-          return Future.succeededFuture(sth.note());
-        });
+    Future<Boolean> allowed = fence.get().otherwise(false);
+    last = allowed.compose(writer -> {
+      if (!writer) {
+        log.warn("witnesses: tree head {} is not submitted: this node's checkpoint writer lease is stale",
+            sth.treeSize());
+        return Future.succeededFuture(sth.note());
+      }
+      timestamps.ifPresent(t -> t.stamp(sth.treeSize(), sth.format().getBytes(StandardCharsets.UTF_8)));
+      if (witnesses.isEmpty()) {
+        return Future.succeededFuture(sth.note());
+      }
+      return witnesses.cosign(sth.note(), sth.treeSize(), proofs)
+          .compose(cosigned -> vertx.executeBlocking(() -> store(sth.treeSize(), cosigned), false))
+          .recover(err -> {
+            log.error("witnesses: cosignatures of tree head {} not stored: {}", sth.treeSize(), err.getMessage());
+            return Future.succeededFuture(sth.note());
+          });
+    });
     return last;
   }
 
@@ -95,8 +117,10 @@ public final class Attestations {
       return Future.succeededFuture();
     }
     Timestamps t = timestamps.get();
+    // Only the checkpoint writer asks the TSA; another node uses the token when it has one.
     return vertx.executeBlocking(() -> Files.exists(t.file(sth.treeSize())), false)
-        .compose(stamped -> stamped ? Future.<Void>succeededFuture()
+        .compose(stamped -> stamped ? Future.succeededFuture(false) : fence.get())
+        .compose(ask -> !ask ? Future.<Void>succeededFuture()
             : t.stampNow(sth.treeSize(), sth.format().getBytes(StandardCharsets.UTF_8))
                 .timeout(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).<Void>mapEmpty())
         .otherwiseEmpty();
