@@ -63,13 +63,10 @@ final class LogCopy {
   Future<Published> publish(WriterLease.Held held, LogEntry entry) {
     return redis.call(c -> c.llen(Checkpoints.REDIS_KEY)).compose(length -> {
       int entries = commitLog.entries();
-      if (length > entries) {
-        return Future.succeededFuture(new Published(Outcome.MOVED, "Redis's copy holds " + length
-            + " lines, this log " + entries));
-      }
-      if (length == entries) {
+      if (length >= entries) {
+        // Also when the copy is ahead: the script checks the fence first, then refuses a copy that moved.
         String last = commitLog.latest().map(LogEntry::line).orElse(null);
-        return run(held.value(), length, last, List.of(entry.line()));
+        return run(held.value(), entries, last, List.of(entry.line()));
       }
       return vertx.executeBlocking(() -> Files.readAllLines(commitLog.file(), StandardCharsets.UTF_8), false)
           .compose(lines -> {
