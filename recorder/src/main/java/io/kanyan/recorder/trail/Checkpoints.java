@@ -206,6 +206,7 @@ public final class Checkpoints {
   private final AtomicReference<Future<SignedTreeHead>> running = new AtomicReference<>();
   private final WriterLease lease;
   private final LogCopy copy;
+  private final SharedAttestations shared;
   /** Findings about Redis's copy while following it (a fork, an edit): reported with the log's problems. */
   private final java.util.Set<String> copyProblems = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile long timerId = -1;
@@ -237,6 +238,7 @@ public final class Checkpoints {
     this.copy = new LogCopy(vertx, redis, commitLog, settings.node());
     this.attestations = Attestations.none(vertx, settings.logFile().resolveSibling("attestations"));
     this.attestations.fencedBy(this::stillWriter);
+    this.shared = new SharedAttestations(redis, () -> held);
   }
 
   /**
@@ -245,6 +247,7 @@ public final class Checkpoints {
    */
   public void attestWith(Attestations attestations) {
     attestations.fencedBy(this::stillWriter);
+    attestations.sharedThrough(shared);
     this.attestations = attestations;
   }
 
@@ -498,7 +501,8 @@ public final class Checkpoints {
     return copy.sync().compose(findings -> {
       copyProblems.addAll(findings);
       return alarmAll(LOG_SUBJECT, findings);
-    });
+    }).compose(x -> held != null ? Future.succeededFuture()
+        : commitLog.latestHead().map(attestations::copyShared).orElse(Future.succeededFuture()));
   }
 
   /** Whether this instance holds the checkpoint writer's lease (as far as it knows). */
