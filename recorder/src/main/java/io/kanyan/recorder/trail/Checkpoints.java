@@ -60,10 +60,6 @@ public final class Checkpoints {
   /** How many events past a committed head a checkpoint reads before it falls back to the whole stream. */
   private static final int READ_SLACK = 256;
   static final int LISTED = 20;
-  /** A counter other nodes increment to ask the writer for a checkpoint now (an export on them). */
-  static final String REQUESTED_KEY = "kanyan:checkpoint:requested";
-  /** The highest request the writer has served with a checkpoint. */
-  static final String SERVED_KEY = "kanyan:checkpoint:served";
 
   /**
    * Where and how often.
@@ -204,19 +200,13 @@ public final class Checkpoints {
   private final List<String> startProblems;
   private final StoreReads reads;
   private final AtomicReference<Future<SignedTreeHead>> running = new AtomicReference<>();
-  private final WriterLease lease;
+  private final WriterElection election;
   private final LogCopy copy;
   private final SharedAttestations shared;
   /** Findings about Redis's copy while following it (a fork, an edit): reported with the log's problems. */
   private final java.util.Set<String> copyProblems = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile long timerId = -1;
-  private volatile long leaseTimerId = -1;
   private volatile Attestations attestations;
-  /** The writer's lease while this instance holds it (as far as it knows: publications are fenced anyway). */
-  private volatile WriterLease.Held held;
-  /** Once it held the lease, this instance never takes it over from another instance of its node. */
-  private volatile boolean everHeld;
-  private volatile boolean leaseBusy;
 
   private Checkpoints(Vertx vertx, RedisStore redis, SigningKey key, LogKeys keys, Clock clock, Settings settings,
       CommitLog commitLog, List<String> startProblems) {
@@ -234,11 +224,11 @@ public final class Checkpoints {
     this.alarms = new TamperAlarms(new Trail(redis, clock));
     this.reads = new StoreReads(redis);
     this.startProblems = List.copyOf(startProblems);
-    this.lease = new WriterLease(redis, settings.node(), settings.leaseTime());
+    this.election = new WriterElection(vertx, redis, settings);
     this.copy = new LogCopy(vertx, redis, commitLog, settings.node());
     this.attestations = Attestations.none(vertx, settings.logFile().resolveSibling("attestations"));
-    this.attestations.fencedBy(this::stillWriter);
-    this.shared = new SharedAttestations(redis, () -> held);
+    this.attestations.fencedBy(election::stillWriter);
+    this.shared = new SharedAttestations(redis, () -> election.held().orElse(null));
   }
 
   /**
@@ -246,7 +236,7 @@ public final class Checkpoints {
    * writer only, and only while its lease is current.
    */
   public void attestWith(Attestations attestations) {
-    attestations.fencedBy(this::stillWriter);
+    attestations.fencedBy(election::stillWriter);
     attestations.sharedThrough(shared);
     this.attestations = attestations;
   }
@@ -379,10 +369,8 @@ public final class Checkpoints {
     }
     log.info("checkpoints: every {} ms into {} (origin {}, key fingerprint {}, node {})", settings.interval().toMillis(),
         settings.logFile(), origin, key.fingerprint(), settings.node());
-    Future<Boolean> first = held != null ? Future.succeededFuture(true) : becomeWriter();
     timerId = vertx.setPeriodic(settings.interval().toMillis(), id -> onInterval());
-    leaseTimerId = vertx.setPeriodic(settings.leasePeriod().toMillis(), id -> onLeaseTick());
-    return first.<Void>mapEmpty().otherwise(err -> {
+    return election.start(this::checkpointNow).<Void>mapEmpty().otherwise(err -> {
       log.warn("checkpoints: the writer's lease could not be read yet: {}", err.toString());
       return null;
     });
@@ -391,106 +379,20 @@ public final class Checkpoints {
   /** Stops the periodic job, waits for a checkpoint that is running and gives the writer's lease up. */
   public Future<Void> stop() {
     vertx.cancelTimer(timerId);
-    vertx.cancelTimer(leaseTimerId);
     Future<SignedTreeHead> run = running.get();
     Future<Void> settled = run == null ? Future.succeededFuture() : run.<Void>mapEmpty().otherwiseEmpty();
-    return settled.compose(x -> {
-      WriterLease.Held mine = held;
-      if (mine == null) {
-        return Future.succeededFuture();
-      }
-      held = null;
-      return lease.release(mine)
-          .onSuccess(released -> log.info("checkpoints: node {} gave the writer's lease up", settings.node()))
-          .<Void>mapEmpty().otherwiseEmpty();
-    });
+    return settled.compose(x -> election.stop());
   }
 
   /** Every interval: the writer makes a checkpoint; every other node follows Redis's copy into its file. */
   private void onInterval() {
-    if (held != null) {
+    if (isWriter()) {
       checkpointNow().onFailure(err -> log.error("checkpoints: making a checkpoint failed; will try again: {}",
           err.toString()));
     } else {
       followCopy().onFailure(err -> log.warn("checkpoints: following Redis's copy of the log failed; will try "
           + "again: {}", err.toString()));
     }
-  }
-
-  /**
-   * Every lease period: the writer renews its lease (a lost one makes it a follower) and serves the checkpoints
-   * other nodes asked for; every other node tries to take the lease, and makes a checkpoint at once when it did.
-   */
-  private void onLeaseTick() {
-    if (leaseBusy) {
-      return;
-    }
-    leaseBusy = true;
-    WriterLease.Held mine = held;
-    Future<?> tick = mine != null
-        ? lease.renew(mine).compose(renewed -> {
-          if (!renewed) {
-            stepDown(mine, "its lease expired or was taken");
-            return Future.succeededFuture();
-          }
-          return serveRequests();
-        })
-        : becomeWriter().compose(won -> won ? checkpointNow().mapEmpty() : Future.succeededFuture());
-    tick.onComplete(done -> {
-      leaseBusy = false;
-      if (done.failed()) {
-        log.warn("checkpoints: the writer's lease: {}", done.cause().toString());
-      }
-    });
-  }
-
-  /** Tries to take the writer's lease: true when this instance holds it now. */
-  private Future<Boolean> becomeWriter() {
-    return lease.acquire(!everHeld).map(attempt -> {
-      attempt.held().ifPresent(h -> {
-        held = h;
-        everHeld = true;
-        log.info("checkpoints: node {} is the checkpoint writer now (fencing token {})", settings.node(), h.token());
-      });
-      return attempt.held().isPresent();
-    });
-  }
-
-  private void stepDown(WriterLease.Held mine, String why) {
-    if (held == mine && mine != null) {
-      held = null;
-      log.warn("checkpoints: node {} is no longer the checkpoint writer (fencing token {}): {}; it follows "
-          + "Redis's copy of the log from now on", settings.node(), mine.token(), why);
-    }
-  }
-
-  /** Whether this instance still holds the writer's lease in Redis (checked before talking to witnesses or a TSA). */
-  private Future<Boolean> stillWriter() {
-    WriterLease.Held mine = held;
-    if (mine == null) {
-      return Future.succeededFuture(false);
-    }
-    return lease.isCurrent(mine).map(current -> {
-      if (!current) {
-        stepDown(mine, "its fencing token is stale");
-      }
-      return current;
-    });
-  }
-
-  /** Makes a checkpoint for every request other nodes made since the last one served. */
-  private Future<Void> serveRequests() {
-    return Future.all(redis.call(c -> c.get(REQUESTED_KEY)), redis.call(c -> c.get(SERVED_KEY))).compose(both -> {
-      long requested = parseCount(both.resultAt(0));
-      if (requested <= parseCount(both.resultAt(1))) {
-        return Future.succeededFuture();
-      }
-      return checkpointNow().compose(sth -> redis.call(c -> c.set(SERVED_KEY, Long.toString(requested)))).mapEmpty();
-    });
-  }
-
-  private static long parseCount(Object value) {
-    return value == null ? 0 : Long.parseLong(value.toString());
   }
 
   /**
@@ -501,18 +403,18 @@ public final class Checkpoints {
     return copy.sync().compose(findings -> {
       copyProblems.addAll(findings);
       return alarmAll(LOG_SUBJECT, findings);
-    }).compose(x -> held != null ? Future.succeededFuture()
+    }).compose(x -> isWriter() ? Future.succeededFuture()
         : commitLog.latestHead().map(attestations::copyShared).orElse(Future.succeededFuture()));
   }
 
   /** Whether this instance holds the checkpoint writer's lease (as far as it knows). */
   public boolean isWriter() {
-    return held != null;
+    return election.held().isPresent();
   }
 
   /** The writer's lease (tests, and the holder's name for operators). */
   public WriterLease lease() {
-    return lease;
+    return election.lease();
   }
 
   /**
@@ -533,8 +435,8 @@ public final class Checkpoints {
     if (current != null) {
       return current;
     }
-    (held != null ? Future.succeededFuture(true) : becomeWriter())
-        .compose(writer -> writer ? writeCheckpoint(held) : awaitWriter())
+    election.becomeWriter()
+        .compose(writer -> writer ? writeCheckpoint(election.held().orElse(null)) : awaitWriter())
         .onComplete(done -> {
           running.set(null);
           mine.handle(done);
@@ -556,30 +458,13 @@ public final class Checkpoints {
   }
 
   /**
-   * A node that is not the writer: asks the writer for a checkpoint ({@value #REQUESTED_KEY}), waits until it
-   * was served or two intervals passed, then follows Redis's copy and returns the latest tree head.
+   * A node that is not the writer: asks the writer for a checkpoint, waits until it was served or two intervals
+   * passed, then follows Redis's copy and returns the latest tree head.
    */
   private Future<SignedTreeHead> awaitWriter() {
-    long deadline = System.nanoTime() + settings.interval().multipliedBy(2).toNanos();
-    return redis.call(c -> c.incr(REQUESTED_KEY))
-        .compose(request -> served(request, deadline))
+    return election.requestCheckpoint(settings.interval().multipliedBy(2))
         .compose(x -> followCopy())
         .compose(x -> latestOrFail());
-  }
-
-  private Future<Void> served(long request, long deadline) {
-    return redis.call(c -> c.get(SERVED_KEY)).compose(value -> {
-      if (parseCount(value) >= request) {
-        return Future.succeededFuture();
-      }
-      if (System.nanoTime() > deadline) {
-        log.warn("checkpoints: no checkpoint writer answered within two intervals; using the latest tree head");
-        return Future.succeededFuture();
-      }
-      Promise<Void> later = Promise.promise();
-      vertx.setTimer(100, id -> served(request, deadline).onComplete(later));
-      return later.future();
-    });
   }
 
   private Future<SignedTreeHead> latestOrFail() {
@@ -705,7 +590,7 @@ public final class Checkpoints {
               .compose(committed -> copy.recordFile().otherwiseEmpty())
               .compose(x -> attest(entry, leaves.size()));
           case FENCED -> {
-            stepDown(mine, "Redis refused its tree head #" + entry.number() + ": the lease is "
+            election.stepDown(mine, "Redis refused its tree head #" + entry.number() + ": the lease is "
                 + (published.detail().isEmpty() ? "free" : "held by " + published.detail()));
             yield followCopy().compose(x -> latestOrFail());
           }

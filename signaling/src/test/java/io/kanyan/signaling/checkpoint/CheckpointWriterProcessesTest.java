@@ -96,9 +96,15 @@ class CheckpointWriterProcessesTest {
     for (NodeProcess node : nodes.values()) {
       node.close();
     }
-    redis.close();
-    vertx.close().await();
-    redisServer.close();
+    if (redis != null) {
+      redis.close();
+    }
+    if (vertx != null) {
+      vertx.close().await();
+    }
+    if (redisServer != null) {
+      redisServer.close();
+    }
   }
 
   /** Trail activity: events on three inspections, one every 50 ms, until stopped. */
