@@ -390,8 +390,12 @@ public final class Checkpoints {
       checkpointNow().onFailure(err -> log.error("checkpoints: making a checkpoint failed; will try again: {}",
           err.toString()));
     } else {
-      followCopy().onFailure(err -> log.warn("checkpoints: following Redis's copy of the log failed; will try "
-          + "again: {}", err.toString()));
+      // Not the writer: follow what it published, and watch this node's own file as the writer watches its own.
+      followCopy()
+          .compose(x -> vertx.executeBlocking(commitLog::recheck, false))
+          .compose(fileProblems -> alarmAll(LOG_SUBJECT, fileProblems))
+          .onFailure(err -> log.warn("checkpoints: following Redis's copy of the log failed; will try again: {}",
+              err.toString()));
     }
   }
 

@@ -171,6 +171,29 @@ class CheckpointWritersTest {
   }
 
   @Test
+  void aNodeThatIsNotTheWriterStillRaisesTheAlarmWhenItsOwnFileIsEdited(Vertx vertx) throws Exception {
+    Checkpoints a = open(vertx, "node-a");
+    append("insp-1");
+    a.checkpointNow().await();
+    a.start().await();
+    Checkpoints b = open(vertx, "node-b");
+    b.start().await();
+    try {
+      assertThat(b.isWriter()).isFalse();
+      List<String> lines = file(b);
+      Files.writeString(b.settings().logFile(), lines.get(0).replace("insp-1", "insp-x") + "\n");
+      while (b.alarms().count() == 0) {
+        Thread.sleep(100);
+      }
+      assertThat(b.logProblems().await()).anyMatch(p -> p.contains("line 1 (entry #1) of the commitment log was edited"));
+      assertThat(a.alarms().count()).isZero();
+    } finally {
+      b.stop().await();
+      a.stop().await();
+    }
+  }
+
+  @Test
   void aNodeWhoseFileIsBehindFollowsRedisCopyAtStartButATruncatedFileIsStillRefused(Vertx vertx) throws Exception {
     Checkpoints a = open(vertx, "node-a");
     append("insp-1");
