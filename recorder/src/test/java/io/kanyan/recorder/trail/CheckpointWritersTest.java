@@ -10,7 +10,14 @@ import io.kanyan.recorder.log.SignedTreeHead;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.testing.LocalTsa;
 import io.kanyan.recorder.testing.TestRedis;
+import io.kanyan.recorder.log.note.NoteVerifier;
+import io.kanyan.recorder.witness.Attestations;
+import io.kanyan.recorder.witness.CosignatureKey;
 import io.kanyan.recorder.witness.TrustSettings;
+import io.kanyan.recorder.witness.Witness;
+import io.kanyan.recorder.witness.WitnessState;
+import io.kanyan.recorder.witness.Witnesses;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -21,6 +28,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +52,10 @@ class CheckpointWritersTest {
   RedisStore redis;
   Trail trail;
   Path keyFile;
+  /** A C2SP witness served over HTTP in this JVM, and every tree head submitted to it. */
+  HttpServer witnessServer;
+  String witnessEndpoint;
+  final List<String> submitted = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start(Vertx vertx) {
@@ -54,8 +67,35 @@ class CheckpointWritersTest {
 
   @AfterEach
   void stop() {
+    if (witnessServer != null) {
+      witnessServer.close().await();
+    }
     redis.close();
     server.close();
+  }
+
+  /** Starts the witness, trusting the log's key (the shared key file, made here if missing). */
+  void startWitness(Vertx vertx) {
+    SigningKey key = SigningKey.loadOrCreate(keyFile);
+    String origin = Checkpoints.originOf(key);
+    Witness witness = new Witness(CosignatureKey.loadOrCreate(dir.resolve("witness/key"), "witness.test/w1",
+        Clock.systemUTC()), Map.of(origin, List.<NoteVerifier>of(key.noteKey(origin))),
+        new WitnessState(dir.resolve("witness/state")));
+    witnessServer = vertx.createHttpServer().requestHandler(req -> req.body()
+        .compose(body -> vertx.executeBlocking(() -> {
+          submitted.add(body.toString());
+          return witness.addCheckpoint(body.toString());
+        }, false))
+        .onSuccess(answer -> req.response().setStatusCode(answer.status())
+            .putHeader("Content-Type", answer.contentType()).end(answer.body()))
+        .onFailure(err -> req.response().setStatusCode(500).end(err.toString())))
+        .listen(0, "127.0.0.1").await();
+    witnessEndpoint = "http://127.0.0.1:" + witnessServer.actualPort() + " " + witness.key().verifierKey();
+  }
+
+  Attestations witnessed(Vertx vertx, String node) {
+    return new Attestations(vertx, new Witnesses(vertx, Witnesses.parseEndpoints(witnessEndpoint), 1),
+        Optional.empty(), dir.resolve(node).resolve("checkpoints/attestations/cosigned"));
   }
 
   Checkpoints.Settings settings(String node) {
@@ -93,10 +133,14 @@ class CheckpointWritersTest {
 
   @Test
   void aStaleWriterIsFencedOffPublishesNothingAndFollowsTheNewWriter(Vertx vertx) throws Exception {
+    startWitness(vertx);
     Checkpoints a = open(vertx, "node-a");
     Checkpoints b = open(vertx, "node-b");
+    a.attestWith(witnessed(vertx, "node-a"));
+    b.attestWith(witnessed(vertx, "node-b"));
     append("insp-1");
     SignedTreeHead first = a.checkpointNow().await();
+    a.attestations().lastCosigning().await();
     assertThat(a.isWriter()).isTrue();
     assertThat(b.isWriter()).isFalse();
 
@@ -115,6 +159,11 @@ class CheckpointWritersTest {
     assertThat(seen).as("it returns the latest published tree head, which it followed").isEqualTo(second);
     assertThat(copy()).hasSize(2);
     assertThat(file(a)).containsExactlyElementsOf(copy());
+    // Nor does it submit anything to the witness any more.
+    int submissions = submitted.size();
+    assertThat(a.attestations().attest(second, a::consistencyProof).await().signatures()).hasSize(1);
+    assertThat(submitted).hasSize(submissions);
+    assertThat(submitted).noneMatch(body -> body.contains("kanyan-sth/2 3 "));
 
     // The writer goes on; node-a follows it, and neither raised an alarm nor sees a problem.
     SignedTreeHead third = b.checkpointNow().await();
@@ -130,8 +179,9 @@ class CheckpointWritersTest {
   @Test
   void aNodeThatIsNotTheWriterAsksItForACheckpointAndCopiesItsTimestamps(Vertx vertx) throws Exception {
     try (LocalTsa tsa = LocalTsa.start(vertx, dir.resolve("tsa"), "Kanyan test TSA")) {
+      startWitness(vertx);
       TrustSettings trust = TrustSettings.from(Map.of("KANYAN_TSA_URL", tsa.url(),
-          "KANYAN_TSA_TRUST", tsa.rootCertificate().toString()));
+          "KANYAN_TSA_TRUST", tsa.rootCertificate().toString(), Witnesses.WITNESSES, witnessEndpoint));
       AuditServices writer = AuditServices.start(vertx, redis, trail, new CaseFiles(redis, new byte[32]),
           dir.resolve("node-a"), settings("node-a"), trust, Clock.systemUTC()).await();
       AuditServices follower = AuditServices.start(vertx, redis, trail, new CaseFiles(redis, new byte[32]),
@@ -162,6 +212,15 @@ class CheckpointWritersTest {
             .contains(writer.checkpoints().attestations().timestamp(size).orElseThrow());
         assertThat(follower.checkpoints().attestations().timestamps().orElseThrow().status().stamped())
             .as("the follower never asked the TSA itself").isZero();
+
+        // So do the witness's cosignatures: online verification on the follower finds its quorum.
+        writer.checkpoints().attestations().lastCosigning().await();
+        while (follower.checkpoints().attestations().cosigned(size).isEmpty()) {
+          follower.checkpoints().logProblems().await();
+          Thread.sleep(100);
+        }
+        Verdict online = follower.verifier().verify("insp-1").await();
+        assertThat(online.valid()).as(online.describe()).isTrue();
       } finally {
         follower.stop().await();
         writer.stop().await();
