@@ -466,9 +466,11 @@ public final class Checkpoints {
    * passed, then follows Redis's copy and returns the latest tree head.
    */
   private Future<SignedTreeHead> awaitWriter() {
-    return election.requestCheckpoint(settings.interval().multipliedBy(2))
-        .compose(x -> followCopy())
-        .compose(x -> latestOrFail());
+    return election.requestCheckpoint(settings.interval().multipliedBy(2)).compose(x -> {
+      Optional<WriterLease.Held> mine = election.held();
+      // It took the lease over while it waited (the writer had died): it makes the checkpoint itself.
+      return mine.isPresent() ? writeCheckpoint(mine.get()) : followCopy().compose(y -> latestOrFail());
+    });
   }
 
   private Future<SignedTreeHead> latestOrFail() {

@@ -143,8 +143,9 @@ final class WriterElection {
   }
 
   /**
-   * Asks the writer for a checkpoint ({@value #REQUESTED_KEY}) and waits until it was served or {@code wait} passed.
-   * Never fails for a writer that does not answer: the caller goes on with the latest tree head.
+   * Asks the writer for a checkpoint ({@value #REQUESTED_KEY}) and waits until it was served, this node became the
+   * writer itself, or {@code wait} passed. Never fails for a writer that does not answer: the caller goes on with the
+   * latest tree head.
    */
   Future<Void> requestCheckpoint(Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
@@ -153,7 +154,7 @@ final class WriterElection {
 
   private Future<Void> served(long request, long deadline) {
     return redis.call(c -> c.get(SERVED_KEY)).compose(value -> {
-      if (count(value) >= request) {
+      if (count(value) >= request || held != null) {
         return Future.succeededFuture();
       }
       if (System.nanoTime() > deadline) {

@@ -230,6 +230,25 @@ class CheckpointWritersTest {
   }
 
   @Test
+  void aCheckpointAskedForWhileTheWriterIsDeadIsMadeByTheNodeThatTakesOver(Vertx vertx) throws Exception {
+    Checkpoints dead = open(vertx, "node-a");
+    append("insp-1");
+    dead.checkpointNow().await(); // node-a holds the lease, then stops renewing it: it died
+    Checkpoints b = open(vertx, "node-b");
+    b.start().await();
+    try {
+      append("insp-1");
+      SignedTreeHead made = b.checkpointNow().await();
+      assertThat(b.isWriter()).isTrue();
+      assertThat(made.number()).isEqualTo(2);
+      assertThat(b.commitLog().committed("insp-1")).extracting(io.kanyan.recorder.log.CommitLog.Committed::seq).containsExactly(1L, 2L);
+      assertThat(file(b)).containsExactlyElementsOf(copy());
+    } finally {
+      b.stop().await();
+    }
+  }
+
+  @Test
   void aNodeThatIsNotTheWriterStillRaisesTheAlarmWhenItsOwnFileIsEdited(Vertx vertx) throws Exception {
     Checkpoints a = open(vertx, "node-a");
     append("insp-1");
