@@ -290,7 +290,9 @@ public final class ServerVerticle extends VerticleBase {
     return new Checkpoints.Settings(config.checkpointInterval(),
         config.checkpointLog() != null ? config.checkpointLog() : defaults.logFile(),
         config.signingKey() != null ? config.signingKey() : defaults.keyFile(),
-        config.readOnlyInvestigation());
+        config.readOnlyInvestigation(),
+        // The checkpoint writer's lease names the node (KANYAN_NODE_NAME, else the host name).
+        Checkpoints.Settings.nodeName(System.getenv()));
   }
 
   private Future<?> listen(Router router) {

@@ -34,7 +34,8 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
   /**
    * Opens the checkpoint key and log (settings from {@link Checkpoints.Settings#from}: {@code
    * KANYAN_CHECKPOINT_INTERVAL}, {@code KANYAN_CHECKPOINT_LOG}, {@code KANYAN_SIGNING_KEY}), reconciles
-   * them with Redis and starts the periodic checkpoints. Run it on one node only.
+   * them with Redis and starts the periodic checkpoints. Run it on every node: one of them, the holder of the
+   * writer's lease, makes the checkpoints, and the others follow its log (recorder/TRAIL.md 5.7).
    */
   public static Future<AuditServices> start(Vertx vertx, RedisStore redis, Trail trail, CaseFiles cases,
       Path dataDir, Map<String, String> env, Clock clock) {

@@ -210,32 +210,68 @@ public final class CommitLog {
 
   /**
    * Commits leaves: signs the new tree head with {@code signer}, proves it consistent with the previous one
-   * and appends the entry to the file (fsynced before returning).
+   * and appends the entry to the file (fsynced before returning). The same as {@link #prepare} then
+   * {@link #commit}.
    */
   public synchronized LogEntry append(List<Leaf> leaves, NoteSigner signer, String origin, Instant time)
       throws IOException {
+    return commit(prepare(leaves, signer, origin, time));
+  }
+
+  /**
+   * Makes the next entry, signed by {@code signer} with its consistency proof from the latest tree head, and
+   * changes nothing: the entry is published first (to Redis, under the checkpoint writer's fencing token) and
+   * only then {@link #commit committed} here, so a writer whose publication is refused leaves no trace.
+   */
+  public synchronized LogEntry prepare(List<Leaf> leaves, NoteSigner signer, String origin, Instant time) {
     recheck();
     LogKeys.Era current = keys.current();
     if (!signer.keyName().equals(keys.origin()) || signer.keyId() != current.key().keyId()) {
       throw new IllegalStateException("commitment log: the signer is not the key history's latest key "
           + current.key().verifierKey());
     }
-    int keyNumber = current.number();
     long from = tree.size();
     byte[] oldRoot = tree.root();
     long number = latest == null ? 1 : latest.number() + 1;
     String prev = latest == null ? Chain.GENESIS : latest.sth().hash();
+    try {
+      for (Leaf leaf : leaves) {
+        tree.append(leaf.hash());
+      }
+      List<byte[]> consistency = tree.consistencyProof(from, tree.size());
+      SignedTreeHead sth = SignedTreeHead.sign(signer, origin, number, time, tree.size(), tree.root(), prev);
+      if (!MerkleLog.verifyConsistency(from, tree.size(), oldRoot, sth.root(), consistency)) {
+        throw new IllegalStateException("commitment log: a freshly made consistency proof does not verify");
+      }
+      return new LogEntry(from, leaves, consistency, sth);
+    } finally {
+      tree.truncate(from);
+    }
+  }
+
+  /**
+   * Appends an entry {@link #prepare prepared} by this log (and published) to the file, fsynced before
+   * returning, whatever problems the log has (the writer goes on committing, its alarms included).
+   *
+   * @throws IllegalStateException when the log moved on since the entry was prepared
+   */
+  public synchronized LogEntry commit(LogEntry entry) throws IOException {
+    if (latest != null && latest.number() == entry.number() && latest.line().equals(entry.line())) {
+      return latest; // already followed from Redis's copy, where it was published
+    }
+    long number = latest == null ? 1 : latest.number() + 1;
+    if (entry.number() != number || entry.from() != tree.size()) {
+      throw new IllegalStateException("commitment log: entry #" + entry.number() + " was prepared for a log of "
+          + entry.from() + " leaves, but the log is at entry #" + (number - 1) + " with " + tree.size());
+    }
+    int keyNumber = keys.current().number();
+    long from = tree.size();
+    List<Leaf> leaves = entry.leaves();
+    String line = entry.line();
+    write(line);
     for (Leaf leaf : leaves) {
       tree.append(leaf.hash());
     }
-    List<byte[]> consistency = tree.consistencyProof(from, tree.size());
-    SignedTreeHead sth = SignedTreeHead.sign(signer, origin, number, time, tree.size(), tree.root(), prev);
-    if (!MerkleLog.verifyConsistency(from, tree.size(), oldRoot, sth.root(), consistency)) {
-      throw new IllegalStateException("commitment log: a freshly made consistency proof does not verify");
-    }
-    LogEntry entry = new LogEntry(from, leaves, consistency, sth);
-    String line = entry.line();
-    write(line);
     for (int i = 0; i < leaves.size(); i++) {
       Leaf leaf = leaves.get(i);
       byInspection.computeIfAbsent(leaf.inspection(), k -> new ArrayList<>())
@@ -269,6 +305,24 @@ public final class CommitLog {
     write(line);
     stamp = stampOf(file);
     return null;
+  }
+
+  /**
+   * Follows line {@code index} (0-based) of a copy of this log: a line this log already holds must be the same;
+   * the next one is appended when it is a valid successor ({@link #appendCopy}).
+   *
+   * @return null when held or appended, otherwise why not
+   */
+  public synchronized String follow(int index, String line) throws IOException {
+    if (index < lineHashes.size()) {
+      return MessageDigest.isEqual(sha256(line), lineHashes.get(index)) ? null
+          : "entry #" + (index + 1) + " differs from line " + (index + 1) + " of this log: one of them was forked or "
+              + "edited";
+    }
+    if (index > lineHashes.size()) {
+      return "entry #" + (index + 1) + " follows entry #" + lineHashes.size() + ": entries are missing between them";
+    }
+    return appendCopy(line);
   }
 
   private void write(String line) throws IOException {

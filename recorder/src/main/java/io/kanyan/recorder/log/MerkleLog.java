@@ -50,6 +50,17 @@ public final class MerkleLog {
     }
   }
 
+  /**
+   * Forgets every leaf from {@code n} on, as if only the first {@code n} had been appended: used to undo a
+   * tree head that was prepared but never published ({@link CommitLog#prepare}).
+   */
+  synchronized void truncate(long n) {
+    checkSize(n);
+    for (int level = 0; level < levels.size(); level++) {
+      levels.get(level).truncate(n >>> level);
+    }
+  }
+
   /** The root of the whole tree. */
   public synchronized byte[] root() {
     return root(size());
@@ -207,6 +218,10 @@ public final class MerkleLog {
       }
       System.arraycopy(hash, 0, bytes, size * 32, 32);
       size++;
+    }
+
+    void truncate(long newSize) {
+      size = (int) Math.min(size, newSize);
     }
 
     byte[] get(long index) {

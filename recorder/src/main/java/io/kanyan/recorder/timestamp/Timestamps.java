@@ -46,6 +46,8 @@ public final class Timestamps {
   private final AtomicLong failedTries = new AtomicLong();
   private final AtomicLong stamped = new AtomicLong();
   private final AtomicReference<String> lastError = new AtomicReference<>();
+  /** Told of every tree size whose token was stored (the writer shares it with the other nodes). */
+  private volatile java.util.function.LongConsumer onStored = size -> { };
 
   /** What an operator (and the health endpoint) sees. */
   public record Status(String tsa, long stamped, long failedTries, int unstamped, String lastError) {
@@ -99,6 +101,7 @@ public final class Timestamps {
         .compose(token -> vertx.executeBlocking(() -> store(size, bytes, token), false))
         .onSuccess(time -> {
           stamped.incrementAndGet();
+          onStored.accept(size);
           log.info("timestamps: tree head {} stamped at {} by {}", size, time, settings.url());
           done.complete(time);
         })
@@ -117,6 +120,19 @@ public final class Timestamps {
           vertx.setTimer(Math.max(1, pause.toMillis()),
               id -> attempt(size, bytes, attempt + 1, pause.multipliedBy(2), done));
         });
+  }
+
+  /** Calls {@code listener} with the tree size of every token stored from now on. */
+  public void onStored(java.util.function.LongConsumer listener) {
+    this.onStored = listener;
+  }
+
+  /**
+   * Keeps a token another node obtained for the tree head {@code signedTreeHead} of that size, once it verifies
+   * (imprint, signature, chain to the trust anchors) like one this node obtained. Blocking.
+   */
+  public Instant keep(long treeSize, byte[] signedTreeHead, byte[] token) throws IOException {
+    return store(treeSize, signedTreeHead, token);
   }
 
   /** Verifies the token, then writes it (fsynced, renamed into place). Blocking. */

@@ -29,21 +29,25 @@ final class StartCheck {
   private final StoreReads reads;
   private final CommitLog commitLog;
   private final Checkpoints.Settings settings;
+  private final LogCopy copy;
 
-  StartCheck(Vertx vertx, RedisStore redis, StoreReads reads, CommitLog commitLog, Checkpoints.Settings settings) {
+  StartCheck(Vertx vertx, RedisStore redis, StoreReads reads, CommitLog commitLog, Checkpoints.Settings settings,
+      LogCopy copy) {
     this.vertx = vertx;
     this.redis = redis;
     this.reads = reads;
     this.commitLog = commitLog;
     this.settings = settings;
+    this.copy = copy;
   }
 
   /** The audit's findings, the comparison with Redis's copy, and the rollback check: what is wrong, if anything. */
   Future<List<String>> run() {
     List<String> problems = new ArrayList<>(commitLog.problems());
-    return redis.call(c -> c.lrange(Checkpoints.REDIS_KEY, 0, -1))
-        .compose(copy -> vertx.executeBlocking(() -> compareCopy(copy, problems), false))
-        .compose(missing -> pushToRedis(missing))
+    return Future.all(redis.call(c -> c.lrange(Checkpoints.REDIS_KEY, 0, -1)), copy.recordedFile())
+        .compose(both -> vertx.executeBlocking(() -> compareCopy(both.resultAt(0), both.resultAt(1), problems), false))
+        .compose(missing -> pushToRedis(missing, problems))
+        .compose(x -> problems.isEmpty() ? copy.recordFile() : Future.succeededFuture())
         .compose(x -> reads.scanHeads())
         .compose(heads -> rollbackCheck(heads))
         .map(rollback -> {
@@ -52,8 +56,14 @@ final class StartCheck {
         });
   }
 
-  /** Compares the file with Redis's copy; appends what Redis has beyond the file only after a restore. */
-  private List<String> compareCopy(List<String> copy, List<String> problems) throws java.io.IOException {
+  /**
+   * Compares the file with Redis's copy. What Redis has beyond the file is appended (each line checked) after a
+   * restore, or when this node's file was only behind (another node wrote while it was down: the file is as long
+   * as this node last recorded it); otherwise it means the file lost its last lines. Returns the file's lines
+   * Redis lacks.
+   */
+  private List<String> compareCopy(List<String> copy, Optional<Integer> recorded, List<String> problems)
+      throws java.io.IOException {
     List<String> lines = Files.exists(settings.logFile())
         ? Files.readAllLines(settings.logFile()) : List.of();
     int common = Math.min(lines.size(), copy.size());
@@ -63,6 +73,19 @@ final class StartCheck {
             + " of the log file: one of them was edited");
         return List.of();
       }
+    }
+    if (copy.size() > lines.size() && !Files.exists(settings.restoredMarker())
+        && recorded.orElse(0) <= lines.size() && commitLog.problems().isEmpty()) {
+      log.info("checkpoints: this node's log ends at entry #{}; following entries #{}..#{} from Redis's copy after "
+          + "checking them", lines.size(), lines.size() + 1, copy.size());
+      for (String line : copy.subList(lines.size(), copy.size())) {
+        String problem = commitLog.appendCopy(line);
+        if (problem != null) {
+          problems.add("Redis holds an entry that is not a valid successor of the log: " + problem);
+          return List.of();
+        }
+      }
+      return List.of();
     }
     if (copy.size() > lines.size()) {
       Path marker = settings.restoredMarker();
@@ -85,17 +108,27 @@ final class StartCheck {
     }
     if (lines.size() > copy.size() && commitLog.problems().isEmpty()) {
       // A crash between the file and Redis, or a Redis restored from an older copy: Redis gets them back.
-      return lines.subList(copy.size(), lines.size());
+      return lines;
     }
     return List.of();
   }
 
-  private Future<Void> pushToRedis(List<String> missing) {
-    if (missing.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    log.warn("checkpoints: Redis lacks the last {} line(s) of the commitment log; pushing them", missing.size());
-    return redis.call(c -> c.rpush(Checkpoints.REDIS_KEY, missing.toArray(String[]::new))).mapEmpty();
+  /** Gives Redis's copy the file's last lines it lacks, only where the copy still ends as the file does there. */
+  private Future<Void> pushToRedis(List<String> lines, List<String> problems) {
+    return redis.call(c -> c.llen(Checkpoints.REDIS_KEY)).compose(length -> {
+      if (length >= lines.size()) {
+        return Future.succeededFuture();
+      }
+      log.warn("checkpoints: Redis lacks the last {} line(s) of the commitment log; pushing them",
+          lines.size() - length);
+      return copy.restore(lines, length.intValue()).map(pushed -> {
+        if (!pushed) {
+          problems.add("Redis's copy of the commitment log changed while the log file's last lines were given back "
+              + "to it: another writer published entries the log file does not hold");
+        }
+        return null;
+      });
+    });
   }
 
   /** Every committed inspection must still be in Redis, at least as long, with the committed event. */

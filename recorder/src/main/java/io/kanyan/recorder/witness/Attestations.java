@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,31 @@ public final class Attestations {
   private final Optional<Timestamps> timestamps;
   private final Path dir;
   private volatile Future<SignedNote> last = Future.succeededFuture();
+  /**
+   * Where the writer shares the latest cosigned tree head and timestamp token with the other nodes (Redis, fenced
+   * by its lease), and where they fetch them: {@code kind} is {@code cosigned} (the note) or {@code tsr} (base64).
+   */
+  public interface Shared {
+    /** Publishes the latest attestation of a kind; never fails (a refusal is logged). */
+    Future<Void> publish(String kind, long treeSize, String content);
+
+    /** The latest attestation of a kind, if it is that tree size's. */
+    Future<Optional<String>> fetch(String kind, long treeSize);
+  }
+
+  private volatile Shared shared = new Shared() {
+    @Override
+    public Future<Void> publish(String kind, long treeSize, String content) {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Optional<String>> fetch(String kind, long treeSize) {
+      return Future.succeededFuture(Optional.empty());
+    }
+  };
+  /** Whether this node may talk to witnesses and the TSA now: it holds the checkpoint writer's lease. */
+  private volatile Supplier<Future<Boolean>> fence = () -> Future.succeededFuture(true);
 
   public Attestations(Vertx vertx, Witnesses witnesses, Optional<Timestamps> timestamps, Path dir) {
     this.vertx = vertx;
@@ -44,20 +70,79 @@ public final class Attestations {
   }
 
   /**
-   * Has the tree head stamped and cosigned, in the background. The returned future (for tests) completes when
-   * the cosignatures are stored; it never fails.
+   * Only while {@code fence} answers true (checked before each submission and stamping): the checkpoint writer
+   * whose lease is current. A writer paused past its lease submits nothing when it wakes up.
+   */
+  public void fencedBy(Supplier<Future<Boolean>> fence) {
+    this.fence = fence;
+  }
+
+  /** Shares what this node collects as the writer, and fetches what the writer collected ({@link #copyShared}). */
+  public void sharedThrough(Shared shared) {
+    this.shared = shared;
+    timestamps.ifPresent(t -> t.onStored(size -> vertx.executeBlocking(() -> t.token(size), false)
+        .compose(token -> token.map(bytes -> shared.publish("tsr", size, java.util.Base64.getEncoder()
+            .encodeToString(bytes))).orElse(Future.succeededFuture()))
+        .onFailure(err -> log.warn("timestamps: token of tree head {} not shared: {}", size, err.toString()))));
+  }
+
+  /**
+   * Copies the writer's cosigned tree head and timestamp token of {@code sth} into this node's attestations when it
+   * lacks them (a node that is not the writer): the note only when its text is exactly the tree head's, the token
+   * only when it verifies against it. Never fails.
+   */
+  public Future<Void> copyShared(SignedTreeHead sth) {
+    long size = sth.treeSize();
+    Future<Void> cosigned = witnesses.isEmpty() ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> Files.exists(dir.resolve(size + ".cosigned")), false)
+            .compose(have -> have ? Future.succeededFuture(Optional.<String>empty()) : shared.fetch("cosigned", size))
+            .compose(note -> note.map(text -> vertx.executeBlocking(() -> {
+              SignedNote parsed = SignedNote.parse(text);
+              if (parsed.text().equals(sth.note().text())) {
+                store(size, parsed);
+              }
+              return (Void) null;
+            }, false)).orElse(Future.succeededFuture()));
+    Future<Void> token = timestamps.map(t -> vertx.executeBlocking(() -> Files.exists(t.file(size)), false)
+            .compose(have -> have ? Future.succeededFuture(Optional.<String>empty()) : shared.fetch("tsr", size))
+            .compose(base64 -> base64.map(b -> vertx.executeBlocking(() -> {
+              t.keep(size, sth.format().getBytes(StandardCharsets.UTF_8), java.util.Base64.getDecoder().decode(b));
+              return (Void) null;
+            }, false)).orElse(Future.succeededFuture())))
+        .orElse(Future.succeededFuture());
+    return Future.join(cosigned, token).<Void>mapEmpty().recover(err -> {
+      log.warn("attestations: the writer's attestations of tree head {} not copied: {}", size, err.toString());
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Has the tree head stamped and cosigned, in the background, when the {@link #fencedBy fence} allows it. The
+   * returned future (for tests) completes when the cosignatures are stored; it never fails.
    */
   public Future<SignedNote> attest(SignedTreeHead sth, Witnesses.Proofs proofs) {
-    timestamps.ifPresent(t -> t.stamp(sth.treeSize(), sth.format().getBytes(StandardCharsets.UTF_8)));
-    if (witnesses.isEmpty()) {
+    if (witnesses.isEmpty() && timestamps.isEmpty()) {
       return Future.succeededFuture(sth.note());
     }
-    last = witnesses.cosign(sth.note(), sth.treeSize(), proofs)
-        .compose(cosigned -> vertx.executeBlocking(() -> store(sth.treeSize(), cosigned), false))
-        .recover(err -> {
-          log.error("witnesses: cosignatures of tree head {} not stored: {}", sth.treeSize(), err.getMessage());
-          return Future.succeededFuture(sth.note());
-        });
+    Future<Boolean> allowed = fence.get().otherwise(false);
+    last = allowed.compose(writer -> {
+      if (!writer) {
+        log.warn("witnesses: tree head {} is not submitted: this node's checkpoint writer lease is stale",
+            sth.treeSize());
+        return Future.succeededFuture(sth.note());
+      }
+      timestamps.ifPresent(t -> t.stamp(sth.treeSize(), sth.format().getBytes(StandardCharsets.UTF_8)));
+      if (witnesses.isEmpty()) {
+        return Future.succeededFuture(sth.note());
+      }
+      return witnesses.cosign(sth.note(), sth.treeSize(), proofs)
+          .compose(cosigned -> vertx.executeBlocking(() -> store(sth.treeSize(), cosigned), false))
+          .compose(cosigned -> shared.publish("cosigned", sth.treeSize(), cosigned.format()).map(cosigned))
+          .recover(err -> {
+            log.error("witnesses: cosignatures of tree head {} not stored: {}", sth.treeSize(), err.getMessage());
+            return Future.succeededFuture(sth.note());
+          });
+    });
     return last;
   }
 
@@ -95,8 +180,10 @@ public final class Attestations {
       return Future.succeededFuture();
     }
     Timestamps t = timestamps.get();
+    // Only the checkpoint writer asks the TSA; another node uses the token when it has one.
     return vertx.executeBlocking(() -> Files.exists(t.file(sth.treeSize())), false)
-        .compose(stamped -> stamped ? Future.<Void>succeededFuture()
+        .compose(stamped -> stamped ? Future.succeededFuture(false) : fence.get())
+        .compose(ask -> !ask ? Future.<Void>succeededFuture()
             : t.stampNow(sth.treeSize(), sth.format().getBytes(StandardCharsets.UTF_8))
                 .timeout(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).<Void>mapEmpty())
         .otherwiseEmpty();

@@ -110,4 +110,28 @@ class CommitLogTest {
     assertThat(reopen(List.of(lines.get(0), replaced.line(), lines.get(2), lines.get(3)))).first().asString()
         .contains("entry #3 does not link to entry #2: an entry was replaced");
   }
+  @Test
+  void aPreparedEntryChangesNothingUntilItIsCommittedAndIsRefusedOnceTheLogMovedOn() throws Exception {
+    CommitLog log = CommitLog.open(file, key);
+    byte[] root = log.root(10);
+    Instant t = Instant.parse("2026-11-29T11:00:00.000Z");
+    LogEntry prepared = log.prepare(List.of(new Leaf("insp-9", 1, "ab".repeat(32))), key, ORIGIN, t);
+    assertThat(prepared.number()).isEqualTo(5);
+    assertThat(log.size()).isEqualTo(10);
+    assertThat(log.entries()).isEqualTo(4);
+    assertThat(log.root(10)).isEqualTo(root);
+    assertThat(Files.readAllLines(file)).isEqualTo(lines);
+
+    // Another writer's entry #5 arrives first (followed from Redis's copy): this one is refused.
+    CommitLog other = CommitLog.open(file, key);
+    LogEntry theirs = other.prepare(List.of(new Leaf("insp-8", 1, "cd".repeat(32))), key, ORIGIN, t);
+    assertThat(log.follow(4, theirs.line())).isNull();
+    assertThat(log.follow(4, theirs.line())).as("a line already held is no change").isNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.commit(prepared))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("prepared for a log of 10 leaves");
+    assertThat(log.follow(4, prepared.line())).contains("entry #5 differs from line 5 of this log");
+    assertThat(log.follow(6, prepared.line())).contains("entries are missing");
+    assertThat(Files.readAllLines(file)).hasSize(5).last().isEqualTo(theirs.line());
+    assertThat(CommitLog.open(file, key).problems()).isEmpty();
+  }
 }

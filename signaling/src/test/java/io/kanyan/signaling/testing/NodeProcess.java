@@ -52,7 +52,12 @@ public final class NodeProcess implements AutoCloseable {
     pb.environment().putAll(all);
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.log").toFile()));
     NodeProcess node = new NodeProcess(name, pb.start(), port, dataDir);
-    node.awaitHealthy(Duration.ofMinutes(2));
+    try {
+      node.awaitHealthy(Duration.ofMinutes(2));
+    } catch (Exception | AssertionError failed) {
+      node.close(); // a node that never came up is not left running behind the test
+      throw failed;
+    }
     return node;
   }
 
