@@ -64,7 +64,29 @@ public record Config(
     HttpLimits http,
     TrustSettings trust,
     io.kanyan.signaling.notify.NotifySettings notifications,
-    io.kanyan.signaling.integration.Webhooks.Settings webhooks) {
+    io.kanyan.signaling.integration.Webhooks.Settings webhooks,
+    Metrics metrics) {
+
+  /**
+   * The Prometheus scrape endpoint: {@code GET /metrics} on a management port of its own, never on the public one.
+   *
+   * @param port the management port ({@code KANYAN_METRICS_PORT}); -1 = no metrics at all, 0 = any free port
+   * @param host the address it binds ({@code KANYAN_METRICS_HOST}), loopback unless a scraper elsewhere needs it
+   */
+  public record Metrics(int port, String host) {
+
+    public boolean enabled() {
+      return port >= 0;
+    }
+
+    private static Metrics from(Settings s) {
+      int port = s.integer("KANYAN_METRICS_PORT", -1);
+      if (port < -1 || port > 65535) {
+        throw new IllegalArgumentException("KANYAN_METRICS_PORT must be a port (0 = any free one), not " + port);
+      }
+      return new Metrics(port, s.str("KANYAN_METRICS_HOST", "127.0.0.1"));
+    }
+  }
 
   /**
    * Limits that keep slow, many or large HTTP requests from exhausting the server.
@@ -185,7 +207,8 @@ public record Config(
             s.integer("KANYAN_WEBHOOK_ATTEMPTS", 8),
             s.duration("KANYAN_WEBHOOK_BACKOFF", Duration.ofSeconds(5)),
             s.duration("KANYAN_WEBHOOK_TIMEOUT", Duration.ofSeconds(10)),
-            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))));
+            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))),
+        Metrics.from(s));
   }
 
   public boolean embeddedRedis() {
@@ -212,6 +235,7 @@ public record Config(
         + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)")
         + " " + trust.describe()
         + " " + notifications.describe()
+        + " metrics=" + (metrics.enabled() ? metrics.host() + ":" + metrics.port() : "off")
         + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 

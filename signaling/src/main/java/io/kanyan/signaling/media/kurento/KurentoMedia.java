@@ -107,7 +107,8 @@ public final class KurentoMedia implements Media {
 
   @Override
   public io.vertx.core.json.JsonObject servers() {
-    return new io.vertx.core.json.JsonObject().put("reachable", pool.liveCount()).put("of", pool.members().size());
+    return new io.vertx.core.json.JsonObject().put("reachable", pool.liveCount()).put("of", pool.members().size())
+        .put("pipelines", pool.members().stream().mapToInt(KmsMember::load).sum());
   }
 
   @Override
