@@ -139,6 +139,7 @@ public record Config(
       }
     });
     Settings s = new Settings(all);
+    logFormat(s.str("KANYAN_LOG_FORMAT", "text"));
     Path dataDir = Path.of(s.str("KANYAN_DATA_DIR", "data")).toAbsolutePath().normalize();
     return new Config(
         s.str("KANYAN_HTTP_HOST", "0.0.0.0"),
@@ -245,6 +246,16 @@ public record Config(
       throw new IllegalArgumentException("KANYAN_CHECKPOINT_INTERVAL must be between 1s and 60s, not " + d);
     }
     return d;
+  }
+
+  /**
+   * logback reads {@code KANYAN_LOG_FORMAT} itself (logback.xml names the appender after it); an unknown value would
+   * silence the log, so the start is refused instead.
+   */
+  private static void logFormat(String format) {
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new IllegalArgumentException("KANYAN_LOG_FORMAT must be text or json, not '" + format + "'");
+    }
   }
 
   private static String trimSlash(String url) {
