@@ -191,7 +191,7 @@ public final class KanyanMetrics {
 
   /**
    * {@code kanyan_media_servers{state}} and {@code kanyan_media_pipelines}: the Kurento pool as {@link Media#servers()}
-   * reports it (all zero in peer-to-peer mode).
+   * and {@link Media#pipelines()} report it (all zero in peer-to-peer mode).
    */
   public void watchMedia(Media media) {
     if (registry == null) {
@@ -201,7 +201,7 @@ public final class KanyanMetrics {
         .strongReference(true).description("Media servers connected and taking calls").register(registry);
     Gauge.builder("kanyan.media.servers", media, m -> mediaFigure(m, "of")).tag("state", "configured")
         .strongReference(true).description("Media servers configured (KMS_URL)").register(registry);
-    Gauge.builder("kanyan.media.pipelines", media, m -> mediaFigure(m, "pipelines")).strongReference(true)
+    Gauge.builder("kanyan.media.pipelines", media, Media::pipelines).strongReference(true)
         .description("Call pipelines this node holds on its media servers").register(registry);
   }
 

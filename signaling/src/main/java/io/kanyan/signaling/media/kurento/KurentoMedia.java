@@ -107,8 +107,12 @@ public final class KurentoMedia implements Media {
 
   @Override
   public io.vertx.core.json.JsonObject servers() {
-    return new io.vertx.core.json.JsonObject().put("reachable", pool.liveCount()).put("of", pool.members().size())
-        .put("pipelines", pool.members().stream().mapToInt(KmsMember::load).sum());
+    return new io.vertx.core.json.JsonObject().put("reachable", pool.liveCount()).put("of", pool.members().size());
+  }
+
+  @Override
+  public int pipelines() {
+    return pool.members().stream().mapToInt(KmsMember::load).sum();
   }
 
   @Override
