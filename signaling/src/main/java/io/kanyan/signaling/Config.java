@@ -65,7 +65,8 @@ public record Config(
     TrustSettings trust,
     io.kanyan.signaling.notify.NotifySettings notifications,
     io.kanyan.signaling.integration.Webhooks.Settings webhooks,
-    Metrics metrics) {
+    Metrics metrics,
+    boolean proxyProtocol) {
 
   /**
    * The Prometheus scrape endpoint: {@code GET /metrics} on a management port of its own, never on the public one.
@@ -209,7 +210,8 @@ public record Config(
             s.duration("KANYAN_WEBHOOK_BACKOFF", Duration.ofSeconds(5)),
             s.duration("KANYAN_WEBHOOK_TIMEOUT", Duration.ofSeconds(10)),
             s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))),
-        Metrics.from(s));
+        Metrics.from(s),
+        s.bool("KANYAN_PROXY_PROTOCOL", false));
   }
 
   public boolean embeddedRedis() {
@@ -237,6 +239,7 @@ public record Config(
         + " " + trust.describe()
         + " " + notifications.describe()
         + " metrics=" + (metrics.enabled() ? metrics.host() + ":" + metrics.port() : "off")
+        + (proxyProtocol ? " proxyProtocol=on" : "")
         + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 

@@ -81,8 +81,8 @@ class ClusterStackTest {
       String url = String.valueOf(env.get("REDIS_URL"));
       assertThat(url).startsWith("redis-sentinel://").endsWith("#" + primaryName);
       SENTINELS.forEach(s -> assertThat(url).contains(s + ":26379"));
-      // Behind HAProxy every connection comes from one address.
-      assertThat(env.get("KANYAN_MAX_CONNECTIONS_PER_ADDRESS")).isEqualTo("0");
+      // Behind HAProxy every connection comes from the balancer: the PROXY header names the client.
+      assertThat(env.get("KANYAN_PROXY_PROTOCOL")).isEqualTo("true");
       assertThat(env).containsKeys("KANYAN_METRICS_PORT", "KANYAN_PHONE_INDEX_KEY", "KANYAN_CONTACT_KEY",
           "KANYAN_SIGNING_KEY");
       assertThat(service(node)).doesNotContainKey("ports");
@@ -106,6 +106,9 @@ class ClusterStackTest {
     }
     assertThat(targets).isEqualTo(new TreeSet<>(NODES));
     assertThat(backend).contains("option httpchk GET /health/ready");
+    // The nodes read a PROXY header first on every connection, health checks included.
+    assertThat(backend).anyMatch(l -> l.startsWith("default-server") && l.contains("send-proxy-v2")
+        && l.contains("check-send-proxy"));
     assertThat(backend).noneMatch(l -> l.startsWith("cookie") || l.startsWith("stick") || l.equals("balance source"));
     assertThat(section("defaults")).anyMatch(l -> l.startsWith("timeout tunnel"));
     List<String> ports = (List<String>) service("haproxy").get("ports");
