@@ -254,7 +254,9 @@ public final class KanyanMetrics {
       default -> null;
     };
     if (bytes != null) {
-      Object size = new JsonObject(e.payload()).getValue("size");
+      JsonObject payload = new JsonObject(e.payload());
+      // Slices, stills and browser recordings say "size"; a media server's file (KurentoCallMedia) "sizeBytes".
+      Object size = payload.getValue("size", payload.getValue("sizeBytes"));
       if (size instanceof Number n) {
         bytes.increment(n.doubleValue());
       }

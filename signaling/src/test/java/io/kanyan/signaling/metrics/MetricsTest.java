@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.Scrape;
 import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
 import io.kanyan.signaling.testing.Ws;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,17 +57,7 @@ class MetricsTest {
   }
 
   static Map<String, Double> scrape() {
-    String text = client.get(server.running().server().metricsPort(), "127.0.0.1", "/metrics").send().await()
-        .bodyAsString();
-    Map<String, Double> samples = new HashMap<>();
-    for (String line : text.split("\n")) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      int space = line.lastIndexOf(' ');
-      samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-    }
-    return samples;
+    return Scrape.of(server, client);
   }
 
   static Set<String> names(Map<String, Double> samples) {
@@ -109,6 +99,13 @@ class MetricsTest {
       assertThat(during.get("kanyan_trail_append_seconds_count"))
           .isGreaterThan(before.get("kanyan_trail_append_seconds_count"));
       assertThat(during.get("kanyan_trail_append_failures_total")).isEqualTo(0.0);
+      // Counted from the trail's participant.joined events (appended behind the replies: wait for them).
+      String joined = "kanyan_joins_total{kind=\"joined\"}";
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (scrape().get(joined) < before.get(joined) + 2 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(scrape().get(joined)).isEqualTo(before.get(joined) + 2);
       // The server's own WebSocket count, from Vert.x's Micrometer integration.
       assertThat(during.entrySet().stream().filter(e -> e.getKey().startsWith("vertx_http_server_active_ws_connections"))
           .mapToDouble(Map.Entry::getValue).sum()).isGreaterThanOrEqualTo(2.0);
