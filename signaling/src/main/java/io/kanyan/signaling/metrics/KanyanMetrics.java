@@ -13,6 +13,7 @@ import io.kanyan.signaling.ws.Protocol;
 import io.kanyan.signaling.ws.RelayTimer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,9 +26,11 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -82,6 +85,8 @@ public final class KanyanMetrics {
   private Counter mediaServerBytes;
   private Counter stillBytes;
   private long queueTimer = -1;
+  /** Gauges on one server's state: removed at its stop, so a restarted server in the same process reads its own. */
+  private final List<Meter> watching = new ArrayList<>();
 
   private KanyanMetrics(PrometheusMeterRegistry registry, Config.Metrics settings) {
     this.registry = registry;
@@ -184,8 +189,8 @@ public final class KanyanMetrics {
   /** {@code kanyan_calls_live}: the calls this node holds. Read on scrape. */
   public void watchCalls(Calls calls) {
     if (registry != null) {
-      Gauge.builder("kanyan.calls.live", calls, Calls::size).strongReference(true)
-          .description("Live calls on this node").register(registry);
+      watching.add(Gauge.builder("kanyan.calls.live", calls, Calls::size).strongReference(true)
+          .description("Live calls on this node").register(registry));
     }
   }
 
@@ -197,12 +202,12 @@ public final class KanyanMetrics {
     if (registry == null) {
       return;
     }
-    Gauge.builder("kanyan.media.servers", media, m -> mediaFigure(m, "reachable")).tag("state", "reachable")
-        .strongReference(true).description("Media servers connected and taking calls").register(registry);
-    Gauge.builder("kanyan.media.servers", media, m -> mediaFigure(m, "of")).tag("state", "configured")
-        .strongReference(true).description("Media servers configured (KMS_URL)").register(registry);
-    Gauge.builder("kanyan.media.pipelines", media, Media::pipelines).strongReference(true)
-        .description("Call pipelines this node holds on its media servers").register(registry);
+    watching.add(Gauge.builder("kanyan.media.servers", media, m -> mediaFigure(m, "reachable")).tag("state", "reachable")
+        .strongReference(true).description("Media servers connected and taking calls").register(registry));
+    watching.add(Gauge.builder("kanyan.media.servers", media, m -> mediaFigure(m, "of")).tag("state", "configured")
+        .strongReference(true).description("Media servers configured (KMS_URL)").register(registry));
+    watching.add(Gauge.builder("kanyan.media.pipelines", media, Media::pipelines).strongReference(true)
+        .description("Call pipelines this node holds on its media servers").register(registry));
   }
 
   private static double mediaFigure(Media media, String field) {
@@ -272,12 +277,12 @@ public final class KanyanMetrics {
     if (registry == null) {
       return;
     }
-    Gauge.builder("kanyan.checkpoint.age", checkpoints, c -> {
+    watching.add(Gauge.builder("kanyan.checkpoint.age", checkpoints, c -> {
       Checkpoints cp = c.get();
       return cp == null ? Double.NaN : cp.latest()
           .map(head -> Duration.between(head.time(), clock.instant()).toMillis() / 1000.0).orElse(Double.NaN);
     }).baseUnit("seconds").strongReference(true)
-        .description("Seconds since the last signed tree head of the commitment log").register(registry);
+        .description("Seconds since the last signed tree head of the commitment log").register(registry));
   }
 
   /** Reads the webhook outbox and dead-letter lengths from Redis every {@link #QUEUE_POLL}, on this context. */
@@ -312,11 +317,15 @@ public final class KanyanMetrics {
     };
   }
 
-  /** Stops the queue reads. */
+  /** Stops the queue reads and drops the gauges on the stopped server's state. */
   public void stop(Vertx vertx) {
     if (queueTimer >= 0) {
       vertx.cancelTimer(queueTimer);
       queueTimer = -1;
     }
+    if (registry != null) {
+      watching.forEach(registry::remove);
+    }
+    watching.clear();
   }
 }
