@@ -354,10 +354,10 @@ public final class ServerVerticle extends VerticleBase {
         // A deflate context per socket costs ~300 KB of native memory; signaling messages are small JSON.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        // No traffic either way for this long closes a connection; slow-but-moving ones: see ConnectionGuard.
         // Behind HAProxy (send-proxy-v2): every connection starts with a PROXY header naming the real client, so
         // the limits per address (connections, logins, invite reads) see the client, not the balancer.
         .setUseProxyProtocol(config.proxyProtocol())
+        // No traffic either way for this long closes a connection; slow-but-moving ones: see ConnectionGuard.
         .setIdleTimeout((int) config.http().idleTimeout().toSeconds())
         .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
   }

@@ -165,7 +165,7 @@ public final class KanyanMetrics {
 
   private Timer relayTimer(String type) {
     return Timer.builder("kanyan.relay").tag("type", type)
-        .description("Handling of a signaling message passed on: read from the socket to written to the peer's"
+        .description("Handling of a signaling message passed on: parsed to written to the peer's socket"
             + " (peer-to-peer) or answered by the media server (Kurento)")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
         .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);

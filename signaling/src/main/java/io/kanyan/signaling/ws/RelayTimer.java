@@ -9,7 +9,7 @@ public interface RelayTimer {
   /**
    * @param message the message, once handled (for an offer, answer or ICE candidate: passed to the media side,
    *                which in peer-to-peer mode means written to the other participant's socket)
-   * @param nanos   from the whole message being read to its handling completing
+   * @param nanos   from the message parsed (and past the rate limit) to its handling completing
    */
   void relayed(Protocol.ClientMessage message, long nanos);
 }
