@@ -59,6 +59,7 @@ class ClusterStackTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void hasThreeNodesRedisWithSentinelHaproxyCoturnAndOptionalKurento() {
     assertThat(services.keySet()).containsAll(NODES).containsAll(SENTINELS)
         .contains("redis-primary", "redis-replica", "haproxy", "coturn", "kms");
