@@ -64,7 +64,30 @@ public record Config(
     HttpLimits http,
     TrustSettings trust,
     io.kanyan.signaling.notify.NotifySettings notifications,
-    io.kanyan.signaling.integration.Webhooks.Settings webhooks) {
+    io.kanyan.signaling.integration.Webhooks.Settings webhooks,
+    Metrics metrics,
+    boolean proxyProtocol) {
+
+  /**
+   * The Prometheus scrape endpoint: {@code GET /metrics} on a management port of its own, never on the public one.
+   *
+   * @param port the management port ({@code KANYAN_METRICS_PORT}); -1 = no metrics at all, 0 = any free port
+   * @param host the address it binds ({@code KANYAN_METRICS_HOST}), loopback unless a scraper elsewhere needs it
+   */
+  public record Metrics(int port, String host) {
+
+    public boolean enabled() {
+      return port >= 0;
+    }
+
+    private static Metrics from(Settings s) {
+      int port = s.integer("KANYAN_METRICS_PORT", -1);
+      if (port < -1 || port > 65535) {
+        throw new IllegalArgumentException("KANYAN_METRICS_PORT must be a port (0 = any free one), not " + port);
+      }
+      return new Metrics(port, s.str("KANYAN_METRICS_HOST", "127.0.0.1"));
+    }
+  }
 
   /**
    * Limits that keep slow, many or large HTTP requests from exhausting the server.
@@ -117,6 +140,7 @@ public record Config(
       }
     });
     Settings s = new Settings(all);
+    logFormat(s.str("KANYAN_LOG_FORMAT", "text"));
     Path dataDir = Path.of(s.str("KANYAN_DATA_DIR", "data")).toAbsolutePath().normalize();
     return new Config(
         s.str("KANYAN_HTTP_HOST", "0.0.0.0"),
@@ -185,7 +209,9 @@ public record Config(
             s.integer("KANYAN_WEBHOOK_ATTEMPTS", 8),
             s.duration("KANYAN_WEBHOOK_BACKOFF", Duration.ofSeconds(5)),
             s.duration("KANYAN_WEBHOOK_TIMEOUT", Duration.ofSeconds(10)),
-            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))));
+            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))),
+        Metrics.from(s),
+        s.bool("KANYAN_PROXY_PROTOCOL", false));
   }
 
   public boolean embeddedRedis() {
@@ -212,6 +238,8 @@ public record Config(
         + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)")
         + " " + trust.describe()
         + " " + notifications.describe()
+        + " metrics=" + (metrics.enabled() ? metrics.host() + ":" + metrics.port() : "off")
+        + (proxyProtocol ? " proxyProtocol=on" : "")
         + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 
@@ -221,6 +249,16 @@ public record Config(
       throw new IllegalArgumentException("KANYAN_CHECKPOINT_INTERVAL must be between 1s and 60s, not " + d);
     }
     return d;
+  }
+
+  /**
+   * logback reads {@code KANYAN_LOG_FORMAT} itself (logback.xml names the appender after it); an unknown value would
+   * silence the log, so the start is refused instead.
+   */
+  private static void logFormat(String format) {
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new IllegalArgumentException("KANYAN_LOG_FORMAT must be text or json, not '" + format + "'");
+    }
   }
 
   private static String trimSlash(String url) {

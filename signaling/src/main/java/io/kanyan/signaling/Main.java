@@ -7,6 +7,7 @@ import io.kanyan.signaling.media.IceServers;
 import io.kanyan.signaling.media.PeerToPeerMedia;
 import io.kanyan.signaling.media.kurento.KurentoMedia;
 import io.kanyan.signaling.media.kurento.KurentoSettings;
+import io.kanyan.signaling.metrics.KanyanMetrics;
 import io.kanyan.signaling.witness.WitnessCommand;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -53,8 +54,9 @@ public final class Main {
       return;
     }
     log.info("kanyan: starting with {}", config.describe());
-    Vertx vertx = Vertx.vertx();
-    start(vertx, config, new Passwords(), Clock.systemUTC())
+    KanyanMetrics metrics = KanyanMetrics.create(config.metrics());
+    Vertx vertx = metrics.vertx();
+    start(vertx, config, new Passwords(), Clock.systemUTC(), metrics)
         .onSuccess(running -> {
           Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -71,6 +73,9 @@ public final class Main {
           if (s.devHttpPort() > 0) {
             log.info("kanyan: development HTTP at http://localhost:{} (this machine only)", s.devHttpPort());
           }
+          if (s.metricsPort() > 0) {
+            log.info("kanyan: metrics at http://{}:{}/metrics", config.metrics().host(), s.metricsPort());
+          }
         })
         .onFailure(err -> {
           log.error("kanyan: could not start: {}", err.getMessage(), err);
@@ -80,14 +85,23 @@ public final class Main {
 
   /** Starts the whole server on {@code vertx}; tests call this with their own config. */
   public static Future<Running> start(Vertx vertx, Config config, Passwords passwords, Clock clock) {
+    return start(vertx, config, passwords, clock, KanyanMetrics.NONE);
+  }
+
+  /**
+   * The same, reporting into {@code metrics}; {@code vertx} should come from {@link KanyanMetrics#vertx()} so that
+   * Vert.x's own metrics are in the same registry.
+   */
+  public static Future<Running> start(Vertx vertx, Config config, Passwords passwords, Clock clock,
+      KanyanMetrics metrics) {
     return Storage.open(vertx, config).compose(storage -> media(vertx, config, clock)
-        .compose(media -> deploy(vertx, config, storage, media, passwords, clock))
+        .compose(media -> deploy(vertx, config, storage, media, passwords, clock, metrics))
         .onFailure(err -> storage.close()));
   }
 
   private static Future<Running> deploy(Vertx vertx, Config config, Storage storage, Media media, Passwords passwords,
-      Clock clock) {
-    ServerVerticle server = new ServerVerticle(config, storage, media, passwords, clock);
+      Clock clock, KanyanMetrics metrics) {
+    ServerVerticle server = new ServerVerticle(config, storage, media, passwords, clock, metrics);
     return vertx.deployVerticle(server).map(id -> new Running(vertx, storage, server, media));
   }
 

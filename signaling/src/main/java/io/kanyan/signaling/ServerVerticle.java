@@ -59,6 +59,8 @@ import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Prechecks;
 import io.kanyan.signaling.inspection.Role;
 import io.kanyan.signaling.media.Media;
+import io.kanyan.signaling.metrics.KanyanMetrics;
+import io.kanyan.signaling.metrics.MetricsEndpoint;
 import io.kanyan.signaling.tls.Certificates;
 import io.kanyan.signaling.ws.Protocol;
 import io.kanyan.signaling.ws.SignalingEndpoint;
@@ -89,7 +91,9 @@ public final class ServerVerticle extends VerticleBase {
   private final Media media;
   private final Passwords passwords;
   private final Clock clock;
+  private final KanyanMetrics metrics;
   private HttpServer https;
+  private HttpServer metricsServer;
   private HttpServer devHttp;
   private Router router;
   private ConnectionGuard guard;
@@ -106,6 +110,12 @@ public final class ServerVerticle extends VerticleBase {
   private HttpClient smsClient;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
+    this(config, storage, media, passwords, clock, KanyanMetrics.NONE);
+  }
+
+  public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock,
+      KanyanMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.storage = storage;
     this.media = media;
@@ -156,6 +166,11 @@ public final class ServerVerticle extends VerticleBase {
     webhooks = new Webhooks(vertx, storage.redis(), trail, integrationKeys, webhookClient, config.webhooks(), clock);
     trail.onAppended(webhooks::onTrailEvent);
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
+    metrics.watchTrail(trail);
+    metrics.watchCalls(calls);
+    metrics.watchMedia(media);
+    metrics.watchCheckpoints(() -> audit == null ? null : audit.checkpoints(), clock);
+    signaling.timeRelays(metrics.relayTimer());
 
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
         config.trust(), clock)
@@ -203,6 +218,7 @@ public final class ServerVerticle extends VerticleBase {
                       }))
               .compose(x -> listen(router))
               .onSuccess(x -> {
+                metrics.watchWebhookQueue(vertx, storage.redis());
                 if (!config.readOnlyInvestigation()) {
                   webhooks.start();
                   recordLeftovers(trail);
@@ -318,9 +334,10 @@ public final class ServerVerticle extends VerticleBase {
           .requestHandler(guard.watching(router))
           .listen();
     }
-    return Future.all(secure, plain).onSuccess(all -> {
+    return Future.all(secure, plain, MetricsEndpoint.listen(vertx, metrics)).onSuccess(all -> {
       https = all.resultAt(0);
       devHttp = all.resultAt(1);
+      metricsServer = all.resultAt(2);
     });
   }
 
@@ -339,6 +356,9 @@ public final class ServerVerticle extends VerticleBase {
         // A deflate context per socket costs ~300 KB of native memory; signaling messages are small JSON.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
+        // Behind HAProxy (send-proxy-v2): every connection starts with a PROXY header naming the real client, so
+        // the limits per address (connections, logins, invite reads) see the client, not the balancer.
+        .setUseProxyProtocol(config.proxyProtocol())
         // No traffic either way for this long closes a connection; slow-but-moving ones: see ConnectionGuard.
         .setIdleTimeout((int) config.http().idleTimeout().toSeconds())
         .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
@@ -365,7 +385,9 @@ public final class ServerVerticle extends VerticleBase {
     if (webhooks != null) {
       webhooks.stop();
     }
+    metrics.stop(vertx);
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
+        metricsServer == null ? Future.succeededFuture() : metricsServer.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),
         audit == null ? Future.succeededFuture() : audit.stop());
   }
@@ -378,6 +400,11 @@ public final class ServerVerticle extends VerticleBase {
   /** The HTTPS port actually bound (useful when configured as 0), or -1 when TLS is off. */
   public int httpsPort() {
     return https == null ? -1 : https.actualPort();
+  }
+
+  /** The metrics port actually bound (management, {@code GET /metrics}), or -1 when metrics are off. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.actualPort();
   }
 
   /** The loopback HTTP port actually bound, or -1 when off. */

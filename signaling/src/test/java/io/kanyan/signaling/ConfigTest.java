@@ -45,6 +45,24 @@ class ConfigTest {
   }
 
   @Test
+  void metricsAreOffUnlessAPortIsGivenAndBindLoopbackByDefault() {
+    assertThat(Config.from(Map.of()).metrics().enabled()).isFalse();
+    Config.Metrics on = Config.from(Map.of("KANYAN_METRICS_PORT", "9464")).metrics();
+    assertThat(on.enabled()).isTrue();
+    assertThat(on.port()).isEqualTo(9464);
+    assertThat(on.host()).isEqualTo("127.0.0.1");
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_METRICS_PORT", "70000")))
+        .hasMessageContaining("KANYAN_METRICS_PORT");
+  }
+
+  @Test
+  void refusesALogFormatLogbackWouldNotKnow() {
+    assertThat(Config.from(Map.of("KANYAN_LOG_FORMAT", "json"))).isNotNull();
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_LOG_FORMAT", "JSON")))
+        .hasMessageContaining("KANYAN_LOG_FORMAT must be text or json");
+  }
+
+  @Test
   void httpLimitsHaveSafeDefaultsAndRefuseZero() {
     Config.HttpLimits limits = Config.from(Map.of()).http();
     assertThat(limits.headerTimeout()).isEqualTo(Duration.ofSeconds(10));

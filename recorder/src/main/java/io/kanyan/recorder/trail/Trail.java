@@ -52,6 +52,7 @@ public final class Trail {
   private final String scriptSha;
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
   private final Map<String, Future<TrailEvent>> queues = new ConcurrentHashMap<>();
+  private volatile AppendTimer timer = (nanos, failed) -> { };
 
   public Trail(RedisStore redis, Clock clock) {
     this.redis = redis;
@@ -68,6 +69,19 @@ public final class Trail {
    */
   public void onAppended(java.util.function.Consumer<TrailEvent> listener) {
     listeners.add(listener);
+  }
+
+  /**
+   * Hears how long each append took as its caller saw it (queueing behind the inspection's earlier appends and
+   * Redis retries included) and whether it failed: the server's metrics. Must not block.
+   */
+  public interface AppendTimer {
+    void appended(long nanos, boolean failed);
+  }
+
+  /** Sets the {@link AppendTimer} (one; the last set wins). */
+  public void timeAppends(AppendTimer timer) {
+    this.timer = timer;
   }
 
   public static String streamKey(String inspectionId) {
@@ -107,6 +121,7 @@ public final class Trail {
     }
     String json = (payload == null ? new JsonObject() : payload).encode();
     Instant time = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    long started = System.nanoTime();
     Future<TrailEvent>[] slot = newSlot();
     queues.compute(inspectionId, (id, previous) -> {
       Future<TrailEvent> run = previous == null
@@ -116,7 +131,8 @@ public final class Trail {
       return run;
     });
     Future<TrailEvent> mine = slot[0];
-    return mine.andThen(done -> queues.remove(inspectionId, mine));
+    return mine.andThen(done -> queues.remove(inspectionId, mine))
+        .andThen(done -> timer.appended(System.nanoTime() - started, done.failed()));
   }
 
   private static boolean validId(String id) {

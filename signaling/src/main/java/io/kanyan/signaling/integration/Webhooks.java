@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class Webhooks {
 
   private static final Logger log = LoggerFactory.getLogger(Webhooks.class);
-  static final String DUE = "kanyan:webhooks:due";
-  static final String DEAD = "kanyan:webhooks:dead";
+  /** Deliveries waiting (sorted set, score = when due): the metrics count it. */
+  public static final String DUE = "kanyan:webhooks:due";
+  /** Deliveries given up (sorted set). */
+  public static final String DEAD = "kanyan:webhooks:dead";
   private static final int BATCH = 20;
   /** Queueing an event is retried this often, this far apart (as long as the trail retries an append). */
   private static final int ENQUEUE_ATTEMPTS = 40;

@@ -52,6 +52,11 @@ public interface Media {
     return null;
   }
 
+  /** Media-server pipelines this node holds (the metrics); 0 without a media server. */
+  default int pipelines() {
+    return 0;
+  }
+
   /** Releases what this node owns that no live inspection uses (start-up clean-up), and closes. */
   default Future<Void> close() {
     return Future.succeededFuture();

@@ -62,6 +62,7 @@ final class Connection implements Link {
   private Role role;
   private boolean joining;
   private boolean closed;
+  private RelayTimer relays = RelayTimer.NONE;
 
   Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Credential credential,
       Inspections inspections, Calls calls, PhotoRequests photos, int rate, String address, String userAgent,
@@ -78,6 +79,10 @@ final class Connection implements Link {
     this.address = address;
     this.userAgent = userAgent;
     this.lastSeen = now;
+  }
+
+  void timeRelays(RelayTimer relays) {
+    this.relays = relays;
   }
 
   long lastSeen() {
@@ -111,7 +116,9 @@ final class Connection implements Link {
       send(Protocol.error(p.code(), p.getMessage(), Protocol.typeOf(text)));
       return;
     }
-    handle(message, now).onFailure(err -> fail(err, Protocol.typeOf(text)));
+    long started = System.nanoTime();
+    handle(message, now).onFailure(err -> fail(err, Protocol.typeOf(text)))
+        .onSuccess(x -> relays.relayed(message, System.nanoTime() - started));
   }
 
   private Future<?> handle(ClientMessage message, long now) {

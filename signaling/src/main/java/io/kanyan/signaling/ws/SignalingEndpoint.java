@@ -51,6 +51,7 @@ public final class SignalingEndpoint {
   private final Clock clock;
   private final Set<Connection> open = new HashSet<>();
   private final Map<String, Set<Connection>> byCredential = new HashMap<>();
+  private RelayTimer relays = RelayTimer.NONE;
 
   public SignalingEndpoint(Vertx vertx, Config config, Accounts accounts, Invites invites, Inspections inspections,
       Calls calls, Revocations revocations, Clock clock) {
@@ -66,6 +67,11 @@ public final class SignalingEndpoint {
   }
 
   /** Mounts {@code /ws}, listens for revocations and starts the idle sweep. Call on the server verticle's context. */
+  /** Times the handling of every message of the connections opened from now on (the metrics). */
+  public void timeRelays(RelayTimer relays) {
+    this.relays = relays;
+  }
+
   public void mount(Router router) {
     router.get("/ws").handler(this::handshake);
     revocations.subscribe(this::revoked);
@@ -142,6 +148,7 @@ public final class SignalingEndpoint {
         .orElse("");
     Connection conn = new Connection(socket, who.staff(), who.inspectionId(), who.credential(), inspections, calls,
         photos, config.wsRate(), address, agent, clock.millis());
+    conn.timeRelays(relays);
     open.add(conn);
     for (String key : conn.credential().keys()) {
       byCredential.computeIfAbsent(key, k -> new HashSet<>()).add(conn);

@@ -6,6 +6,7 @@ import io.kanyan.signaling.Main;
 import io.kanyan.signaling.auth.Passwords;
 import io.kanyan.signaling.catalog.Catalogue;
 import io.kanyan.signaling.catalog.Matter;
+import io.kanyan.signaling.metrics.KanyanMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -28,9 +29,11 @@ public final class TestServer implements AutoCloseable {
   private final Path dataDir;
   private final Map<String, String> env;
   private final MutableClock clock = new MutableClock();
+  private final KanyanMetrics metrics;
   private Main.Running running;
 
-  private TestServer(Vertx vertx, TestRedis redis, Path dataDir, Map<String, String> env) {
+  private TestServer(Vertx vertx, TestRedis redis, Path dataDir, Map<String, String> env, KanyanMetrics metrics) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.redis = redis;
     this.dataDir = dataDir;
@@ -49,7 +52,9 @@ public final class TestServer implements AutoCloseable {
       env.put("KANYAN_DEV_HTTP_PORT", "0");
       env.put("KANYAN_ADMIN_PASSWORD", ADMIN_PASSWORD);
       env.putAll(overrides);
-      TestServer server = new TestServer(Vertx.vertx(), redis, dataDir, env);
+      // With KANYAN_METRICS_PORT set, Vert.x reports into the server's registry, as in production.
+      KanyanMetrics metrics = KanyanMetrics.create(Config.from(env).metrics());
+      TestServer server = new TestServer(metrics.vertx(), redis, dataDir, env, metrics);
       server.boot();
       return server;
     } catch (IOException e) {
@@ -62,7 +67,7 @@ public final class TestServer implements AutoCloseable {
   }
 
   private void boot() {
-    running = Main.start(vertx, Config.from(env), new Passwords(1000), clock).await();
+    running = Main.start(vertx, Config.from(env), new Passwords(1000), clock, metrics).await();
     if (!env.containsKey(EXAMPLE_CATALOGUE)) {
       // Tests that are not about the checklist conclude freely: the matter they create ("食品经营许可",
       // food-business) gets a version whose items are all optional and need no photo.

@@ -111,6 +111,11 @@ public final class KurentoMedia implements Media {
   }
 
   @Override
+  public int pipelines() {
+    return pool.members().stream().mapToInt(KmsMember::load).sum();
+  }
+
+  @Override
   public Future<Void> close() {
     log.info("kurento: closing the media server pool");
     return pool.close();

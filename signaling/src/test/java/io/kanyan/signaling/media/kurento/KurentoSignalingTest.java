@@ -3,12 +3,14 @@ package io.kanyan.signaling.media.kurento;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.Scrape;
 import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
 import io.kanyan.signaling.testing.Ws;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +42,7 @@ class KurentoSignalingTest {
     kms = new FakeKms(kmsVertx, KurentoTestSupport.fixture()).start(0).await();
     server = TestServer.start(Map.of("KMS_URL", kms.url(), "KANYAN_KMS_CONNECT_TIMEOUT", "10s",
         "KANYAN_STUN_URLS", "stun:192.0.2.10:3478", "KANYAN_TURN_URLS", "turn:192.0.2.10:3478",
-        "KANYAN_TURN_SECRET", "signaling-test-secret"));
+        "KANYAN_TURN_SECRET", "signaling-test-secret", "KANYAN_METRICS_PORT", "0"));
     KurentoMedia media = (KurentoMedia) server.running().media();
     KurentoTestSupport.eventually(kmsVertx, Duration.ofSeconds(20), () -> media.pool().liveCount() == 1);
     alice = Staff.as(server, "alice", "inspector");
@@ -92,6 +94,10 @@ class KurentoSignalingTest {
     }
     KurentoTestSupport.eventually(kmsVertx, Duration.ofSeconds(10),
         () -> kms.objects("RecorderEndpoint").stream().filter(r -> r.recording).count() == 2);
+    // The metrics see the media server and this call's pipeline.
+    Map<String, Double> metrics = Scrape.of(server, WebClient.create(server.vertx()));
+    assertThat(metrics).containsEntry("kanyan_media_servers{state=\"reachable\"}", 1.0)
+        .containsEntry("kanyan_media_servers{state=\"configured\"}", 1.0).containsEntry("kanyan_media_pipelines", 1.0);
     // A garbage offer on the applicant's socket: an error the page can act on, and the call goes on untouched.
     a.send(new JsonObject().put("type", "offer").put("sdp", KurentoMediaTest.GARBAGE_OFFER));
     assertThat(a.next("error", 10000).getString("code")).isEqualTo("media_failed");
@@ -109,6 +115,8 @@ class KurentoSignalingTest {
     assertThat(down.bodyAsJsonObject().getString("media")).isEqualTo("kurento");
     assertThat(down.bodyAsJsonObject().getJsonObject("kms")).isEqualTo(new JsonObject().put("reachable", 0).put("of", 1));
     assertThat(down.bodyAsJsonObject().getString("redis")).isEqualTo("UP");
+    assertThat(Scrape.of(server, WebClient.create(server.vertx())))
+        .containsEntry("kanyan_media_servers{state=\"reachable\"}", 0.0);
     kms.restart().await();
     KurentoMedia media = (KurentoMedia) server.running().media();
     KurentoTestSupport.eventually(kmsVertx, Duration.ofSeconds(20), () -> media.pool().liveCount() == 1);
@@ -138,6 +146,8 @@ class KurentoSignalingTest {
     assertThat(events).filteredOn(e -> "recording.file".equals(e.getJsonObject("payload").getString("kind")))
         .anySatisfy(e -> assertThat(e.getJsonObject("payload").getString("sha256"))
             .isEqualTo(io.kanyan.recorder.recording.Remux.sha256(finalised)));
+    assertThat(Scrape.of(server, WebClient.create(server.vertx()))
+        .get("kanyan_recording_bytes_total{source=\"media-server\"}")).isPositive();
     i.close();
     a.close();
   }

@@ -1,0 +1,180 @@
+package io.kanyan.recorder.bench;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.testing.KillableRedis;
+import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.Trail;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * What one inspection's trail costs Redis: appends the events of a typical peer-to-peer inspection through
+ * {@link Trail} to a real redis-server (AOF on, everysec) and prints the events, the Redis memory ({@code MEMORY
+ * USAGE} of the stream and its id set) and the AOF growth per inspection. The sizing note in the README works from
+ * these figures. Not a test: run it on purpose,
+ * {@code mvn -q -pl recorder exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.kanyan.recorder.bench.TrailBytesBenchmark}.
+ *
+ * <p>The event mix ({@code -Dminutes=30}, {@code -Dinspections=10}): the case and its invite, a pre-call check, both
+ * participants joining (one reconnection each), a checklist of 12 items bound and answered, one location fix every
+ * 2 s (the server keeps at most that many), one recording slice every 2 s (the inspector's browser records in 2 s
+ * slices), 8 snapshots, 3 notes, the recording finalised, the end, and the record rendered, signed and finalised.
+ * Payloads are shaped as the server writes them (same fields, realistic lengths, Chinese text).
+ */
+public final class TrailBytesBenchmark {
+
+  static final int MINUTES = Integer.getInteger("minutes", 30);
+  static final int INSPECTIONS = Integer.getInteger("inspections", 10);
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Files.createTempDirectory("kanyan-trail-bytes");
+    Vertx vertx = Vertx.vertx();
+    try (KillableRedis server = KillableRedis.start(dir)) {
+      RedisStore redis = RedisStore.connect(vertx, server.url()).await();
+      redis.call(c -> c.configSet("appendfsync", "everysec")).await();
+      Trail trail = new Trail(redis, Clock.systemUTC());
+      Random random = new Random(7);
+      long aof0 = aofSize(redis);
+      long used0 = info(redis, "memory", "used_memory");
+      long events = 0;
+      long memory = 0;
+      for (int n = 0; n < INSPECTIONS; n++) {
+        String id = UUID.randomUUID().toString();
+        List<Object[]> mix = inspection(random);
+        for (Object[] e : mix) {
+          trail.append(id, (EventType) e[0], (String) e[1], (JsonObject) e[2]).await();
+        }
+        events += mix.size();
+        memory += redis.call(c -> c.memoryUsage(Trail.streamKey(id))).await()
+            + redis.call(c -> c.memoryUsage(Trail.idsKey(id))).await();
+      }
+      Thread.sleep(1500);
+      long aof = aofSize(redis) - aof0;
+      long used = info(redis, "memory", "used_memory") - used0;
+      System.out.printf("trail bytes: %d inspections of %d minutes, %d events each (AOF on, everysec)%n",
+          INSPECTIONS, MINUTES, events / INSPECTIONS);
+      System.out.printf("per inspection: Redis memory %,d bytes (stream + id set, MEMORY USAGE), AOF growth %,d bytes%n",
+          memory / INSPECTIONS, aof / INSPECTIONS);
+      System.out.printf("per inspection: used_memory growth %,d bytes (MEMORY USAGE samples a stream; this does not)%n",
+          used / INSPECTIONS);
+      System.out.printf("per event: Redis memory %.0f bytes, AOF %.0f bytes%n", (double) memory / events,
+          (double) aof / events);
+      redis.close();
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  static long aofSize(RedisStore redis) {
+    return info(redis, "persistence", "aof_current_size");
+  }
+
+  static long info(RedisStore redis, String section, String field) {
+    String info = redis.call(c -> c.info(section)).await();
+    for (String line : info.split("\r\n")) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.substring(field.length() + 1).trim());
+      }
+    }
+    throw new IllegalStateException("no " + field + " in INFO " + section + " (is AOF on?)\n" + info);
+  }
+
+  /** The events of one typical inspection, in order: {type, actor, payload}. */
+  static List<Object[]> inspection(Random random) {
+    List<Object[]> events = new ArrayList<>();
+    String inspector = "inspector-" + random.nextInt(100);
+    events.add(new Object[] {EventType.INSPECTION_CREATED, inspector, new JsonObject()
+        .put("caseNumber", "SH-2026-" + (100000 + random.nextInt(900000))).put("matterType", "食品经营许可")
+        .put("applicantName", "张三").put("phoneHash", hex(random, 32)).put("siteAddress", "上海市浦东新区世纪大道100号1楼")
+        .put("siteLat", 31.2304).put("siteLng", 121.4737).put("inspector", inspector)
+        .put("createdAt", Instant.now().toString())});
+    events.add(new Object[] {EventType.INVITE_ISSUED, inspector, new JsonObject().put("expiresAt", Instant.now().toString())
+        .put("tokenHash", hex(random, 32))});
+    events.add(new Object[] {EventType.NOTIFICATION_SENT, "system", new JsonObject().put("channel", "sms")
+        .put("kind", "invite").put("to", "138****8000").put("attempt", 1)});
+    events.add(new Object[] {EventType.INVITE_OPENED, "applicant", new JsonObject().put("userAgent", userAgent())});
+    events.add(new Object[] {EventType.PRECHECK_DONE, "applicant", new JsonObject().put("camera", "ok")
+        .put("microphone", "ok").put("location", "ok").put("rttMs", 84).put("ice", "srflx")});
+    JsonArray items = new JsonArray();
+    for (int i = 1; i <= 12; i++) {
+      items.add(new JsonObject().put("id", "item-" + i).put("title", "经营场所与许可申请材料所载一致，第" + i + "项")
+          .put("guidance", "请申请人将镜头对准营业场所门头、操作间和仓储区域，逐一展示设施设备").put("required", true)
+          .put("photoRequired", i % 3 == 0).put("answer", "conformity"));
+    }
+    events.add(new Object[] {EventType.CHECKLIST_BOUND, inspector, new JsonObject().put("matter", "food-business")
+        .put("version", 3).put("items", items)});
+    for (String role : new String[] {"applicant", "inspector"}) {
+      events.add(new Object[] {EventType.PARTICIPANT_JOINED, role, new JsonObject().put("role", role)
+          .put("address", "203.0.113." + random.nextInt(255)).put("userAgent", userAgent())});
+    }
+    events.add(new Object[] {EventType.CALL_CONNECTED, "system", new JsonObject()});
+    int seconds = MINUTES * 60;
+    long offset = 0;
+    for (int t = 2; t <= seconds; t += 2) {
+      events.add(new Object[] {EventType.LOCATION_FIX, "applicant", new JsonObject().put("lat", 31.2304 + random.nextGaussian() / 1e4)
+          .put("lng", 121.4737 + random.nextGaussian() / 1e4).put("accuracy", 8 + random.nextInt(20))
+          .put("deviceTime", System.currentTimeMillis()).put("serverTime", Instant.now().toString())
+          .put("clockSkewMillis", random.nextInt(400) - 200).put("clockSkewFlagged", false)});
+      int size = 150_000 + random.nextInt(50_000);
+      events.add(new Object[] {EventType.RECORDING_SLICE, inspector, new JsonObject().put("segment", 1).put("seq", t / 2)
+          .put("offset", offset).put("size", size).put("sha256", hex(random, 32))});
+      offset += size;
+      if (t % (seconds / 12 / 2 * 2) == 0) {
+        int item = Math.min(12, t / (seconds / 12));
+        events.add(new Object[] {EventType.CHECKLIST_CURRENT, inspector, new JsonObject().put("itemId", "item-" + item)});
+        events.add(new Object[] {EventType.CHECKLIST_ANSWERED, inspector, new JsonObject().put("itemId", "item-" + item)
+            .put("answer", "conforms").put("remark", "现场情况与申请材料一致")});
+      }
+      if (t % (seconds / 8 / 2 * 2) == 0) {
+        events.add(new Object[] {EventType.SNAPSHOT_TAKEN, inspector, new JsonObject().put("id", UUID.randomUUID().toString())
+            .put("takenAt", Instant.now().toString()).put("sha256", hex(random, 32)).put("size", 350_000 + random.nextInt(100_000))
+            .put("width", 1280).put("height", 720).put("file", "snapshots/" + UUID.randomUUID() + ".jpg")});
+      }
+      if (t == seconds / 2) {
+        events.add(new Object[] {EventType.PARTICIPANT_DISCONNECTED, "applicant", new JsonObject().put("role", "applicant")
+            .put("closeCode", 1006)});
+        events.add(new Object[] {EventType.PARTICIPANT_RECONNECTED, "applicant", new JsonObject().put("role", "applicant")
+            .put("address", "203.0.113." + random.nextInt(255)).put("userAgent", userAgent())});
+      }
+      if (t % (seconds / 3 / 2 * 2) == 0) {
+        events.add(new Object[] {EventType.NOTE_ADDED, inspector, new JsonObject().put("text",
+            "仓储区地面防潮措施到位，冷藏设备温度显示2℃，符合要求。")});
+      }
+    }
+    events.add(new Object[] {EventType.PARTICIPANT_LEFT, "applicant", new JsonObject().put("role", "applicant")
+        .put("reason", "left")});
+    events.add(new Object[] {EventType.INSPECTION_ENDED, inspector, new JsonObject().put("reason", "ended")
+        .put("conclusion", "pass")});
+    events.add(new Object[] {EventType.RECORDING_FINALISED, "system", new JsonObject().put("segment", 1)
+        .put("file", "recordings/rec-1.webm").put("sha256", hex(random, 32)).put("size", offset)
+        .put("durationMs", seconds * 1000L).put("slices", seconds / 2).put("uploadedBytes", offset)});
+    events.add(new Object[] {EventType.RECORD_RENDERED, "system", new JsonObject().put("sha256", hex(random, 32))
+        .put("size", 180_000).put("pages", 3)});
+    events.add(new Object[] {EventType.RECORD_SIGNED, inspector, new JsonObject().put("signer", "inspector")
+        .put("sha256", hex(random, 32))});
+    events.add(new Object[] {EventType.RECORD_SIGNED, "applicant", new JsonObject().put("signer", "applicant")
+        .put("sha256", hex(random, 32))});
+    events.add(new Object[] {EventType.RECORD_FINALISED, "system", new JsonObject().put("sha256", hex(random, 32))
+        .put("size", 240_000)});
+    return events;
+  }
+
+  static String userAgent() {
+    return "Mozilla/5.0 (Linux; Android 14; V2307A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36";
+  }
+
+  static String hex(Random random, int bytes) {
+    byte[] b = new byte[bytes];
+    random.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}
