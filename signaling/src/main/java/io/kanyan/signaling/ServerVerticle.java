@@ -38,6 +38,10 @@ import io.kanyan.signaling.http.PrecheckResource;
 import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.http.IntegrationsResource;
 import io.kanyan.signaling.http.OpenApiResource;
+import io.kanyan.signaling.http.BookingResource;
+import io.kanyan.signaling.booking.Bookings;
+import io.kanyan.signaling.booking.Reminders;
+import io.kanyan.signaling.booking.Slots;
 import io.kanyan.signaling.auth.Sealed;
 import io.kanyan.signaling.integration.IntegrationKeys;
 import io.kanyan.signaling.integration.Webhooks;
@@ -104,6 +108,8 @@ public final class ServerVerticle extends VerticleBase {
   private Webhooks webhooks;
   private HttpClient webhookClient;
   private HttpClient smsClient;
+  private Bookings bookings;
+  private Reminders reminders;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this.config = config;
@@ -142,12 +148,17 @@ public final class ServerVerticle extends VerticleBase {
     Records records = records(trail);
     notices = inviteNotices(trail);
     this.records = records;
+    Slots slots = new Slots(storage.redis(), clock);
+    bookings = new Bookings(storage.redis(), trail, clock, config.booking());
+    reminders = new Reminders(vertx, storage.redis(), bookings, cases, notices, clock);
     // Noted before inspection.ended is appended: a restart before the rendering still renders it (sweep below).
     inspections.beforeConclusion(records::expect);
     inspections.onClosed(id -> {
       // The record is rendered from the trail once the conclusion is on it; a failure is on the trail (record.failed).
       records.renderIfConcluded(id);
       notices.closed(id).onFailure(err -> log.warn("inspection {}: contact not deleted: {}", id, err.getMessage()));
+      bookings.inspectionClosed(id).onFailure(err -> log.warn("inspection {}: booking not released: {}", id,
+          err.getMessage()));
       return recordings.finalise(id, "system").onComplete(x -> recordings.forget(id));
     });
     IntegrationKeys integrationKeys = new IntegrationKeys(storage.redis(), trail, sealed, clock);
@@ -181,6 +192,7 @@ public final class ServerVerticle extends VerticleBase {
               new IntegrationsResource(integrationKeys, webhooks, inspections, accounts, notices, storage.redis(),
                   config.publicUrl()),
               new OpenApiResource(),
+              new BookingResource(slots, bookings, inspections, invites, accounts, notices, clock, config.zone()),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone()), trail, clock));
           if (config.readOnlyInvestigation()) {
@@ -205,6 +217,7 @@ public final class ServerVerticle extends VerticleBase {
               .onSuccess(x -> {
                 if (!config.readOnlyInvestigation()) {
                   webhooks.start();
+                  reminders.start();
                   recordLeftovers(trail);
                   sweepRecords(records);
                 }
@@ -264,6 +277,11 @@ public final class ServerVerticle extends VerticleBase {
   /** Completes once the records a previous run owed were completed (tests wait on it). */
   public Future<Integer> recordsSwept() {
     return recordsSwept;
+  }
+
+  /** The inspections' appointments (the inspector's day is read from them). */
+  public Bookings bookings() {
+    return bookings;
   }
 
   /** The inspection records. */
@@ -362,6 +380,9 @@ public final class ServerVerticle extends VerticleBase {
   public Future<?> stop() {
     if (webhooks != null) {
       webhooks.stop();
+    }
+    if (reminders != null) {
+      reminders.stop();
     }
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),
