@@ -50,6 +50,23 @@ public final class InviteNotices {
         .compose(x -> notifications.send(notice(file, Notice.Kind.INVITE, contact, link, expiresAt, null)));
   }
 
+  /**
+   * A new inspection booked at creation: keeps the contact and the link, and sends one notice that names the time
+   * and carries the link, instead of the invite and then the booking.
+   */
+  public Future<Void> createdAndBooked(CaseFile file, String link, String phone, String email, Instant at,
+      Instant end) {
+    Contacts.Contact contact = new Contacts.Contact(phone, email);
+    return contacts.keep(file.id(), contact, inviteTtl)
+        .compose(x -> contacts.keepLink(file.id(), link))
+        .compose(x -> contacts.keepUntil(file.id(), end))
+        .recover(err -> {
+          log.error("inspection {}: contact not kept (a reminder will not be sent): {}", file.id(), err.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(x -> notifications.send(notice(file, Notice.Kind.BOOKING, contact, link, null, at)));
+  }
+
   /** The link was issued again: sent to the contact kept since creation. */
   public Future<Void> reissued(CaseFile file, String link, Instant expiresAt) {
     return contacts.extend(file.id(), inviteTtl)

@@ -298,6 +298,27 @@ class BookingTest {
     assertThat(events(gus, id, "booking.cancelled").get(0).getString("actor")).isEqualTo("system");
   }
 
+  @Test
+  void anInspectionBookedAtCreationSendsOneNoticeThatNamesTheTime() {
+    Http hal = Staff.as(server, "hal", "inspector");
+    String slot = publish(hal, hoursAhead(90), 30).getString("id");
+    HttpResponse<Buffer> created = hal.post("/api/inspections", server.inspectionBody("B-AT-1").put("slotId", slot));
+    assertThat(created.statusCode()).isEqualTo(201);
+    String id = created.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    assertThat(created.bodyAsJsonObject().getJsonObject("booking").getString("slotId")).isEqualTo(slot);
+    assertThat(awaitNotices(hal, id, "booking", 1)).hasSize(1);
+    assertThat(events(hal, id, "notification.sent").stream().map(e -> e.getJsonObject("payload").getString("kind")))
+        .containsExactly("booking");
+
+    // The slot is taken now: the next inspection is created all the same, and told why it is not booked.
+    HttpResponse<Buffer> second = hal.post("/api/inspections", server.inspectionBody("B-AT-2").put("slotId", slot));
+    assertThat(second.statusCode()).isEqualTo(201);
+    assertThat(second.bodyAsJsonObject().getJsonObject("bookingError").getString("code")).isEqualTo("slot_taken");
+    String secondId = second.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    assertThat(awaitNotices(hal, secondId, "invite", 1)).hasSize(1);
+    assertThat(hal.get("/api/inspections/" + secondId + "/booking").bodyAsJsonObject().getValue("booking")).isNull();
+  }
+
   // ---- helpers
 
   static Instant hoursAhead(long hours) {
