@@ -31,7 +31,7 @@ export function createSlots({ i18n, container, prefix, pickInspector = false, on
   const form = h('form', { class: 'form-grid', novalidate: true },
     inspectorSelect ? h('div', { class: 'wide' }, h('label', { for: id('inspector'), 'data-i18n': 'admin.slots.inspector' }),
       inspectorSelect) : null,
-    h('div', {}, h('label', { for: id('start'), 'data-i18n': 'inspector.slots.start' }), start),
+    h('div', { class: 'wide' }, h('label', { for: id('start'), 'data-i18n': 'inspector.slots.start' }), start),
     h('div', {}, h('label', { for: id('duration'), 'data-i18n': 'inspector.slots.duration' }), duration),
     message,
     h('div', { class: 'wide actions' }, publish));
