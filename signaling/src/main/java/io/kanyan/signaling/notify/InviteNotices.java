@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * When the applicant is told what: the invite link when an inspection is created and each time its link is
- * issued again, and (the seam for appointments) a reminder. The contact typed at creation is kept sealed
+ * issued again, the booked time when an appointment is made or moved, and a reminder before it (the
+ * reminders are timed by {@code booking.Reminders}). The contact typed at creation is kept sealed
  * ({@link Contacts}) until the inspection closes. Every method answers at once; delivery runs on.
  */
 public final class InviteNotices {
