@@ -87,6 +87,33 @@ class AppointmentNoticesTest {
         .allSatisfy(r -> assertThat(r.signatureValid()).isTrue()).hasSize(4);
   }
 
+  @Test
+  void aGatewayThatIsDownNeverHoldsUpABooking() {
+    Http max = Staff.as(server, "max", "inspector");
+    String slot = slot(max, server.clock().instant().plus(Duration.ofDays(2)).truncatedTo(
+        java.time.temporal.ChronoUnit.MINUTES));
+    JsonObject created = max.post("/api/inspections", server.inspectionBody("N-2")).bodyAsJsonObject();
+    String id = created.getJsonObject("inspection").getString("id");
+    texts(id, "invite", 1);
+    gateway.failAll = true;
+    try {
+      HttpResponse<Buffer> booked = applicant(HttpMethod.POST, created.getJsonObject("invite").getString("token"), slot);
+      assertThat(booked.statusCode()).isEqualTo(201);
+      // The failed tries are on the trail; the booking stands.
+      List<JsonObject> failed = List.of();
+      for (int i = 0; i < 200 && failed.isEmpty(); i++) {
+        failed = BookingTest.events(max, id, "notification.failed").stream()
+            .filter(e -> "booking".equals(e.getJsonObject("payload").getString("kind"))).toList();
+        BookingTest.sleep(50);
+      }
+      assertThat(failed).isNotEmpty();
+      assertThat(max.get("/api/inspections/" + id + "/booking").bodyAsJsonObject().getJsonObject("booking")
+          .getString("slotId")).isEqualTo(slot);
+    } finally {
+      gateway.failAll = false;
+    }
+  }
+
   static String slot(Http who, Instant start) {
     HttpResponse<Buffer> r = who.post("/api/slots", new JsonObject().put("start", start.toString())
         .put("end", start.plus(Duration.ofMinutes(30)).toString()));
