@@ -66,7 +66,8 @@ public record Config(
     io.kanyan.signaling.notify.NotifySettings notifications,
     io.kanyan.signaling.integration.Webhooks.Settings webhooks,
     Metrics metrics,
-    boolean proxyProtocol) {
+    boolean proxyProtocol,
+    io.kanyan.signaling.booking.BookingSettings booking) {
 
   /**
    * The Prometheus scrape endpoint: {@code GET /metrics} on a management port of its own, never on the public one.
@@ -192,6 +193,7 @@ public record Config(
             s.str("KANYAN_SMS_WEBHOOK_SECRET", null),
             s.str("KANYAN_SMS_TEMPLATE_INVITE", io.kanyan.signaling.notify.NotifySettings.SMS_INVITE),
             s.str("KANYAN_SMS_TEMPLATE_REMINDER", io.kanyan.signaling.notify.NotifySettings.SMS_REMINDER),
+            s.str("KANYAN_SMS_TEMPLATE_BOOKING", io.kanyan.signaling.notify.NotifySettings.SMS_BOOKING),
             s.str("KANYAN_SMTP_HOST", null),
             s.integer("KANYAN_SMTP_PORT", 587),
             s.str("KANYAN_SMTP_USER", null),
@@ -201,6 +203,7 @@ public record Config(
             s.str("KANYAN_MAIL_FROM", null),
             s.str("KANYAN_MAIL_SUBJECT_INVITE", io.kanyan.signaling.notify.NotifySettings.MAIL_SUBJECT),
             s.str("KANYAN_MAIL_TEMPLATE_INVITE", io.kanyan.signaling.notify.NotifySettings.MAIL_INVITE),
+            s.str("KANYAN_MAIL_TEMPLATE_APPOINTMENT", io.kanyan.signaling.notify.NotifySettings.MAIL_APPOINTMENT),
             s.integer("KANYAN_NOTIFY_ATTEMPTS", 5),
             s.duration("KANYAN_NOTIFY_BACKOFF", Duration.ofSeconds(2)),
             s.duration("KANYAN_NOTIFY_TIMEOUT", Duration.ofSeconds(10)),
@@ -211,7 +214,11 @@ public record Config(
             s.duration("KANYAN_WEBHOOK_TIMEOUT", Duration.ofSeconds(10)),
             s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))),
         Metrics.from(s),
-        s.bool("KANYAN_PROXY_PROTOCOL", false));
+        s.bool("KANYAN_PROXY_PROTOCOL", false),
+        new io.kanyan.signaling.booking.BookingSettings(
+            s.duration("KANYAN_BOOKING_CUTOFF", Duration.ofHours(2)),
+            s.duration("KANYAN_REMINDER_BEFORE", Duration.ofHours(1)),
+            s.duration("KANYAN_REMINDER_POLL", Duration.ofSeconds(30))));
   }
 
   public boolean embeddedRedis() {

@@ -38,6 +38,10 @@ import io.kanyan.signaling.http.PrecheckResource;
 import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.http.IntegrationsResource;
 import io.kanyan.signaling.http.OpenApiResource;
+import io.kanyan.signaling.http.BookingResource;
+import io.kanyan.signaling.booking.Bookings;
+import io.kanyan.signaling.booking.Reminders;
+import io.kanyan.signaling.booking.Slots;
 import io.kanyan.signaling.auth.Sealed;
 import io.kanyan.signaling.integration.IntegrationKeys;
 import io.kanyan.signaling.integration.Webhooks;
@@ -108,6 +112,8 @@ public final class ServerVerticle extends VerticleBase {
   private Webhooks webhooks;
   private HttpClient webhookClient;
   private HttpClient smsClient;
+  private Bookings bookings;
+  private Reminders reminders;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this(config, storage, media, passwords, clock, KanyanMetrics.NONE);
@@ -152,12 +158,17 @@ public final class ServerVerticle extends VerticleBase {
     Records records = records(trail);
     notices = inviteNotices(trail);
     this.records = records;
+    Slots slots = new Slots(storage.redis(), clock);
+    bookings = new Bookings(storage.redis(), trail, clock, config.booking(), invites);
+    reminders = new Reminders(vertx, storage.redis(), bookings, cases, notices, clock);
     // Noted before inspection.ended is appended: a restart before the rendering still renders it (sweep below).
     inspections.beforeConclusion(records::expect);
     inspections.onClosed(id -> {
       // The record is rendered from the trail once the conclusion is on it; a failure is on the trail (record.failed).
       records.renderIfConcluded(id);
       notices.closed(id).onFailure(err -> log.warn("inspection {}: contact not deleted: {}", id, err.getMessage()));
+      bookings.inspectionClosed(id).onFailure(err -> log.warn("inspection {}: booking not released: {}", id,
+          err.getMessage()));
       return recordings.finalise(id, "system").onComplete(x -> recordings.forget(id));
     });
     IntegrationKeys integrationKeys = new IntegrationKeys(storage.redis(), trail, sealed, clock);
@@ -181,7 +192,7 @@ public final class ServerVerticle extends VerticleBase {
               new Health(storage.redis(), media),
               new ReadOnlyGuard(config.readOnlyInvestigation()),
               new AccountsResource(accounts),
-              new InspectionsResource(inspections, config.publicUrl(), config.zone(), notices),
+              new InspectionsResource(inspections, config.publicUrl(), config.zone(), notices).bookingWith(bookings),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
                   uploadGate, config.dataDir()),
               new PhotosResource(inspections, new Photos(vertx, trail, snapshots, config.dataDir(), clock,
@@ -196,6 +207,7 @@ public final class ServerVerticle extends VerticleBase {
               new IntegrationsResource(integrationKeys, webhooks, inspections, accounts, notices, storage.redis(),
                   config.publicUrl()),
               new OpenApiResource(),
+              new BookingResource(slots, bookings, inspections, accounts, notices, clock, config.zone()),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone(), clock), trail, clock));
           if (config.readOnlyInvestigation()) {
@@ -221,6 +233,7 @@ public final class ServerVerticle extends VerticleBase {
                 metrics.watchWebhookQueue(vertx, storage.redis());
                 if (!config.readOnlyInvestigation()) {
                   webhooks.start();
+                  reminders.start();
                   recordLeftovers(trail);
                   sweepRecords(records);
                 }
@@ -280,6 +293,11 @@ public final class ServerVerticle extends VerticleBase {
   /** Completes once the records a previous run owed were completed (tests wait on it). */
   public Future<Integer> recordsSwept() {
     return recordsSwept;
+  }
+
+  /** The inspections' appointments (the inspector's day is read from them). */
+  public Bookings bookings() {
+    return bookings;
   }
 
   /** The inspection records. */
@@ -386,6 +404,9 @@ public final class ServerVerticle extends VerticleBase {
       webhooks.stop();
     }
     metrics.stop(vertx);
+    if (reminders != null) {
+      reminders.stop();
+    }
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
         metricsServer == null ? Future.succeededFuture() : metricsServer.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),
