@@ -35,6 +35,11 @@ import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
 import io.kanyan.signaling.http.PrecheckResource;
+import io.kanyan.signaling.http.DeskResource;
+import io.kanyan.signaling.desk.DeskDay;
+import io.kanyan.signaling.desk.DeskEvents;
+import io.kanyan.signaling.desk.DeskStore;
+import io.kanyan.signaling.desk.WaitingRoom;
 import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.http.IntegrationsResource;
 import io.kanyan.signaling.http.OpenApiResource;
@@ -104,6 +109,7 @@ public final class ServerVerticle extends VerticleBase {
   private Webhooks webhooks;
   private HttpClient webhookClient;
   private HttpClient smsClient;
+  private DeskEvents deskEvents;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this.config = config;
@@ -156,6 +162,14 @@ public final class ServerVerticle extends VerticleBase {
     webhooks = new Webhooks(vertx, storage.redis(), trail, integrationKeys, webhookClient, config.webhooks(), clock);
     trail.onAppended(webhooks::onTrailEvent);
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
+    // The desk's live status: kept from the trail on the node that appends, delivered by every node (desk/).
+    DeskStore deskStore = new DeskStore(storage.redis(), trail, cases);
+    if (!config.readOnlyInvestigation()) {
+      trail.onAppended(deskStore::onTrailEvent);
+    }
+    deskEvents = new DeskEvents(vertx, storage.redis(), revocations);
+    WaitingRoom waitingRoom = new WaitingRoom(deskStore, calls);
+    deskEvents.onChange(waitingRoom::changed);
 
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
         config.trust(), clock)
@@ -181,6 +195,7 @@ public final class ServerVerticle extends VerticleBase {
               new IntegrationsResource(integrationKeys, webhooks, inspections, accounts, notices, storage.redis(),
                   config.publicUrl()),
               new OpenApiResource(),
+              new DeskResource(new DeskDay(inspections, deskStore, config.zone(), clock), deskEvents, accounts),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone()), trail, clock));
           if (config.readOnlyInvestigation()) {
@@ -201,6 +216,7 @@ public final class ServerVerticle extends VerticleBase {
                             + " next start", err.getMessage());
                         return 0L;
                       }))
+              .compose(x -> deskEvents.start())
               .compose(x -> listen(router))
               .onSuccess(x -> {
                 if (!config.readOnlyInvestigation()) {
@@ -362,6 +378,9 @@ public final class ServerVerticle extends VerticleBase {
   public Future<?> stop() {
     if (webhooks != null) {
       webhooks.stop();
+    }
+    if (deskEvents != null) {
+      deskEvents.stop();
     }
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),
