@@ -1,0 +1,191 @@
+package io.kanyan.signaling.desk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kanyan.signaling.http.InspectionsResource;
+import io.kanyan.signaling.testing.EventStream;
+import io.kanyan.signaling.testing.Http;
+import io.kanyan.signaling.testing.Staff;
+import io.kanyan.signaling.testing.TestServer;
+import io.kanyan.signaling.testing.Ws;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The inspector's desk, driven as in real use: a real event stream (server-sent events) for the desk, real
+ * applicant and inspector WebSocket clients and the real HTTP routes; a second node on the same Redis for the
+ * cross-node delivery.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DeskTest {
+
+  static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start(Map.of("KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0"));
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void theOwnersDeskSeesOpenedCheckedWaitingInCallAndConcludedAndNoOtherDeskSeesAnything() {
+    Http olive = Staff.as(server, "olive", "inspector");
+    Http otto = Staff.as(server, "otto", "inspector");
+    try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events", olive.sessionCookie());
+         EventStream otherDesk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
+             otto.sessionCookie())) {
+      assertThat(desk.status()).isEqualTo(200);
+      desk.next("ready");
+      otherDesk.next("ready");
+      JsonObject created = olive.post("/api/inspections", server.inspectionBody("D-1")).bodyAsJsonObject();
+      String id = created.getJsonObject("inspection").getString("id");
+      String invite = created.getJsonObject("invite").getString("token");
+
+      assertThat(olive.getWithHeader("/api/invite", InspectionsResource.INVITE_HEADER, invite).statusCode())
+          .isEqualTo(200);
+      assertThat(status(desk, id, "opened").getBoolean("opened")).isTrue();
+
+      JsonObject failed = precheck(invite, passing().put("camera", "denied"));
+      assertThat(failed.getBoolean("passed")).isFalse();
+      JsonObject checkFailed = status(desk, id, "check_failed");
+      assertThat(checkFailed.getJsonObject("precheck").getString("camera")).isEqualTo("denied");
+      precheck(invite, passing());
+      assertThat(status(desk, id, "checked").getJsonObject("precheck").getBoolean("passed")).isTrue();
+
+      try (Ws phone = Ws.applicant(server.vertx(), server.httpPort(), invite, server.origin()).await()) {
+        phone.send(new JsonObject().put("type", "join")).next("joined");
+        JsonObject waiting = status(desk, id, "waiting");
+        assertThat(waiting.getString("waitingSince")).isNotNull();
+        JsonObject place = phone.next("queue");
+        assertThat(place.getInteger("place")).isEqualTo(1);
+        assertThat(place.getInteger("waiting")).isEqualTo(1);
+
+        try (Ws inspector = Ws.staff(server.vertx(), server.httpPort(), olive.sessionCookie(), server.origin())
+            .await()) {
+          inspector.send(new JsonObject().put("type", "join").put("inspectionId", id)).next("joined");
+          assertThat(status(desk, id, "in_call").getString("waitingSince")).isNull();
+          assertThat(olive.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "pass"))
+              .statusCode()).isEqualTo(200);
+          assertThat(status(desk, id, "concluded").getString("conclusion")).isEqualTo("pass");
+        }
+      }
+
+      JsonArray day = olive.get("/api/desk/day").bodyAsJsonObject().getJsonArray("inspections");
+      assertThat(day.stream().map(o -> (JsonObject) o).filter(o -> o.getString("id").equals(id)).findFirst()
+          .orElseThrow().getJsonObject("desk").getString("status")).isEqualTo("concluded");
+      assertThat(otto.get("/api/desk/day").bodyAsJsonObject().getJsonArray("inspections").encode()).doesNotContain(id);
+      // Everything olive's desk heard has been seen by now: otto's heard none of it.
+      assertThat(otherDesk.drain()).isEmpty();
+    }
+  }
+
+  @Test
+  void nextIsTheApplicantWaitingLongestAndSaysPlainlyWhenNobodyWaits() {
+    Http ines = Staff.as(server, "ines", "inspector");
+    HttpResponse<Buffer> nobody = ines.post("/api/desk/next");
+    assertThat(nobody.statusCode()).isEqualTo(409);
+    assertThat(nobody.bodyAsJsonObject().getString("code")).isEqualTo("nobody_waiting");
+    assertThat(nobody.bodyAsJsonObject().getString("message")).startsWith("nobody is waiting");
+
+    JsonObject first = ines.post("/api/inspections", server.inspectionBody("N-1")).bodyAsJsonObject();
+    JsonObject second = ines.post("/api/inspections", server.inspectionBody("N-2")).bodyAsJsonObject();
+    try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
+        ines.sessionCookie())) {
+      desk.next("ready");
+      // The second inspection's applicant arrives first: they are called first.
+      try (Ws early = join(second); Ws late = join(first)) {
+        status(desk, id(second), "waiting");
+        status(desk, id(first), "waiting");
+        assertThat(early.next("queue").getInteger("place")).isEqualTo(1);
+        JsonObject latePlace = late.next("queue");
+        assertThat(latePlace.getInteger("place")).isEqualTo(2);
+        assertThat(latePlace.getInteger("waiting")).isEqualTo(2);
+
+        JsonObject next = ines.post("/api/desk/next").bodyAsJsonObject();
+        assertThat(next.getString("inspectionId")).isEqualTo(id(second));
+        assertThat(next.getInteger("waiting")).isEqualTo(2);
+        try (Ws inspector = Ws.staff(server.vertx(), server.httpPort(), ines.sessionCookie(), server.origin())
+            .await()) {
+          inspector.send(new JsonObject().put("type", "join").put("inspectionId", id(second))).next("joined");
+          status(desk, id(second), "in_call");
+          // The one still waiting moves up.
+          assertThat(late.next("queue").getInteger("place")).isEqualTo(1);
+          assertThat(ines.post("/api/desk/next").bodyAsJsonObject().getString("inspectionId")).isEqualTo(id(first));
+        }
+      }
+    }
+  }
+
+  @Test
+  void loggingOutEndsTheDeskStream() {
+    Http lou = Staff.as(server, "lou", "inspector");
+    try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
+        lou.sessionCookie())) {
+      desk.next("ready");
+      lou.post("/api/logout");
+      assertThat(desk.next("ended").data().getString("code")).isEqualTo("session_ended");
+      assertThat(desk.awaitEnd(10_000)).isTrue();
+    }
+  }
+
+  @Test
+  void anEventAppendedOnOneNodeReachesADeskConnectedToAnother() {
+    try (TestServer nodeB = TestServer.start(Map.of("REDIS_URL", server.redis().url(),
+        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0"))) {
+      Http nina = Staff.as(server, "nina", "inspector");
+      // One login, both nodes: the session lives in the shared Redis.
+      try (EventStream deskOnB = EventStream.open(nodeB.vertx(), nodeB.httpPort(), "/api/desk/events",
+          nina.sessionCookie())) {
+        assertThat(deskOnB.status()).isEqualTo(200);
+        deskOnB.next("ready");
+        JsonObject created = nina.post("/api/inspections", server.inspectionBody("X-1")).bodyAsJsonObject();
+        try (Ws phoneOnA = join(created)) {
+          assertThat(status(deskOnB, id(created), "waiting").getString("applicant")).isEqualTo("present");
+        }
+        assertThat(status(deskOnB, id(created), "opened").getString("applicant")).isEqualTo("away");
+      }
+    }
+  }
+
+  private static Ws join(JsonObject created) {
+    Ws ws = Ws.applicant(server.vertx(), server.httpPort(), created.getJsonObject("invite").getString("token"),
+        server.origin()).await();
+    ws.send(new JsonObject().put("type", "join")).next("joined");
+    return ws;
+  }
+
+  private static String id(JsonObject created) {
+    return created.getJsonObject("inspection").getString("id");
+  }
+
+  private static JsonObject status(EventStream desk, String id, String status) {
+    return desk.next("status", d -> id.equals(d.getString("inspectionId")) && status.equals(d.getString("status")),
+        10_000).data();
+  }
+
+  private static JsonObject precheck(String invite, JsonObject body) {
+    HttpResponse<Buffer> r = new Http(server.vertx(), server.httpPort()).raw()
+        .post(server.httpPort(), "localhost", "/api/invite/precheck")
+        .putHeader(InspectionsResource.INVITE_HEADER, invite).sendJsonObject(body).await();
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject();
+  }
+
+  private static JsonObject passing() {
+    return new JsonObject().put("camera", "ok").put("microphone", "ok").put("location", "ok").put("accuracy", 12.4)
+        .put("rttMs", 35).put("candidates", new JsonArray().add("host").add("relay")).put("inApp", null);
+  }
+
+}
