@@ -57,6 +57,13 @@ public final class DeskStore {
     if (!DeskStatus.RELEVANT.contains(e.type().code()) || Trail.isSystemChain(e.inspectionId())) {
       return;
     }
+    if (e.type().code().equals("inspection.created")) {
+      // The case record may be written just after this event: its inspector is in the event itself.
+      String inspector = e.payloadJson().getString("inspector");
+      if (inspector != null) {
+        owners.putIfAbsent(e.inspectionId(), inspector);
+      }
+    }
     refresh(e.inspectionId()).onFailure(err -> log.warn("inspection {}: desk status not updated after {}: {}",
         e.inspectionId(), e.type().code(), err.getMessage()));
   }
