@@ -135,12 +135,15 @@ function createDesk(i18n, pageError) {
   };
 
   // The day and its live status: pushed by the server (js/desk-day.js), no polling.
+  const dayMessage = translatedMessage(byId('day-message'), i18n);
   const day = createDeskDay({
     i18n,
     list: byId('day-list'),
     empty: byId('day-empty'),
     selectedId: () => selected?.id ?? null,
     onStatus: (status) => {
+      // Someone is waiting now: an earlier "nobody is waiting" no longer holds.
+      if (status.status === 'waiting') dayMessage.clear();
       if (selected && status.inspectionId === selected.id && !call && PRESENCE[status.status]) {
         setPresence(PRESENCE[status.status]);
       }
@@ -179,7 +182,6 @@ function createDesk(i18n, pageError) {
   });
 
   // "Next": the first of the waiting applicants (API.md "The queue"), called exactly as from the list.
-  const dayMessage = translatedMessage(byId('day-message'), i18n);
   byId('desk-next').addEventListener('click', async () => {
     if (call) return;
     dayMessage.clear();

@@ -89,6 +89,8 @@ class QueueBrowserTest {
       assertThat(visible(applicant, "queue-status", 15).getText()).isEqualTo("下一位就是您。");
       waitFor(inspector, 15).until(d -> "waiting".equals(status(id)));
       assertThat(badge(id).getText()).isEqualTo("等候中");
+      // Someone waits now: the earlier "nobody is waiting" is gone.
+      assertThat(inspector.findElement(By.id("day-message")).isDisplayed()).isFalse();
       if (n == 1) {
         screenshot(inspector, "desk-day-waiting");
         screenshot(applicant, "applicant-waiting-room");
