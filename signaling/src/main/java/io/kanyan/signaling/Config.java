@@ -64,7 +64,8 @@ public record Config(
     HttpLimits http,
     TrustSettings trust,
     io.kanyan.signaling.notify.NotifySettings notifications,
-    io.kanyan.signaling.integration.Webhooks.Settings webhooks) {
+    io.kanyan.signaling.integration.Webhooks.Settings webhooks,
+    io.kanyan.signaling.booking.BookingSettings booking) {
 
   /**
    * Limits that keep slow, many or large HTTP requests from exhausting the server.
@@ -168,6 +169,7 @@ public record Config(
             s.str("KANYAN_SMS_WEBHOOK_SECRET", null),
             s.str("KANYAN_SMS_TEMPLATE_INVITE", io.kanyan.signaling.notify.NotifySettings.SMS_INVITE),
             s.str("KANYAN_SMS_TEMPLATE_REMINDER", io.kanyan.signaling.notify.NotifySettings.SMS_REMINDER),
+            s.str("KANYAN_SMS_TEMPLATE_BOOKING", io.kanyan.signaling.notify.NotifySettings.SMS_BOOKING),
             s.str("KANYAN_SMTP_HOST", null),
             s.integer("KANYAN_SMTP_PORT", 587),
             s.str("KANYAN_SMTP_USER", null),
@@ -177,6 +179,7 @@ public record Config(
             s.str("KANYAN_MAIL_FROM", null),
             s.str("KANYAN_MAIL_SUBJECT_INVITE", io.kanyan.signaling.notify.NotifySettings.MAIL_SUBJECT),
             s.str("KANYAN_MAIL_TEMPLATE_INVITE", io.kanyan.signaling.notify.NotifySettings.MAIL_INVITE),
+            s.str("KANYAN_MAIL_TEMPLATE_APPOINTMENT", io.kanyan.signaling.notify.NotifySettings.MAIL_APPOINTMENT),
             s.integer("KANYAN_NOTIFY_ATTEMPTS", 5),
             s.duration("KANYAN_NOTIFY_BACKOFF", Duration.ofSeconds(2)),
             s.duration("KANYAN_NOTIFY_TIMEOUT", Duration.ofSeconds(10)),
@@ -185,7 +188,11 @@ public record Config(
             s.integer("KANYAN_WEBHOOK_ATTEMPTS", 8),
             s.duration("KANYAN_WEBHOOK_BACKOFF", Duration.ofSeconds(5)),
             s.duration("KANYAN_WEBHOOK_TIMEOUT", Duration.ofSeconds(10)),
-            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))));
+            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))),
+        new io.kanyan.signaling.booking.BookingSettings(
+            s.duration("KANYAN_BOOKING_CUTOFF", Duration.ofHours(2)),
+            s.duration("KANYAN_REMINDER_BEFORE", Duration.ofHours(1)),
+            s.duration("KANYAN_REMINDER_POLL", Duration.ofSeconds(30))));
   }
 
   public boolean embeddedRedis() {

@@ -43,6 +43,10 @@ import io.kanyan.signaling.desk.WaitingRoom;
 import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.http.IntegrationsResource;
 import io.kanyan.signaling.http.OpenApiResource;
+import io.kanyan.signaling.http.BookingResource;
+import io.kanyan.signaling.booking.Bookings;
+import io.kanyan.signaling.booking.Reminders;
+import io.kanyan.signaling.booking.Slots;
 import io.kanyan.signaling.auth.Sealed;
 import io.kanyan.signaling.integration.IntegrationKeys;
 import io.kanyan.signaling.integration.Webhooks;
@@ -110,6 +114,8 @@ public final class ServerVerticle extends VerticleBase {
   private HttpClient webhookClient;
   private HttpClient smsClient;
   private DeskEvents deskEvents;
+  private Bookings bookings;
+  private Reminders reminders;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this.config = config;
@@ -148,12 +154,17 @@ public final class ServerVerticle extends VerticleBase {
     Records records = records(trail);
     notices = inviteNotices(trail);
     this.records = records;
+    Slots slots = new Slots(storage.redis(), clock);
+    bookings = new Bookings(storage.redis(), trail, clock, config.booking());
+    reminders = new Reminders(vertx, storage.redis(), bookings, cases, notices, clock);
     // Noted before inspection.ended is appended: a restart before the rendering still renders it (sweep below).
     inspections.beforeConclusion(records::expect);
     inspections.onClosed(id -> {
       // The record is rendered from the trail once the conclusion is on it; a failure is on the trail (record.failed).
       records.renderIfConcluded(id);
       notices.closed(id).onFailure(err -> log.warn("inspection {}: contact not deleted: {}", id, err.getMessage()));
+      bookings.inspectionClosed(id).onFailure(err -> log.warn("inspection {}: booking not released: {}", id,
+          err.getMessage()));
       return recordings.finalise(id, "system").onComplete(x -> recordings.forget(id));
     });
     IntegrationKeys integrationKeys = new IntegrationKeys(storage.redis(), trail, sealed, clock);
@@ -196,6 +207,7 @@ public final class ServerVerticle extends VerticleBase {
                   config.publicUrl()),
               new OpenApiResource(),
               new DeskResource(new DeskDay(inspections, deskStore, config.zone(), clock), deskEvents, accounts),
+              new BookingResource(slots, bookings, inspections, invites, accounts, notices, clock, config.zone()),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone()), trail, clock));
           if (config.readOnlyInvestigation()) {
@@ -221,6 +233,7 @@ public final class ServerVerticle extends VerticleBase {
               .onSuccess(x -> {
                 if (!config.readOnlyInvestigation()) {
                   webhooks.start();
+                  reminders.start();
                   recordLeftovers(trail);
                   sweepRecords(records);
                 }
@@ -280,6 +293,11 @@ public final class ServerVerticle extends VerticleBase {
   /** Completes once the records a previous run owed were completed (tests wait on it). */
   public Future<Integer> recordsSwept() {
     return recordsSwept;
+  }
+
+  /** The inspections' appointments (the inspector's day is read from them). */
+  public Bookings bookings() {
+    return bookings;
   }
 
   /** The inspection records. */
@@ -381,6 +399,9 @@ public final class ServerVerticle extends VerticleBase {
     }
     if (deskEvents != null) {
       deskEvents.stop();
+    }
+    if (reminders != null) {
+      reminders.stop();
     }
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),

@@ -12,7 +12,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Keeps the statistics' counters as trail events happen: each {@code inspection.created}, {@code call.connected}
+ * Keeps the statistics' counters as trail events happen: each {@code inspection.created}, {@code booking.made}, {@code call.connected}
  * and {@code inspection.ended} is counted, once, into per-day, per-week (ISO, from Monday) and per-month Redis
  * hashes (in the bureau's time zone), in total, per inspector and per matter type, by one Lua script
  * ({@code record.lua}). Durations (call connected to concluded) and waits (creation to call connected) go into
@@ -22,9 +22,10 @@ import java.time.format.DateTimeFormatter;
  * <p>The script remembers each inspection in {@code kanyan:stats:case:<id>} (owner, matter, times), which makes
  * counting idempotent: a replayed append or a second backfill counts nothing twice.
  *
- * <p>The wait is measured from {@value #WAIT_FROM_FIELD} in that hash, set to the creation time. Appointments
- * (issue 13 items 1-3) are the seam: a booking sets it to the booked time, and the same figure becomes the wait
- * from booking to inspection.
+ * <p>The wait is measured from {@value #WAIT_FROM_FIELD} in that hash: the creation time, until the inspection's
+ * first {@code booking.made} (before the call connected) sets it to the time of booking, so the figure is the wait
+ * from booking to inspection (from creation for an inspection never booked). A move keeps it. The backfill
+ * replays the same events in order, so it agrees.
  */
 public final class StatsRecorder {
 
@@ -54,6 +55,7 @@ public final class StatsRecorder {
   public Future<Long> record(TrailEvent event) {
     return switch (event.type()) {
       case INSPECTION_CREATED -> created(event);
+      case BOOKING_MADE -> eval(event, "booked");
       case CALL_CONNECTED -> eval(event, "connected");
       case INSPECTION_ENDED -> {
         JsonObject p = event.payloadJson();

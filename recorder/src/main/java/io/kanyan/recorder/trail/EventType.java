@@ -46,6 +46,12 @@ public enum EventType {
   NOTIFICATION_SENT("notification.sent"),
   /** One try of a notice failed; {@code final} says whether it was the last. */
   NOTIFICATION_FAILED("notification.failed"),
+  /** The inspection was booked into an inspector's availability slot (issue 13). */
+  BOOKING_MADE("booking.made"),
+  /** The inspection's booking moved to another slot. */
+  BOOKING_MOVED("booking.moved"),
+  /** The inspection's booking was cancelled; its slot is free again. */
+  BOOKING_CANCELLED("booking.cancelled"),
   /** On the integrations chain: an API key was created (never the key itself). */
   INTEGRATION_KEY_CREATED("integration.key_created"),
   /** An API key was used (integrations chain; also on the inspection it created or read). */

@@ -1,6 +1,6 @@
 -- Counts one trail event into the statistics' per-day and per-month buckets, once.
 -- KEYS[1]: the inspection's stats hash (kanyan:stats:case:<id>).
--- ARGV[1] kind (created | connected | ended), ARGV[2] event time (epoch ms), ARGV[3] day (yyyy-mm-dd),
+-- ARGV[1] kind (created | booked | connected | ended), ARGV[2] event time (epoch ms), ARGV[3] day (yyyy-mm-dd),
 -- ARGV[4] the Monday of its ISO week (yyyy-mm-dd), ARGV[5] month (yyyy-mm), ARGV[6] seconds a closed
 -- inspection's hash is kept.
 -- created: ARGV[7] inspector, ARGV[8] matter code, ARGV[9] re-inspection of ('' for a first inspection),
@@ -48,7 +48,7 @@ end
 if kind == 'created' then
   if redis.call('HSETNX', case, 'created', t) == 0 then return 0 end
   local i, m = ARGV[7], ARGV[8]
-  -- waitFrom: where the wait before the call starts. Creation today; a booking will move it to the booked time.
+  -- waitFrom: where the wait before the call starts. Creation, until a booking moves it to the booking's time.
   redis.call('HSET', case, 'inspector', i, 'matter', m, 'waitFrom', t)
   if ARGV[9] ~= '' then redis.call('HSET', case, 'reinspectionOf', ARGV[9]) end
   redis.call('HSET', P .. 'labels:i', i, ARGV[10])
@@ -61,6 +61,15 @@ end
 local i = redis.call('HGET', case, 'inspector')
 if not i then return -1 end
 local m = redis.call('HGET', case, 'matter')
+
+if kind == 'booked' then
+  -- The wait before the call starts at the first booking (a move keeps it): the median wait is then the wait from
+  -- booking to inspection. A booking after the call connected changes nothing.
+  if redis.call('HEXISTS', case, 'connected') == 1 then return 0 end
+  if redis.call('HSETNX', case, 'booked', t) == 0 then return 0 end
+  redis.call('HSET', case, 'waitFrom', t)
+  return 1
+end
 
 if kind == 'connected' then
   if redis.call('HSETNX', case, 'connected', t) == 0 then return 0 end

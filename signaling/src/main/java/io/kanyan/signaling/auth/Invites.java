@@ -62,6 +62,30 @@ public final class Invites {
     })).map(ok -> new Issued(token, expires));
   }
 
+  /**
+   * Keeps the inspection's current invite valid at least until {@code until} (an appointment booked beyond its
+   * expiry): the link the applicant holds then still opens the call. An invite already valid longer is left alone.
+   *
+   * @return when the invite is now valid until, or empty when the inspection has no current invite
+   */
+  public Future<java.util.Optional<Instant>> coverUntil(String inspectionId, Instant until) {
+    return redis.call(c -> c.get(currentKey(inspectionId))).compose(digest -> digest == null
+        ? Future.succeededFuture(java.util.Optional.<Instant>empty())
+        : redis.call(c -> c.hget(inviteKey(digest), "expiresAt")).compose(at -> {
+          if (at == null) {
+            return Future.succeededFuture(java.util.Optional.<Instant>empty());
+          }
+          Instant current = Instant.parse(at);
+          if (!current.isBefore(until)) {
+            return Future.succeededFuture(java.util.Optional.of(current));
+          }
+          return redis.call(c -> {
+            c.hset(inviteKey(digest), "expiresAt", until.toString());
+            return c.expireat(inviteKey(digest), until.plus(Duration.ofDays(30)).getEpochSecond());
+          }).map(java.util.Optional.of(until));
+        }));
+  }
+
   /** Makes the inspection's current invite stop working, and closes the connections opened with it. */
   public Future<Void> revoke(String inspectionId) {
     return redis.call(c -> c.mget(currentKey(inspectionId), legacyCurrentKey(inspectionId))).compose(pointers -> {

@@ -60,6 +60,29 @@ public final class Contacts {
         f.get("email") == null ? null : sealed.open(f.get("email"), inspectionId + "/email")));
   }
 
+  /**
+   * Keeps the applicant's current invite link beside the contact, sealed like it, so a booking notice and a
+   * reminder can carry it (the token itself is stored nowhere else: only its hash). Nothing is kept when no
+   * contact is.
+   */
+  public Future<Void> keepLink(String inspectionId, String link) {
+    return redis.call(c -> c.exists(key(inspectionId))).compose(n -> n == 0 ? Future.<Void>succeededFuture()
+        : redis.call(c -> c.hset(key(inspectionId), "link", sealed.seal(link, inspectionId + "/link"))).mapEmpty());
+  }
+
+  /** The kept invite link, or null. */
+  public Future<String> link(String inspectionId) {
+    return redis.call(c -> c.hget(key(inspectionId), "link"))
+        .map(v -> v == null ? null : sealed.open(v, inspectionId + "/link"));
+  }
+
+  /** Keeps the contact until at least {@code until} (an appointment beyond the invite's lifetime). */
+  public Future<Void> keepUntil(String inspectionId, java.time.Instant until) {
+    return redis.call(c -> c.ttl(key(inspectionId))).compose(ttl -> ttl == null || ttl < 0
+        || java.time.Instant.now().plusSeconds(ttl).isAfter(until) ? Future.<Void>succeededFuture()
+        : redis.call(c -> c.expireat(key(inspectionId), until.getEpochSecond())).mapEmpty());
+  }
+
   public Future<Void> forget(String inspectionId) {
     return redis.call(c -> c.del(key(inspectionId))).mapEmpty();
   }

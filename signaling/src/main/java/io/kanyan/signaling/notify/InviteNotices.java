@@ -41,6 +41,7 @@ public final class InviteNotices {
   public Future<Void> created(CaseFile file, String link, Instant expiresAt, String phone, String email) {
     Contacts.Contact contact = new Contacts.Contact(phone, email);
     return contacts.keep(file.id(), contact, inviteTtl)
+        .compose(x -> contacts.keepLink(file.id(), link))
         .recover(err -> {
           log.error("inspection {}: contact not kept (a re-issued link will not be sent): {}", file.id(),
               err.getMessage());
@@ -52,6 +53,7 @@ public final class InviteNotices {
   /** The link was issued again: sent to the contact kept since creation. */
   public Future<Void> reissued(CaseFile file, String link, Instant expiresAt) {
     return contacts.extend(file.id(), inviteTtl)
+        .compose(x -> contacts.keepLink(file.id(), link))
         .compose(x -> contacts.find(file.id()))
         .recover(err -> {
           log.error("inspection {}: contact unreadable: {}", file.id(), err.getMessage());
@@ -60,10 +62,38 @@ public final class InviteNotices {
         .compose(c -> notifications.send(notice(file, Notice.Kind.INVITE, c, link, expiresAt, null)));
   }
 
-  /** A reminder of an appointment at {@code at} (for the appointments work; nothing calls it yet). */
+  /** A reminder of an appointment at {@code at}, with {@code link}. */
   public Future<Void> remind(CaseFile file, String link, Instant at) {
     return contacts.find(file.id())
         .compose(c -> notifications.send(notice(file, Notice.Kind.REMINDER, c, link, null, at)));
+  }
+
+  /** A reminder of an appointment at {@code at}, with the link kept since the invite was sent. */
+  public Future<Void> remind(CaseFile file, Instant at) {
+    return keptLink(file).compose(link -> remind(file, link, at));
+  }
+
+  /**
+   * The inspection was booked, or its booking moved, to {@code at}: the applicant already has the link (sent at
+   * creation), so this one notice names the time, with the same link. The contact is kept until the appointment is
+   * over (and its reminder sent) even when that is beyond the invite's lifetime.
+   */
+  public Future<Void> booked(CaseFile file, Instant at, Instant end) {
+    return contacts.keepUntil(file.id(), end)
+        .recover(err -> {
+          log.error("inspection {}: contact not kept until the appointment: {}", file.id(), err.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(x -> keptLink(file))
+        .compose(link -> contacts.find(file.id())
+            .compose(c -> notifications.send(notice(file, Notice.Kind.BOOKING, c, link, null, at))));
+  }
+
+  private Future<String> keptLink(CaseFile file) {
+    return contacts.link(file.id()).recover(err -> {
+      log.error("inspection {}: invite link unreadable: {}", file.id(), err.getMessage());
+      return Future.succeededFuture(null);
+    }).map(link -> link == null ? "" : link);
   }
 
   /** The inspection closed: its contact is deleted. */

@@ -46,7 +46,8 @@ public final class MailNotifier implements Notifier {
         .setFrom(settings.mailFrom())
         .setTo(notice.email())
         .setSubject(notice.render(settings.mailSubject()))
-        .setText(notice.render(settings.mailInvite()));
+        .setText(notice.render(notice.kind() == Notice.Kind.INVITE ? settings.mailInvite()
+            : settings.mailAppointment()));
     message.setHeaders(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("X-Kanyan-Notice", notice.id()));
     return client.sendMail(message)
         .recover(err -> Future.failedFuture(new IllegalStateException("the mail server refused it: "

@@ -20,8 +20,10 @@ public record Notice(String id, String inspectionId, Kind kind, String phone, St
   public enum Kind {
     /** the invite link, when an inspection is created or its link is issued again */
     INVITE("invite"),
-    /** before an appointment (the seam for appointments: nothing books yet) */
-    REMINDER("reminder");
+    /** before an appointment */
+    REMINDER("reminder"),
+    /** the inspection was booked (or moved) to a time, which the notice names */
+    BOOKING("booking");
 
     private final String wire;
 

@@ -39,7 +39,11 @@ public final class SmsWebhookNotifier implements Notifier {
 
   @Override
   public Future<Void> send(Notice notice) {
-    String template = notice.kind() == Notice.Kind.REMINDER ? settings.smsReminder() : settings.smsInvite();
+    String template = switch (notice.kind()) {
+      case REMINDER -> settings.smsReminder();
+      case BOOKING -> settings.smsBooking();
+      case INVITE -> settings.smsInvite();
+    };
     byte[] body = new JsonObject().put("id", notice.id()).put("to", notice.phone())
         .put("text", notice.render(template)).put("kind", notice.kind().wire())
         .put("inspectionId", notice.inspectionId()).encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -88,6 +88,19 @@ class AuthorizationMatrixTest {
       row(HttpMethod.GET, "/api/invite/checklist", Target.FRESH, Body.NONE,    401, 200, 401, 401, 401, 401, 401),
       row(HttpMethod.GET, "/api/invite/ice", Target.FRESH, Body.NONE,          401, 200, 401, 401, 401, 401, 401),
       row(HttpMethod.POST, "/api/invite/precheck", Target.FRESH, Body.JSON,    401, 400, 401, 401, 401, 401, 401),
+      // Appointments: an empty body gets past the role and ownership checks only to be refused as incomplete (400).
+      row(HttpMethod.GET, "/api/slots", Target.DONE, Body.NONE,                401, 401, 200, 200, 403, 400, 401),
+      row(HttpMethod.POST, "/api/slots", Target.DONE, Body.JSON,               401, 401, 400, 400, 403, 400, 401),
+      row(HttpMethod.DELETE, "/api/slots/:slot", Target.DONE, Body.NONE,       401, 401, 404, 404, 403, 404, 401),
+      row(HttpMethod.GET, "/api/inspections/:id/booking", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
+      row(HttpMethod.POST, "/api/inspections/:id/booking", Target.FRESH, Body.JSON, 401, 401, 400, 404, 403, 400, 401),
+      row(HttpMethod.PUT, "/api/inspections/:id/booking", Target.FRESH, Body.JSON, 401, 401, 400, 404, 403, 400, 401),
+      // Nothing is booked: 409 not_booked for those who may cancel.
+      row(HttpMethod.DELETE, "/api/inspections/:id/booking", Target.FRESH, Body.NONE, 401, 401, 409, 404, 403, 409, 401),
+      row(HttpMethod.GET, "/api/invite/booking", Target.FRESH, Body.NONE,      401, 200, 401, 401, 401, 401, 401),
+      row(HttpMethod.POST, "/api/invite/booking", Target.FRESH, Body.JSON,     401, 400, 401, 401, 401, 401, 401),
+      row(HttpMethod.PUT, "/api/invite/booking", Target.FRESH, Body.JSON,      401, 400, 401, 401, 401, 401, 401),
+      row(HttpMethod.DELETE, "/api/invite/booking", Target.FRESH, Body.NONE,   401, 409, 401, 401, 401, 401, 401),
       row(HttpMethod.GET, "/api/inspections/:id/record", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
       row(HttpMethod.GET, "/api/inspections/:id/record/pdf", Target.DONE, Body.NONE, 401, 401, 200, 404, 200, 200, 401),
       row(HttpMethod.POST, "/api/inspections/:id/record/retry", Target.DONE, Body.JSON, 401, 401, 409, 404, 403, 403, 401),
@@ -248,7 +261,7 @@ class AuthorizationMatrixTest {
     String path = row.path().replace(":id", id).replace(":segment", "1").replace(":seq", "1")
         .replace(":snapshot", snapshotId)
         .replace(":photo", "0b6f3c52-9a43-4c4e-8f55-1e0a5c2d7e10").replace(":username", "victor")
-        .replace(":code", "food-business");
+        .replace(":code", "food-business").replace(":slot", "5d0c2a7e-1b3f-4c6d-9e8a-7f6b5c4d3e2a");
     if (row.path().equals("/ws")) {
       return handshake(who, invite);
     }
