@@ -206,7 +206,7 @@ public final class ServerVerticle extends VerticleBase {
               new IntegrationsResource(integrationKeys, webhooks, inspections, accounts, notices, storage.redis(),
                   config.publicUrl()),
               new OpenApiResource(),
-              new DeskResource(new DeskDay(inspections, deskStore, config.zone(), clock), deskEvents, accounts),
+              new DeskResource(new DeskDay(inspections, bookings, deskStore, config.zone(), clock), deskEvents, accounts),
               new BookingResource(slots, bookings, inspections, invites, accounts, notices, clock, config.zone()),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone()), trail, clock));

@@ -4,6 +4,8 @@ import io.kanyan.recorder.audit.CaseFile;
 import io.kanyan.recorder.audit.CaseQuery;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.booking.Booking;
+import io.kanyan.signaling.booking.Bookings;
 import io.kanyan.signaling.inspection.Inspections;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -27,12 +29,14 @@ public final class DeskDay {
   static final int LOOKED_AT = 200;
 
   private final Inspections inspections;
+  private final Bookings bookings;
   private final DeskStore store;
   private final ZoneId zone;
   private final Clock clock;
 
-  public DeskDay(Inspections inspections, DeskStore store, ZoneId zone, Clock clock) {
+  public DeskDay(Inspections inspections, Bookings bookings, DeskStore store, ZoneId zone, Clock clock) {
     this.inspections = inspections;
+    this.bookings = bookings;
     this.store = store;
     this.zone = zone;
     this.clock = clock;
@@ -46,7 +50,9 @@ public final class DeskDay {
   /** The day of {@code who}'s desk. */
   public Future<JsonObject> day(Principal who, LocalDate date) {
     CaseQuery mine = CaseQuery.byInspector(who.username(), LOOKED_AT);
-    return inspections.list(who, mine).compose(files -> {
+    return Future.all(inspections.list(who, mine), bookings.day(who.username(), date, zone))
+        .compose(both -> withBooked(who, both.resultAt(0), both.resultAt(1)))
+        .compose(files -> {
       List<String> ids = files.stream().map(CaseFile::id).toList();
       return store.statuses(who.username(), ids).map(statuses -> {
         record Item(CaseFile file, DeskStatus status) {
@@ -82,6 +88,23 @@ public final class DeskDay {
         }
         return new JsonObject().put("date", date.toString()).put("zone", zone.getId()).put("inspections", out);
       });
+    });
+  }
+
+  /** The newest inspections, and those booked on the day that are older than them (booked long ago). */
+  private Future<List<CaseFile>> withBooked(Principal who, List<CaseFile> newest, List<Booking> booked) {
+    List<Future<CaseFile>> older = new ArrayList<>();
+    for (Booking b : booked) {
+      if (newest.stream().noneMatch(f -> f.id().equals(b.inspectionId()))) {
+        older.add(inspections.owned(who, b.inspectionId()));
+      }
+    }
+    return Future.all(older).map(all -> {
+      List<CaseFile> files = new ArrayList<>(newest);
+      for (int i = 0; i < all.size(); i++) {
+        files.add(all.resultAt(i));
+      }
+      return files;
     });
   }
 

@@ -12,6 +12,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -126,6 +129,40 @@ class DeskTest {
         }
       }
     }
+  }
+
+  @Test
+  void aBookedApplicantGoesBeforeOneWhoCameEarlierAndTheDayListsTheBookedFirst() {
+    Http bea = Staff.as(server, "bea", "inspector");
+    JsonObject walkIn = bea.post("/api/inspections", server.inspectionBody("B-1")).bodyAsJsonObject();
+    JsonObject booked = bea.post("/api/inspections", server.inspectionBody("B-2")).bodyAsJsonObject();
+    Instant start = server.clock().instant().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MINUTES);
+    HttpResponse<Buffer> slot = bea.post("/api/slots", new JsonObject().put("start", start.toString())
+        .put("end", start.plus(Duration.ofMinutes(30)).toString()));
+    assertThat(slot.statusCode()).as(slot.bodyAsString()).isEqualTo(201);
+    try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
+        bea.sessionCookie())) {
+      desk.next("ready");
+      assertThat(bea.post("/api/inspections/" + id(booked) + "/booking", new JsonObject()
+          .put("slotId", slot.bodyAsJsonObject().getString("id"))).statusCode()).isEqualTo(201);
+      assertThat(status(desk, id(booked), "booked").getString("bookedStart")).isEqualTo(start.toString());
+
+      try (Ws early = join(walkIn)) {
+        assertThat(early.next("queue").getInteger("place")).isEqualTo(1);
+        try (Ws onTime = join(booked)) {
+          JsonObject first = onTime.next("queue");
+          assertThat(first.getInteger("place")).isEqualTo(1);
+          assertThat(first.getString("bookedStart")).isEqualTo(start.toString());
+          assertThat(early.next("queue").getInteger("place")).isEqualTo(2);
+          assertThat(bea.post("/api/desk/next").bodyAsJsonObject().getString("inspectionId")).isEqualTo(id(booked));
+        }
+      }
+    }
+    JsonObject day = bea.get("/api/desk/day?date=" + start.atZone(java.time.ZoneId.of(
+        bea.get("/api/desk/day").bodyAsJsonObject().getString("zone"))).toLocalDate()).bodyAsJsonObject();
+    JsonObject firstOfDay = day.getJsonArray("inspections").getJsonObject(0);
+    assertThat(firstOfDay.getString("id")).isEqualTo(id(booked));
+    assertThat(firstOfDay.getJsonObject("desk").getString("bookedStart")).isEqualTo(start.toString());
   }
 
   @Test
