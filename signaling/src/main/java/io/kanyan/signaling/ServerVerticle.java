@@ -181,6 +181,7 @@ public final class ServerVerticle extends VerticleBase {
     deskEvents = new DeskEvents(vertx, storage.redis(), revocations);
     WaitingRoom waitingRoom = new WaitingRoom(deskStore, calls);
     deskEvents.onChange(waitingRoom::changed);
+    deskEvents.onResync(waitingRoom::resync);
 
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
         config.trust(), clock)

@@ -37,6 +37,9 @@ public final class DeskEvents {
 
     /** The login this desk was opened with ended: {@code code} is {@code session_ended} or {@code account_disabled}. */
     void revoked(String code);
+
+    /** Changes may have been missed (the pub/sub connection to Redis was lost and is back): read the day again. */
+    void resync();
   }
 
   private record Entry(String inspector, List<String> keys, Desk desk) {
@@ -48,8 +51,10 @@ public final class DeskEvents {
   private final Map<String, Set<Entry>> byInspector = new HashMap<>();
   private final Map<String, Set<Entry>> byCredential = new HashMap<>();
   private Consumer<String> onChange = inspector -> { };
+  private Runnable onResync = () -> { };
   private StatefulRedisPubSubConnection<String, String> connection;
   private Context context;
+  private boolean subscribedOnce;
 
   public DeskEvents(Vertx vertx, RedisStore redis, Revocations revocations) {
     this.vertx = vertx;
@@ -62,6 +67,11 @@ public final class DeskEvents {
     this.onChange = action;
   }
 
+  /** Also called when changes may have been missed (the pub/sub connection came back). */
+  public void onResync(Runnable action) {
+    this.onResync = action;
+  }
+
   /** Opens the pub/sub connection and subscribes; call on the server verticle's context. */
   public Future<Void> start() {
     context = vertx.getOrCreateContext();
@@ -72,6 +82,12 @@ public final class DeskEvents {
         @Override
         public void message(String pattern, String channel, String message) {
           context.runOnContext(v -> delivered(channel, message));
+        }
+
+        // Lettuce subscribes again after a reconnect: what was published meanwhile is lost, so desks read afresh.
+        @Override
+        public void psubscribed(String pattern, long count) {
+          context.runOnContext(v -> resubscribed());
         }
       });
       return Future.fromCompletionStage(conn.async().psubscribe(DeskStore.CHANNEL + "*"), context);
@@ -111,6 +127,20 @@ public final class DeskEvents {
     if (set != null && set.remove(entry) && set.isEmpty()) {
       map.remove(key);
     }
+  }
+
+  private void resubscribed() {
+    if (!subscribedOnce) {
+      subscribedOnce = true;
+      return;
+    }
+    log.info("desk: subscribed again after a lost Redis connection; {} desk(s) here read their day again", connected());
+    for (Set<Entry> desks : List.copyOf(byInspector.values())) {
+      for (Entry e : List.copyOf(desks)) {
+        e.desk().resync();
+      }
+    }
+    onResync.run();
   }
 
   private void delivered(String channel, String message) {

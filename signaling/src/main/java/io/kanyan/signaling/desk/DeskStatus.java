@@ -12,8 +12,10 @@ import java.util.Set;
  *
  * <p><b>Waiting</b> means: the applicant's seat has a live connection (their last {@code participant.*} event is
  * {@code joined} or {@code reconnected}) and the inspector holds no seat (no inspector event yet, or their last one
- * is {@code left}). {@code waitingSince} is the time of the event that made it so. An inspector whose connection
- * dropped keeps the seat for the grace period: the call is then still "in call". PROTOCOL.md, "The waiting room".
+ * is {@code left}). {@code waitingSince} is the time of the event that made it so; an applicant who drops and
+ * resumes their seat within the grace period ({@code participant.reconnected}) keeps their earlier one, so a page
+ * reload does not cost their place. An inspector whose connection dropped keeps the seat for the grace period: the
+ * call is then still "in call". PROTOCOL.md, "The waiting room".
  *
  * @param seq          the seq of the last trail event read: a later state has a higher one
  * @param status       {@code created}, {@code booked}, {@code opened}, {@code checked}, {@code check_failed},
@@ -42,6 +44,8 @@ public record DeskStatus(String inspectionId, long seq, String status, boolean o
     String applicant = ABSENT;
     String inspector = ABSENT;
     Instant waitingSince = null;
+    // The start of a wait interrupted only by the applicant's dropped connection (kept if they resume the seat).
+    Instant interrupted = null;
     Instant booked = null;
     String ended = null;
     String conclusion = null;
@@ -76,9 +80,13 @@ public record DeskStatus(String inspectionId, long seq, String status, boolean o
       }
       boolean waiting = ended == null && PRESENT.equals(applicant) && ABSENT.equals(inspector);
       if (waiting && waitingSince == null) {
-        waitingSince = e.time();
-      } else if (!waiting) {
+        waitingSince = interrupted != null && type.equals("participant.reconnected") ? interrupted : e.time();
+        interrupted = null;
+      } else if (!waiting && waitingSince != null) {
+        interrupted = AWAY.equals(applicant) && ABSENT.equals(inspector) && ended == null ? waitingSince : null;
         waitingSince = null;
+      } else if (!waiting && !(AWAY.equals(applicant) && ABSENT.equals(inspector))) {
+        interrupted = null;
       }
     }
     String status;

@@ -38,6 +38,11 @@ public final class WaitingRoom {
         .onFailure(err -> log.warn("desk {}: queue not read: {}", inspector, err.getMessage()));
   }
 
+  /** Changes may have been missed: read the queue of every inspector with applicants waiting here again. */
+  public void resync() {
+    List.copyOf(told.keySet()).forEach(this::changed);
+  }
+
   private void tell(String inspector, List<DeskStore.Waiting> queue) {
     Map<String, String> before = told.getOrDefault(inspector, Map.of());
     Map<String, String> now = new HashMap<>();

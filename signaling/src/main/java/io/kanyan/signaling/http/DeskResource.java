@@ -104,6 +104,13 @@ public final class DeskResource implements Api.Resource {
       }
 
       @Override
+      public void resync() {
+        if (!closed[0]) {
+          res.write("event: ready\ndata: {}\n\n");
+        }
+      }
+
+      @Override
       public void revoked(String code) {
         if (!closed[0]) {
           res.write("event: ended\ndata: " + new JsonObject().put("code", code).encode() + "\n\n");
