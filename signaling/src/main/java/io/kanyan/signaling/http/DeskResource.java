@@ -74,62 +74,87 @@ public final class DeskResource implements Api.Resource {
       Api.fail(ctx, p);
       return;
     }
-    String token = Api.sessionToken(ctx);
-    HttpServerResponse res = ctx.response();
-    res.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        // Not compressed: a compressor may hold small events back.
-        .putHeader("Content-Encoding", "identity")
-        .putHeader("X-Accel-Buffering", "no");
-    res.write("retry: 3000\n\nevent: ready\ndata: {}\n\n");
-    boolean[] closed = {false};
-    Runnable[] disconnect = {null};
-    long[] timer = {-1};
-    Runnable close = () -> {
-      if (closed[0]) {
-        return;
-      }
-      closed[0] = true;
-      ctx.vertx().cancelTimer(timer[0]);
-      disconnect[0].run();
-      if (!res.ended() && !res.closed()) {
-        res.end();
-      }
-    };
-    DeskEvents.Desk desk = new DeskEvents.Desk() {
-      @Override
-      public void status(JsonObject state) {
-        if (!closed[0]) {
-          res.write("event: status\ndata: " + state.encode() + "\n\n");
-        }
-      }
+    new Stream(ctx, who.username(), Api.sessionToken(ctx)).open();
+  }
 
-      @Override
-      public void resync() {
-        if (!closed[0]) {
-          res.write("event: ready\ndata: {}\n\n");
-        }
-      }
+  /** One desk's event stream: its writes, heartbeat and login re-check, and its end. Runs on the request's context. */
+  private final class Stream implements DeskEvents.Desk {
+    private final RoutingContext ctx;
+    private final HttpServerResponse res;
+    private final String inspector;
+    private final String token;
+    private Runnable disconnect = () -> { };
+    private long timer = -1;
+    private long beats;
+    private boolean closed;
 
-      @Override
-      public void revoked(String code) {
-        if (!closed[0]) {
-          res.write("event: ended\ndata: " + new JsonObject().put("code", code).encode() + "\n\n");
-        }
-        close.run();
-      }
-    };
-    disconnect[0] = events.connect(who.username(), token, desk);
-    long[] beats = {0};
-    timer[0] = ctx.vertx().setPeriodic(HEARTBEAT_MS, t -> {
-      res.write(": keep-alive\n\n");
-      if (++beats[0] % (RECHECK_MS / HEARTBEAT_MS) == 0) {
-        accounts.live(token, who.username()).onSuccess(live -> {
+    Stream(RoutingContext ctx, String inspector, String token) {
+      this.ctx = ctx;
+      this.res = ctx.response();
+      this.inspector = inspector;
+      this.token = token;
+    }
+
+    void open() {
+      res.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
+          // Not compressed: a compressor may hold small events back.
+          .putHeader("Content-Encoding", "identity")
+          .putHeader("X-Accel-Buffering", "no");
+      res.closeHandler(v -> close());
+      write("retry: 3000\n\nevent: ready\ndata: {}\n\n");
+      disconnect = events.connect(inspector, token, this);
+      timer = ctx.vertx().setPeriodic(HEARTBEAT_MS, t -> beat());
+    }
+
+    private void beat() {
+      write(": keep-alive\n\n");
+      if (++beats % (RECHECK_MS / HEARTBEAT_MS) == 0) {
+        accounts.live(token, inspector).onSuccess(live -> {
           if (!live) {
-            desk.revoked("session_ended");
+            revoked("session_ended");
           }
         });
       }
-    });
-    res.closeHandler(v -> close.run());
+    }
+
+    @Override
+    public void status(JsonObject state) {
+      write("event: status\ndata: " + state.encode() + "\n\n");
+    }
+
+    @Override
+    public void resync() {
+      write("event: ready\ndata: {}\n\n");
+    }
+
+    @Override
+    public void revoked(String code) {
+      write("event: ended\ndata: " + new JsonObject().put("code", code).encode() + "\n\n");
+      close();
+    }
+
+    private void write(String text) {
+      if (closed) {
+        return;
+      }
+      if (res.writeQueueFull()) {
+        // A client that does not read: end the stream rather than buffer for it (a page reconnects and reads the day).
+        close();
+        return;
+      }
+      res.write(text);
+    }
+
+    private void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ctx.vertx().cancelTimer(timer);
+      disconnect.run();
+      if (!res.ended() && !res.closed()) {
+        res.end();
+      }
+    }
   }
 }

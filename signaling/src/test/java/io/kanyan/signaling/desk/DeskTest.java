@@ -3,6 +3,7 @@ package io.kanyan.signaling.desk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.signaling.http.InspectionsResource;
+import io.lettuce.core.KillArgs;
 import io.kanyan.signaling.testing.EventStream;
 import io.kanyan.signaling.testing.Http;
 import io.kanyan.signaling.testing.Staff;
@@ -174,6 +175,23 @@ class DeskTest {
       lou.post("/api/logout");
       assertThat(desk.next("ended").data().getString("code")).isEqualTo("session_ended");
       assertThat(desk.awaitEnd(10_000)).isTrue();
+    }
+  }
+
+  @Test
+  void aDeskReadsItsDayAgainWhenTheServersPubSubConnectionWasLostAndChangesFlowAgain() {
+    Http pia = Staff.as(server, "pia", "inspector");
+    try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
+        pia.sessionCookie())) {
+      desk.next("ready");
+      // Redis drops the subscriber (as on a Redis restart or a network cut); Lettuce reconnects and subscribes again.
+      long killed = server.running().storage().redis().call(c -> c.clientKill(KillArgs.Builder.typePubsub())).await();
+      assertThat(killed).isGreaterThanOrEqualTo(1);
+      desk.next("ready");
+      JsonObject created = pia.post("/api/inspections", server.inspectionBody("R-1")).bodyAsJsonObject();
+      assertThat(pia.getWithHeader("/api/invite", InspectionsResource.INVITE_HEADER,
+          created.getJsonObject("invite").getString("token")).statusCode()).isEqualTo(200);
+      status(desk, id(created), "opened");
     }
   }
 
