@@ -4,6 +4,7 @@ import { initI18n } from './i18n.js';
 import { byId, errorText, formatTime, h, homePage, showMessage, wireStaffHeader } from './ui.js';
 import { createCatalogAdmin } from './catalog-admin.js';
 import { createIntegrationsAdmin } from './integrations-admin.js';
+import { createSlots } from './slots.js';
 
 /** The server's minimum password length, spaces at the ends not counted (signaling/API.md, weak_password). */
 const MIN_PASSWORD = 10;
@@ -37,6 +38,8 @@ async function main() {
   i18n.onChange(catalog.render);
   const integrations = createIntegrationsAdmin(i18n);
   i18n.onChange(integrations.render);
+  // The remote-inspection desk publishes inspectors' availability (js/slots.js).
+  createSlots({ i18n, container: byId('desk-slots'), prefix: 'desk-slots', pickInspector: true });
   await Promise.all([admin.refresh(), catalog.refresh(), integrations.refresh()]);
 }
 

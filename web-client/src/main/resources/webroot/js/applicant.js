@@ -13,6 +13,7 @@ import { renderCurrentItem, renderPrepareList } from './checklist.js';
 import { createPhonePhotoTaker } from './phone-photo.js';
 import { isRenegotiation } from './network-recovery.js';
 import { createPrecheck } from './precheck.js';
+import { createApplicantBooking } from './applicant-booking.js';
 
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
@@ -51,6 +52,9 @@ async function main() {
     return;
   }
   showIntro(i18n, invite);
+  // The appointment (js/applicant-booking.js): the booked time, or the free times to pick; gone once the call starts.
+  const booking = createApplicantBooking({ i18n, token, container: byId('booking') });
+  booking.start();
   showPrepareList(i18n, token);
   const seatKey = `kanyan.seat.applicant.${invite.inspectionId}`;
   // The pre-call check (js/precheck.js) runs while the applicant reads; joining cancels it (one camera user at a time).
@@ -65,6 +69,7 @@ async function main() {
     byId('start').disabled = true;
     precheck?.stop();
     byId('precheck').hidden = true;
+    booking.hide();
     // The camera and the signaling socket open at the same time: joining needs no camera, only the peer does.
     const camera = openCamera({ facingMode: 'environment' });
     const call = joinCall({ i18n, token, camera, seatKey, fail, inspectionId: invite.inspectionId });

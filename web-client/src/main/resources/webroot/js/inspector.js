@@ -8,6 +8,8 @@ import { qrcode } from './vendor/qrcode-generator/qrcode.mjs';
 import { enterCall } from './inspector-call.js';
 import { createDeskRecord } from './record.js';
 import { createDeskDay } from './desk-day.js';
+import { createDeskBooking } from './booking.js';
+import { createSlots } from './slots.js';
 
 /** What the invite panel says of the applicant, for each desk status (API.md "Desk status"). */
 const PRESENCE = {
@@ -42,6 +44,10 @@ async function main() {
 function createDesk(i18n, pageError) {
   // The record panel (js/record.js): state, PDF and the inspector's signature of a concluded inspection.
   const deskRecord = createDeskRecord({ i18n, container: byId('record-panel') });
+  // Appointments: the inspector's availability (js/slots.js) and the selected inspection's booking (js/booking.js).
+  const deskBooking = createDeskBooking({ i18n, container: byId('booking-panel'), createSelect: byId('f-slot') });
+  createSlots({ i18n, container: byId('slots'), prefix: 'slots', onChange: () => deskBooking.refreshChoices() });
+  deskBooking.refreshChoices().catch((err) => pageError.show(() => errorText(i18n, err)));
   const { t } = i18n;
   const invites = new Map();
   let inspections = [];
@@ -166,7 +172,9 @@ function createDesk(i18n, pageError) {
     day.render();
     renderDetail();
     setPresence(PRESENCE[day.status(selected.id)?.status] || 'waiting');
-    if (selected.status === 'created' || selected.status === 'in_progress') {
+    const open = selected.status === 'created' || selected.status === 'in_progress';
+    deskBooking.show(open ? selected : null).catch((err) => pageError.show(() => errorText(i18n, err)));
+    if (open) {
       // A reload mid-call: the seat is held for a while and the recording goes on in a new segment.
       if (sessionStorage.getItem(`kanyan.seat.${selected.id}`)) pageError.show(() => t('inspector.call.rejoin'), 'info');
     }
@@ -211,6 +219,7 @@ function createDesk(i18n, pageError) {
       return;
     }
     const body = { ...data };
+    if (!body.slotId) delete body.slotId;
     for (const key of ['siteLat', 'siteLng']) {
       if (body[key] === '') delete body[key];
       else body[key] = Number(body[key]);
@@ -224,6 +233,9 @@ function createDesk(i18n, pageError) {
       await refresh();
       day.load().catch(() => {});
       await select(created.inspection.id);
+      if (created.bookingError) {
+        pageError.show(() => t('inspector.booking.notBooked', { reason: errorText(i18n, created.bookingError) }));
+      }
     } catch (err) {
       createError.show(() => errorText(i18n, err));
     } finally {

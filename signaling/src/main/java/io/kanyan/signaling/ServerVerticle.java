@@ -155,7 +155,7 @@ public final class ServerVerticle extends VerticleBase {
     notices = inviteNotices(trail);
     this.records = records;
     Slots slots = new Slots(storage.redis(), clock);
-    bookings = new Bookings(storage.redis(), trail, clock, config.booking());
+    bookings = new Bookings(storage.redis(), trail, clock, config.booking(), invites);
     reminders = new Reminders(vertx, storage.redis(), bookings, cases, notices, clock);
     // Noted before inspection.ended is appended: a restart before the rendering still renders it (sweep below).
     inspections.beforeConclusion(records::expect);
@@ -192,7 +192,7 @@ public final class ServerVerticle extends VerticleBase {
               new Health(storage.redis(), media),
               new ReadOnlyGuard(config.readOnlyInvestigation()),
               new AccountsResource(accounts),
-              new InspectionsResource(inspections, config.publicUrl(), config.zone(), notices),
+              new InspectionsResource(inspections, config.publicUrl(), config.zone(), notices).bookingWith(bookings),
               new UploadsResource(inspections, calls, recordings, snapshots, trail, config.recordingsDir(),
                   uploadGate, config.dataDir()),
               new PhotosResource(inspections, new Photos(vertx, trail, snapshots, config.dataDir(), clock,
@@ -208,7 +208,7 @@ public final class ServerVerticle extends VerticleBase {
                   config.publicUrl()),
               new OpenApiResource(),
               new DeskResource(new DeskDay(inspections, bookings, deskStore, config.zone(), clock), deskEvents, accounts),
-              new BookingResource(slots, bookings, inspections, invites, accounts, notices, clock, config.zone()),
+              new BookingResource(slots, bookings, inspections, accounts, notices, clock, config.zone()),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone()), trail, clock));
           if (config.readOnlyInvestigation()) {

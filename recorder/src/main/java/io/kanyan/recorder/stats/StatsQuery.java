@@ -106,7 +106,7 @@ public final class StatsQuery {
       }
       return new JsonObject().put("from", from.toString()).put("to", to.toString())
           .put("by", by.name().toLowerCase()).put("group", group.name().toLowerCase())
-          .put("timeZone", zone.getId()).put("waitFrom", "created")
+          .put("timeZone", zone.getId()).put("waitFrom", "booking")
           .put("total", total.figures()).put("series", series).put("groups", rows);
     });
   }

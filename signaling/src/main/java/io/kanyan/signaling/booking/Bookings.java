@@ -5,6 +5,7 @@ import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.Problem;
+import io.kanyan.signaling.auth.Invites;
 import io.lettuce.core.Range;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * inspection holds no other slot (unless it moves), the slot is the inspection's inspector's, it has not started,
  * and for the applicant it is not past the cutoff. Two requests at the same moment therefore cannot both win. The
  * same script keeps the inspection's reminder in the due set ({@link Reminders}). Every change goes on the
- * inspection's trail: {@code booking.made}, {@code booking.moved}, {@code booking.cancelled}.
+ * inspection's trail: {@code booking.made}, {@code booking.moved}, {@code booking.cancelled}. The applicant's invite
+ * is kept valid until the appointment is over, even when that is beyond its usual lifetime.
  *
  * <p>Who may book which inspection is the caller's check (the HTTP resource); this class knows slots and times.
  *
@@ -66,9 +68,12 @@ public final class Bookings {
   private final BookingSettings settings;
   private final LuaScript book;
   private final LuaScript cancel;
+  private final Invites invites;
 
-  public Bookings(RedisStore redis, Trail trail, Clock clock, BookingSettings settings) {
+  /** @param invites an inspection's invite is kept valid until its appointment is over */
+  public Bookings(RedisStore redis, Trail trail, Clock clock, BookingSettings settings, Invites invites) {
     this.redis = redis;
+    this.invites = invites;
     this.trail = trail;
     this.clock = clock;
     this.settings = settings;
@@ -157,6 +162,11 @@ public final class Bookings {
               .put("fromEnd", previous.end().toString());
         }
         return onTrail(inspectionId, previous == null ? EventType.BOOKING_MADE : EventType.BOOKING_MOVED, who, data)
+            .compose(x -> invites.coverUntil(inspectionId, made.end()).otherwise(err -> {
+              log.error("inspection {}: invite not kept valid until the appointment: {}", inspectionId,
+                  err.getMessage());
+              return Optional.empty();
+            }))
             .map(new Change(made, previous));
       });
     });

@@ -7,7 +7,6 @@ import static io.kanyan.signaling.http.Api.respond;
 import io.kanyan.recorder.audit.CaseFile;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Accounts;
-import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.Principal;
 import io.kanyan.signaling.booking.Booking;
 import io.kanyan.signaling.booking.Bookings;
@@ -46,19 +45,17 @@ public final class BookingResource implements Api.Resource {
   private final Slots slots;
   private final Bookings bookings;
   private final Inspections inspections;
-  private final Invites invites;
   private final Accounts accounts;
   private final InviteNotices notices;
   private final Clock clock;
   private final ZoneId zone;
 
   /** @param notices tells the applicant the booked time (null: nothing is sent) */
-  public BookingResource(Slots slots, Bookings bookings, Inspections inspections, Invites invites,
-      Accounts accounts, InviteNotices notices, Clock clock, ZoneId zone) {
+  public BookingResource(Slots slots, Bookings bookings, Inspections inspections, Accounts accounts,
+      InviteNotices notices, Clock clock, ZoneId zone) {
     this.slots = slots;
     this.bookings = bookings;
     this.inspections = inspections;
-    this.invites = invites;
     this.accounts = accounts;
     this.notices = notices;
     this.clock = clock;
@@ -221,21 +218,18 @@ public final class BookingResource implements Api.Resource {
   // ---- shared
 
   /**
-   * After a booking or a move: the invite stays valid until the appointment is over, and the applicant is told the
-   * time (not awaited: a notifier that is down never holds up a booking). A retried request that changed nothing
-   * sends nothing.
+   * After a booking or a move the applicant is told the time (not awaited: a notifier that is down never holds up
+   * a booking). A retried request that changed nothing sends nothing.
    */
   private Future<JsonObject> changed(CaseFile file, Future<Bookings.Change> change) {
-    return change.compose(c -> {
+    return change.map(c -> {
       Booking now = c.now();
       boolean same = c.before() != null && c.before().slotId().equals(now.slotId());
-      return invites.coverUntil(file.id(), now.end()).map(x -> {
-        if (notices != null && !same) {
-          notices.booked(file, now.start(), now.end())
-              .onFailure(err -> log.warn("inspection {}: booking notice not sent: {}", file.id(), err.getMessage()));
-        }
-        return now.toJson();
-      });
+      if (notices != null && !same) {
+        notices.booked(file, now.start(), now.end())
+            .onFailure(err -> log.warn("inspection {}: booking notice not sent: {}", file.id(), err.getMessage()));
+      }
+      return now.toJson();
     });
   }
 

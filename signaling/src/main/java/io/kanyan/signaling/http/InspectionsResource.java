@@ -9,6 +9,8 @@ import io.kanyan.recorder.audit.CaseQuery;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Invites;
 import io.kanyan.signaling.auth.Principal;
+import io.kanyan.signaling.booking.Booking;
+import io.kanyan.signaling.booking.Bookings;
 import io.kanyan.signaling.inspection.Inspections;
 import io.kanyan.signaling.inspection.Inspections.NewInspection;
 import io.kanyan.signaling.notify.InviteNotices;
@@ -32,6 +34,7 @@ public final class InspectionsResource implements Api.Resource {
   private final ZoneId zone;
   private final InviteNotices notices;
   private final PerMinute openRate = new PerMinute(OPENS_PER_MINUTE);
+  private Bookings bookings;
 
   /**
    * @param publicUrl the base of invite links; null to use the origin the inspector's browser used
@@ -47,6 +50,12 @@ public final class InspectionsResource implements Api.Resource {
     this.inspections = inspections;
     this.publicUrl = publicUrl;
     this.zone = zone;
+  }
+
+  /** With appointments: a new inspection may name a {@code slotId} to be booked into at once. */
+  public InspectionsResource bookingWith(Bookings bookings) {
+    this.bookings = bookings;
+    return this;
   }
 
   @Override
@@ -68,15 +77,43 @@ public final class InspectionsResource implements Api.Resource {
     JsonObject in = body(ctx);
     NewInspection fresh = NewInspection.from(in);
     String email = email(in);
-    return inspections.create(who, fresh).map(created -> {
+    String slotId = text(in, "slotId");
+    return inspections.create(who, fresh).compose(created -> bookAtCreation(created, who, slotId).map(booking -> {
       JsonObject invite = invite(ctx.request(), created.invite());
-      if (notices != null) {
-        // Not awaited: a gateway or mail server that is down never holds up the inspection.
+      Booking booked = booking.booked();
+      // Not awaited: a gateway or mail server that is down never holds up the inspection. Booked at once, the
+      // applicant gets one notice that names the time (with the link), not an invite and then a booking notice.
+      if (notices != null && booked != null) {
+        notices.createdAndBooked(created.inspection(), invite.getString("url"), fresh.applicantPhone(), email,
+            booked.start(), booked.end());
+      } else if (notices != null) {
         notices.created(created.inspection(), invite.getString("url"), created.invite().expiresAt(),
             fresh.applicantPhone(), email);
       }
-      return new JsonObject().put("inspection", created.inspection().toJson()).put("invite", invite);
-    });
+      JsonObject out = new JsonObject().put("inspection", created.inspection().toJson()).put("invite", invite);
+      if (booked != null) {
+        out.put("booking", booked.toJson());
+      }
+      if (booking.problem() != null) {
+        out.put("bookingError", new JsonObject().put("code", booking.problem().code())
+            .put("message", booking.problem().getMessage()));
+      }
+      return out;
+    }));
+  }
+
+  /** A booking asked for at creation: made, or the reason it was not (the inspection is created either way). */
+  private record AtCreation(Booking booked, Problem problem) {
+  }
+
+  private Future<AtCreation> bookAtCreation(Inspections.Created created, Principal who, String slotId) {
+    if (bookings == null || slotId == null || slotId.isBlank()) {
+      return Future.succeededFuture(new AtCreation(null, null));
+    }
+    return bookings.book(created.inspection().id(), who.username(), slotId.trim(), Bookings.Booker.staff(who.username()))
+        .map(change -> new AtCreation(change.now(), null))
+        .recover(err -> err instanceof Problem p ? Future.succeededFuture(new AtCreation(null, p))
+            : Future.failedFuture(err));
   }
 
   /** The optional {@code applicantEmail}: where the invite is also mailed. */

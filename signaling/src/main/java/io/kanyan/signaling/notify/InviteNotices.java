@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * When the applicant is told what: the invite link when an inspection is created and each time its link is
- * issued again, and (the seam for appointments) a reminder. The contact typed at creation is kept sealed
+ * issued again, the booked time when an appointment is made or moved, and a reminder before it (the
+ * reminders are timed by {@code booking.Reminders}). The contact typed at creation is kept sealed
  * ({@link Contacts}) until the inspection closes. Every method answers at once; delivery runs on.
  */
 public final class InviteNotices {
@@ -48,6 +49,23 @@ public final class InviteNotices {
           return Future.succeededFuture();
         })
         .compose(x -> notifications.send(notice(file, Notice.Kind.INVITE, contact, link, expiresAt, null)));
+  }
+
+  /**
+   * A new inspection booked at creation: keeps the contact and the link, and sends one notice that names the time
+   * and carries the link, instead of the invite and then the booking.
+   */
+  public Future<Void> createdAndBooked(CaseFile file, String link, String phone, String email, Instant at,
+      Instant end) {
+    Contacts.Contact contact = new Contacts.Contact(phone, email);
+    return contacts.keep(file.id(), contact, inviteTtl)
+        .compose(x -> contacts.keepLink(file.id(), link))
+        .compose(x -> contacts.keepUntil(file.id(), end))
+        .recover(err -> {
+          log.error("inspection {}: contact not kept (a reminder will not be sent): {}", file.id(), err.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(x -> notifications.send(notice(file, Notice.Kind.BOOKING, contact, link, null, at)));
   }
 
   /** The link was issued again: sent to the contact kept since creation. */

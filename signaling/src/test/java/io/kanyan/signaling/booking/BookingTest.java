@@ -2,7 +2,9 @@ package io.kanyan.signaling.booking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kanyan.recorder.stats.StatsBackfill;
 import io.kanyan.recorder.stats.StatsRecorder;
+import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.http.InspectionsResource;
 import io.kanyan.signaling.testing.Http;
 import io.kanyan.signaling.testing.Staff;
@@ -214,8 +216,15 @@ class BookingTest {
 
     // The wait in the statistics now runs from the booking.
     long bookedAt = Instant.parse(events(dee, id, "booking.made").get(0).getString("time")).toEpochMilli();
-    assertThat(server.running().storage().redis().call(c -> c.hget(StatsRecorder.caseKey(id),
-        StatsRecorder.WAIT_FROM_FIELD)).await()).isEqualTo(Long.toString(bookedAt));
+    var redis = server.running().storage().redis();
+    assertThat(redis.call(c -> c.hget(StatsRecorder.caseKey(id), StatsRecorder.WAIT_FROM_FIELD)).await())
+        .isEqualTo(Long.toString(bookedAt));
+    // The backfill, replaying the stored trail through the same recorder, arrives at the same start of the wait.
+    redis.call(c -> c.del(StatsRecorder.caseKey(id), StatsBackfill.DONE_KEY)).await();
+    new StatsBackfill(redis, new Trail(redis, server.clock()), new StatsRecorder(redis, ZoneOffset.UTC),
+        server.clock()).runOnce().await();
+    assertThat(redis.call(c -> c.hget(StatsRecorder.caseKey(id), StatsRecorder.WAIT_FROM_FIELD)).await())
+        .isEqualTo(Long.toString(bookedAt));
 
     assertThat(dee.delete("/api/inspections/" + id + "/booking").statusCode()).isEqualTo(204);
     assertThat(dee.delete("/api/slots/" + deeSlot).statusCode()).isEqualTo(204);
@@ -296,6 +305,27 @@ class BookingTest {
     }
     assertThat(findSlot(gus, slot.getString("id")).getBoolean("free")).isTrue();
     assertThat(events(gus, id, "booking.cancelled").get(0).getString("actor")).isEqualTo("system");
+  }
+
+  @Test
+  void anInspectionBookedAtCreationSendsOneNoticeThatNamesTheTime() {
+    Http hal = Staff.as(server, "hal", "inspector");
+    String slot = publish(hal, hoursAhead(90), 30).getString("id");
+    HttpResponse<Buffer> created = hal.post("/api/inspections", server.inspectionBody("B-AT-1").put("slotId", slot));
+    assertThat(created.statusCode()).isEqualTo(201);
+    String id = created.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    assertThat(created.bodyAsJsonObject().getJsonObject("booking").getString("slotId")).isEqualTo(slot);
+    assertThat(awaitNotices(hal, id, "booking", 1)).hasSize(1);
+    assertThat(events(hal, id, "notification.sent").stream().map(e -> e.getJsonObject("payload").getString("kind")))
+        .containsExactly("booking");
+
+    // The slot is taken now: the next inspection is created all the same, and told why it is not booked.
+    HttpResponse<Buffer> second = hal.post("/api/inspections", server.inspectionBody("B-AT-2").put("slotId", slot));
+    assertThat(second.statusCode()).isEqualTo(201);
+    assertThat(second.bodyAsJsonObject().getJsonObject("bookingError").getString("code")).isEqualTo("slot_taken");
+    String secondId = second.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    assertThat(awaitNotices(hal, secondId, "invite", 1)).hasSize(1);
+    assertThat(hal.get("/api/inspections/" + secondId + "/booking").bodyAsJsonObject().getValue("booking")).isNull();
   }
 
   // ---- helpers

@@ -8,7 +8,11 @@ import static io.kanyan.signaling.browser.Browsers.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,9 +23,10 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
- * The inspector's day in real browsers: the desk page shows each applicant's pre-call check and waiting live (no
- * reload, no polling), the applicant's page shows their place in the queue, and "next" starts the call with the
- * waiting applicant; then a second applicant in a row on the same desk page.
+ * The inspector's day in real browsers: an applicant books a time from their link, and the desk page shows the
+ * booking, the pre-call check and the waiting live (no reload, no polling); the applicant's page shows their place in
+ * the queue, and "next" starts the call with the waiting applicant; then a second applicant, unbooked, in a row on
+ * the same desk page.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class QueueBrowserTest {
@@ -35,7 +40,8 @@ class QueueBrowserTest {
     Browsers.requireChromium();
     var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
         Browsers.launchAsync(Browsers.Launch.phoneWithMedia()));
-    server = KanyanServer.start();
+    // Applicants may book until 5 minutes before a start (the test's slot starts in 20).
+    server = KanyanServer.start(Map.of("KANYAN_BOOKING_CUTOFF", "5m"));
     inspector = launching.get(0).get();
     applicant = launching.get(1).get();
   }
@@ -76,9 +82,28 @@ class QueueBrowserTest {
       // Created elsewhere (the API), the inspection reaches the day by the event stream.
       waitFor(inspector, 15).until(d -> !d.findElements(dayButton(id)).isEmpty());
 
+      boolean books = n == 1;
+      if (books) {
+        Instant start = Instant.now().plus(Duration.ofMinutes(20)).truncatedTo(ChronoUnit.MINUTES);
+        assertThat(server.login(KanyanServer.INSPECTOR, KanyanServer.PASSWORD).post("/api/slots", new JsonObject()
+            .put("start", start.toString()).put("end", start.plus(Duration.ofMinutes(30)).toString())).statusCode())
+            .isEqualTo(201);
+      }
+
       Browsers.fakeLocation(applicant, server.base, 31.2306, 121.4741, 12);
       applicant.get("about:blank");
       applicant.get(created.getJsonObject("invite").getString("url"));
+      if (books) {
+        // The applicant picks the free time from the link; the desk shows the booked time at once.
+        visible(applicant, "booking", 15);
+        waitFor(applicant, 15).until(d -> d.findElements(By.cssSelector("#booking-slots button")).size() == 1);
+        applicant.findElement(By.cssSelector("#booking-slots button")).click();
+        visible(applicant, "booking-at", 10);
+        waitFor(inspector, 15).until(d -> dayItem(id).getText().contains("预约于"));
+        assertThat(js(inspector, "return document.querySelector(\"#day-list button[data-day-id='\" + arguments[0]"
+            + " + \"']\") === document.querySelector('#day-list button');", id)).as("booked: first of the day")
+            .isEqualTo(true);
+      }
       waitFor(applicant, 40).until(d -> "passed".equals(d.findElement(By.id("precheck")).getDomAttribute("data-result")));
       // The desk sees the check passed, live.
       waitFor(inspector, 15).until(d -> "checked".equals(status(id)));
@@ -86,7 +111,11 @@ class QueueBrowserTest {
 
       applicant.findElement(By.id("start")).click();
       visible(applicant, "call", 15);
-      assertThat(visible(applicant, "queue-status", 15).getText()).isEqualTo("下一位就是您。");
+      String place = visible(applicant, "queue-status", 15).getText();
+      assertThat(place).startsWith("下一位就是您。");
+      if (books) {
+        assertThat(place).contains("您的预约时间是");
+      }
       waitFor(inspector, 15).until(d -> "waiting".equals(status(id)));
       assertThat(badge(id).getText()).isEqualTo("等候中");
       // Someone waits now: the earlier "nobody is waiting" is gone.

@@ -197,6 +197,52 @@ class OpenApiConformanceTest {
     assertThat(problems).isEmpty();
   }
 
+  @Test
+  void realAnswersOfTheBookingRoutesMatchTheDocument() {
+    List<String> problems = new ArrayList<>();
+    Http anonymous = new Http(server.vertx(), server.httpPort());
+    java.time.Instant start = server.clock().instant().plus(java.time.Duration.ofDays(3))
+        .truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    JsonObject newSlot = new JsonObject().put("start", start.toString()).put("end", start.plusSeconds(1800).toString());
+    HttpResponse<Buffer> published = inspector.post("/api/slots", newSlot);
+    expect(problems, 201, "POST", "/api/slots", published);
+    expect(problems, 409, "POST", "/api/slots", inspector.post("/api/slots", newSlot));
+    expect(problems, 400, "POST", "/api/slots", inspector.post("/api/slots", new JsonObject()));
+    HttpResponse<Buffer> other = inspector.post("/api/slots", newSlot.copy()
+        .put("start", start.plusSeconds(3600).toString()).put("end", start.plusSeconds(5400).toString()));
+    expect(problems, 200, "GET", "/api/slots", inspector.get("/api/slots"));
+    expect(problems, 400, "GET", "/api/slots", admin.get("/api/slots"));
+    String slot = published.bodyAsJsonObject().getString("id");
+    String slot2 = other.bodyAsJsonObject().getString("id");
+
+    HttpResponse<Buffer> created = inspector.post("/api/inspections", server.inspectionBody("O-BOOK-1"));
+    String base = "/api/inspections/" + created.bodyAsJsonObject().getJsonObject("inspection").getString("id");
+    String token = created.bodyAsJsonObject().getJsonObject("invite").getString("token");
+    expect(problems, 200, "GET", base + "/booking", inspector.get(base + "/booking"));
+    expect(problems, 409, "DELETE", base + "/booking", inspector.delete(base + "/booking"));
+    expect(problems, 201, "POST", base + "/booking", inspector.post(base + "/booking",
+        new JsonObject().put("slotId", slot)));
+    expect(problems, 200, "GET", base + "/booking", inspector.get(base + "/booking"));
+    expect(problems, 409, "DELETE", "/api/slots/" + slot, inspector.delete("/api/slots/" + slot));
+    expect(problems, 200, "PUT", base + "/booking", inspector.put(base + "/booking",
+        new JsonObject().put("slotId", slot2)));
+    expect(problems, 204, "DELETE", base + "/booking", inspector.delete(base + "/booking"));
+
+    expect(problems, 200, "GET", "/api/invite/booking", applicantGet(anonymous, "/api/invite/booking", token));
+    expect(problems, 201, "POST", "/api/invite/booking", applicantPost(anonymous, "/api/invite/booking", token,
+        new JsonObject().put("slotId", slot).encode()));
+    expect(problems, 200, "GET", "/api/invite/booking", applicantGet(anonymous, "/api/invite/booking", token));
+    expect(problems, 404, "POST", "/api/invite/booking", applicantPost(anonymous, "/api/invite/booking", token,
+        new JsonObject().put("slotId", "00000000-0000-4000-8000-000000000000").encode()));
+    expect(problems, 200, "PUT", "/api/invite/booking", anonymous.raw().put(server.httpPort(), "localhost",
+        "/api/invite/booking").putHeader(InspectionsResource.INVITE_HEADER, token)
+        .sendJsonObject(new JsonObject().put("slotId", slot2)).await());
+    expect(problems, 204, "DELETE", "/api/invite/booking", anonymous.raw().delete(server.httpPort(), "localhost",
+        "/api/invite/booking").putHeader(InspectionsResource.INVITE_HEADER, token).send().await());
+    expect(problems, 204, "DELETE", "/api/slots/" + slot, inspector.delete("/api/slots/" + slot));
+    assertThat(problems).isEmpty();
+  }
+
   /** Rendering is asynchronous: waits for {@code record.rendered} on the inspection's trail. */
   private static void awaitRendered(String base) throws InterruptedException {
     for (int i = 0; i < 300; i++) {

@@ -91,7 +91,7 @@ class StatsTest {
   void totalsOfAPeriodAreExact() {
     JsonObject f = figures("from=" + day1 + "&to=" + day2);
     assertThat(f.getString("timeZone")).isEqualTo("Asia/Shanghai");
-    assertThat(f.getString("waitFrom")).isEqualTo("created");
+    assertThat(f.getString("waitFrom")).isEqualTo("booking");
     JsonObject t = f.getJsonObject("total");
     assertThat(t.getLong("created")).isEqualTo(6);
     assertThat(t.getLong("connected")).isEqualTo(5);
