@@ -51,7 +51,7 @@ public final class DeskDay {
   public Future<JsonObject> day(Principal who, LocalDate date) {
     CaseQuery mine = CaseQuery.byInspector(who.username(), LOOKED_AT);
     return Future.all(inspections.list(who, mine), bookings.day(who.username(), date, zone))
-        .compose(both -> withBooked(who, both.resultAt(0), both.resultAt(1)))
+        .compose(both -> candidates(who, date, both.resultAt(0), both.resultAt(1)))
         .compose(files -> {
       List<String> ids = files.stream().map(CaseFile::id).toList();
       return store.statuses(who.username(), ids).map(statuses -> {
@@ -91,16 +91,27 @@ public final class DeskDay {
     });
   }
 
-  /** The newest inspections, and those booked on the day that are older than them (booked long ago). */
-  private Future<List<CaseFile>> withBooked(Principal who, List<CaseFile> newest, List<Booking> booked) {
+  /**
+   * The inspections that may belong to the day, whose status is then read: of the newest, the open ones, those
+   * closed that day and those booked on it; and those booked on it that are older than the newest (booked long ago).
+   */
+  private Future<List<CaseFile>> candidates(Principal who, LocalDate date, List<CaseFile> newest,
+      List<Booking> booked) {
+    java.util.Set<String> bookedIds = new java.util.HashSet<>();
+    booked.forEach(b -> bookedIds.add(b.inspectionId()));
     List<Future<CaseFile>> older = new ArrayList<>();
     for (Booking b : booked) {
       if (newest.stream().noneMatch(f -> f.id().equals(b.inspectionId()))) {
         older.add(inspections.owned(who, b.inspectionId()));
       }
     }
+    List<CaseFile> files = new ArrayList<>();
+    for (CaseFile f : newest) {
+      if (!f.status().closed() || f.endedAt() != null && on(f.endedAt(), date) || bookedIds.contains(f.id())) {
+        files.add(f);
+      }
+    }
     return Future.all(older).map(all -> {
-      List<CaseFile> files = new ArrayList<>(newest);
       for (int i = 0; i < all.size(); i++) {
         files.add(all.resultAt(i));
       }

@@ -167,6 +167,27 @@ class DeskTest {
   }
 
   @Test
+  void theDayHoldsWhatIsOpenAndWhatClosedThatDayNotWhatClosedBefore() {
+    Http dan = Staff.as(server, "dan", "inspector");
+    JsonObject open = dan.post("/api/inspections", server.inspectionBody("Y-1")).bodyAsJsonObject();
+    JsonObject done = dan.post("/api/inspections", server.inspectionBody("Y-2")).bodyAsJsonObject();
+    assertThat(dan.post("/api/inspections/" + id(done) + "/end", new JsonObject().put("conclusion", "fail"))
+        .statusCode()).isEqualTo(200);
+    JsonObject today = dan.get("/api/desk/day").bodyAsJsonObject();
+    assertThat(today.getJsonArray("inspections").stream().map(o -> ((JsonObject) o).getString("id")))
+        .containsExactly(id(open), id(done));
+    String yesterday = today.getString("date");
+    server.clock().advance(Duration.ofDays(1));
+    assertThat(dan.get("/api/desk/day").bodyAsJsonObject().getJsonArray("inspections").stream()
+        .map(o -> ((JsonObject) o).getString("id"))).as("the next day").containsExactly(id(open));
+    assertThat(dan.get("/api/desk/day?date=" + yesterday).bodyAsJsonObject().getJsonArray("inspections").stream()
+        .map(o -> ((JsonObject) o).getString("id"))).as("the day before, asked for").containsExactly(id(done));
+    HttpResponse<Buffer> bad = dan.get("/api/desk/day?date=yesterday");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.bodyAsJsonObject().getString("code")).isEqualTo("bad_date");
+  }
+
+  @Test
   void loggingOutEndsTheDeskStream() {
     Http lou = Staff.as(server, "lou", "inspector");
     try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
