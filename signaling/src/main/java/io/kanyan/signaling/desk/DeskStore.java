@@ -74,7 +74,8 @@ public final class DeskStore {
         : trail.read(inspectionId).compose(events -> store(inspector.get(), DeskStatus.of(inspectionId, events))));
   }
 
-  private Future<DeskStatus> store(String inspector, DeskStatus s) {
+  /** Stores {@code s} unless a status read from a longer trail is stored already (then nothing changes). */
+  Future<DeskStatus> store(String inspector, DeskStatus s) {
     JsonObject state = s.toJson();
     String message = new JsonObject().put("inspectionId", s.inspectionId()).put("state", state).encode();
     boolean closed = s.status().equals("concluded") || s.status().equals("cancelled");

@@ -188,6 +188,32 @@ class DeskTest {
   }
 
   @Test
+  void aStatusReadFromAShorterTrailNeverReplacesANewerOneNorReachesTheDesk() {
+    Http quinn = Staff.as(server, "quinn", "inspector");
+    DeskStore store = new DeskStore(server.running().storage().redis(), null, null);
+    String id = java.util.UUID.randomUUID().toString();
+    DeskStatus newer = new DeskStatus(id, 5, "waiting", true, null, "present", "absent", Instant.now(), null, null);
+    DeskStatus older = new DeskStatus(id, 3, "opened", true, null, "away", "absent", null, null, null);
+    try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
+        quinn.sessionCookie())) {
+      desk.next("ready");
+      store.store("quinn", newer).await();
+      // A node that read the trail earlier stores its status late: it is dropped, and nobody hears of it.
+      store.store("quinn", older).await();
+      store.store("quinn", newer).await();
+      assertThat(store.waiting("quinn").await()).extracting(DeskStore.Waiting::inspectionId).containsExactly(id);
+      assertThat(store.statuses("quinn", java.util.List.of(id)).await().get(0).status()).isEqualTo("waiting");
+      store.store("quinn", new DeskStatus(id, 6, "in_call", true, null, "present", "present", null, null, null))
+          .await();
+      // Published in order on one channel: the desk hears the first and the last, nothing in between (the older
+      // status and the resend were not published).
+      assertThat(desk.next("status").data().getString("status")).isEqualTo("waiting");
+      assertThat(desk.next("status").data().getLong("seq")).isEqualTo(6L);
+      assertThat(store.waiting("quinn").await()).isEmpty();
+    }
+  }
+
+  @Test
   void loggingOutEndsTheDeskStream() {
     Http lou = Staff.as(server, "lou", "inspector");
     try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
