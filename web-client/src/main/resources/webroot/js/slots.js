@@ -26,7 +26,7 @@ export function createSlots({ i18n, container, prefix, pickInspector = false, on
   const duration = h('select', { id: id('duration') });
   const publish = h('button', { id: id('publish'), type: 'submit', class: 'primary', 'data-i18n': 'inspector.slots.publish' });
   const message = h('p', { id: id('message'), class: 'message wide', role: 'status', hidden: true });
-  const list = h('ul', { id: id('list'), class: 'list slots' });
+  const list = h('ul', { id: id('list'), class: 'slot-list' });
   const empty = h('p', { class: 'muted', 'data-i18n': 'inspector.slots.empty', hidden: true });
   const form = h('form', { class: 'form-grid', novalidate: true },
     inspectorSelect ? h('div', { class: 'wide' }, h('label', { for: id('inspector'), 'data-i18n': 'admin.slots.inspector' }),

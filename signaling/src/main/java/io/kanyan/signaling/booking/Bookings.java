@@ -151,25 +151,36 @@ public final class Bookings {
       if (!"ok".equals(status)) {
         return Future.failedFuture(problem(status));
       }
-      return of(inspectionId).compose(found -> {
-        Booking made = found.orElseThrow();
-        Booking previous = ((String) r.get(1)).isEmpty() ? null : new Booking(inspectionId, (String) r.get(1),
-            inspector, Instant.ofEpochMilli(Long.parseLong((String) r.get(2))),
-            Instant.ofEpochMilli(Long.parseLong((String) r.get(3))), made.bookedAt());
-        JsonObject data = facts(made, who);
-        if (previous != null) {
-          data.put("fromSlotId", previous.slotId()).put("fromStart", previous.start().toString())
-              .put("fromEnd", previous.end().toString());
-        }
-        return onTrail(inspectionId, previous == null ? EventType.BOOKING_MADE : EventType.BOOKING_MOVED, who, data)
-            .compose(x -> invites.coverUntil(inspectionId, made.end()).otherwise(err -> {
-              log.error("inspection {}: invite not kept valid until the appointment: {}", inspectionId,
-                  err.getMessage());
-              return Optional.empty();
-            }))
-            .map(new Change(made, previous));
-      });
+      Booking made = new Booking(inspectionId, slotId, inspector, millis(r.get(1)), millis(r.get(2)), millis(r.get(3)));
+      Booking previous = ((String) r.get(4)).isEmpty() ? null
+          : new Booking(inspectionId, (String) r.get(4), inspector, millis(r.get(5)), millis(r.get(6)), made.bookedAt());
+      return recorded(made, previous, who);
     });
+  }
+
+  /** A booking or move that was made: on the trail, and the invite kept valid until the appointment is over. */
+  private Future<Change> recorded(Booking made, Booking previous, Booker who) {
+    String id = made.inspectionId();
+    JsonObject data = facts(made, who);
+    if (previous != null) {
+      data.put("fromSlotId", previous.slotId()).put("fromStart", previous.start().toString())
+          .put("fromEnd", previous.end().toString());
+    }
+    return onTrail(id, previous == null ? EventType.BOOKING_MADE : EventType.BOOKING_MOVED, who, data)
+        .compose(x -> keepInviteValid(id, made.end()))
+        .map(new Change(made, previous));
+  }
+
+  /** The invite is kept valid until {@code until}; a failure is logged (the booking stands; re-issue the link). */
+  private Future<Void> keepInviteValid(String inspectionId, Instant until) {
+    return invites.coverUntil(inspectionId, until).<Void>mapEmpty().recover(err -> {
+      log.error("inspection {}: invite not kept valid until the appointment: {}", inspectionId, err.getMessage());
+      return Future.succeededFuture();
+    });
+  }
+
+  private static Instant millis(Object epochMillis) {
+    return Instant.ofEpochMilli(Long.parseLong((String) epochMillis));
   }
 
   /** Cancels the inspection's booking; its slot is free again. */
@@ -181,9 +192,8 @@ public final class Bookings {
           if (!"ok".equals(r.get(0))) {
             return Future.failedFuture(problem((String) r.get(0)));
           }
-          Booking gone = new Booking(inspectionId, (String) r.get(1), (String) r.get(2),
-              Instant.ofEpochMilli(Long.parseLong((String) r.get(3))),
-              Instant.ofEpochMilli(Long.parseLong((String) r.get(4))), now);
+          Booking gone = new Booking(inspectionId, (String) r.get(1), (String) r.get(2), millis(r.get(3)),
+              millis(r.get(4)), now);
           return onTrail(inspectionId, EventType.BOOKING_CANCELLED, who, facts(gone, who))
               .map(new Change(null, gone));
         });

@@ -96,7 +96,8 @@ public final class Webhooks {
     if (code.equals(EventType.CALL_CONNECTED.code())) {
       return "inspection.started";
     }
-    return code.startsWith("record.") ? code : null;
+    // Appointments (booking.made, .moved, .cancelled) are state changes the approval system tracks too.
+    return code.startsWith("record.") || code.startsWith("booking.") ? code : null;
   }
 
   /** The trail listener: every state change of an inspection is put in the outbox of each integration. */

@@ -6,8 +6,9 @@
 -- ARGV[1] inspection id, ARGV[2] slot id, ARGV[3] the inspection's inspector, ARGV[4] now (epoch ms),
 -- ARGV[5] the applicant's cutoff in ms (-1: staff, no cutoff), ARGV[6] book | move,
 -- ARGV[7] how long before the start the reminder is due (ms), ARGV[8] who (applicant | user:<name>).
--- Returns {'ok', old slot, old start, old end} (the old ones '' for a new booking), {'same'} when the inspection
--- already holds this slot (a retried request), or {'<problem code>'}.
+-- Returns {'ok', start, end, bookedAt, old slot, old start, old end} (the old ones '' for a new booking; bookedAt is
+-- the first booking's time, which a move keeps), {'same'} when the inspection already holds this slot (a retried
+-- request), or {'<problem code>'}.
 local s = redis.call('HMGET', KEYS[1], 'inspector', 'start', 'end', 'inspection')
 if not s[1] then return {'no_slot'} end
 if s[1] ~= ARGV[3] then return {'foreign_slot'} end
@@ -17,7 +18,7 @@ local now = tonumber(ARGV[4])
 local cutoff = tonumber(ARGV[5])
 if start <= now then return {'slot_past'} end
 if cutoff >= 0 and start - cutoff <= now then return {'past_cutoff'} end
-local current = redis.call('HMGET', KEYS[2], 'slot', 'start', 'end')
+local current = redis.call('HMGET', KEYS[2], 'slot', 'start', 'end', 'bookedAt')
 if ARGV[6] == 'book' and current[1] then return {'already_booked'} end
 if ARGV[6] == 'move' and not current[1] then return {'not_booked'} end
 if s[4] then return {'slot_taken'} end
@@ -38,4 +39,4 @@ if due > now then
 else
   redis.call('ZREM', KEYS[3], ARGV[1])
 end
-return {'ok', current[1] or '', current[2] or '', current[3] or ''}
+return {'ok', s[2], s[3], current[4] or ARGV[4], current[1] or '', current[2] or '', current[3] or ''}

@@ -328,6 +328,23 @@ class BookingTest {
     assertThat(hal.get("/api/inspections/" + secondId + "/booking").bodyAsJsonObject().getValue("booking")).isNull();
   }
 
+  @Test
+  void anAppointmentBeyondTheInvitesLifetimeKeepsTheLinkWorkingUntilItIsOver() {
+    Http joy = Staff.as(server, "joy", "inspector");
+    // The invite lives 24 hours; the appointment is in three days.
+    String slot = publish(joy, hoursAhead(72), 30).getString("id");
+    JsonObject created = create(joy);
+    String token = created.getJsonObject("invite").getString("token");
+    assertThat(applicant(HttpMethod.POST, token, slot).statusCode()).isEqualTo(201);
+    server.clock().advance(Duration.ofHours(71));
+    HttpResponse<Buffer> opened = new Http(server.vertx(), server.httpPort())
+        .getWithHeader("/api/invite", InspectionsResource.INVITE_HEADER, token);
+    assertThat(opened.statusCode()).as(opened.bodyAsString()).isEqualTo(200);
+    assertThat(Instant.parse(opened.bodyAsJsonObject().getString("expiresAt")))
+        .isAfterOrEqualTo(Instant.parse(applicant(HttpMethod.GET, token, null).bodyAsJsonObject()
+            .getJsonObject("booking").getString("end")));
+  }
+
   // ---- helpers
 
   static Instant hoursAhead(long hours) {

@@ -111,6 +111,24 @@ class BookingBrowserTest {
       assertThat(desk.findElement(By.cssSelector("#slots-list li[data-slot-id='" + firstSlot + "']"))
           .getDomAttribute("data-free")).isEqualTo("true");
       screenshot(desk, "booking-desk-booked");
+
+      // The remote-inspection desk (admin page) publishes a slot for the inspector; the applicant can pick it.
+      desk.findElement(By.id("logout")).click();
+      Browsers.logIn(desk, server.base, "admin", io.kanyan.signaling.testing.TestServer.ADMIN_PASSWORD);
+      visible(desk, "desk-slots-inspector", 15);
+      waitFor(desk, 10).until(d -> d.findElements(By.cssSelector("#desk-slots-inspector option[value='"
+          + KanyanServer.INSPECTOR + "']")).size() == 1);
+      new org.openqa.selenium.support.ui.Select(desk.findElement(By.id("desk-slots-inspector")))
+          .selectByValue(KanyanServer.INSPECTOR);
+      waitFor(desk, 10).until(d -> d.findElements(By.cssSelector("#desk-slots-list li")).size() == 2);
+      js(desk, "const d = new Date(Date.now() + 50 * 3600e3); d.setMinutes(0, 0, 0);"
+          + "const local = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);"
+          + "document.getElementById('desk-slots-start').value = local;");
+      desk.findElement(By.id("desk-slots-publish")).click();
+      waitFor(desk, 10).until(d -> d.findElements(By.cssSelector("#desk-slots-list li")).size() == 3);
+      screenshot(desk, "booking-admin-desk-slots");
+      phone.navigate().refresh();
+      waitFor(phone, 15).until(d -> d.findElements(By.cssSelector("#booking-slots button")).size() == 2);
     } catch (Throwable t) {
       Browsers.dump(desk, "booking-desk");
       Browsers.dump(phone, "booking-phone");

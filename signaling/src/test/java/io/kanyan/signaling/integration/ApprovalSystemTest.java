@@ -248,6 +248,7 @@ class ApprovalSystemTest {
     assertThat(type.apply(io.kanyan.recorder.trail.EventType.INSPECTION_CREATED)).isEqualTo("inspection.created");
     assertThat(type.apply(io.kanyan.recorder.trail.EventType.CALL_CONNECTED)).isEqualTo("inspection.started");
     assertThat(type.apply(io.kanyan.recorder.trail.EventType.INSPECTION_ENDED)).isEqualTo("inspection.ended");
+    assertThat(type.apply(io.kanyan.recorder.trail.EventType.BOOKING_MOVED)).isEqualTo("booking.moved");
     assertThat(type.apply(io.kanyan.recorder.trail.EventType.NOTE_ADDED)).isNull();
     assertThat(type.apply(io.kanyan.recorder.trail.EventType.WEBHOOK_DELIVERED)).isNull();
   }
