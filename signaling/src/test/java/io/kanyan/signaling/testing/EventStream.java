@@ -33,6 +33,11 @@ public final class EventStream implements AutoCloseable {
   private EventStream(HttpClient client, HttpClientResponse response) {
     this.client = client;
     this.status = response.statusCode();
+    if (status != 200) {
+      // A refusal is a short JSON answer, possibly read whole already: there is no stream to follow.
+      ended.complete(null);
+      return;
+    }
     response.handler(buffer -> parse(buffer.toString()));
     response.endHandler(v -> ended.complete(null));
     response.exceptionHandler(err -> ended.complete(null));
