@@ -243,6 +243,19 @@ class DeskTest {
   }
 
   @Test
+  void disablingTheAccountEndsItsDeskStream() {
+    Http dina = Staff.as(server, "dina", "inspector");
+    Http admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
+    try (EventStream desk = EventStream.open(server.vertx(), server.httpPort(), "/api/desk/events",
+        dina.sessionCookie())) {
+      desk.next("ready");
+      assertThat(admin.post("/api/users/dina/disable").statusCode()).isEqualTo(200);
+      assertThat(desk.next("ended").data().getString("code")).isEqualTo("account_disabled");
+      assertThat(desk.awaitEnd(10_000)).isTrue();
+    }
+  }
+
+  @Test
   void anEventAppendedOnOneNodeReachesADeskConnectedToAnother() {
     try (TestServer nodeB = TestServer.start(Map.of("REDIS_URL", server.redis().url(),
         "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0"))) {
