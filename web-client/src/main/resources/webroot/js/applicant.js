@@ -8,7 +8,7 @@ import { createPeer } from './peer.js';
 import { connectSignaling } from './signaling.js';
 import { createApplicantRecord } from './record.js';
 import { mark, markFirstFrame } from './timings.js';
-import { byId, h, showMessage } from './ui.js';
+import { byId, formatTime, h, showMessage } from './ui.js';
 import { renderCurrentItem, renderPrepareList } from './checklist.js';
 import { createPhonePhotoTaker } from './phone-photo.js';
 import { isRenegotiation } from './network-recovery.js';
@@ -164,7 +164,25 @@ function joinCall({ i18n, token, camera, seatKey, fail, inspectionId }) {
     stateKey = key;
     byId('call-state').textContent = t(key);
   };
-  i18n.onChange(() => setState(stateKey));
+  // The waiting room: the place in the inspector's queue (PROTOCOL.md `queue`), shown until the inspector joins.
+  let queue = null;
+  const renderQueue = () => {
+    const box = byId('queue-status');
+    box.hidden = !queue;
+    if (!queue) return;
+    const place = queue.place === 1 ? t('applicant.queue.next') : t('applicant.queue.place', { place: queue.place });
+    box.textContent = queue.bookedStart
+      ? `${place} ${t('applicant.queue.booked', { time: formatTime(queue.bookedStart, i18n.lang, { timeOnly: true }) })}`
+      : place;
+  };
+  const showQueue = (message) => {
+    queue = message;
+    renderQueue();
+  };
+  i18n.onChange(() => {
+    setState(stateKey);
+    renderQueue();
+  });
   // The state line follows what the media does: words about (re)connecting give way once video arrives.
   const setWaitingState = (key) => setState(callMedia.flowing() ? 'applicant.state.connected' : key);
   // A media or signaling error shown in the banner is cleared once the media recovers.
@@ -229,8 +247,10 @@ function joinCall({ i18n, token, camera, seatKey, fail, inspectionId }) {
       sendFix(true);
       callMedia.joined(mode);
     },
+    queue: (m) => showQueue(m),
     'peer-joined': () => {
       inspectorAway = false;
+      showQueue(null);
       setWaitingState('applicant.state.connecting');
       sendFix(true);
     },

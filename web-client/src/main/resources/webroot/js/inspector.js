@@ -1,15 +1,21 @@
-// Inspector desk wiring: the inspector's inspections, the create form, the invite (link + QR code),
-// the applicant's presence, and entering the live call (js/inspector-call.js).
+// Inspector desk wiring: the day with each inspection's live status (js/desk-day.js), "next", the inspector's
+// inspections, the create form, the invite (link + QR code), the applicant's presence, and entering the live call
+// (js/inspector-call.js).
 import { api, currentUser } from './api.js';
 import { initI18n } from './i18n.js';
 import { byId, errorText, formatTime, h, showMessage, translatedMessage, wireStaffHeader } from './ui.js';
 import { qrcode } from './vendor/qrcode-generator/qrcode.mjs';
 import { enterCall } from './inspector-call.js';
 import { createDeskRecord } from './record.js';
+import { createDeskDay } from './desk-day.js';
 import { createDeskBooking } from './booking.js';
 import { createSlots } from './slots.js';
 
-const PRESENCE_POLL_MS = 3000;
+/** What the invite panel says of the applicant, for each desk status (API.md "Desk status"). */
+const PRESENCE = {
+  created: 'waiting', booked: 'waiting', opened: 'opened', checked: 'checked', check_failed: 'checkFailed',
+  waiting: 'joined', in_call: 'inCall',
+};
 
 async function main() {
   const i18n = await initI18n();
@@ -27,6 +33,7 @@ async function main() {
   const desk = createDesk(i18n, pageError);
   i18n.onChange(() => desk.render());
   await Promise.all([desk.refresh(), desk.loadMatters()]);
+  desk.live();
   const fromHash = () => new URLSearchParams(location.hash.slice(1)).get('id');
   if (fromHash()) await desk.select(fromHash());
   window.addEventListener('hashchange', () => {
@@ -45,7 +52,6 @@ function createDesk(i18n, pageError) {
   const invites = new Map();
   let inspections = [];
   let selected = null;
-  let presenceTimer = null;
   let presenceState = 'waiting';
   // The live call of this page (js/inspector-call.js), and the inspection it belongs to.
   let call = null;
@@ -134,20 +140,24 @@ function createDesk(i18n, pageError) {
     presence.textContent = t(`inspector.presence.${state}`);
   };
 
-  const pollPresence = async () => {
-    if (!selected || call) return;
-    try {
-      const { events } = await api(`/api/inspections/${selected.id}/trail`);
-      const types = events.map((e) => e.type);
-      const applicantIn = events.some((e) => e.type === 'participant.joined' && e.actor === 'applicant');
-      setPresence(applicantIn ? 'joined' : types.includes('invite.opened') ? 'opened' : 'waiting');
-    } catch {
-      // Presence is a convenience; the next poll tries again.
-    }
-  };
+  // The day and its live status: pushed by the server (js/desk-day.js), no polling.
+  const dayMessage = translatedMessage(byId('day-message'), i18n);
+  const day = createDeskDay({
+    i18n,
+    list: byId('day-list'),
+    empty: byId('day-empty'),
+    selectedId: () => selected?.id ?? null,
+    onStatus: (status) => {
+      // Someone is waiting now: an earlier "nobody is waiting" no longer holds.
+      if (status.status === 'waiting') dayMessage.clear();
+      if (selected && status.inspectionId === selected.id && !call && PRESENCE[status.status]) {
+        setPresence(PRESENCE[status.status]);
+      }
+    },
+    onLoggedOut: () => location.replace('/login.html'),
+  });
 
   const select = async (id) => {
-    clearInterval(presenceTimer);
     pageError.clear();
     try {
       selected = await api(`/api/inspections/${encodeURIComponent(id)}`);
@@ -159,21 +169,41 @@ function createDesk(i18n, pageError) {
     endedSummary = null;
     byId('ended-panel').hidden = true;
     renderList();
+    day.render();
     renderDetail();
-    setPresence('waiting');
+    setPresence(PRESENCE[day.status(selected.id)?.status] || 'waiting');
     const open = selected.status === 'created' || selected.status === 'in_progress';
     deskBooking.show(open ? selected : null).catch((err) => pageError.show(() => errorText(i18n, err)));
     if (open) {
       // A reload mid-call: the seat is held for a while and the recording goes on in a new segment.
       if (sessionStorage.getItem(`kanyan.seat.${selected.id}`)) pageError.show(() => t('inspector.call.rejoin'), 'info');
-      pollPresence();
-      presenceTimer = setInterval(pollPresence, PRESENCE_POLL_MS);
     }
   };
 
   byId('inspection-list').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-id]');
     if (button && !call) select(button.dataset.id);
+  });
+  byId('day-list').addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-day-id]');
+    if (button && !call) select(button.dataset.dayId);
+  });
+
+  // "Next": the first of the waiting applicants (API.md "The queue"), called exactly as from the list.
+  byId('desk-next').addEventListener('click', async () => {
+    if (call) return;
+    dayMessage.clear();
+    byId('desk-next').disabled = true;
+    try {
+      const next = await api('/api/desk/next', { method: 'POST' });
+      await select(next.inspectionId);
+      if (selected?.id === next.inspectionId) await startCall();
+    } catch (err) {
+      if (err.code === 'nobody_waiting') dayMessage.show(() => t('inspector.day.nobodyWaiting'), 'info');
+      else dayMessage.show(() => errorText(i18n, err));
+    } finally {
+      byId('desk-next').disabled = Boolean(call);
+    }
   });
 
   const createError = translatedMessage(byId('create-error'), i18n);
@@ -201,6 +231,7 @@ function createDesk(i18n, pageError) {
       createError.clear();
       form.reset();
       await refresh();
+      day.load().catch(() => {});
       await select(created.inspection.id);
       if (created.bookingError) {
         pageError.show(() => t('inspector.booking.notBooked', { reason: errorText(i18n, created.bookingError) }));
@@ -228,6 +259,7 @@ function createDesk(i18n, pageError) {
       reinspectError.clear();
       event.target.reset();
       await refresh();
+      day.load().catch(() => {});
       await select(created.inspection.id);
     } catch (err) {
       reinspectError.show(() => errorText(i18n, err));
@@ -263,10 +295,10 @@ function createDesk(i18n, pageError) {
     byId('ended-summary').textContent = endedSummary ? endedSummary() : '';
   };
 
-  byId('enter-call').addEventListener('click', async () => {
+  const startCall = async () => {
     if (call) return;
-    clearInterval(presenceTimer);
     pageError.clear();
+    byId('desk-next').disabled = true;
     const inspection = selected;
     call = true;
     callId = inspection.id;
@@ -283,32 +315,38 @@ function createDesk(i18n, pageError) {
           call = null;
           callId = null;
           byId('call').hidden = true;
+          byId('desk-next').disabled = false;
           endedSummary = summary;
           renderEnded();
           deskRecord.show(inspection.id);
           await refresh();
           selected = inspections.find((i) => i.id === inspection.id) || selected;
           renderList();
+          day.load().catch(() => {});
         },
       });
     } catch (err) {
       call = null;
       callId = null;
       byId('call').hidden = true;
+      byId('desk-next').disabled = false;
       renderList();
       renderDetail();
       pageError.show(() => errorText(i18n, err));
     }
-  });
+  };
+  byId('enter-call').addEventListener('click', startCall);
 
   return {
     refresh,
     loadMatters,
+    live: () => day.start(),
     select,
     selectedId: () => selected?.id,
     render: () => {
       renderMatters();
       renderList();
+      day.render();
       renderDetail();
       if (selected) setPresence(presenceState);
       if (endedSummary) renderEnded();

@@ -35,6 +35,11 @@ import io.kanyan.signaling.http.Api;
 import io.kanyan.signaling.http.Health;
 import io.kanyan.signaling.http.InspectionsResource;
 import io.kanyan.signaling.http.PrecheckResource;
+import io.kanyan.signaling.http.DeskResource;
+import io.kanyan.signaling.desk.DeskDay;
+import io.kanyan.signaling.desk.DeskEvents;
+import io.kanyan.signaling.desk.DeskStore;
+import io.kanyan.signaling.desk.WaitingRoom;
 import io.kanyan.signaling.http.UploadsResource;
 import io.kanyan.signaling.http.IntegrationsResource;
 import io.kanyan.signaling.http.OpenApiResource;
@@ -112,6 +117,7 @@ public final class ServerVerticle extends VerticleBase {
   private Webhooks webhooks;
   private HttpClient webhookClient;
   private HttpClient smsClient;
+  private DeskEvents deskEvents;
   private Bookings bookings;
   private Reminders reminders;
 
@@ -182,6 +188,15 @@ public final class ServerVerticle extends VerticleBase {
     metrics.watchMedia(media);
     metrics.watchCheckpoints(() -> audit == null ? null : audit.checkpoints(), clock);
     signaling.timeRelays(metrics.relayTimer());
+    // The desk's live status: kept from the trail on the node that appends, delivered by every node (desk/).
+    DeskStore deskStore = new DeskStore(storage.redis(), trail, cases);
+    if (!config.readOnlyInvestigation()) {
+      trail.onAppended(deskStore::onTrailEvent);
+    }
+    deskEvents = new DeskEvents(vertx, storage.redis(), revocations);
+    WaitingRoom waitingRoom = new WaitingRoom(deskStore, calls);
+    deskEvents.onChange(waitingRoom::changed);
+    deskEvents.onResync(waitingRoom::resync);
 
     return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
         config.trust(), clock)
@@ -207,6 +222,7 @@ public final class ServerVerticle extends VerticleBase {
               new IntegrationsResource(integrationKeys, webhooks, inspections, accounts, notices, storage.redis(),
                   config.publicUrl()),
               new OpenApiResource(),
+              new DeskResource(new DeskDay(inspections, bookings, deskStore, config.zone(), clock), deskEvents, accounts),
               new BookingResource(slots, bookings, inspections, accounts, notices, clock, config.zone()),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone(), clock), trail, clock));
@@ -228,6 +244,7 @@ public final class ServerVerticle extends VerticleBase {
                             + " next start", err.getMessage());
                         return 0L;
                       }))
+              .compose(x -> deskEvents.start())
               .compose(x -> listen(router))
               .onSuccess(x -> {
                 metrics.watchWebhookQueue(vertx, storage.redis());
@@ -404,6 +421,9 @@ public final class ServerVerticle extends VerticleBase {
       webhooks.stop();
     }
     metrics.stop(vertx);
+    if (deskEvents != null) {
+      deskEvents.stop();
+    }
     if (reminders != null) {
       reminders.stop();
     }

@@ -7,6 +7,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -24,6 +25,7 @@ public final class RedisStore implements AutoCloseable {
   private final Vertx vertx;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
+  private RedisURI uri;
 
   private RedisStore(Vertx vertx, RedisClient client, StatefulRedisConnection<String, String> connection) {
     this.vertx = vertx;
@@ -51,7 +53,11 @@ public final class RedisStore implements AutoCloseable {
           .build());
       return new Connecting(client, client.connectAsync(StringCodec.UTF8, uri));
     }, false).compose(connecting -> Future.fromCompletionStage(connecting.stage(), vertx.getOrCreateContext())
-        .map(conn -> new RedisStore(vertx, connecting.client(), conn))
+        .map(conn -> {
+          RedisStore store = new RedisStore(vertx, connecting.client(), conn);
+          store.uri = uri;
+          return store;
+        })
         .recover(err -> {
           connecting.client().shutdownAsync();
           return Future.failedFuture(new RedisUnavailableException(
@@ -82,6 +88,17 @@ public final class RedisStore implements AutoCloseable {
   /** The raw async command set, for callers that pipeline many commands themselves (benchmarks). */
   public RedisAsyncCommands<String, String> async() {
     return connection.async();
+  }
+
+  /**
+   * A dedicated publish/subscribe connection to the same Redis (a subscribed connection can run no other
+   * command). Lettuce subscribes it again to its channels and patterns after a reconnect. Opened on a worker, as
+   * {@link #connect} is. The caller closes it.
+   */
+  public Future<StatefulRedisPubSubConnection<String, String>> pubSub() {
+    return vertx.executeBlocking(() -> client.connectPubSubAsync(StringCodec.UTF8, uri), false)
+        .compose(stage -> Future.fromCompletionStage(stage, vertx.getOrCreateContext()))
+        .recover(err -> Future.failedFuture(RedisUnavailableException.wrap(err)));
   }
 
   public Vertx vertx() {

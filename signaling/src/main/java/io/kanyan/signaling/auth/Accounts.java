@@ -191,6 +191,20 @@ public final class Accounts {
     });
   }
 
+  /**
+   * True while the session {@code token} is live and belongs to {@code username}, an enabled account; unlike
+   * {@link #session} it does not renew the idle timeout (a page that only listens is not activity).
+   */
+  public Future<Boolean> live(String token, String username) {
+    if (token == null || token.isEmpty()) {
+      return Future.succeededFuture(false);
+    }
+    String key = sessionKey(Tokens.digest(token));
+    return redis.call(c -> c.hget(key, "username")).compose(owner -> !username.equals(owner)
+        ? Future.succeededFuture(false)
+        : enabled(username).map(Optional::isPresent));
+  }
+
   /** The account {@code username} if it exists and is enabled (an integration acts for an inspector). */
   public Future<Optional<Principal>> enabled(String username) {
     if (username == null || username.isBlank() || username.length() > 64) {

@@ -163,7 +163,10 @@ class BackToBackBrowserTest {
         // not to "the link was replaced".
         applicant.get("about:blank");
         applicant.get(inviteUrl);
-        assertThat(visible(applicant, "record", 10).getText()).contains("勘验笔录").contains(caseNumber);
+        // The record is rendered after the conclusion (a PDF, slower on a loaded machine): the page says so until then.
+        visible(applicant, "record", 10);
+        waitFor(applicant, 60).until(d -> d.findElement(By.id("record")).getText().contains(caseNumber));
+        assertThat(applicant.findElement(By.id("record")).getText()).contains("勘验笔录");
         assertThat(applicant.findElement(By.id("error")).isDisplayed()).isFalse();
       }
 

@@ -3,6 +3,7 @@ package io.kanyan.signaling.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.recorder.recording.Sha256;
+import io.kanyan.signaling.testing.EventStream;
 import io.kanyan.signaling.testing.Http;
 import io.kanyan.signaling.testing.RouterRoutes;
 import io.kanyan.signaling.testing.RawHttp;
@@ -139,6 +140,11 @@ class AuthorizationMatrixTest {
       row(HttpMethod.GET, "/api/stats/export.csv", Target.DONE, Body.NONE,     401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/log/attestations", Target.DONE, Body.NONE, 401, 401, 403, 403, 200, 200, 401),
       row(HttpMethod.GET, "/api/audit/log/keys", Target.DONE, Body.NONE,       200, 200, 200, 200, 200, 200, 200),
+      row(HttpMethod.GET, "/api/desk/day", Target.DONE, Body.NONE,             401, 401, 200, 200, 403, 403, 401),
+      // An event stream: the status is read as it begins (EventStream), the stream then closed.
+      row(HttpMethod.GET, "/api/desk/events", Target.DONE, Body.NONE,          401, 401, 200, 200, 403, 403, 401),
+      // Nobody waits for the owner or the other inspector: 409 nobody_waiting, past the role checks.
+      row(HttpMethod.POST, "/api/desk/next", Target.DONE, Body.NONE,           401, 401, 409, 409, 403, 403, 401),
       row(HttpMethod.GET, "/api/openapi.json", Target.DONE, Body.NONE,         200, 200, 200, 200, 200, 200, 200),
       row(HttpMethod.GET, "/api/integrations", Target.DONE, Body.NONE,         401, 401, 403, 403, 403, 200, 401),
       // An empty body gets past the role check only to be refused as incomplete (400).
@@ -259,6 +265,11 @@ class AuthorizationMatrixTest {
     if (row.path().equals("/ws")) {
       return handshake(who, invite);
     }
+    if (row.path().equals("/api/desk/events")) {
+      try (EventStream stream = EventStream.open(server.vertx(), server.httpPort(), path, cookie(who))) {
+        return stream.status();
+      }
+    }
     Http client = client(who, row);
     HttpRequest<Buffer> request = client.raw().request(row.method(), server.httpPort(), "localhost", path)
         .followRedirects(false);
@@ -296,8 +307,8 @@ class AuthorizationMatrixTest {
     };
   }
 
-  private static int handshake(Who who, String invite) {
-    String cookie = switch (who) {
+  private static String cookie(Who who) {
+    return switch (who) {
       case OWNER -> owner.sessionCookie();
       case OTHER_INSPECTOR -> other.sessionCookie();
       case AUDITOR -> auditor.sessionCookie();
@@ -305,6 +316,10 @@ class AuthorizationMatrixTest {
       case DISABLED -> disabledSession;
       default -> null;
     };
+  }
+
+  private static int handshake(Who who, String invite) {
+    String cookie = cookie(who);
     try (RawHttp raw = new RawHttp(server.httpPort())) {
       raw.send("GET /ws" + (who == Who.APPLICANT ? "?invite=" + invite : "") + " HTTP/1.1\r\nHost: localhost:"
           + server.httpPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"

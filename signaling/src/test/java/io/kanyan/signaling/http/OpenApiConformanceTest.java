@@ -107,6 +107,10 @@ class OpenApiConformanceTest {
     check(problems, "POST", base + "/end", inspector.post(base + "/end", new JsonObject().put("conclusion", "pass")));
     check(problems, "POST", base + "/end", inspector.post(base + "/end", new JsonObject().put("conclusion", "pass")));
 
+    check(problems, "GET", "/api/desk/day", inspector.get("/api/desk/day"));
+    check(problems, "GET", "/api/desk/day", inspector.get("/api/desk/day?date=2026-13-40"));
+    check(problems, "GET", "/api/desk/day", auditor.get("/api/desk/day"));
+    check(problems, "POST", "/api/desk/next", inspector.post("/api/desk/next"));
     check(problems, "GET", "/api/catalog/matters", inspector.get("/api/catalog/matters"));
     check(problems, "GET", "/api/catalog/matters/food-business", inspector.get("/api/catalog/matters/food-business"));
     check(problems, "GET", "/api/audit/inspections", auditor.get("/api/audit/inspections"));

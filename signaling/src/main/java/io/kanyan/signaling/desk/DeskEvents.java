@@ -1,0 +1,177 @@
+package io.kanyan.signaling.desk;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.signaling.auth.Revocations;
+import io.kanyan.signaling.auth.Tokens;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers desk status changes to the desks connected to this node, whichever node appended the event: every
+ * node subscribes (one dedicated Redis pub/sub connection, pattern {@code kanyan:desk:*}) to what {@link DeskStore}
+ * publishes, and hands each change only to the desks of the inspector it belongs to (an inspector sees only their
+ * own desk). A desk is closed when the login it was opened with ends (logout, disabled account; {@link Revocations}).
+ *
+ * <p>Everything here runs on the context that called {@link #start} (the server verticle's), so plain maps do.
+ */
+public final class DeskEvents {
+
+  private static final Logger log = LoggerFactory.getLogger(DeskEvents.class);
+
+  /** One connected desk (an event stream). */
+  public interface Desk {
+    /** A status change of one of the inspector's inspections ({@link DeskStatus#toJson}). */
+    void status(JsonObject state);
+
+    /** The login this desk was opened with ended: {@code code} is {@code session_ended} or {@code account_disabled}. */
+    void revoked(String code);
+
+    /** Changes may have been missed (the pub/sub connection to Redis was lost and is back): read the day again. */
+    void resync();
+  }
+
+  private record Entry(String inspector, List<String> keys, Desk desk) {
+  }
+
+  private final Vertx vertx;
+  private final RedisStore redis;
+  private final Revocations revocations;
+  private final Map<String, Set<Entry>> byInspector = new HashMap<>();
+  private final Map<String, Set<Entry>> byCredential = new HashMap<>();
+  private Consumer<String> onChange = inspector -> { };
+  private Runnable onResync = () -> { };
+  private StatefulRedisPubSubConnection<String, String> connection;
+  private Context context;
+  private boolean subscribedOnce;
+
+  public DeskEvents(Vertx vertx, RedisStore redis, Revocations revocations) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.revocations = revocations;
+  }
+
+  /** Also called (on this node) with the inspector of every change published by any node: their queue may move. */
+  public void onChange(Consumer<String> action) {
+    this.onChange = action;
+  }
+
+  /** Also called when changes may have been missed (the pub/sub connection came back). */
+  public void onResync(Runnable action) {
+    this.onResync = action;
+  }
+
+  /** Opens the pub/sub connection and subscribes; call on the server verticle's context. */
+  public Future<Void> start() {
+    context = vertx.getOrCreateContext();
+    revocations.subscribe(this::revoked);
+    return redis.pubSub().compose(conn -> {
+      connection = conn;
+      conn.addListener(new RedisPubSubAdapter<>() {
+        @Override
+        public void message(String pattern, String channel, String message) {
+          context.runOnContext(v -> delivered(channel, message));
+        }
+
+        // Lettuce subscribes again after a reconnect: what was published meanwhile is lost, so desks read afresh.
+        @Override
+        public void psubscribed(String pattern, long count) {
+          context.runOnContext(v -> resubscribed());
+        }
+      });
+      return Future.fromCompletionStage(conn.async().psubscribe(DeskStore.CHANNEL + "*"), context);
+    }).mapEmpty();
+  }
+
+  public void stop() {
+    if (connection != null) {
+      connection.closeAsync();
+    }
+  }
+
+  /**
+   * Connects a desk of {@code inspector}, opened with the session {@code sessionToken}.
+   *
+   * @return what disconnects it
+   */
+  public Runnable connect(String inspector, String sessionToken, Desk desk) {
+    Entry entry = new Entry(inspector, List.of("session:" + Tokens.digest(sessionToken), "user:" + inspector), desk);
+    byInspector.computeIfAbsent(inspector, k -> new HashSet<>()).add(entry);
+    for (String key : entry.keys()) {
+      byCredential.computeIfAbsent(key, k -> new HashSet<>()).add(entry);
+    }
+    return () -> {
+      remove(byInspector, inspector, entry);
+      entry.keys().forEach(key -> remove(byCredential, key, entry));
+    };
+  }
+
+  /** Desks connected to this node (tests and operators). */
+  public int connected() {
+    return byInspector.values().stream().mapToInt(Set::size).sum();
+  }
+
+  private static void remove(Map<String, Set<Entry>> map, String key, Entry entry) {
+    Set<Entry> set = map.get(key);
+    if (set != null && set.remove(entry) && set.isEmpty()) {
+      map.remove(key);
+    }
+  }
+
+  private void resubscribed() {
+    if (!subscribedOnce) {
+      subscribedOnce = true;
+      return;
+    }
+    log.info("desk: subscribed again after a lost Redis connection; {} desk(s) here read their day again", connected());
+    for (Set<Entry> desks : List.copyOf(byInspector.values())) {
+      for (Entry e : List.copyOf(desks)) {
+        e.desk().resync();
+      }
+    }
+    onResync.run();
+  }
+
+  private void delivered(String channel, String message) {
+    String inspector = channel.substring(DeskStore.CHANNEL.length());
+    JsonObject change;
+    try {
+      change = new JsonObject(message);
+    } catch (RuntimeException e) {
+      log.warn("desk {}: unreadable change on {}: {}", inspector, channel, e.getMessage());
+      return;
+    }
+    Set<Entry> desks = byInspector.get(inspector);
+    if (desks != null) {
+      for (Entry e : List.copyOf(desks)) {
+        e.desk().status(change.getJsonObject("state"));
+      }
+    }
+    onChange.accept(inspector);
+  }
+
+  private void revoked(Revocations.Revoked r) {
+    String key = switch (r.kind()) {
+      case SESSION -> "session:" + r.key();
+      case USER -> "user:" + r.key();
+      case INVITE -> null;
+    };
+    Set<Entry> affected = key == null ? null : byCredential.get(key);
+    if (affected != null) {
+      for (Entry e : List.copyOf(affected)) {
+        e.desk().revoked(r.code());
+      }
+    }
+  }
+}
