@@ -19,7 +19,7 @@ public final class Protocol {
 
   /** A message a browser sends. */
   public sealed interface ClientMessage permits Join, Offer, Answer, Ice, Location, Note, Leave, Ping,
-      PhotoRequest, PhotoStatus, ConnectionState {
+      PhotoRequest, PhotoStatus, ConnectionState, VideoMode, VideoFallback {
   }
 
   /** Take a seat; {@code inspectionId} for staff, {@code resume} to take back a seat after a drop. */
@@ -63,6 +63,22 @@ public final class Protocol {
   public record PhotoStatus(String requestId, String state, String code) implements ClientMessage {
   }
 
+  /** The inspector asks the phone for {@code sharp} video (higher resolution, lower frame rate) or {@code smooth}. */
+  public record VideoMode(String mode) implements ClientMessage {
+  }
+
+  /**
+   * The inspector's page judged the video against its floor: {@code engaged} (audio and stills only), {@code probing}
+   * (the phone tries video again), {@code held} (the probe found it still too weak), {@code released} (video back);
+   * {@code fps} is the frame rate it saw.
+   */
+  public record VideoFallback(String state, Double fps) implements ClientMessage {
+  }
+
+  /** The video modes of {@link VideoMode} and the states of {@link VideoFallback}. */
+  public static final java.util.Set<String> VIDEO_MODES = java.util.Set.of("smooth", "sharp");
+  public static final java.util.Set<String> FALLBACK_STATES = java.util.Set.of("engaged", "probing", "held", "released");
+
   /**
    * Parses one text frame.
    *
@@ -91,6 +107,10 @@ public final class Protocol {
       case "photo-request" -> new PhotoRequest(optionalString(json, "itemId"));
       case "photo-status" -> photoStatus(json);
       case "connection" -> connectionState(json);
+      case "video-mode" -> new VideoMode(oneOf(json, "mode", VIDEO_MODES));
+      case "video-fallback" -> new VideoFallback(oneOf(json, "state", FALLBACK_STATES),
+          json.getValue("fps") instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() < 1000
+              ? Math.round(n.doubleValue() * 10) / 10.0 : null);
       default -> throw new Problem(Problem.Kind.BAD_REQUEST, "unknown_type",
           "unknown message type '" + abbreviate(name) + "'");
     };
@@ -139,6 +159,13 @@ public final class Protocol {
     Double accuracy = json.getValue("accuracy") instanceof Number a ? a.doubleValue() : null;
     Long timestamp = json.getValue("timestamp") instanceof Number t ? t.longValue() : null;
     return new Location(lat.doubleValue(), lng.doubleValue(), accuracy, timestamp);
+  }
+
+  private static String oneOf(JsonObject json, String field, java.util.Set<String> allowed) {
+    if (!(json.getValue(field) instanceof String v) || !allowed.contains(v)) {
+      throw missing(field, "one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+    }
+    return v;
   }
 
   private static ConnectionState connectionState(JsonObject json) {
