@@ -8,8 +8,8 @@
  *   resolution for frame rate, "sharp" (the inspector's "sharper, slower") keeps the resolution and gives up
  *   frames. It steps down at once and up only after {@link UP_AFTER} readings agree.
  * - The desk ({@link createVideoWatch}) reads what arrives (resolution, frames per second, bitrate) for the
- *   inspector's quality line and decides the fallback: when audio arrives but the video stays under its floor
- *   ({@link FLOOR_FPS} frames/s, {@link SHARP_FLOOR_FPS} in sharp mode) for {@link FLOOR_MS}, the call falls back to
+ *   inspector's quality line and decides the fallback: when audio arrives but every reading of the video stays
+ *   under its floor ({@link FLOOR_FPS} frames/s, {@link SHARP_FLOOR_FPS} in sharp mode) for {@link FLOOR_MS}, the call falls back to
  *   audio and full-resolution stills (the phone stops sending video; photos still come from its camera). It then
  *   probes: the phone sends the lowest rung for {@link PROBE_MS}, and if enough frames arrive the video is back,
  *   otherwise it waits longer before the next probe. Every change is a `video-fallback` message (PROTOCOL.md).
@@ -234,11 +234,12 @@ export function createVideoWatch({ peer, send, onReading = () => {}, onFallback 
   const judge = (now) => {
     const window = history.filter((h) => h.at >= now - FLOOR_MS);
     if (state === 'video') {
-      // Only a connection that carries audio can fall back to audio; no packets at all is a drop (network-recovery).
-      const spans = window.length && now - window[0].at >= FLOOR_MS - 1500;
-      const audioFlowed = window.every((h, i) => i === 0 || h.audio > window[i - 1].audio);
+      // Every reading of the last FLOOR_MS under the floor (not just their average), with audio arriving in each:
+      // only a connection that carries audio can fall back to audio; no packets at all is a drop (network-recovery).
+      const spans = window.length > 1 && now - window[0].at >= FLOOR_MS - 1500;
+      const under = window.every((h, i) => i === 0 || (h.audio > window[i - 1].audio && h.fps < floor()));
       const fps = fpsSince(now - FLOOR_MS);
-      if (spans && audioFlowed && fps !== null && fps < floor()) {
+      if (spans && under && fps !== null) {
         probeWait = FIRST_PROBE_MS;
         probeAt = now + probeWait;
         change('fallback', 'engaged', fps);
@@ -269,7 +270,7 @@ export function createVideoWatch({ peer, send, onReading = () => {}, onFallback 
         previous = null;
       }
       const now = Date.now();
-      const sample = { at: now, frames: 0, audio: 0, bytes: 0, width: 0, height: 0 };
+      const sample = { at: now, frames: 0, audio: 0, bytes: 0, width: 0, height: 0, fps: 0 };
       (await current.pc.getStats()).forEach((s) => {
         if (s.type !== 'inbound-rtp') return;
         if (s.kind === 'video') {
@@ -282,6 +283,7 @@ export function createVideoWatch({ peer, send, onReading = () => {}, onFallback 
       const seconds = previous ? (now - previous.at) / 1000 : 0;
       const fps = seconds > 0 ? Math.max(0, (sample.frames - previous.frames) / seconds) : 0;
       const kbps = seconds > 0 ? Math.max(0, Math.round(((sample.bytes - previous.bytes) * 8) / 1000 / seconds)) : 0;
+      sample.fps = fps;
       previous = sample;
       history.push(sample);
       history = history.filter((h) => h.at >= now - 2 * FLOOR_MS);
