@@ -6,7 +6,7 @@
  *   estimates for sending (`availableOutgoingBitrate`), less what the inspector's side reports lost
  *   (`remote-inbound-rtp` `fractionLost`) and a long round trip. It picks a rung of a ladder: "smooth" trades
  *   resolution for frame rate, "sharp" (the inspector's "sharper, slower") keeps the resolution and gives up
- *   frames. It steps down at once and up only after {@link UP_AFTER} readings agree.
+ *   frames. It steps down at once, and up only after {@link UP_AFTER} readings in a row allow it.
  * - The desk ({@link createVideoWatch}) reads what arrives (resolution, frames per second, bitrate) for the
  *   inspector's quality line and decides the fallback: when audio arrives but every reading of the video stays
  *   under its floor ({@link FLOOR_FPS} frames/s, {@link SHARP_FLOOR_FPS} in sharp mode) for {@link FLOOR_MS}, the call falls back to
@@ -94,6 +94,7 @@ export function createVideoSender({ peer }) {
   let fallback = 'off';
   let rung = null;
   let upVotes = 0;
+  let upTo = 0;
   let lastSender = null;
   let applied = '';
   let last = null;
@@ -155,9 +156,11 @@ export function createVideoSender({ peer }) {
           rung = wanted;
           upVotes = 0;
         } else if (wanted < rung) {
+          // Up only when several readings in a row allow it, then to the lowest rung they all allowed.
+          upTo = upVotes === 0 ? wanted : Math.max(upTo, wanted);
           upVotes++;
           if (upVotes >= UP_AFTER) {
-            rung--;
+            rung = upTo;
             upVotes = 0;
           }
         } else {

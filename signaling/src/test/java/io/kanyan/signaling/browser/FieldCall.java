@@ -31,12 +31,21 @@ final class FieldCall {
   final String id;
   final long firstFrameMs;
 
-  /** What the desk received over a stretch of the call. */
-  record Watch(long millis, long frames, long freezeMs) {
+  /**
+   * What the desk received over a stretch of the call: frames, the time frozen (stretches of at least
+   * {@link #FREEZE_MS} without a new frame), and, when the stretch had steps (a drop, a switch), the time from the
+   * last step to the first frame that ended a freeze after it ({@code 0}: the video never froze after it; {@code -1}:
+   * it was still frozen when the stretch ended).
+   */
+  record Watch(long millis, long frames, long freezeMs, long recoveryMs) {
 
     double fps() {
       return millis == 0 ? 0 : frames * 1000.0 / millis;
     }
+  }
+
+  /** Something done to the network {@code atMs} into a {@link #watch(long, Step...)}. */
+  record Step(long atMs, Runnable action) {
   }
 
   /** A phone photo: its size, the time from request to thumbnail, and whether the stored bytes match its hash. */
@@ -85,31 +94,48 @@ final class FieldCall {
     return ((Number) v).longValue();
   }
 
-  /** Watches the desk's video for {@code millis}, sampling every 100 ms. */
-  Watch watch(long millis) throws InterruptedException {
+  /** Watches the desk's video for {@code millis}, sampling every 100 ms, doing {@code steps} on the way. */
+  Watch watch(long millis, Step... steps) throws InterruptedException {
     long start = System.nanoTime();
     long first = presented();
     long last = first;
     long lastNew = start;
     long freeze = 0;
+    int done = 0;
+    long lastStep = -1;
+    long recovery = steps.length == 0 ? 0 : -1;
+    boolean frozeAfterStep = false;
     while (System.nanoTime() - start < millis * 1_000_000) {
       Thread.sleep(100);
+      while (done < steps.length && System.nanoTime() - start >= steps[done].atMs() * 1_000_000) {
+        steps[done++].action().run();
+        lastStep = System.nanoTime();
+        frozeAfterStep = false;
+      }
       long now = System.nanoTime();
       long n = presented();
       if (n > last) {
         long gap = (now - lastNew) / 1_000_000;
         if (gap >= FREEZE_MS) {
           freeze += gap;
+          if (done == steps.length && lastStep >= 0 && recovery < 0 && now > lastStep) {
+            recovery = (now - lastStep) / 1_000_000;
+          }
         }
         last = n;
         lastNew = now;
+      } else if (done == steps.length && lastStep >= 0 && (now - lastNew) / 1_000_000 >= FREEZE_MS) {
+        frozeAfterStep = true;
       }
     }
     long tail = (System.nanoTime() - lastNew) / 1_000_000;
     if (tail >= FREEZE_MS) {
       freeze += tail;
     }
-    return new Watch(millisSince(start), last - first, freeze);
+    if (done == steps.length && lastStep >= 0 && recovery < 0 && !frozeAfterStep && tail < FREEZE_MS) {
+      recovery = 0; // frames never stopped after the last step
+    }
+    return new Watch(millisSince(start), last - first, freeze, recovery);
   }
 
   /** Waits up to {@code seconds} for {@code frames} new frames on the desk; the time it took, in ms. */

@@ -180,6 +180,8 @@ class FieldNetworkBrowserTest {
   private void weak() throws Exception {
     ns.shape(NetworkProfile.WEAK);
     FieldCall call = FieldCall.start(server, ns, inspector, phone, "KY-FIELD-WEAK", 90);
+    // The phone's encoding follows the bandwidth: at 300 kbit/s it sends less than its camera's 480 lines.
+    waitFor(phone, 30).until(d -> sentHeight() > 0 && sentHeight() <= 360);
     FieldCall.Watch before = call.watch(10_000);
     figures.add(String.format("weak (%s): first frame %d ms after the tap; %.1f frames/s received, %d ms frozen in"
         + " 10 s", NetworkProfile.WEAK.describe(), call.firstFrameMs, before.fps(), before.freezeMs()));
@@ -194,6 +196,7 @@ class FieldNetworkBrowserTest {
     assertThat(visible(phone, "video-fallback", 10).getText()).isNotBlank();
     assertThat(js(phone, "return document.getElementById('call').dataset.videoFallback")).isEqualTo("engaged");
     assertThat(call.mediaEvents("video.fallback.engaged")).hasSize(1);
+    long slicesAtFallback = uploadedSlices();
 
     // The inspection goes on with audio and full-resolution stills over the weak network.
     FieldCall.Photo photo = call.photo(120);
@@ -210,7 +213,32 @@ class FieldNetworkBrowserTest {
         "return document.getElementById('call').dataset.videoFallback")));
     call.awaitFrames(20, 60);
     assertThat(call.mediaEvents("video.fallback.released")).hasSize(1);
+    // The desk's recording went on through the fallback (the audio, and the video once back).
+    assertThat(uploadedSlices()).isGreaterThan(slicesAtFallback);
     assertThat(visible(inspector, "video-quality", 5).getText()).contains("×");
+
+    // "Sharper, slower": the phone keeps its full resolution and gives up frames; the trail has the request.
+    inspector.findElement(By.id("video-mode")).click();
+    waitFor(phone, 15).until(d -> "sharp".equals(js(phone, "return document.getElementById('call').dataset.videoMode")));
+    assertThat(visible(phone, "video-mode-note", 5).getText()).isNotBlank();
+    waitFor(phone, 30).until(d -> sentHeight() >= 480 && sentFps() <= 5);
+    assertThat(call.mediaEvents("video.mode")).extracting(m -> m.getString("mode")).containsExactly("sharp");
+    figures.add("weak, sharper, slower: the phone sends " + sentHeight() + " lines at " + sentFps() + " frames/s");
+  }
+
+  private static long sentHeight() {
+    return ((Number) js(phone, "return Number(document.getElementById('local-video').dataset.sentHeight || 0);"))
+        .longValue();
+  }
+
+  private static long sentFps() {
+    return ((Number) js(phone, "return Number(document.getElementById('local-video').dataset.sentFps || 99);"))
+        .longValue();
+  }
+
+  private static long uploadedSlices() {
+    return ((Number) js(inspector, "return Number(document.getElementById('recording-status').dataset.uploadedSlices"
+        + " || 0);")).longValue();
   }
 
   private long awaitFrames(long atLeast) {
