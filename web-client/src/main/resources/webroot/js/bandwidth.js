@@ -50,7 +50,7 @@ const LADDERS = {
     { minKbps: 700, height: 720, fps: 8, maxKbps: 1400 },
     { minKbps: 400, height: 720, fps: 5, maxKbps: 800 },
     { minKbps: 200, height: 540, fps: 4, maxKbps: 450 },
-    { minKbps: 0, height: 360, fps: 3, maxKbps: 230 },
+    { minKbps: 0, height: 480, fps: 3, maxKbps: 230 },
   ],
 };
 

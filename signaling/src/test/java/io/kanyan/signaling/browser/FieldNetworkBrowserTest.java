@@ -182,6 +182,7 @@ class FieldNetworkBrowserTest {
     FieldCall call = FieldCall.start(server, ns, inspector, phone, "KY-FIELD-WEAK", 90);
     // The phone's encoding follows the bandwidth: at 300 kbit/s it sends less than its camera's 480 lines.
     waitFor(phone, 30).until(d -> sentHeight() > 0 && sentHeight() <= 360);
+    long smoothHeight = sentHeight();
     FieldCall.Watch before = call.watch(10_000);
     figures.add(String.format("weak (%s): first frame %d ms after the tap; %.1f frames/s received, %d ms frozen in"
         + " 10 s", NetworkProfile.WEAK.describe(), call.firstFrameMs, before.fps(), before.freezeMs()));
@@ -217,11 +218,11 @@ class FieldNetworkBrowserTest {
     assertThat(uploadedSlices()).isGreaterThan(slicesAtFallback);
     assertThat(visible(inspector, "video-quality", 5).getText()).contains("×");
 
-    // "Sharper, slower": the phone keeps its full resolution and gives up frames; the trail has the request.
+    // "Sharper, slower": on the same network the phone sends more lines and gives up frames; the trail has it.
     inspector.findElement(By.id("video-mode")).click();
     waitFor(phone, 15).until(d -> "sharp".equals(js(phone, "return document.getElementById('call').dataset.videoMode")));
     assertThat(visible(phone, "video-mode-note", 5).getText()).isNotBlank();
-    waitFor(phone, 30).until(d -> sentHeight() >= 480 && sentFps() <= 5);
+    waitFor(phone, 30).until(d -> sentHeight() > smoothHeight && sentFps() <= 5);
     assertThat(call.mediaEvents("video.mode")).extracting(m -> m.getString("mode")).containsExactly("sharp");
     figures.add("weak, sharper, slower: the phone sends " + sentHeight() + " lines at " + sentFps() + " frames/s");
   }

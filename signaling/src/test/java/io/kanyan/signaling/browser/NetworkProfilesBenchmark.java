@@ -112,8 +112,8 @@ public final class NetworkProfilesBenchmark {
       FieldCall.Photo photo = call.photo(180);
       Browsers.waitFor(inspector, 180).until(d -> "video".equals(call.deskVideoState()));
       return new Row(profile, call.firstFrameMs, watch, "—", photo, String.format("engaged %.1f s into a dip to"
-          + " %d kbit/s, back to 300 kbit/s (photo taken while it held); released %.1f s after the network came back", engagedMs / 1000.0,
-          FieldNetworkBrowserTest.DIP_KBIT, FieldCall.millisSince(back) / 1000.0));
+          + " %d kbit/s, back to 300 kbit/s (photo taken while it held); released %.1f s after the network came"
+          + " back", engagedMs / 1000.0, FieldNetworkBrowserTest.DIP_KBIT, FieldCall.millisSince(back) / 1000.0));
     }
     FieldCall.Photo photo = call.photo(180);
     List<JsonObject> engaged = call.mediaEvents("video.fallback.engaged");
