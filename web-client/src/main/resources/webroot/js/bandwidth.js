@@ -117,11 +117,16 @@ export function createVideoSender({ peer }) {
       maxFramerate: step.fps,
       maxBitrate: step.maxKbps * 1000,
     };
-    const key = JSON.stringify(settings);
+    // Left to itself the browser also gives up resolution when bandwidth is short; in sharp mode it must keep the
+    // lines and drop frames instead ('detail' content, and the sender's degradation preference where supported).
+    const preference = mode === 'sharp' ? 'maintain-resolution' : 'balanced';
+    const key = JSON.stringify({ ...settings, preference });
     if (key === applied) return;
+    sender.track.contentHint = mode === 'sharp' ? 'detail' : '';
     const params = sender.getParameters();
     if (!params.encodings?.length) return; // not negotiated yet: the next reading applies it
     Object.assign(params.encodings[0], settings);
+    params.degradationPreference = preference;
     await sender.setParameters(params);
     applied = key;
   };

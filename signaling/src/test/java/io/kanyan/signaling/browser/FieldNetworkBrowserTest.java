@@ -222,7 +222,7 @@ class FieldNetworkBrowserTest {
     inspector.findElement(By.id("video-mode")).click();
     waitFor(phone, 15).until(d -> "sharp".equals(js(phone, "return document.getElementById('call').dataset.videoMode")));
     assertThat(visible(phone, "video-mode-note", 5).getText()).isNotBlank();
-    waitFor(phone, 30).until(d -> sentHeight() > smoothHeight && sentFps() <= 5);
+    waitFor(phone, 30).until(d -> sentHeight() > smoothHeight && sentHeight() >= 360 && sentFps() <= 5);
     assertThat(call.mediaEvents("video.mode")).extracting(m -> m.getString("mode")).containsExactly("sharp");
     figures.add("weak, sharper, slower: the phone sends " + sentHeight() + " lines at " + sentFps() + " frames/s");
   }
