@@ -98,6 +98,7 @@ export function createVideoSender({ peer }) {
   let lastSender = null;
   let applied = '';
   let last = null;
+  let preferenceTaken = true;
 
   const videoSender = () => peer()?.pc.getSenders().find((s) => s.track?.kind === 'video') || null;
 
@@ -123,12 +124,22 @@ export function createVideoSender({ peer }) {
     const key = JSON.stringify({ ...settings, preference });
     if (key === applied) return;
     sender.track.contentHint = mode === 'sharp' ? 'detail' : '';
-    const params = sender.getParameters();
-    if (!params.encodings?.length) return; // not negotiated yet: the next reading applies it
-    Object.assign(params.encodings[0], settings);
-    params.degradationPreference = preference;
-    await sender.setParameters(params);
-    applied = key;
+    const set = (withPreference) => {
+      const params = sender.getParameters(); // fresh each time: a set consumes the parameters' transaction
+      if (!params.encodings?.length) return false; // not negotiated yet: the next reading applies it
+      Object.assign(params.encodings[0], settings);
+      return sender.setParameters(withPreference ? { ...params, degradationPreference: preference } : params)
+        .then(() => true);
+    };
+    let done;
+    try {
+      done = await set(preferenceTaken);
+    } catch (err) {
+      if (!preferenceTaken) throw err;
+      preferenceTaken = false; // this browser does not take the preference: the encoding still
+      done = await set(false);
+    }
+    if (done) applied = key;
   };
 
   const read = async (pc) => {
