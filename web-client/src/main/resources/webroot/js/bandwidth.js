@@ -229,7 +229,7 @@ export function createVideoSender({ peer }) {
 export function createVideoWatch({ peer, send, onReading = () => {}, onFallback = () => {} }) {
   let mode = 'smooth';
   let state = 'video';
-  /** Readings of the last {@link FLOOR_MS}: time, frames decoded, audio packets received, connection state. */
+  /** Readings of the last 2 × {@link FLOOR_MS}: time, frames decoded, audio packets received, frames/s since the one before. */
   let history = [];
   let previous = null;
   let probeWait = FIRST_PROBE_MS;
@@ -251,12 +251,12 @@ export function createVideoWatch({ peer, send, onReading = () => {}, onFallback 
   };
 
   const judge = (now) => {
-    const window = history.filter((h) => h.at >= now - FLOOR_MS);
+    const recent = history.filter((h) => h.at >= now - FLOOR_MS);
     if (state === 'video') {
       // Every reading of the last FLOOR_MS under the floor (not just their average), with audio arriving in each:
       // only a connection that carries audio can fall back to audio; no packets at all is a drop (network-recovery).
-      const spans = window.length > 1 && now - window[0].at >= FLOOR_MS - 1500;
-      const under = window.every((h, i) => i === 0 || (h.audio > window[i - 1].audio && h.fps < floor()));
+      const spans = recent.length > 1 && now - recent[0].at >= FLOOR_MS - 1500;
+      const under = recent.every((h, i) => i === 0 || (h.audio > recent[i - 1].audio && h.fps < floor()));
       const fps = fpsSince(now - FLOOR_MS);
       if (spans && under && fps !== null) {
         probeWait = FIRST_PROBE_MS;
