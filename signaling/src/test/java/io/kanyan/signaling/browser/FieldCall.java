@@ -8,6 +8,7 @@ import io.kanyan.recorder.recording.Sha256;
 import io.kanyan.signaling.netns.NetNs;
 import io.kanyan.signaling.testing.Http;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -32,15 +33,24 @@ final class FieldCall {
   final long firstFrameMs;
 
   /**
-   * What the desk received over a stretch of the call: frames, the time frozen (stretches of at least
-   * {@link #FREEZE_MS} without a new frame), and, when the stretch had steps (a drop, a switch), the time from the
-   * last step to the first frame that ended a freeze after it ({@code 0}: the video never froze after it; {@code -1}:
-   * it was still frozen when the stretch ended).
+   * What the desk received over a stretch of the call: frames, the stretches of at least {@link #FREEZE_MS} without a
+   * new frame (start and end, ms into the stretch; an end of -1: still frozen when it ended), and, when the stretch
+   * had steps (a drop, a switch), the time from the last step to the end of the first freeze that ended after it
+   * ({@code 0}: none did and the video was not frozen at the end; {@code -1}: still frozen at the end).
    */
-  record Watch(long millis, long frames, long freezeMs, long recoveryMs) {
+  record Watch(long millis, long frames, List<long[]> freezes, long recoveryMs) {
 
     double fps() {
       return millis == 0 ? 0 : frames * 1000.0 / millis;
+    }
+
+    long freezeMs() {
+      return freezes.stream().mapToLong(f -> (f[1] < 0 ? millis : f[1]) - f[0]).sum();
+    }
+
+    String freezeList() {
+      return freezes.isEmpty() ? "none" : String.join(", ", freezes.stream().map(f -> String.format("%.1f–%s s",
+          f[0] / 1000.0, f[1] < 0 ? "end" : String.format("%.1f", f[1] / 1000.0))).toList());
     }
   }
 
@@ -99,43 +109,37 @@ final class FieldCall {
     long start = System.nanoTime();
     long first = presented();
     long last = first;
-    long lastNew = start;
-    long freeze = 0;
-    int done = 0;
+    long lastNew = 0;
     long lastStep = -1;
-    long recovery = steps.length == 0 ? 0 : -1;
-    boolean frozeAfterStep = false;
-    while (System.nanoTime() - start < millis * 1_000_000) {
+    int done = 0;
+    List<long[]> freezes = new ArrayList<>();
+    long elapsed = 0;
+    while (elapsed < millis) {
       Thread.sleep(100);
-      while (done < steps.length && System.nanoTime() - start >= steps[done].atMs() * 1_000_000) {
+      while (done < steps.length && (System.nanoTime() - start) / 1_000_000 >= steps[done].atMs()) {
         steps[done++].action().run();
-        lastStep = System.nanoTime();
-        frozeAfterStep = false;
+        lastStep = (System.nanoTime() - start) / 1_000_000;
       }
-      long now = System.nanoTime();
       long n = presented();
+      elapsed = (System.nanoTime() - start) / 1_000_000;
       if (n > last) {
-        long gap = (now - lastNew) / 1_000_000;
-        if (gap >= FREEZE_MS) {
-          freeze += gap;
-          if (done == steps.length && lastStep >= 0 && recovery < 0 && now > lastStep) {
-            recovery = (now - lastStep) / 1_000_000;
-          }
+        if (elapsed - lastNew >= FREEZE_MS) {
+          freezes.add(new long[] {lastNew, elapsed});
         }
         last = n;
-        lastNew = now;
-      } else if (done == steps.length && lastStep >= 0 && (now - lastNew) / 1_000_000 >= FREEZE_MS) {
-        frozeAfterStep = true;
+        lastNew = elapsed;
       }
     }
-    long tail = (System.nanoTime() - lastNew) / 1_000_000;
-    if (tail >= FREEZE_MS) {
-      freeze += tail;
+    if (elapsed - lastNew >= FREEZE_MS) {
+      freezes.add(new long[] {lastNew, -1});
     }
-    if (done == steps.length && lastStep >= 0 && recovery < 0 && !frozeAfterStep && tail < FREEZE_MS) {
-      recovery = 0; // frames never stopped after the last step
+    long recovery = 0;
+    if (lastStep >= 0) {
+      final long after = lastStep;
+      recovery = freezes.stream().filter(f -> f[1] < 0 || f[1] > after).findFirst()
+          .map(f -> f[1] < 0 ? -1L : f[1] - after).orElse(0L);
     }
-    return new Watch(millisSince(start), last - first, freeze, recovery);
+    return new Watch(elapsed, last - first, freezes, recovery);
   }
 
   /** Waits up to {@code seconds} for {@code frames} new frames on the desk; the time it took, in ms. */

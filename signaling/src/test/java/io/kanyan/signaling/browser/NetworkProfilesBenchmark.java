@@ -35,9 +35,10 @@ public final class NetworkProfilesBenchmark {
   }
 
   private static String describe(FieldCall.Watch watch, String event) {
-    return watch.recoveryMs() < 0 ? "still frozen at the end of the 40 s after " + event
-        : watch.recoveryMs() == 0 ? "no freeze after " + event
-        : String.format("first frame %.1f s after %s", watch.recoveryMs() / 1000.0, event);
+    return watch.recoveryMs() < 0 ? "still frozen at the end of the 40 s (freezes: " + watch.freezeList() + ")"
+        : watch.recoveryMs() == 0 ? "no freeze after " + event + " (freezes: " + watch.freezeList() + ")"
+        : String.format("first frame %.1f s after %s", watch.recoveryMs() / 1000.0, event)
+        + " (freezes: " + watch.freezeList() + ")";
   }
 
   public static void main(String[] args) throws Exception {
@@ -92,7 +93,7 @@ public final class NetworkProfilesBenchmark {
     String fallback;
     switch (profile.name()) {
       case "drop" -> {
-        // Link down 5 s into a 40 s stretch, back 8 s later.
+        // Link down 5 s into a 40 s stretch, back 8 s later (13 s in).
         watch = call.watch(40_000, new FieldCall.Step(5_000, ns::down), new FieldCall.Step(13_000, ns::up));
         recovery = describe(watch, "the link came back");
       }
