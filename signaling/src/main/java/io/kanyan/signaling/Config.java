@@ -1,6 +1,7 @@
 package io.kanyan.signaling;
 
 import io.kanyan.recorder.witness.TrustSettings;
+import io.kanyan.signaling.media.IceServers;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -233,7 +234,7 @@ public record Config(
     if (!urls.isEmpty() || host.isEmpty()) {
       return urls;
     }
-    return io.kanyan.signaling.media.IceServers.allTransports(host, s.integer("KANYAN_TURN_PORT", 3478),
+    return IceServers.allTransports(host, s.integer("KANYAN_TURN_PORT", 3478),
         s.integer("KANYAN_TURN_TLS_PORT", 443));
   }
 

@@ -4,6 +4,8 @@ import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.inspection.PhotoRequests;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Every signaling message name and shape, in one place (documented in {@code signaling/PROTOCOL.md}).
@@ -76,8 +78,8 @@ public final class Protocol {
   }
 
   /** The video modes of {@link VideoMode} and the states of {@link VideoFallback}. */
-  public static final java.util.Set<String> VIDEO_MODES = java.util.Set.of("smooth", "sharp");
-  public static final java.util.Set<String> FALLBACK_STATES = java.util.Set.of("engaged", "probing", "held", "released");
+  public static final Set<String> VIDEO_MODES = Set.of("smooth", "sharp");
+  public static final Set<String> FALLBACK_STATES = Set.of("engaged", "probing", "held", "released");
 
   /**
    * Parses one text frame.
@@ -161,9 +163,9 @@ public final class Protocol {
     return new Location(lat.doubleValue(), lng.doubleValue(), accuracy, timestamp);
   }
 
-  private static String oneOf(JsonObject json, String field, java.util.Set<String> allowed) {
+  private static String oneOf(JsonObject json, String field, Set<String> allowed) {
     if (!(json.getValue(field) instanceof String v) || !allowed.contains(v)) {
-      throw missing(field, "one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+      throw missing(field, "one of " + String.join(", ", new TreeSet<>(allowed)));
     }
     return v;
   }
