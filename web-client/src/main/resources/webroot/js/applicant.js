@@ -14,6 +14,7 @@ import { createPhonePhotoTaker } from './phone-photo.js';
 import { isRenegotiation } from './network-recovery.js';
 import { createPrecheck } from './precheck.js';
 import { createApplicantBooking } from './applicant-booking.js';
+import { createVideoSender } from './bandwidth.js';
 
 const STATS_MS = 2000;
 const POOR_READINGS = 3;
@@ -298,6 +299,32 @@ function joinCall({ i18n, token, camera, seatKey, fail, inspectionId }) {
     },
   };
 
+  // The video follows the network and the inspector's choices (js/bandwidth.js): "sharper, slower", and audio with
+  // photos when the network cannot carry video.
+  const video = createVideoSender({ peer: () => peer });
+  let videoNotes = { mode: 'smooth', fallback: 'released' };
+  const renderVideoNotes = () => {
+    const fallbackBox = byId('video-fallback');
+    if (videoNotes.fallback === 'released') fallbackBox.hidden = true;
+    else showMessage(fallbackBox, t(videoNotes.fallback === 'probing' ? 'applicant.video.probing' : 'applicant.video.fallback'), 'warn');
+    const modeBox = byId('video-mode-note');
+    if (videoNotes.mode === 'sharp') showMessage(modeBox, t('applicant.video.sharp'), 'info');
+    else modeBox.hidden = true;
+    byId('call').dataset.videoFallback = videoNotes.fallback;
+    byId('call').dataset.videoMode = videoNotes.mode;
+  };
+  i18n.onChange(renderVideoNotes);
+  handlers['video-mode'] = (m) => {
+    video.mode(m.mode);
+    videoNotes = { ...videoNotes, mode: m.mode };
+    renderVideoNotes();
+  };
+  handlers['video-fallback'] = (m) => {
+    video.fallback(m.state);
+    videoNotes = { ...videoNotes, fallback: m.state === 'held' ? 'engaged' : m.state };
+    renderVideoNotes();
+  };
+
   // The inspector's requests for a full-resolution photo (js/phone-photo.js).
   const photos = createPhonePhotoTaker({
     inspectionId, token, i18n, stream: () => stream, fix: () => lastFix, send: (message) => signaling.send(message),
@@ -331,6 +358,12 @@ function joinCall({ i18n, token, camera, seatKey, fail, inspectionId }) {
 
   const statsTimer = setInterval(async () => {
     if (!peer) return;
+    const sending = await video.tick().catch(() => null);
+    if (sending) {
+      localVideo.dataset.sentHeight = String(sending.sent.height);
+      localVideo.dataset.sentFps = String(Math.round(sending.sent.fps));
+      localVideo.dataset.budgetKbps = String(sending.budgetKbps ?? '');
+    }
     const q = await peer.quality().catch(() => null);
     if (!q) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);

@@ -400,6 +400,7 @@ function createAudit(i18n) {
     const key = `media.kind.${d.kind}`;
     const words = t(key) === key ? (d.kind || '') : t(key);
     return [words, d.role ? t(`actor.${d.role}`) : '', d.mediaType ? t(`media.type.${d.mediaType}`) : '',
+      d.mode === 'sharp' || d.mode === 'smooth' ? t(`media.mode.${d.mode}`) : '',
       d.segment ? t('auditor.trail.segmentNumber', { n: d.segment }) : ''].filter(Boolean).join(' · ');
   };
 

@@ -17,6 +17,7 @@ import { grabFrame, snapshotUrl, uploadSnapshot } from './snapshot.js';
 import { createDeskChecklist } from './checklist.js';
 import { createPhonePhotoDesk } from './phone-photo.js';
 import { createIceRecovery } from './network-recovery.js';
+import { createVideoWatch, FLOOR_FPS, SHARP_FLOOR_FPS } from './bandwidth.js';
 import { mark, markFirstFrame } from './timings.js';
 import { byId, distanceMetres, errorText, formatDistance, formatTime, h, showMessage, translatedMessage } from './ui.js';
 
@@ -29,7 +30,7 @@ const MEDIA_RETRY_MS = 3000;
  */
 function clearCallPanel() {
   for (const list of ['notes', 'snapshots', 'call-facts']) byId(list).replaceChildren();
-  for (const text of ['call-state', 'quality', 'recording-status', 'location-status']) {
+  for (const text of ['call-state', 'quality', 'video-quality', 'recording-status', 'location-status']) {
     const box = byId(text);
     box.textContent = '';
     Object.keys(box.dataset).forEach((key) => delete box.dataset[key]);
@@ -40,6 +41,8 @@ function clearCallPanel() {
   byId('end-form').reset();
   byId('snapshot').disabled = true;
   byId('mute').setAttribute('aria-pressed', 'false');
+  byId('video-mode').setAttribute('aria-pressed', 'false');
+  showMessage(byId('video-fallback'), '');
   const remote = byId('remote-video');
   remote.srcObject = null;
   delete remote.dataset.framesDecoded;
@@ -235,6 +238,55 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
   });
   scope.onDispose(recovery.stop);
 
+  // What arrives (resolution, frames/s, bitrate), "sharper, slower", and the fallback to audio and stills when the
+  // video stays under its floor (js/bandwidth.js).
+  let lastVideo = null;
+  const renderVideo = () => {
+    const box = byId('video-quality');
+    const videoMode = videoWatch.mode();
+    box.dataset.state = videoWatch.state();
+    box.dataset.mode = videoMode;
+    const button = byId('video-mode');
+    button.setAttribute('aria-pressed', String(videoMode === 'sharp'));
+    button.textContent = t(videoMode === 'sharp' ? 'inspector.video.smoother' : 'inspector.video.sharper');
+    if (!lastVideo) return;
+    box.dataset.fps = String(lastVideo.fps);
+    box.dataset.height = String(lastVideo.height);
+    if (videoWatch.state() !== 'video') box.textContent = t('inspector.video.audioOnly');
+    else if (!lastVideo.height) box.textContent = t('inspector.video.none');
+    else {
+      box.textContent = t(videoMode === 'sharp' ? 'inspector.video.readingSharp' : 'inspector.video.reading', {
+        width: lastVideo.width, height: lastVideo.height, fps: Math.round(lastVideo.fps), kbps: lastVideo.kbps,
+      });
+    }
+  };
+  const renderFallback = () => {
+    const state = videoWatch.state();
+    const floor = videoWatch.mode() === 'sharp' ? SHARP_FLOOR_FPS : FLOOR_FPS;
+    if (state === 'video') showMessage(byId('video-fallback'), '');
+    else showMessage(byId('video-fallback'), t(state === 'probing' ? 'inspector.video.probing' : 'inspector.video.fallback', { floor }), 'warn');
+  };
+  const videoWatch = createVideoWatch({
+    peer: () => peer,
+    send: (message) => signaling.send(message),
+    onReading: (reading) => {
+      lastVideo = reading;
+      renderVideo();
+    },
+    onFallback: () => {
+      renderFallback();
+      renderVideo();
+    },
+  });
+  scope.listen(byId('video-mode'), 'click', () => {
+    if (!videoWatch.setMode(videoWatch.mode() === 'sharp' ? 'smooth' : 'sharp')) {
+      showError(() => t('inspector.video.offline'));
+      return;
+    }
+    renderVideo();
+    renderFallback();
+  });
+
   const negotiate = async () => {
     if (scope.disposed) return;
     try {
@@ -290,6 +342,7 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     'peer-joined': () => {
       peerPresent = true;
       onPeerJoined();
+      videoWatch.peerJoined();
       setWaitingState('call.state.connecting');
       if (mode === 'p2p') negotiate();
     },
@@ -387,7 +440,10 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     if (!q || scope.disposed) return;
     remoteVideo.dataset.framesDecoded = String(q.framesDecoded);
     callMedia.frames(q.framesDecoded);
-    if (mode === 'p2p') recovery.frames(q.framesDecoded);
+    // Video paused on purpose (audio and stills) is no interruption of the connection.
+    if (mode === 'p2p' && videoWatch.state() === 'video') recovery.frames(q.framesDecoded);
+    await videoWatch.tick().catch(() => null);
+    if (scope.disposed) return;
     lastQuality = q;
     renderQuality();
     poorReadings = q.level === 'poor' ? poorReadings + 1 : 0;
@@ -527,6 +583,8 @@ export async function enterCall({ inspection, i18n, onEnded, onPeerJoined = () =
     setCallState(stateKey);
     renderMute();
     renderQuality();
+    renderVideo();
+    renderFallback();
     renderFacts(inspection, t);
     renderLocation();
     renderNotes();

@@ -1,6 +1,7 @@
 package io.kanyan.signaling;
 
 import io.kanyan.recorder.witness.TrustSettings;
+import io.kanyan.signaling.media.IceServers;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -167,7 +168,7 @@ public record Config(
         s.integer("KANYAN_LOGIN_ATTEMPTS", 5),
         s.duration("KANYAN_LOGIN_WINDOW", Duration.ofMinutes(5)),
         s.list("KANYAN_STUN_URLS"),
-        s.list("KANYAN_TURN_URLS"),
+        turnUrls(s),
         s.str("KANYAN_TURN_SECRET", null),
         s.list("KMS_URL"),
         s.str("KANYAN_KMS_RECORDINGS_URI", null),
@@ -266,6 +267,20 @@ public record Config(
     if (!format.equals("text") && !format.equals("json")) {
       throw new IllegalArgumentException("KANYAN_LOG_FORMAT must be text or json, not '" + format + "'");
     }
+  }
+
+  /**
+   * {@code KANYAN_TURN_URLS} as given; without it, {@code KANYAN_TURN_HOST} stands for the three ways a phone may
+   * reach coturn (UDP and TCP on {@code KANYAN_TURN_PORT}, TLS on {@code KANYAN_TURN_TLS_PORT}).
+   */
+  private static List<String> turnUrls(Settings s) {
+    List<String> urls = s.list("KANYAN_TURN_URLS");
+    String host = s.str("KANYAN_TURN_HOST", "").trim();
+    if (!urls.isEmpty() || host.isEmpty()) {
+      return urls;
+    }
+    return IceServers.allTransports(host, s.integer("KANYAN_TURN_PORT", 3478),
+        s.integer("KANYAN_TURN_TLS_PORT", 443));
   }
 
   private static String trimSlash(String url) {

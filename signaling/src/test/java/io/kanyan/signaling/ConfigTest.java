@@ -81,4 +81,14 @@ class ConfigTest {
     Config c = Config.from(Map.of("KANYAN_ADMIN_PASSWORD", "s3cret-admin", "KANYAN_TURN_SECRET", "turn-s3cret"));
     assertThat(c.describe()).doesNotContain("s3cret").contains("(set)");
   }
+
+  @Test
+  void oneTurnHostStandsForUdpTcpAndTlsUnlessTheUrlsAreGiven() {
+    assertThat(Config.from(Map.of("KANYAN_TURN_HOST", "turn.example.org", "KANYAN_TURN_TLS_PORT", "5349")).turnUrls())
+        .containsExactly("turn:turn.example.org:3478?transport=udp", "turn:turn.example.org:3478?transport=tcp",
+            "turns:turn.example.org:5349?transport=tcp");
+    assertThat(Config.from(Map.of("KANYAN_TURN_HOST", "turn.example.org", "KANYAN_TURN_URLS",
+        "turn:192.0.2.1:3478")).turnUrls()).containsExactly("turn:192.0.2.1:3478");
+    assertThat(Config.from(Map.of()).turnUrls()).isEmpty();
+  }
 }

@@ -68,6 +68,16 @@ public final class IceServers {
     return new IceServers(List.of(), List.of(), null, DEFAULT_TTL, Clock.systemUTC());
   }
 
+  /**
+   * The three TURN URLs that let a phone through any network that lets anything through: UDP and TCP on
+   * {@code port} (3478), and TLS on {@code tlsPort} (443, which firewalls that allow only web traffic still pass).
+   * {@code host} must be the name on coturn's certificate for the TLS one to be trusted.
+   */
+  public static List<String> allTransports(String host, int port, int tlsPort) {
+    return List.of("turn:" + host + ":" + port + "?transport=udp", "turn:" + host + ":" + port + "?transport=tcp",
+        "turns:" + host + ":" + tlsPort + "?transport=tcp");
+  }
+
   /** Parses a comma-separated list (blank entries ignored), as the configuration gives it. */
   public static List<String> parseList(String commaSeparated) {
     if (commaSeparated == null || commaSeparated.isBlank()) {

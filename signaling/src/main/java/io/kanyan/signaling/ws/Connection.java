@@ -21,6 +21,8 @@ import io.kanyan.signaling.ws.Protocol.Offer;
 import io.kanyan.signaling.ws.Protocol.PhotoRequest;
 import io.kanyan.signaling.ws.Protocol.PhotoStatus;
 import io.kanyan.signaling.ws.Protocol.Ping;
+import io.kanyan.signaling.ws.Protocol.VideoFallback;
+import io.kanyan.signaling.ws.Protocol.VideoMode;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
@@ -151,6 +153,10 @@ final class Connection implements Link {
       call.event("connection." + media.state(), new JsonObject().put("role", role.wire()).put("cause", media.cause())
           .put("downMs", media.downMs()).put("restarts", media.restarts()));
       return Future.succeededFuture();
+    } else if (message instanceof VideoMode mode) {
+      return videoMode(mode);
+    } else if (message instanceof VideoFallback fallback) {
+      return videoFallback(fallback);
     } else if (message instanceof PhotoRequest ask) {
       return photoRequest(ask, now);
     } else if (message instanceof PhotoStatus status) {
@@ -250,6 +256,36 @@ final class Connection implements Link {
     return recheck(now).compose(ok -> closed
         ? Future.failedFuture(Problem.conflict("gone", "the connection closed"))
         : current.note(staff.actor(), note.text()));
+  }
+
+  /**
+   * The inspector asks the phone for sharper, slower video or back to smooth (PROTOCOL.md `video-mode`). What the
+   * recording shows changes with it, so it goes on the trail as media.event {kind: "video.mode", mode}.
+   */
+  private Future<?> videoMode(VideoMode ask) {
+    if (role != Role.INSPECTOR) {
+      return Future.failedFuture(Problem.forbidden("only the inspector chooses how the video is sent"));
+    }
+    call.send(Role.APPLICANT, new JsonObject().put("type", "video-mode").put("mode", ask.mode()));
+    call.event("video.mode", new JsonObject().put("role", role.wire()).put("mode", ask.mode()));
+    return Future.succeededFuture();
+  }
+
+  /**
+   * The inspector's page moves the call to audio and stills or back (PROTOCOL.md `video-fallback`); relayed to the
+   * phone. Engaging and releasing change what is recorded: on the trail as media.event
+   * {kind: "video.fallback.engaged" | "video.fallback.released", fps}; probes are not.
+   */
+  private Future<?> videoFallback(VideoFallback fallback) {
+    if (role != Role.INSPECTOR) {
+      return Future.failedFuture(Problem.forbidden("only the inspector's page decides the video fallback"));
+    }
+    call.send(Role.APPLICANT, new JsonObject().put("type", "video-fallback").put("state", fallback.state()));
+    if ("engaged".equals(fallback.state()) || "released".equals(fallback.state())) {
+      call.event("video.fallback." + fallback.state(), new JsonObject().put("role", role.wire())
+          .put("fps", fallback.fps()));
+    }
+    return Future.succeededFuture();
   }
 
   private Future<?> photoRequest(PhotoRequest ask, long now) {

@@ -4,6 +4,8 @@ import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.inspection.PhotoRequests;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Every signaling message name and shape, in one place (documented in {@code signaling/PROTOCOL.md}).
@@ -19,7 +21,7 @@ public final class Protocol {
 
   /** A message a browser sends. */
   public sealed interface ClientMessage permits Join, Offer, Answer, Ice, Location, Note, Leave, Ping,
-      PhotoRequest, PhotoStatus, ConnectionState {
+      PhotoRequest, PhotoStatus, ConnectionState, VideoMode, VideoFallback {
   }
 
   /** Take a seat; {@code inspectionId} for staff, {@code resume} to take back a seat after a drop. */
@@ -63,6 +65,22 @@ public final class Protocol {
   public record PhotoStatus(String requestId, String state, String code) implements ClientMessage {
   }
 
+  /** The inspector asks the phone for {@code sharp} video (higher resolution, lower frame rate) or {@code smooth}. */
+  public record VideoMode(String mode) implements ClientMessage {
+  }
+
+  /**
+   * The inspector's page judged the video against its floor: {@code engaged} (audio and stills only), {@code probing}
+   * (the phone tries video again), {@code held} (the probe found it still too weak), {@code released} (video back);
+   * {@code fps} is the frame rate it saw.
+   */
+  public record VideoFallback(String state, Double fps) implements ClientMessage {
+  }
+
+  /** The video modes of {@link VideoMode} and the states of {@link VideoFallback}. */
+  public static final Set<String> VIDEO_MODES = Set.of("smooth", "sharp");
+  public static final Set<String> FALLBACK_STATES = Set.of("engaged", "probing", "held", "released");
+
   /**
    * Parses one text frame.
    *
@@ -91,6 +109,10 @@ public final class Protocol {
       case "photo-request" -> new PhotoRequest(optionalString(json, "itemId"));
       case "photo-status" -> photoStatus(json);
       case "connection" -> connectionState(json);
+      case "video-mode" -> new VideoMode(oneOf(json, "mode", VIDEO_MODES));
+      case "video-fallback" -> new VideoFallback(oneOf(json, "state", FALLBACK_STATES),
+          json.getValue("fps") instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() < 1000
+              ? Math.round(n.doubleValue() * 10) / 10.0 : null);
       default -> throw new Problem(Problem.Kind.BAD_REQUEST, "unknown_type",
           "unknown message type '" + abbreviate(name) + "'");
     };
@@ -139,6 +161,13 @@ public final class Protocol {
     Double accuracy = json.getValue("accuracy") instanceof Number a ? a.doubleValue() : null;
     Long timestamp = json.getValue("timestamp") instanceof Number t ? t.longValue() : null;
     return new Location(lat.doubleValue(), lng.doubleValue(), accuracy, timestamp);
+  }
+
+  private static String oneOf(JsonObject json, String field, Set<String> allowed) {
+    if (!(json.getValue(field) instanceof String v) || !allowed.contains(v)) {
+      throw missing(field, "one of " + String.join(", ", new TreeSet<>(allowed)));
+    }
+    return v;
   }
 
   private static ConnectionState connectionState(JsonObject json) {

@@ -132,6 +132,16 @@ class PhonePhotoBrowserTest {
     JsonObject third = arrived(id, 3);
     assertPhotoIsThePhones(id, third);
 
+    // The phone's camera is off (its track ended, as when another app takes the camera): a request gets a clear
+    // state on both sides, and no photo.
+    Browsers.js(applicant, "document.getElementById('local-video').srcObject.getVideoTracks().forEach(t => t.stop());");
+    inspector.findElement(By.id("phone-photo")).click();
+    waitFor(inspector, 20).until(d -> "camera-off".equals(d.findElement(By.id("phone-photo-status"))
+        .getDomAttribute("data-state")));
+    assertThat(inspector.findElement(By.id("phone-photo-status")).getText()).contains("摄像头已关闭");
+    assertThat(visible(applicant, "photo-request", 5).getText()).contains("摄像头已关闭");
+    assertThat(phonePhotos(id)).hasSize(3);
+
     // The auditor's gallery says which pictures came from the phone, how large, and who asked.
     inspector.manage().deleteAllCookies();
     Browsers.logIn(inspector, server.base, KanyanServer.AUDITOR, KanyanServer.PASSWORD);

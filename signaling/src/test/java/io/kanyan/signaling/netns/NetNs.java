@@ -1,9 +1,16 @@
 package io.kanyan.signaling.netns;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,14 +28,27 @@ public final class NetNs implements AutoCloseable {
   private final String name;
   private final String hostIf;
   private final String phoneIf;
+  private final String midNs;
+  private final String midHost;
+  private final String midPhone;
   private final int net;
   private int generation;
+  private Process shaper;
+  private OutputStream shaperControl;
 
   private NetNs(String name, int net) {
     this.name = name;
     this.net = net;
     this.hostIf = name + "h";
     this.phoneIf = name + "p";
+    this.midNs = name + "m";
+    this.midHost = name + "mh";
+    this.midPhone = name + "mp";
+  }
+
+  /** Whether profiles use the kernel's tc netem ({@code KANYAN_NETEM=1}) rather than the userspace emulator. */
+  public static boolean useNetem() {
+    return "1".equals(System.getenv("KANYAN_NETEM"));
   }
 
   /** True when this process may create namespaces and veth pairs (root with CAP_NET_ADMIN, iproute2 present). */
@@ -37,6 +57,7 @@ public final class NetNs implements AutoCloseable {
     try {
       run("ip", "netns", "add", probe);
       run("ip", "netns", "del", probe);
+      run("ethtool", "--version");
       return null;
     } catch (RuntimeException e) {
       return "network namespaces cannot be made here (" + e.getMessage() + "); run as root with iproute2 installed";
@@ -49,19 +70,106 @@ public final class NetNs implements AutoCloseable {
     NetNs ns = new NetNs("ky" + (ProcessHandle.current().pid() % 10000) + "n" + index, net);
     try {
       run("ip", "netns", "add", ns.name);
-      run("ip", "link", "add", ns.hostIf, "type", "veth", "peer", "name", ns.phoneIf);
+      run("ip", "netns", "add", ns.midNs);
+      // host <-> (mid: the emulator bridges midHost and midPhone) <-> phone
+      run("ip", "link", "add", ns.hostIf, "type", "veth", "peer", "name", ns.midHost);
+      run("ip", "link", "add", ns.phoneIf, "type", "veth", "peer", "name", ns.midPhone);
+      run("ip", "link", "set", ns.midHost, "netns", ns.midNs);
+      run("ip", "link", "set", ns.midPhone, "netns", ns.midNs);
       run("ip", "link", "set", ns.phoneIf, "netns", ns.name);
+      // Frames cross the emulator one by one: no offloads (no 64 KB segments, no checksums left to the "hardware").
+      run("ethtool", "-K", ns.hostIf, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
+      for (String mid : List.of(ns.midHost, ns.midPhone)) {
+        ns.inMid("ip", "link", "set", mid, "up", "promisc", "on");
+        ns.inMid("ethtool", "-K", mid, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
+      }
       run("ip", "addr", "add", ns.hostAddress() + "/24", "dev", ns.hostIf);
       run("ip", "link", "set", ns.hostIf, "up");
       ns.inside("ip", "link", "set", "lo", "up");
+      ns.inside("ethtool", "-K", ns.phoneIf, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
       ns.inside("ip", "addr", "add", ns.phoneAddress() + "/24", "dev", ns.phoneIf);
       ns.inside("ip", "link", "set", ns.phoneIf, "up");
       ns.inside("ip", "route", "add", "default", "via", ns.hostAddress());
+      ns.startShaper();
       return ns;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | IOException e) {
       ns.close();
-      throw e;
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }
+  }
+
+  private void startShaper() throws IOException {
+    Path script = Files.createTempFile("kanyan-shaper", ".py");
+    try (InputStream in = NetNs.class.getResourceAsStream("/netns/shaper.py")) {
+      Files.write(script, in.readAllBytes());
+    }
+    shaper = new ProcessBuilder("ip", "netns", "exec", midNs, "python3", script.toString(), midHost, midPhone)
+        .redirectErrorStream(true).start();
+    shaperControl = shaper.getOutputStream();
+    BufferedReader out = new BufferedReader(new InputStreamReader(shaper.getInputStream(), StandardCharsets.UTF_8));
+    String first = out.readLine();
+    if (!"ready".equals(first)) {
+      throw new IllegalStateException("the network emulator did not start: " + first);
+    }
+    Thread drain = new Thread(() -> {
+      try {
+        for (String line; (line = out.readLine()) != null; ) {
+          System.out.println("shaper " + name + ": " + line);
+        }
+      } catch (IOException ignored) {
+        // it ended
+      }
+    }, "shaper-" + name);
+    drain.setDaemon(true);
+    drain.start();
+  }
+
+  /**
+   * Shapes the phone's link to {@code profile}: each direction gets half the round trip (± half the jitter), the
+   * loss and the rate.
+   */
+  public void shape(NetworkProfile profile) {
+    if (useNetem()) {
+      List<String> netem = new ArrayList<>(List.of("netem", "delay", profile.rttMs() / 2 + "ms"));
+      if (profile.jitterMs() > 0) {
+        netem.add(profile.jitterMs() / 2 + "ms");
+      }
+      netem.addAll(List.of("loss", profile.lossPct() + "%"));
+      if (profile.rateKbit() > 0) {
+        netem.addAll(List.of("rate", profile.rateKbit() + "kbit"));
+      }
+      List<String> host = new ArrayList<>(List.of("tc", "qdisc", "replace", "dev", hostIf, "root"));
+      host.addAll(netem);
+      run(host.toArray(String[]::new));
+      List<String> phone = new ArrayList<>(List.of("tc", "qdisc", "replace", "dev", phoneIf, "root"));
+      phone.addAll(netem);
+      inside(phone.toArray(String[]::new));
+      return;
+    }
+    control(String.format(Locale.ROOT, "set delay=%d jitter=%d loss=%s rate=%d", profile.rttMs() / 2,
+        profile.jitterMs() / 2, profile.lossPct(), profile.rateKbit()));
+  }
+
+  /** Asks the emulator to print its counters (frames in, lost, dropped by the queue, out) on the test's output. */
+  public void printCounters() {
+    if (!useNetem()) {
+      control("stats");
+    }
+  }
+
+  private void control(String line) {
+    try {
+      shaperControl.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      shaperControl.flush();
+    } catch (IOException e) {
+      throw new IllegalStateException("the network emulator is gone: " + e.getMessage(), e);
+    }
+  }
+
+  private void inMid(String... command) {
+    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", midNs));
+    all.addAll(List.of(command));
+    run(all.toArray(String[]::new));
   }
 
   public String name() {
@@ -97,11 +205,9 @@ public final class NetNs implements AutoCloseable {
     run("ip", "link", "set", hostIf, "up");
   }
 
-  /** Shapes the phone's downlink and uplink to {@code kbit} kbit/s (token bucket; tc netem is not needed). */
+  /** Limits the phone's downlink and uplink to {@code kbit} kbit/s, nothing else added. */
   public void rate(int kbit) {
-    String rate = kbit + "kbit";
-    run("tc", "qdisc", "replace", "dev", hostIf, "root", "tbf", "rate", rate, "burst", "32kbit", "latency", "400ms");
-    inside("tc", "qdisc", "replace", "dev", phoneIf, "root", "tbf", "rate", rate, "burst", "32kbit", "latency", "400ms");
+    shape(new NetworkProfile("rate", 0, 0, 0, kbit));
   }
 
   /**
@@ -125,8 +231,12 @@ public final class NetNs implements AutoCloseable {
 
   @Override
   public void close() {
+    if (shaper != null) {
+      shaper.destroy();
+    }
     quietly("ip", "link", "del", hostIf);
     quietly("ip", "netns", "del", name);
+    quietly("ip", "netns", "del", midNs);
   }
 
   private static void quietly(String... command) {

@@ -318,4 +318,35 @@ class SignalingTest {
     assertThatThrownBy(this::applicant)
         .isInstanceOfSatisfying(UpgradeRejectedException.class, e -> assertThat(e.getStatus()).isEqualTo(409));
   }
+
+  @Test
+  void videoModeAndFallbackGoFromTheInspectorToThePhoneAndWhatChangesTheEvidenceGoesOnTheTrail() {
+    Ws[] p = pair();
+    Ws i = p[0];
+    Ws a = p[1];
+    i.send(new JsonObject().put("type", "video-mode").put("mode", "sharp"));
+    assertThat(a.next("video-mode").getString("mode")).isEqualTo("sharp");
+    i.send(new JsonObject().put("type", "video-fallback").put("state", "engaged").put("fps", 2.35));
+    assertThat(a.next("video-fallback").getString("state")).isEqualTo("engaged");
+    i.send(new JsonObject().put("type", "video-fallback").put("state", "probing"));
+    assertThat(a.next("video-fallback").getString("state")).isEqualTo("probing");
+    i.send(new JsonObject().put("type", "video-fallback").put("state", "released").put("fps", 14));
+    assertThat(a.next("video-fallback").getString("state")).isEqualTo("released");
+    // Nonsense is refused by name; the phone does not decide these (forbidden closes its socket, as elsewhere).
+    i.send(new JsonObject().put("type", "video-mode").put("mode", "4k"));
+    assertThat(i.next("error").getString("message")).contains("mode").contains("sharp, smooth");
+    a.send(new JsonObject().put("type", "video-fallback").put("state", "engaged"));
+    assertThat(a.next("error").getString("code")).isEqualTo("forbidden");
+    assertThat(a.closeStatus(3000)).isEqualTo((short) 4403);
+
+    List<JsonObject> media = alice.get("/api/inspections/" + inspectionId + "/trail").bodyAsJsonObject()
+        .getJsonArray("events").stream().map(o -> (JsonObject) o)
+        .filter(e -> e.getString("type").equals("media.event")).map(e -> e.getJsonObject("payload")).toList();
+    assertThat(media).extracting(m -> m.getString("kind"))
+        .containsExactly("video.mode", "video.fallback.engaged", "video.fallback.released");
+    assertThat(media.get(0).getString("mode")).isEqualTo("sharp");
+    assertThat(media.get(1).getDouble("fps")).isEqualTo(2.4);
+    i.close();
+    a.close();
+  }
 }
