@@ -93,6 +93,9 @@ class QueueBrowserTest {
       Browsers.fakeLocation(applicant, server.base, 31.2306, 121.4741, 12);
       applicant.get("about:blank");
       applicant.get(created.getJsonObject("invite").getString("url"));
+      // The pre-call check runs as the page opens; its results grow the page above the booking, so the slot is
+      // picked once the page has settled (a click on a button that moves under the pointer lands elsewhere).
+      waitFor(applicant, 40).until(d -> "passed".equals(d.findElement(By.id("precheck")).getDomAttribute("data-result")));
       if (books) {
         // The applicant picks the free time from the link; the desk shows the booked time at once.
         visible(applicant, "booking", 15);
@@ -104,7 +107,6 @@ class QueueBrowserTest {
             + " + \"']\") === document.querySelector('#day-list button');", id)).as("booked: first of the day")
             .isEqualTo(true);
       }
-      waitFor(applicant, 40).until(d -> "passed".equals(d.findElement(By.id("precheck")).getDomAttribute("data-result")));
       // The desk sees the check passed, live.
       waitFor(inspector, 15).until(d -> "checked".equals(status(id)));
       assertThat(dayItem(id).getText()).contains("检查已通过").contains("通话前检查已通过");
