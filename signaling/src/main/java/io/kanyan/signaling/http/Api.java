@@ -24,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the server's router: the JSON API under {@code /api} (one sub-router per resource), {@code /health},
+ * Builds the server's router: the JSON API under {@code /api} (one sub-router per resource), the probes
+ * ({@code /health}, {@code /health/live}, {@code /health/ready}),
  * and the static web client. Tests mount the same router. Failures are mapped to HTTP here, in one place.
  */
 public final class Api {
@@ -51,20 +52,20 @@ public final class Api {
   /**
    * @param origins   the origins allowed to send state-changing requests (CSRF)
    * @param resources every API resource; each mounts its routes on the {@code /api} sub-router
-   * @param health    the {@code /health} handler
+   * @param health    the probes: {@code /health}, {@code /health/live}, {@code /health/ready}
    */
-  public static Router router(Vertx vertx, Accounts accounts, Origins origins, Handler<RoutingContext> health,
+  public static Router router(Vertx vertx, Accounts accounts, Origins origins, Health health,
       Resource... resources) {
     return router(vertx, accounts, null, origins, health, resources);
   }
 
   /**
-   * {@link #router(Vertx, Accounts, Origins, Handler, Resource...)} that also admits integrations: a request
+   * {@link #router(Vertx, Accounts, Origins, Health, Resource...)} that also admits integrations: a request
    * with {@code Authorization: Bearer <key>} is looked up in {@code keys} (before its body is read), and
    * routes ask for it with {@link #integration}.
    */
   public static Router router(Vertx vertx, Accounts accounts, IntegrationKeys keys, Origins origins,
-      Handler<RoutingContext> health, Resource... resources) {
+      Health health, Resource... resources) {
     Router root = Router.router(vertx);
     root.route().setName(HEADERS_ROUTE).handler(ctx -> {
       SecurityHeaders.put(ctx);
@@ -75,6 +76,8 @@ public final class Api {
       ctx.next();
     });
     root.get("/health").handler(health);
+    root.get("/health/live").handler(health::live);
+    root.get("/health/ready").handler(health::ready);
 
     Router api = Router.router(vertx);
     api.route().handler(ctx -> {
