@@ -1,0 +1,184 @@
+package io.kanyan.recorder.trail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kanyan.recorder.redis.NotReplicatedException;
+import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.redis.ReplicaAcks;
+import io.kanyan.recorder.testing.SentinelRedis;
+import io.lettuce.core.StreamMessage;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Redis Sentinel (a primary, one replica, three sentinels; real processes) under a steady append load through the
+ * real {@link Trail} over a {@code redis-sentinel://} URL with replica acknowledgement 1: the primary is killed with
+ * SIGKILL {@value #KILLS} times, and every acknowledged event is still there, once, in a chain that verifies. The
+ * appenders retry a failed append with the same event id, as the server's callers do. It prints acknowledged, lost,
+ * duplicated and the failover times (kill to the next acknowledged append); the times are printed, never asserted.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 240, timeUnit = TimeUnit.SECONDS)
+class SentinelFailoverTest {
+
+  static final int KILLS = Integer.getInteger("kanyan.failover.kills", 20);
+  static final int APPENDERS = 6;
+  /** How long the load runs on a healthy cluster before each kill. */
+  static final long LOAD_WINDOW_MS = Long.getLong("kanyan.failover.windowMs", 400);
+
+  SentinelRedis cluster;
+  RedisStore redis;
+  Trail trail;
+  final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+  final Map<String, Integer> written = new ConcurrentHashMap<>();
+  final List<String> errors = new CopyOnWriteArrayList<>();
+  final AtomicLong lastAck = new AtomicLong();
+
+  @BeforeEach
+  void start(Vertx vertx, @TempDir Path dir) {
+    cluster = SentinelRedis.start(dir, 1);
+    redis = RedisStore.connect(vertx, cluster.url(), new ReplicaAcks(1, Duration.ofMillis(1000))).await();
+    trail = new Trail(redis, Clock.systemUTC());
+  }
+
+  @AfterEach
+  void stop() {
+    if (redis != null) {
+      redis.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void killingThePrimaryUnderLoadLosesNoAcknowledgedEventAndDuplicatesNone() throws Exception {
+    AtomicBoolean done = new AtomicBoolean();
+    List<Future<Void>> appenders = new ArrayList<>();
+    for (int i = 0; i < APPENDERS; i++) {
+      appenders.add(appendUntil("failover-" + i, 1, done));
+    }
+    List<Long> failoverMs = new ArrayList<>();
+    for (int kill = 0; kill < KILLS; kill++) {
+      cluster.awaitHealthy(Duration.ofSeconds(60));
+      long acksBefore = acknowledged.size();
+      Thread.sleep(LOAD_WINDOW_MS);
+      assertThat(acknowledged.size()).as("appends go on while the cluster is healthy").isGreaterThan((int) acksBefore);
+      SentinelRedis.Node primary = cluster.primary();
+      long killedAt = System.nanoTime();
+      primary.kill9();
+      cluster.awaitNewPrimary(primary, Duration.ofSeconds(60));
+      cluster.restartAsReplica(primary);
+      while (lastAck.get() < killedAt) {
+        Thread.sleep(10);
+      }
+      failoverMs.add((lastAck.get() - killedAt) / 1_000_000);
+    }
+    done.set(true);
+    Future.all(appenders).await(120, TimeUnit.SECONDS);
+
+    int lost = 0;
+    int duplicated = 0;
+    int stored = 0;
+    for (int i = 0; i < APPENDERS; i++) {
+      String inspection = "failover-" + i;
+      List<StreamMessage<String, String>> raw = trail.readRaw(inspection).await();
+      Map<String, Integer> copies = new HashMap<>();
+      List<Map<String, String>> fields = new ArrayList<>();
+      for (StreamMessage<String, String> entry : raw) {
+        copies.merge(entry.getBody().get("id"), 1, Integer::sum);
+        fields.add(entry.getBody());
+      }
+      stored += raw.size();
+      duplicated += (int) copies.values().stream().filter(c -> c > 1).mapToInt(c -> c - 1).sum();
+      for (int n = 1; n <= written.get(inspection); n++) {
+        if (!copies.containsKey(inspection + "/evt-" + n)) {
+          lost++;
+        }
+      }
+      assertThat(Chain.firstBreakOfFields(inspection, fields)).as("chain of %s", inspection).isNull();
+      assertThat(raw).as("events of %s: exactly the acknowledged ones", inspection).hasSize(written.get(inspection));
+    }
+    Collections.sort(failoverMs);
+    System.out.printf("Sentinel failover: %d kills of the primary, %d appenders, acks=1: acknowledged %d, stored %d, "
+            + "lost %d, duplicated %d; failed tries (retried with the same id) %d; failover time (kill to next "
+            + "acknowledged append) min %d ms, median %d ms, max %d ms%n", KILLS, APPENDERS, acknowledged.size(),
+        stored, lost, duplicated, errors.size(), failoverMs.get(0), failoverMs.get(failoverMs.size() / 2),
+        failoverMs.get(failoverMs.size() - 1));
+    assertThat(lost).as("acknowledged events lost").isZero();
+    assertThat(duplicated).as("events stored twice").isZero();
+    assertThat(acknowledged).hasSize(stored);
+  }
+
+  @Test
+  void withTheReplicaDownAnAppendFailsClearlyAndItsRetryStoresItOnce() throws Exception {
+    SentinelRedis.Node replica = cluster.nodes().stream().filter(n -> n.port() != cluster.primary().port())
+        .findFirst().orElseThrow();
+    trail.append("down-1", "replica-down", EventType.NOTE_ADDED, "system", new JsonObject()).await();
+    replica.stop();
+    Throwable failure = null;
+    try {
+      trail.append("down-2", "replica-down", EventType.NOTE_ADDED, "system", new JsonObject()).await();
+    } catch (Throwable t) {
+      failure = t;
+    }
+    assertThat(failure).isInstanceOf(NotReplicatedException.class)
+        .hasMessageContaining("0 of 1 acknowledged").hasMessageContaining("KANYAN_REDIS_REPLICA_ACKS");
+    cluster.restartAsReplica(replica);
+    cluster.awaitHealthy(Duration.ofSeconds(60));
+    TrailEvent retried = trail.append("down-2", "replica-down", EventType.NOTE_ADDED, "system", new JsonObject())
+        .await();
+    List<TrailEvent> events = trail.read("replica-down").await();
+    assertThat(events).extracting(TrailEvent::id).containsExactly("down-1", "down-2");
+    assertThat(retried.seq()).isEqualTo(2);
+    assertThat(Chain.firstBreak("replica-down", events)).isNull();
+  }
+
+  /** Appends evt-1, evt-2, ... to {@code inspection}, each retried with its own id until acknowledged. */
+  private Future<Void> appendUntil(String inspection, int n, AtomicBoolean done) {
+    if (done.get()) {
+      written.put(inspection, n - 1);
+      return Future.succeededFuture();
+    }
+    Promise<Void> next = Promise.promise();
+    appendOnce(inspection, n).onComplete(x -> appendUntil(inspection, n + 1, done).onComplete(next));
+    return next.future();
+  }
+
+  private Future<Void> appendOnce(String inspection, int n) {
+    String id = inspection + "/evt-" + n;
+    return trail.append(id, inspection, EventType.NOTE_ADDED, "system", new JsonObject().put("n", n))
+        .<Void>map(e -> {
+          acknowledged.add(e.id());
+          lastAck.set(System.nanoTime());
+          return null;
+        })
+        .recover(err -> {
+          errors.add(id + ": " + err);
+          return redis.vertx().timer(100).compose(t -> appendOnce(inspection, n));
+        });
+  }
+}
