@@ -1,6 +1,7 @@
 package io.kanyan.signaling.http;
 
 import io.kanyan.recorder.audit.TamperedInspectionException;
+import io.kanyan.recorder.redis.NotReplicatedException;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Accounts;
@@ -333,6 +334,11 @@ public final class Api {
     } else if (err instanceof TamperedInspectionException t) {
       log.error("http {}: TAMPERING: {}", ctx.request().path(), t.getMessage());
       problem(ctx, Problem.gone("tampered", t.getMessage()));
+    } else if (err instanceof NotReplicatedException) {
+      log.warn("http {}: store write not acknowledged by its replicas: {}", ctx.request().path(), err.getMessage());
+      problem(ctx, new Problem(Problem.Kind.UNAVAILABLE, "not_replicated",
+          "the server's store could not confirm the change on its standby copy (a Redis replica is down or lagging); "
+              + "try again in a minute"));
     } else if (err instanceof RedisUnavailableException) {
       log.warn("http {}: store unavailable: {}", ctx.request().path(), err.getMessage());
       problem(ctx, new Problem(Problem.Kind.UNAVAILABLE, "unavailable",
