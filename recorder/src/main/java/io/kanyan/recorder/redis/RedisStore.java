@@ -43,11 +43,15 @@ import java.util.stream.Collectors;
  */
 public final class RedisStore implements AutoCloseable {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisStore.class);
+
   private final Vertx vertx;
   private final RedisClient client;
   private final RedisURI uri;
-  private final StatefulRedisConnection<String, String> connection;
   private final ReplicaAcks acks;
+  /** Replaced by a fresh one when the sentinels announce a new primary (see {@link SentinelWatch}). */
+  private volatile StatefulRedisConnection<String, String> connection;
+  private volatile SentinelWatch watch;
 
   private RedisStore(Vertx vertx, RedisClient client, RedisURI uri, StatefulRedisConnection<String, String> connection,
       ReplicaAcks acks) {
@@ -87,16 +91,10 @@ public final class RedisStore implements AutoCloseable {
           .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(10).plus(acks.timeout())))
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
           .build());
-      CompletionStage<StatefulRedisConnection<String, String>> stage = sentinel(uri)
-          ? MasterReplica.connectAsync(client, StringCodec.UTF8, uri).thenApply(c -> {
-            c.setReadFrom(ReadFrom.UPSTREAM); // the trail reads what it has just written: primary only
-            return (StatefulRedisConnection<String, String>) c;
-          })
-          : client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
-      return new Connecting(client, stage);
+      return new Connecting(client, open(client, uri));
     }, false).compose(connecting -> Future.<StatefulRedisConnection<String, String>>fromCompletionStage(
             connecting.stage(), vertx.getOrCreateContext())
-        .map(conn -> new RedisStore(vertx, connecting.client(), uri, conn, acks))
+        .map(conn -> new RedisStore(vertx, connecting.client(), uri, conn, acks).watchSentinels())
         .recover(err -> {
           connecting.client().shutdownAsync();
           return Future.failedFuture(new RedisUnavailableException("cannot connect to Redis at " + where(uri), err));
@@ -105,6 +103,56 @@ public final class RedisStore implements AutoCloseable {
 
   /** A client and its connection under way, handed from the worker back to the caller's context. */
   private record Connecting(RedisClient client, CompletionStage<StatefulRedisConnection<String, String>> stage) {
+  }
+
+  /** Opens a connection to the primary, through the sentinels for a Sentinel URL. */
+  private static CompletionStage<StatefulRedisConnection<String, String>> open(RedisClient client, RedisURI uri) {
+    return sentinel(uri)
+        ? MasterReplica.connectAsync(client, StringCodec.UTF8, uri).thenApply(c -> {
+          c.setReadFrom(ReadFrom.UPSTREAM); // the trail reads what it has just written: primary only
+          return (StatefulRedisConnection<String, String>) c;
+        })
+        : client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
+  }
+
+  /**
+   * With Sentinel, also listens to the sentinels for {@code +switch-master}: Lettuce's MasterReplica refreshes its
+   * topology on Sentinel events at most once every 5 s (its {@code SentinelTopologyRefresh} rate limit, not
+   * configurable), and the first event of a failover ({@code +sdown}, before the promotion) uses that up, so on
+   * its own it follows a new primary about 5 s late. On {@code +switch-master} this store opens a new connection
+   * (MasterReplica asks the sentinels again and finds the new primary) and closes the old one: commands still
+   * waiting on the old primary fail, and the trail resends them (idempotently) on the new connection. Nothing
+   * is re-sent to another node behind a caller's back.
+   */
+  private RedisStore watchSentinels() {
+    if (sentinel(uri)) {
+      watch = new SentinelWatch(client, uri, this::reconnect);
+    }
+    return this;
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean reconnecting = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private volatile String primary = "";
+
+  private void reconnect(String newPrimary) {
+    if (newPrimary.equals(primary) || !reconnecting.compareAndSet(false, true)) {
+      return; // another sentinel's announcement of the same failover, or one already being followed
+    }
+    primary = newPrimary;
+    open(client, uri).whenComplete((fresh, err) -> {
+      reconnecting.set(false);
+      if (err != null) {
+        primary = ""; // the next announcement tries again
+        log.warn("redis: reconnecting after a failover failed ({}); Lettuce's own refresh follows the primary",
+            err.toString());
+        return;
+      }
+      StatefulRedisConnection<String, String> old = connection;
+      connection = fresh;
+      log.info("redis: the sentinels named a new primary for '{}'; writes go there now", uri.getSentinelMasterId());
+      old.closeAsync();
+    });
   }
 
   private static boolean sentinel(RedisURI uri) {
@@ -223,6 +271,9 @@ public final class RedisStore implements AutoCloseable {
 
   @Override
   public void close() {
+    if (watch != null) {
+      watch.close();
+    }
     connection.closeAsync();
     client.shutdownAsync();
   }

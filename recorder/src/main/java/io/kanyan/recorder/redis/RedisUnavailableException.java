@@ -15,7 +15,8 @@ public class RedisUnavailableException extends RuntimeException {
    * Connection-level failures become this type; errors Redis itself answered with pass through unchanged.
    * Lettuce fails the command at the head of its queue with the raw socket error (for example
    * {@code java.net.SocketException: Connection reset}) when a connection drops: that command may or may
-   * not have run, so it counts as unavailable too; so does a Redis that is still loading its AOF.
+   * not have run, so it counts as unavailable too; so does a Redis that is still loading its AOF, a command
+   * cancelled because its connection was closed, and a server that is no longer the primary (a failover).
    */
   static Throwable wrap(Throwable err) {
     if (err instanceof RedisUnavailableException) {
@@ -23,6 +24,11 @@ public class RedisUnavailableException extends RuntimeException {
     }
     if (err instanceof RedisLoadingException) {
       return new RedisUnavailableException("the trail store (Redis) is still loading its data: " + err.getMessage(), err);
+    }
+    if (err instanceof java.util.concurrent.CancellationException) {
+      // Lettuce cancels the commands still waiting on a connection that is closed (after a failover, the store
+      // closes the old primary's): each may or may not have run there.
+      return new RedisUnavailableException("the trail store (Redis) connection was closed under a command", err);
     }
     if (err instanceof RedisCommandExecutionException && failover(err.getMessage())) {
       return new RedisUnavailableException("the trail store (Redis) is failing over: " + err.getMessage(), err);

@@ -128,6 +128,8 @@ class SentinelFailoverTest {
             + "acknowledged append) min %d ms, median %d ms, max %d ms%n", KILLS, APPENDERS, acknowledged.size(),
         stored, lost, duplicated, errors.size(), failoverMs.get(0), failoverMs.get(failoverMs.size() / 2),
         failoverMs.get(failoverMs.size() - 1));
+    errors.stream().map(e -> e.substring(e.indexOf(": ") + 2)).map(e -> e.length() > 160 ? e.substring(0, 160) : e)
+        .distinct().limit(5).forEach(e -> System.out.println("  a failed try: " + e));
     assertThat(lost).as("acknowledged events lost").isZero();
     assertThat(duplicated).as("events stored twice").isZero();
     assertThat(acknowledged).hasSize(stored);
