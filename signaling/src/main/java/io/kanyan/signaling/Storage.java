@@ -50,7 +50,7 @@ public final class Storage implements AutoCloseable {
       return process;
     }).compose(process -> {
       String url = process != null ? process.url() : config.redisUrl();
-      return RedisStore.connect(vertx, url, config.redisAcks())
+      return RedisStore.connect(vertx, url, config.redisAcks(), config.redisSentinelPassword())
           .compose(store -> Durability.check(store, config.allowVolatileRedis())
               .onSuccess(problems -> {
                 log.info("redis: connected to {}{}", process != null ? "the embedded redis-server" : store.describe(),

@@ -69,15 +69,34 @@ public final class RedisStore implements AutoCloseable {
 
   /** Connects without blocking; fails with a {@link RedisUnavailableException} that names where (never the password). */
   public static Future<RedisStore> connect(Vertx vertx, String url, ReplicaAcks acks) {
-    return connect(vertx, url, acks, RedisClient::create);
+    return connect(vertx, url, acks, (String) null);
   }
 
-  /** {@link #connect(Vertx, String)} with the client made by {@code clients} (tests watch where it connects). */
+  /**
+   * {@link #connect(Vertx, String, ReplicaAcks)} to sentinels that require a password of their own
+   * ({@code requirepass} in their sentinel.conf): a {@code redis-sentinel://} URL's password is the Redis nodes'
+   * (Lettuce applies it to them, not to the sentinels).
+   *
+   * @param sentinelPassword the sentinels' password, or null when they have none
+   */
+  public static Future<RedisStore> connect(Vertx vertx, String url, ReplicaAcks acks, String sentinelPassword) {
+    return connectWith(vertx, url, acks, uri -> {
+      if (sentinelPassword != null) {
+        uri.getSentinels().forEach(s -> s.setAuthentication(sentinelPassword.toCharArray()));
+      }
+      return RedisClient.create();
+    });
+  }
+
+  /**
+   * {@link #connect(Vertx, String)} with the client made by {@code clients} (tests watch where it connects); it may
+   * also adjust the parsed URI.
+   */
   static Future<RedisStore> connect(Vertx vertx, String url, Function<RedisURI, RedisClient> clients) {
-    return connect(vertx, url, ReplicaAcks.NONE, clients);
+    return connectWith(vertx, url, ReplicaAcks.NONE, clients);
   }
 
-  private static Future<RedisStore> connect(Vertx vertx, String url, ReplicaAcks acks,
+  private static Future<RedisStore> connectWith(Vertx vertx, String url, ReplicaAcks acks,
       Function<RedisURI, RedisClient> clients) {
     RedisURI uri = RedisURI.create(url);
     // Creating the first client loads and generates many classes, and connectAsync builds the connection's
@@ -134,6 +153,7 @@ public final class RedisStore implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean reconnecting = new java.util.concurrent.atomic.AtomicBoolean();
 
   private volatile String primary = "";
+  private volatile boolean closed;
 
   private void reconnect(String newPrimary) {
     if (newPrimary.equals(primary) || !reconnecting.compareAndSet(false, true)) {
@@ -146,6 +166,10 @@ public final class RedisStore implements AutoCloseable {
         primary = ""; // the next announcement tries again
         log.warn("redis: reconnecting after a failover failed ({}); Lettuce's own refresh follows the primary",
             err.toString());
+        return;
+      }
+      if (closed) {
+        fresh.closeAsync();
         return;
       }
       StatefulRedisConnection<String, String> old = connection;
@@ -271,6 +295,7 @@ public final class RedisStore implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     if (watch != null) {
       watch.close();
     }

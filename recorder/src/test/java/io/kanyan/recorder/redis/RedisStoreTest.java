@@ -101,6 +101,27 @@ class RedisStoreTest {
   }
 
   @Test
+  void opensPublishSubscribeConnectionsToTheSameRedis() {
+    RedisStore store = RedisStore.connect(vertx, redis.url()).await();
+    try {
+      var pubSub = store.pubSub().await();
+      java.util.concurrent.CompletableFuture<String> heard = new java.util.concurrent.CompletableFuture<>();
+      pubSub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+        @Override
+        public void message(String channel, String message) {
+          heard.complete(message);
+        }
+      });
+      pubSub.async().subscribe("kanyan:test").toCompletableFuture().join();
+      store.call(c -> c.publish("kanyan:test", "hello")).await();
+      assertThat(heard.orTimeout(10, TimeUnit.SECONDS).join()).isEqualTo("hello");
+      pubSub.close();
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
   void aSentinelUrlIsDescribedWithoutItsPassword() {
     RedisURI uri = RedisURI.create("redis-sentinel://:secret@10.0.0.1:26379,10.0.0.2:26380/0#kanyan");
     assertThat(RedisStore.where(uri)).isEqualTo("master 'kanyan' through the sentinels 10.0.0.1:26379,10.0.0.2:26380")

@@ -104,14 +104,21 @@ public final class SentinelRedis implements AutoCloseable {
   private final List<Process> sentinels = new ArrayList<>();
   private final List<Integer> sentinelPorts = new ArrayList<>();
   private final RedisClient client = RedisClient.create();
+  private final String sentinelPassword;
 
-  private SentinelRedis(Path dir) {
+  private SentinelRedis(Path dir, String sentinelPassword) {
     this.dir = dir;
+    this.sentinelPassword = sentinelPassword;
   }
 
   /** Starts a primary, {@code replicas} replicas of it and three sentinels watching it, and waits until all agree. */
   public static SentinelRedis start(Path dir, int replicas) {
-    SentinelRedis cluster = new SentinelRedis(dir);
+    return start(dir, replicas, null);
+  }
+
+  /** {@link #start(Path, int)} with sentinels that require {@code sentinelPassword} ({@code requirepass}). */
+  public static SentinelRedis start(Path dir, int replicas, String sentinelPassword) {
+    SentinelRedis cluster = new SentinelRedis(dir, sentinelPassword);
     try {
       for (int i = 0; i <= replicas; i++) {
         Node node = new Node(dir.resolve("redis-" + i), freePort(), cluster.password);
@@ -134,15 +141,20 @@ public final class SentinelRedis implements AutoCloseable {
     Path home = dir.resolve("sentinel-" + i);
     Files.createDirectories(home);
     Path conf = home.resolve("sentinel.conf");
-    Files.write(conf, List.of("port " + port, "bind 127.0.0.1", "dir \"" + home.toAbsolutePath() + "\"",
+    List<String> lines = new ArrayList<>(List.of("port " + port, "bind 127.0.0.1",
+        "dir \"" + home.toAbsolutePath() + "\"",
         "sentinel monitor " + MASTER + " 127.0.0.1 " + primaryPort + " 2",
         "sentinel auth-pass " + MASTER + " " + password,
         "sentinel down-after-milliseconds " + MASTER + " " + DOWN_AFTER_MS,
         "sentinel failover-timeout " + MASTER + " " + FAILOVER_TIMEOUT_MS,
         "sentinel parallel-syncs " + MASTER + " 1"));
+    if (sentinelPassword != null) {
+      lines.add("requirepass " + sentinelPassword); // also what the sentinels send each other
+    }
+    Files.write(conf, lines);
     Process process = new ProcessBuilder("redis-sentinel", conf.toString()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("sentinel.log").toFile())).start();
-    awaitPong(process, port, null, home.resolve("sentinel.log"));
+    awaitPong(process, port, sentinelPassword, home.resolve("sentinel.log"));
     sentinels.add(process);
     sentinelPorts.add(port);
   }
@@ -164,9 +176,16 @@ public final class SentinelRedis implements AutoCloseable {
         .orElseThrow(() -> new IllegalStateException("the sentinels name an unknown primary on port " + port));
   }
 
+  private RedisURI sentinelUri(int port) {
+    RedisURI.Builder uri = RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(2));
+    if (sentinelPassword != null) {
+      uri.withPassword(sentinelPassword.toCharArray());
+    }
+    return uri.build();
+  }
+
   private int primaryPort(int sentinelPort) {
-    try (StatefulRedisSentinelConnection<String, String> s = client.connectSentinel(
-        RedisURI.builder().withHost("127.0.0.1").withPort(sentinelPort).withTimeout(Duration.ofSeconds(2)).build())) {
+    try (StatefulRedisSentinelConnection<String, String> s = client.connectSentinel(sentinelUri(sentinelPort))) {
       return ((InetSocketAddress) s.sync().getMasterAddrByName(MASTER)).getPort();
     }
   }
@@ -234,8 +253,7 @@ public final class SentinelRedis implements AutoCloseable {
       return online + " of " + (live - 1) + " replicas online";
     }
     for (int s : sentinelPorts) {
-      try (StatefulRedisSentinelConnection<String, String> c = client.connectSentinel(
-          RedisURI.builder().withHost("127.0.0.1").withPort(s).withTimeout(Duration.ofSeconds(2)).build())) {
+      try (StatefulRedisSentinelConnection<String, String> c = client.connectSentinel(sentinelUri(s))) {
         List<Map<String, String>> replicas = c.sync().replicas(MASTER);
         long up = replicas.stream().filter(r -> "slave".equals(r.get("flags"))
             && "ok".equals(r.get("master-link-status"))).count();

@@ -79,7 +79,7 @@ class SentinelFailoverTest {
     AtomicBoolean done = new AtomicBoolean();
     List<Future<Void>> appenders = new ArrayList<>();
     for (int i = 0; i < APPENDERS; i++) {
-      appenders.add(appendUntil("failover-" + i, 1, done));
+      appenders.add(appendUntil("failover-" + i, done));
     }
     List<Long> failoverMs = new ArrayList<>();
     for (int kill = 0; kill < KILLS; kill++) {
@@ -159,15 +159,47 @@ class SentinelFailoverTest {
     assertThat(Chain.firstBreak("replica-down", events)).isNull();
   }
 
-  /** Appends evt-1, evt-2, ... to {@code inspection}, each retried with its own id until acknowledged. */
-  private Future<Void> appendUntil(String inspection, int n, AtomicBoolean done) {
+  @Test
+  void sentinelsWithAPasswordOfTheirOwnAreReachedWithIt(Vertx vertx, @TempDir Path dir) {
+    try (SentinelRedis guarded = SentinelRedis.start(dir.resolve("guarded"), 1, "sentinel-secret")) {
+      Throwable refused = null;
+      try {
+        RedisStore.connect(vertx, guarded.url(), ReplicaAcks.NONE).await().close();
+      } catch (Throwable t) {
+        refused = t;
+      }
+      assertThat(refused).as("the URL's password is the nodes', not the sentinels'")
+          .isInstanceOf(io.kanyan.recorder.redis.RedisUnavailableException.class);
+      RedisStore store = RedisStore.connect(vertx, guarded.url(), new ReplicaAcks(1, Duration.ofSeconds(1)),
+          "sentinel-secret").await();
+      try {
+        Trail guardedTrail = new Trail(store, Clock.systemUTC());
+        guardedTrail.append("g-1", "guarded", EventType.NOTE_ADDED, "system", new JsonObject()).await();
+        assertThat(guardedTrail.read("guarded").await()).extracting(TrailEvent::id).containsExactly("g-1");
+      } finally {
+        store.close();
+      }
+    }
+  }
+
+  /**
+   * Appends evt-1, evt-2, ... to {@code inspection}, each retried with its own id until acknowledged; completes
+   * {@code finished} once {@code done} is set (one promise for the whole run: a promise per event, each completed by
+   * the next, would unwind thousands deep at the end).
+   */
+  private Future<Void> appendUntil(String inspection, AtomicBoolean done) {
+    Promise<Void> finished = Promise.promise();
+    appendFrom(inspection, 1, done, finished);
+    return finished.future();
+  }
+
+  private void appendFrom(String inspection, int n, AtomicBoolean done, Promise<Void> finished) {
     if (done.get()) {
       written.put(inspection, n - 1);
-      return Future.succeededFuture();
+      finished.complete();
+      return;
     }
-    Promise<Void> next = Promise.promise();
-    appendOnce(inspection, n).onComplete(x -> appendUntil(inspection, n + 1, done).onComplete(next));
-    return next.future();
+    appendOnce(inspection, n).onComplete(x -> appendFrom(inspection, n + 1, done, finished));
   }
 
   private Future<Void> appendOnce(String inspection, int n) {
