@@ -48,6 +48,8 @@ class SentinelFailoverTest {
   static final int APPENDERS = 6;
   /** How long the load runs on a healthy cluster before each kill. */
   static final long LOAD_WINDOW_MS = Long.getLong("kanyan.failover.windowMs", 400);
+  /** Replica acknowledgement; {@code -Dkanyan.failover.acks=0} shows what is lost without it. */
+  static final int ACKS = Integer.getInteger("kanyan.failover.acks", 1);
 
   SentinelRedis cluster;
   RedisStore redis;
@@ -60,7 +62,7 @@ class SentinelFailoverTest {
   @BeforeEach
   void start(Vertx vertx, @TempDir Path dir) {
     cluster = SentinelRedis.start(dir, 1);
-    redis = RedisStore.connect(vertx, cluster.url(), new ReplicaAcks(1, Duration.ofMillis(1000))).await();
+    redis = RedisStore.connect(vertx, cluster.url(), new ReplicaAcks(ACKS, Duration.ofMillis(1000))).await();
     trail = new Trail(redis, Clock.systemUTC());
   }
 
@@ -103,6 +105,7 @@ class SentinelFailoverTest {
     int lost = 0;
     int duplicated = 0;
     int stored = 0;
+    List<String> brokenChains = new ArrayList<>();
     for (int i = 0; i < APPENDERS; i++) {
       String inspection = "failover-" + i;
       List<StreamMessage<String, String>> raw = trail.readRaw(inspection).await();
@@ -119,20 +122,23 @@ class SentinelFailoverTest {
           lost++;
         }
       }
-      assertThat(Chain.firstBreakOfFields(inspection, fields)).as("chain of %s", inspection).isNull();
-      assertThat(raw).as("events of %s: exactly the acknowledged ones", inspection).hasSize(written.get(inspection));
+      String broken = Chain.firstBreakOfFields(inspection, fields);
+      if (broken != null) {
+        brokenChains.add(inspection + ": " + broken);
+      }
     }
     Collections.sort(failoverMs);
-    System.out.printf("Sentinel failover: %d kills of the primary, %d appenders, acks=1: acknowledged %d, stored %d, "
+    System.out.printf("Sentinel failover: %d kills of the primary, %d appenders, acks=%d: acknowledged %d, stored %d, "
             + "lost %d, duplicated %d; failed tries (retried with the same id) %d; failover time (kill to next "
-            + "acknowledged append) min %d ms, median %d ms, max %d ms%n", KILLS, APPENDERS, acknowledged.size(),
+            + "acknowledged append) min %d ms, median %d ms, max %d ms%n", KILLS, APPENDERS, ACKS, acknowledged.size(),
         stored, lost, duplicated, errors.size(), failoverMs.get(0), failoverMs.get(failoverMs.size() / 2),
         failoverMs.get(failoverMs.size() - 1));
     errors.stream().map(e -> e.substring(e.indexOf(": ") + 2)).map(e -> e.length() > 160 ? e.substring(0, 160) : e)
         .distinct().limit(5).forEach(e -> System.out.println("  a failed try: " + e));
     assertThat(lost).as("acknowledged events lost").isZero();
     assertThat(duplicated).as("events stored twice").isZero();
-    assertThat(acknowledged).hasSize(stored);
+    assertThat(brokenChains).as("chains that do not verify").isEmpty();
+    assertThat(acknowledged).as("every stored event was acknowledged, and only once").hasSize(stored);
   }
 
   @Test
