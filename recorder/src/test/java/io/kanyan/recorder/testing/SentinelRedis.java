@@ -265,6 +265,14 @@ public final class SentinelRedis implements AutoCloseable {
     return "";
   }
 
+  /** CONFIG SET on one node. */
+  public void config(int port, String parameter, String value) {
+    try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder().withHost("127.0.0.1")
+        .withPort(port).withPassword(password.toCharArray()).withTimeout(Duration.ofSeconds(2)).build())) {
+      c.sync().configSet(parameter, value);
+    }
+  }
+
   /** A section of INFO of one node, as text. */
   public String info(int port, String section) {
     try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder().withHost("127.0.0.1")

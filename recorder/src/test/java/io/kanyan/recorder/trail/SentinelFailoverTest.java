@@ -166,6 +166,25 @@ class SentinelFailoverTest {
   }
 
   @Test
+  void theDurabilityCheckReadsTheSentinelManagedPrimary() {
+    assertThat(io.kanyan.recorder.redis.Durability.check(redis, false).await()).isEmpty();
+    // The replica is not what is checked: turning AOF off there changes nothing; on the primary it is refused.
+    SentinelRedis.Node replica = cluster.nodes().stream().filter(n -> n.port() != cluster.primary().port())
+        .findFirst().orElseThrow();
+    cluster.config(replica.port(), "appendonly", "no");
+    assertThat(io.kanyan.recorder.redis.Durability.check(redis, false).await()).isEmpty();
+    cluster.config(cluster.primary().port(), "appendonly", "no");
+    Throwable refused = null;
+    try {
+      io.kanyan.recorder.redis.Durability.check(redis, false).await();
+    } catch (Throwable t) {
+      refused = t;
+    }
+    assertThat(refused).isInstanceOf(io.kanyan.recorder.redis.Durability.NotDurableException.class)
+        .hasMessageContaining("appendonly");
+  }
+
+  @Test
   void sentinelsWithAPasswordOfTheirOwnAreReachedWithIt(Vertx vertx, @TempDir Path dir) {
     try (SentinelRedis guarded = SentinelRedis.start(dir.resolve("guarded"), 1, "sentinel-secret")) {
       Throwable refused = null;
