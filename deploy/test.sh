@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/scripts/ensure-packages.sh ffmpeg=ffmpeg chromium=chromium chromedriver=chromium-driver \
-  redis-server=redis-server haproxy=haproxy dpkg:fonts-wqy-microhei \
+  redis-server=redis-server redis-sentinel=redis-sentinel haproxy=haproxy dpkg:fonts-wqy-microhei \
   softhsm2-util=softhsm2 pkcs11-tool=opensc openssl=openssl pdfsig=poppler-utils ip=iproute2 tc=iproute2 python3=python3-minimal ethtool=ethtool
 
 mvn -B verify "$@"

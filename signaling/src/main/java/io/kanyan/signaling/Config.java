@@ -32,6 +32,8 @@ public record Config(
     String redisUrl,
     int embeddedRedisPort,
     boolean allowVolatileRedis,
+    io.kanyan.recorder.redis.ReplicaAcks redisAcks,
+    String redisSentinelPassword,
     String publicUrl,
     List<String> allowedOrigins,
     String adminUser,
@@ -156,6 +158,9 @@ public record Config(
         s.str("REDIS_URL", null),
         s.integer("KANYAN_EMBEDDED_REDIS_PORT", 0),
         s.bool("KANYAN_ALLOW_VOLATILE_REDIS", false),
+        new io.kanyan.recorder.redis.ReplicaAcks(s.integer("KANYAN_REDIS_REPLICA_ACKS", 0),
+            Duration.ofMillis(s.integer("KANYAN_REDIS_ACK_TIMEOUT_MS", 1000))),
+        s.str("KANYAN_REDIS_SENTINEL_PASSWORD", null),
         trimSlash(s.str("KANYAN_PUBLIC_URL", null)),
         s.list("KANYAN_ALLOWED_ORIGINS"),
         s.str("KANYAN_ADMIN_USER", "admin"),
@@ -239,7 +244,9 @@ public record Config(
     return "https=" + (tls ? httpHost + ":" + httpsPort : "off")
         + " devHttp=" + (devHttp ? "127.0.0.1:" + devHttpPort : "off")
         + " dataDir=" + dataDir
-        + " redis=" + (embeddedRedis() ? "embedded" : "external")
+        + " redis=" + (embeddedRedis() ? "embedded" : redisUrl.startsWith("redis-sentinel") ? "sentinel" : "external")
+        + (redisAcks.required() ? " redisReplicaAcks=" + redisAcks.replicas() : "")
+        + (redisSentinelPassword == null ? "" : " redisSentinelPassword=(set)")
         + " media=" + (kurento() ? "kurento x" + kmsUrls.size() : "p2p")
         + " turnSecret=" + (turnSecret == null ? "(none)" : "(set)")
         + " adminPassword=" + (adminPassword == null ? "(none)" : "(set)")

@@ -37,6 +37,11 @@ public final class Storage implements AutoCloseable {
 
   /** Prepares the data dir, starts the embedded Redis when no URL is configured, connects and checks it. */
   public static Future<Storage> open(Vertx vertx, Config config) {
+    if (config.embeddedRedis() && config.redisAcks().required()) {
+      return Future.failedFuture(new IllegalArgumentException("KANYAN_REDIS_REPLICA_ACKS is "
+          + config.redisAcks().replicas() + " but the embedded Redis has no replica: set it to 0, or set REDIS_URL to "
+          + "a Redis with replicas (a redis-sentinel:// URL, see deploy/redis/sentinel.conf)"));
+    }
     return vertx.executeBlocking(() -> {
       privateDataDir(config);
       RedisServerProcess process = config.embeddedRedis()
@@ -45,9 +50,12 @@ public final class Storage implements AutoCloseable {
       return process;
     }).compose(process -> {
       String url = process != null ? process.url() : config.redisUrl();
-      return RedisStore.connect(vertx, url)
+      return RedisStore.connect(vertx, url, config.redisAcks(), config.redisSentinelPassword())
           .compose(store -> Durability.check(store, config.allowVolatileRedis())
               .onSuccess(problems -> {
+                log.info("redis: connected to {}{}", process != null ? "the embedded redis-server" : store.describe(),
+                    config.redisAcks().required() ? ", writes acknowledged by " + config.redisAcks().replicas()
+                        + " replica(s) within " + config.redisAcks().timeout().toMillis() + " ms" : "");
                 if (!problems.isEmpty()) {
                   log.warn("redis: NOT DURABLE, allowed by KANYAN_ALLOW_VOLATILE_REDIS: {}", problems);
                 }

@@ -36,6 +36,34 @@ class ConfigTest {
   }
 
   @Test
+  void replicaAcknowledgementIsOffByDefaultAndChecked() {
+    Config single = Config.from(Map.of());
+    assertThat(single.redisAcks().required()).isFalse();
+    Config sentinel = Config.from(Map.of("REDIS_URL", "redis-sentinel://:pw@h1:26379,h2:26379,h3:26379#kanyan",
+        "KANYAN_REDIS_REPLICA_ACKS", "1", "KANYAN_REDIS_ACK_TIMEOUT_MS", "250",
+        "KANYAN_REDIS_SENTINEL_PASSWORD", "sentinel-secret"));
+    assertThat(sentinel.redisAcks().replicas()).isEqualTo(1);
+    assertThat(sentinel.redisAcks().timeout()).isEqualTo(Duration.ofMillis(250));
+    assertThat(sentinel.describe()).contains("redis=sentinel", "redisReplicaAcks=1", "redisSentinelPassword=(set)")
+        .doesNotContain("sentinel-secret").doesNotContain(":pw@");
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_REDIS_REPLICA_ACKS", "-1")))
+        .hasMessageContaining("KANYAN_REDIS_REPLICA_ACKS");
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_REDIS_ACK_TIMEOUT_MS", "0")))
+        .hasMessageContaining("KANYAN_REDIS_ACK_TIMEOUT_MS");
+  }
+
+  @Test
+  void replicaAcknowledgementWithTheEmbeddedRedisIsRefusedAtStart() {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      assertThatThrownBy(() -> Storage.open(vertx, Config.from(Map.of("KANYAN_REDIS_REPLICA_ACKS", "1"))).await())
+          .hasMessageContaining("embedded Redis has no replica").hasMessageContaining("redis-sentinel://");
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
   void badValuesNameTheKey() {
     assertThatThrownBy(() -> Config.from(Map.of("KANYAN_HTTPS_PORT", "eighty")))
         .hasMessageContaining("KANYAN_HTTPS_PORT");

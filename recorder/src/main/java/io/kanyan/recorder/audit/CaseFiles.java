@@ -144,7 +144,8 @@ public final class CaseFiles {
       args.add(k);
       args.add(v);
     });
-    return put.run(ScriptOutputType.STATUS, new String[] {key(file.id())}, args.toArray(String[]::new)).map(file);
+    return put.runAcknowledged(ScriptOutputType.STATUS, new String[] {key(file.id())}, args.toArray(String[]::new))
+        .map(file);
   }
 
   public Future<Optional<CaseFile>> get(String id) {

@@ -1,17 +1,13 @@
 package io.kanyan.recorder.trail;
 
+import io.kanyan.recorder.redis.LuaScript;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -44,12 +40,13 @@ public final class Trail {
   /** Connection failures are retried (the script is idempotent) this many times, 250 ms apart. */
   static final int MAX_UNAVAILABLE_RETRIES = 40;
   private static final long RETRY_DELAY_MS = 250;
+  /** ... and for at most this long, however long each try waited (a replica acknowledgement waits its timeout). */
+  static final long RETRY_WINDOW_MS = MAX_UNAVAILABLE_RETRIES * RETRY_DELAY_MS;
 
   private final RedisStore redis;
   private final Clock clock;
-  private final String script;
+  private final LuaScript script;
   private final List<java.util.function.Consumer<TrailEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final String scriptSha;
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
   private final Map<String, Future<TrailEvent>> queues = new ConcurrentHashMap<>();
   private volatile AppendTimer timer = (nanos, failed) -> { };
@@ -57,8 +54,7 @@ public final class Trail {
   public Trail(RedisStore redis, Clock clock) {
     this.redis = redis;
     this.clock = clock;
-    this.script = loadScript();
-    this.scriptSha = redis.async().digest(script);
+    this.script = new LuaScript(redis, Trail.class, "append.lua");
   }
 
   /**
@@ -185,30 +181,39 @@ public final class Trail {
   }
 
   /**
-   * Runs a step of an append, again while Redis is unreachable. The script is idempotent by event id, so a
-   * resend after a lost connection or a timeout cannot store the event twice: it answers 'dup' if the
-   * first one went through (and so does a command Lettuce itself replays after reconnecting).
+   * Runs a step of an append, again while Redis is unreachable, failing over, or short of replica
+   * acknowledgements, for at most {@link #MAX_UNAVAILABLE_RETRIES} resends and {@link #RETRY_WINDOW_MS}. The script
+   * is idempotent by event id, so a resend after a lost connection, a timeout or a failover cannot store the event
+   * twice: it answers 'dup' if the first one went through (and so does a command Lettuce itself replays after
+   * reconnecting).
    */
   private <T> Future<T> retrying(TrailEvent event, Supplier<Future<T>> step, int unavailable) {
+    return retrying(event, step, unavailable, System.nanoTime() + RETRY_WINDOW_MS * 1_000_000L);
+  }
+
+  private <T> Future<T> retrying(TrailEvent event, Supplier<Future<T>> step, int unavailable, long deadline) {
     return step.get().recover(err -> {
-      if (!(err instanceof RedisUnavailableException) || unavailable >= MAX_UNAVAILABLE_RETRIES) {
+      if (!(err instanceof RedisUnavailableException) || unavailable >= MAX_UNAVAILABLE_RETRIES
+          || System.nanoTime() > deadline) {
         return Future.failedFuture(err);
       }
       log.warn("inspection {}: trail append {} failed ({}); resending", event.inspectionId(), event.id(),
           err.getMessage());
-      return redis.vertx().timer(RETRY_DELAY_MS).compose(t -> retrying(event, step, unavailable + 1));
+      return redis.vertx().timer(RETRY_DELAY_MS).compose(t -> retrying(event, step, unavailable + 1, deadline));
     });
   }
 
+  /**
+   * Runs the append script through {@link RedisStore#acknowledged}: with {@code KANYAN_REDIS_REPLICA_ACKS} above
+   * zero it answers only once that many replicas hold the event (or its earlier copy, for 'dup'), and fails with a
+   * {@link io.kanyan.recorder.redis.NotReplicatedException} otherwise, which is retried like an unreachable Redis.
+   */
   private Future<List<Object>> runScript(TrailEvent event) {
     String[] keys = {streamKey(event.inspectionId()), idsKey(event.inspectionId()), HEADS_KEY};
     String[] values = {event.id(), event.prevHash(), Long.toString(event.seq()), event.hash(),
         event.inspectionId(), event.type().code(), event.actor(), Chain.formatTime(event.time()),
         event.payload()};
-    return redis.<List<Object>>call(c -> c.evalsha(scriptSha, ScriptOutputType.MULTI, keys, values))
-        .recover(err -> err instanceof RedisNoScriptException || String.valueOf(err.getMessage()).startsWith("NOSCRIPT")
-            ? redis.<List<Object>>call(c -> c.eval(script, ScriptOutputType.MULTI, keys, values))
-            : Future.failedFuture(err));
+    return script.runAcknowledged(ScriptOutputType.MULTI, keys, values);
   }
 
   private Future<TrailEvent> readEntry(String inspectionId, String entryId) {
@@ -298,14 +303,4 @@ public final class Trail {
     return events;
   }
 
-  private static String loadScript() {
-    try (InputStream in = Trail.class.getResourceAsStream("append.lua")) {
-      if (in == null) {
-        throw new IllegalStateException("append.lua is missing from the recorder jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

@@ -11,6 +11,10 @@
 -- time order.
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then
+  -- Rewrites the same value: nothing changes, but the script now counts as a write, so a WAIT after it (replica
+  -- acknowledgement) waits until the replicas have everything this primary holds, the earlier copy included. A
+  -- retry after a failover can find its event on a new primary that its replicas do not have yet.
+  redis.call('HSET', KEYS[2], ARGV[1], existing)
   return {'dup', existing}
 end
 local headSeq = '0'

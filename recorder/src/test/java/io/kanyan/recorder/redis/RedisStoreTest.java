@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Connecting to Redis never runs Lettuce's slow connection set-up on an event loop. */
+/** Connecting to Redis (never running Lettuce's slow set-up on an event loop) and acknowledged writes. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class RedisStoreTest {
 
@@ -56,6 +56,76 @@ class RedisStoreTest {
     } finally {
       store.close();
     }
+  }
+
+  @Test
+  void aWriteThatNoReplicaAcknowledgesFailsAsNotReplicated() {
+    RedisStore store = RedisStore.connect(vertx, redis.url(), new ReplicaAcks(1, Duration.ofMillis(100))).await();
+    try {
+      Throwable failure = null;
+      try {
+        store.probeWrite("kanyan:test:ack", "1").await();
+      } catch (Throwable t) {
+        failure = t;
+      }
+      // The write is on the (replica-less) primary, but not acknowledged: a kind of unavailable, so it is resent.
+      assertThat(failure).isInstanceOf(NotReplicatedException.class).isInstanceOf(RedisUnavailableException.class)
+          .hasMessageContaining("0 of 1 acknowledged within 100 ms");
+      assertThat(store.call(c -> c.get("kanyan:test:ack")).await()).isEqualTo("1");
+    } finally {
+      store.close();
+    }
+    RedisStore single = RedisStore.connect(vertx, redis.url()).await();
+    try {
+      single.probeWrite("kanyan:test:ack", "2").await();
+      assertThat(single.call(c -> c.get("kanyan:test:ack")).await()).isEqualTo("2");
+    } finally {
+      single.close();
+    }
+  }
+
+  @Test
+  void errorsOfANodeThatIsNoLongerThePrimaryCountAsUnavailable() {
+    for (String message : List.of("READONLY You can't write against a read only replica.",
+        "ERR WAIT cannot be used with replica instances. Please also note ...",
+        "ERR Error running script (call to f_x): @user_script:43: -READONLY You can't write against a read only replica.",
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        "NOREPLICAS Not enough good replicas to write.")) {
+      assertThat(RedisUnavailableException.wrap(new io.lettuce.core.RedisCommandExecutionException(message)))
+          .as(message).isInstanceOf(RedisUnavailableException.class);
+    }
+    assertThat(RedisUnavailableException.wrap(new io.lettuce.core.RedisCommandExecutionException("ERR syntax error")))
+        .isNotInstanceOf(RedisUnavailableException.class);
+    assertThat(RedisUnavailableException.wrap(new java.util.concurrent.CancellationException()))
+        .isInstanceOf(RedisUnavailableException.class);
+  }
+
+  @Test
+  void opensPublishSubscribeConnectionsToTheSameRedis() {
+    RedisStore store = RedisStore.connect(vertx, redis.url()).await();
+    try {
+      var pubSub = store.pubSub().await();
+      java.util.concurrent.CompletableFuture<String> heard = new java.util.concurrent.CompletableFuture<>();
+      pubSub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+        @Override
+        public void message(String channel, String message) {
+          heard.complete(message);
+        }
+      });
+      pubSub.async().subscribe("kanyan:test").toCompletableFuture().join();
+      store.call(c -> c.publish("kanyan:test", "hello")).await();
+      assertThat(heard.orTimeout(10, TimeUnit.SECONDS).join()).isEqualTo("hello");
+      pubSub.close();
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
+  void aSentinelUrlIsDescribedWithoutItsPassword() {
+    RedisURI uri = RedisURI.create("redis-sentinel://:secret@10.0.0.1:26379,10.0.0.2:26380/0#kanyan");
+    assertThat(RedisStore.where(uri)).isEqualTo("master 'kanyan' through the sentinels 10.0.0.1:26379,10.0.0.2:26380")
+        .doesNotContain("secret");
   }
 
   /** Notes the thread on which Lettuce builds the connection object (and its reflective command proxies). */

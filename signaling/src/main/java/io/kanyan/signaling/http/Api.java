@@ -1,6 +1,7 @@
 package io.kanyan.signaling.http;
 
 import io.kanyan.recorder.audit.TamperedInspectionException;
+import io.kanyan.recorder.redis.NotReplicatedException;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Accounts;
@@ -24,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the server's router: the JSON API under {@code /api} (one sub-router per resource), {@code /health},
+ * Builds the server's router: the JSON API under {@code /api} (one sub-router per resource), the probes
+ * ({@code /health}, {@code /health/live}, {@code /health/ready}),
  * and the static web client. Tests mount the same router. Failures are mapped to HTTP here, in one place.
  */
 public final class Api {
@@ -51,20 +53,20 @@ public final class Api {
   /**
    * @param origins   the origins allowed to send state-changing requests (CSRF)
    * @param resources every API resource; each mounts its routes on the {@code /api} sub-router
-   * @param health    the {@code /health} handler
+   * @param health    the probes: {@code /health}, {@code /health/live}, {@code /health/ready}
    */
-  public static Router router(Vertx vertx, Accounts accounts, Origins origins, Handler<RoutingContext> health,
+  public static Router router(Vertx vertx, Accounts accounts, Origins origins, Health health,
       Resource... resources) {
     return router(vertx, accounts, null, origins, health, resources);
   }
 
   /**
-   * {@link #router(Vertx, Accounts, Origins, Handler, Resource...)} that also admits integrations: a request
+   * {@link #router(Vertx, Accounts, Origins, Health, Resource...)} that also admits integrations: a request
    * with {@code Authorization: Bearer <key>} is looked up in {@code keys} (before its body is read), and
    * routes ask for it with {@link #integration}.
    */
   public static Router router(Vertx vertx, Accounts accounts, IntegrationKeys keys, Origins origins,
-      Handler<RoutingContext> health, Resource... resources) {
+      Health health, Resource... resources) {
     Router root = Router.router(vertx);
     root.route().setName(HEADERS_ROUTE).handler(ctx -> {
       SecurityHeaders.put(ctx);
@@ -75,6 +77,8 @@ public final class Api {
       ctx.next();
     });
     root.get("/health").handler(health);
+    root.get("/health/live").handler(health::live);
+    root.get("/health/ready").handler(health::ready);
 
     Router api = Router.router(vertx);
     api.route().handler(ctx -> {
@@ -330,6 +334,11 @@ public final class Api {
     } else if (err instanceof TamperedInspectionException t) {
       log.error("http {}: TAMPERING: {}", ctx.request().path(), t.getMessage());
       problem(ctx, Problem.gone("tampered", t.getMessage()));
+    } else if (err instanceof NotReplicatedException) {
+      log.warn("http {}: store write not acknowledged by its replicas: {}", ctx.request().path(), err.getMessage());
+      problem(ctx, new Problem(Problem.Kind.UNAVAILABLE, "not_replicated",
+          "the server's store could not confirm the change on its standby copy (a Redis replica is down or lagging); "
+              + "try again in a minute"));
     } else if (err instanceof RedisUnavailableException) {
       log.warn("http {}: store unavailable: {}", ctx.request().path(), err.getMessage());
       problem(ctx, new Problem(Problem.Kind.UNAVAILABLE, "unavailable",

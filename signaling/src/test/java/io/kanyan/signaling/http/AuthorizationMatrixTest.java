@@ -61,6 +61,8 @@ class AuthorizationMatrixTest {
   //                                                                          anon app  own  oth  aud  adm  dis
   static final List<Row> TABLE = List.of(
       row(HttpMethod.GET, "/health", Target.DONE, Body.NONE,                   200, 200, 200, 200, 200, 200, 200),
+      row(HttpMethod.GET, "/health/live", Target.DONE, Body.NONE,              200, 200, 200, 200, 200, 200, 200),
+      row(HttpMethod.GET, "/health/ready", Target.DONE, Body.NONE,             200, 200, 200, 200, 200, 200, 200),
       row(HttpMethod.GET, "/", Target.DONE, Body.NONE,                         302, 302, 302, 302, 302, 302, 302),
       row(HttpMethod.GET, "/ws", Target.FRESH, Body.NONE,                      401, WS_OK, WS_OK, WS_OK, WS_OK, WS_OK, 401),
       row(HttpMethod.POST, "/api/login", Target.DONE, Body.LOGIN,              401, 401, 401, 401, 401, 401, 401),

@@ -74,6 +74,8 @@ class OpenApiConformanceTest {
     List<String> problems = new ArrayList<>();
     Http anonymous = new Http(server.vertx(), server.httpPort());
     check(problems, "GET", "/health", anonymous.get("/health"));
+    check(problems, "GET", "/health/live", anonymous.get("/health/live"));
+    check(problems, "GET", "/health/ready", anonymous.get("/health/ready"));
     check(problems, "POST", "/api/login", anonymous.post("/api/login",
         new JsonObject().put("username", "admin").put("password", TestServer.ADMIN_PASSWORD)));
     check(problems, "POST", "/api/login", anonymous.post("/api/login",
