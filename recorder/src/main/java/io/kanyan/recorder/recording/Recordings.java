@@ -72,7 +72,7 @@ public final class Recordings {
   /** Opens the next segment of an inspection's recording; its start time is the video's zero. */
   public Future<Segment> startSegment(String inspectionId, String actor, String mimeType) {
     checkId(inspectionId);
-    return serial(inspectionId, () -> state(inspectionId).compose(state -> {
+    return serial(inspectionId, () -> fresh(inspectionId).compose(state -> {
       int number = state.segments.isEmpty() ? 1 : state.segments.lastKey() + 1;
       Future<TrailEvent> gap = Future.succeededFuture();
       if (number > 1) {
@@ -109,7 +109,7 @@ public final class Recordings {
       return Future.failedFuture(new RecordingException(RecordingException.Code.HASH_MISMATCH,
           "slice " + seq + " arrived damaged (its SHA-256 does not match); send it again"));
     }
-    return serial(inspectionId, () -> state(inspectionId).compose(state -> {
+    return serial(inspectionId, () -> current(inspectionId, segment).compose(state -> {
       SegmentState seg = state.segments.get(segment);
       if (seg == null) {
         return Future.failedFuture(new RecordingException(RecordingException.Code.NOT_FOUND,
@@ -146,7 +146,7 @@ public final class Recordings {
    */
   public Future<List<FinalisedFile>> finalise(String inspectionId, String actor) {
     checkId(inspectionId);
-    return serial(inspectionId, () -> state(inspectionId).compose(state -> {
+    return serial(inspectionId, () -> fresh(inspectionId).compose(state -> {
       Future<List<FinalisedFile>> chain = Future.succeededFuture(new ArrayList<>());
       for (Map.Entry<Integer, SegmentState> entry : state.segments.entrySet()) {
         int number = entry.getKey();
@@ -223,6 +223,32 @@ public final class Recordings {
       }
       states.put(inspectionId, state);
       return state;
+    });
+  }
+
+  /** The state rebuilt from the trail now, whatever was cached (another node may have moved it on). */
+  private Future<State> fresh(String inspectionId) {
+    states.remove(inspectionId);
+    return state(inspectionId);
+  }
+
+  /**
+   * The state to store a slice of {@code segment} against. The cached one serves while it still describes the
+   * segment's file: with several nodes on shared storage (signaling/CLUSTER.md) another node may have started a
+   * segment or stored slices since, and a stale committed length would overwrite them. So the cache is used only
+   * when it knows the segment and the part file is exactly as long as it says; otherwise (another node's slices,
+   * or a half-written tail of a failed attempt) it is rebuilt from the trail, which is the truth.
+   */
+  private Future<State> current(String inspectionId, int segment) {
+    return state(inspectionId).compose(state -> {
+      SegmentState seg = state.segments.get(segment);
+      if (seg == null) {
+        return fresh(inspectionId);
+      }
+      return vertx.fileSystem().exists(partFile(inspectionId, segment).toString())
+          .compose(exists -> exists ? vertx.fileSystem().props(partFile(inspectionId, segment).toString())
+              .map(props -> props.size()) : Future.succeededFuture(0L))
+          .compose(size -> size == seg.committedSize ? Future.succeededFuture(state) : fresh(inspectionId));
     });
   }
 

@@ -150,6 +150,34 @@ class RecordingsTest {
   }
 
   @Test
+  void twoNodesOnSharedStorageTakingSlicesInTurnLoseNoneAndFinaliseOneFile(Vertx vertx) throws Exception {
+    // Several nodes behind a balancer without stickiness: the inspector's uploads reach either node in turn.
+    Recordings other = new Recordings(vertx, new Trail(redis, Clock.systemUTC()), dataDir);
+    recordings.startSegment(inspection, "user:ian", "video/webm").await();
+    List<byte[]> slices = split(webm, 6);
+    for (int i = 0; i < slices.size(); i++) {
+      Recordings node = i % 2 == 0 ? recordings : other;
+      var ack = node.appendSlice(inspection, 1, i + 1, Buffer.buffer(slices.get(i)), Sha256.of(slices.get(i)),
+          "user:ian").await();
+      assertThat(ack.duplicate()).isFalse();
+    }
+    // The other node starts the second segment; the first node, which last saw segment 1, stores its slice.
+    var second = other.startSegment(inspection, "user:ian", "video/webm").await();
+    assertThat(second.segment()).isEqualTo(2);
+    byte[] more = Arrays.copyOf(webm, 500);
+    assertThat(recordings.appendSlice(inspection, 2, 1, Buffer.buffer(more), Sha256.of(more), "user:ian").await()
+        .segmentBytes()).isEqualTo(500);
+
+    // Finalised on the node that is now behind: segment 1 holds every byte of every slice, in order.
+    List<FinalisedFile> files = recordings.finalise(inspection, "system").await();
+    assertThat(files).hasSize(2);
+    Path part = dataDir.resolve("inspections").resolve(inspection).resolve("recording").resolve("segment-1.part.webm");
+    assertThat(Files.readAllBytes(part)).isEqualTo(webm);
+    assertThat(trail.read(inspection).await()).filteredOn(e -> e.type() == EventType.RECORDING_GAP)
+        .extracting(e -> e.payloadJson().getString("reason")).containsExactly("new-segment");
+  }
+
+  @Test
   void ignoresTheMediaServersRecordingsOnTheTrail() {
     trail.append(inspection, EventType.MEDIA_EVENT, "system", new JsonObject().put("kind", "recording.started")
         .put("role", "applicant").put("segment", 1)).await();
