@@ -64,7 +64,49 @@ public record Config(
     HttpLimits http,
     TrustSettings trust,
     io.kanyan.signaling.notify.NotifySettings notifications,
-    io.kanyan.signaling.integration.Webhooks.Settings webhooks) {
+    io.kanyan.signaling.integration.Webhooks.Settings webhooks,
+    ClusterSettings cluster) {
+
+  /**
+   * Several nodes behind a load balancer (signaling/CLUSTER.md).
+   *
+   * @param nodeName this node's name, unique among the nodes ({@code KANYAN_NODE_NAME}; default host name and pid)
+   * @param enabled  calls are owned through leases in Redis and bridged between nodes ({@code KANYAN_CLUSTER})
+   * @param lease    how long a call's ownership lease lasts unrenewed ({@code KANYAN_CALL_LEASE}); renewed every
+   *                 third of it; a dead node's calls move after at most this long
+   */
+  public record ClusterSettings(String nodeName, boolean enabled, Duration lease) {
+
+    private static ClusterSettings from(Settings s, Duration grace) {
+      String name = s.str("KANYAN_NODE_NAME", defaultNodeName());
+      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+        throw new IllegalArgumentException("KANYAN_NODE_NAME must be 1-64 letters, digits, '.', '_' or '-', not '"
+            + name + "'");
+      }
+      Duration lease = s.duration("KANYAN_CALL_LEASE", Duration.ofSeconds(10));
+      boolean enabled = s.bool("KANYAN_CLUSTER", false);
+      if (enabled && lease.compareTo(Duration.ofSeconds(1)) < 0 || lease.compareTo(grace) >= 0) {
+        throw new IllegalArgumentException("KANYAN_CALL_LEASE must be at least 1s and shorter than "
+            + "KANYAN_GRACE_PERIOD (" + grace.toSeconds() + "s): a dead node's calls must move within the grace period");
+      }
+      return new ClusterSettings(name, enabled, lease);
+    }
+
+    private static String defaultNodeName() {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "kanyan";
+      }
+      String name = host.replaceAll("[^A-Za-z0-9._-]", "-") + "-" + ProcessHandle.current().pid();
+      return name.length() <= 64 ? name : name.substring(name.length() - 64);
+    }
+
+    String describe() {
+      return "node=" + nodeName + (enabled ? " cluster(lease=" + lease.toSeconds() + "s)" : "");
+    }
+  }
 
   /**
    * Limits that keep slow, many or large HTTP requests from exhausting the server.
@@ -185,7 +227,8 @@ public record Config(
             s.integer("KANYAN_WEBHOOK_ATTEMPTS", 8),
             s.duration("KANYAN_WEBHOOK_BACKOFF", Duration.ofSeconds(5)),
             s.duration("KANYAN_WEBHOOK_TIMEOUT", Duration.ofSeconds(10)),
-            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))));
+            s.duration("KANYAN_WEBHOOK_POLL", Duration.ofSeconds(1))),
+        ClusterSettings.from(s, s.duration("KANYAN_GRACE_PERIOD", Duration.ofSeconds(30))));
   }
 
   public boolean embeddedRedis() {
@@ -212,6 +255,7 @@ public record Config(
         + " phoneIndexKey=" + (phoneIndexKey == null ? "(data dir)" : "(set)")
         + " " + trust.describe()
         + " " + notifications.describe()
+        + " " + cluster.describe()
         + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 

@@ -104,6 +104,8 @@ public final class ServerVerticle extends VerticleBase {
   private Webhooks webhooks;
   private HttpClient webhookClient;
   private HttpClient smsClient;
+  private io.kanyan.signaling.cluster.NodeBus bus;
+  private io.kanyan.signaling.cluster.CallLeases leases;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this.config = config;
@@ -127,7 +129,15 @@ public final class ServerVerticle extends VerticleBase {
         new LoginLimiter(storage.redis(), config.loginAttempts(), config.loginWindow(), clock), revocations,
         config.sessionIdle(), clock);
     Invites invites = new Invites(storage.redis(), revocations, config.inviteTtl(), clock);
-    calls = new Calls(vertx, media, trail, config.gracePeriod(), clock);
+    io.kanyan.signaling.inspection.CallOwners owners = io.kanyan.signaling.inspection.CallOwners.single(
+        config.cluster().nodeName());
+    if (config.cluster().enabled()) {
+      // Several nodes (signaling/CLUSTER.md): calls owned through leases in Redis, sockets bridged to the owner.
+      bus = new io.kanyan.signaling.cluster.NodeBus(vertx, storage.redis(), config.cluster().nodeName());
+      leases = new io.kanyan.signaling.cluster.CallLeases(vertx, storage.redis(), bus, config.cluster().lease());
+      owners = leases;
+    }
+    calls = new Calls(vertx, media, trail, config.gracePeriod(), clock, owners);
     Catalogue catalogue = new Catalogue(storage.redis());
     Checklists checklists = new Checklists(catalogue, trail, clock, config.zone());
     checklists.toApplicant((id, message) -> calls.sendTo(id, Role.APPLICANT, message));
@@ -156,9 +166,13 @@ public final class ServerVerticle extends VerticleBase {
     webhooks = new Webhooks(vertx, storage.redis(), trail, integrationKeys, webhookClient, config.webhooks(), clock);
     trail.onAppended(webhooks::onTrailEvent);
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
+    if (bus != null) {
+      signaling.bridge(bus, config.cluster().lease());
+    }
+    Future<Void> clustered = bus == null ? Future.succeededFuture() : bus.start().onSuccess(x -> leases.start());
 
-    return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
-        config.trust(), clock)
+    return clustered.compose(x -> AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(),
+            checkpointSettings(), config.trust(), clock))
         .compose(started -> {
           audit = started;
           inspections.bind(started.binding(), started.committed());
@@ -362,6 +376,10 @@ public final class ServerVerticle extends VerticleBase {
   public Future<?> stop() {
     if (webhooks != null) {
       webhooks.stop();
+    }
+    if (leases != null) {
+      leases.stop();
+      bus.close();
     }
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),

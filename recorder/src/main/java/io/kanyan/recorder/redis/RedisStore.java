@@ -7,6 +7,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -24,11 +25,14 @@ public final class RedisStore implements AutoCloseable {
   private final Vertx vertx;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
+  private final RedisURI uri;
 
-  private RedisStore(Vertx vertx, RedisClient client, StatefulRedisConnection<String, String> connection) {
+  private RedisStore(Vertx vertx, RedisClient client, StatefulRedisConnection<String, String> connection,
+      RedisURI uri) {
     this.vertx = vertx;
     this.client = client;
     this.connection = connection;
+    this.uri = uri;
   }
 
   /** Connects without blocking; fails with a {@link RedisUnavailableException} that names the URL. */
@@ -51,7 +55,7 @@ public final class RedisStore implements AutoCloseable {
           .build());
       return new Connecting(client, client.connectAsync(StringCodec.UTF8, uri));
     }, false).compose(connecting -> Future.fromCompletionStage(connecting.stage(), vertx.getOrCreateContext())
-        .map(conn -> new RedisStore(vertx, connecting.client(), conn))
+        .map(conn -> new RedisStore(vertx, connecting.client(), conn, uri))
         .recover(err -> {
           connecting.client().shutdownAsync();
           return Future.failedFuture(new RedisUnavailableException(
@@ -82,6 +86,16 @@ public final class RedisStore implements AutoCloseable {
   /** The raw async command set, for callers that pipeline many commands themselves (benchmarks). */
   public RedisAsyncCommands<String, String> async() {
     return connection.async();
+  }
+
+  /**
+   * Opens a second connection for subscribing (a connection in subscriber mode takes no other commands), with the
+   * same client and address as this store; see {@link RedisPubSub}. Built on a worker, as {@link #connect} is.
+   */
+  public Future<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
+    return vertx.executeBlocking(() -> client.connectPubSubAsync(StringCodec.UTF8, uri), false)
+        .compose(stage -> Future.fromCompletionStage(stage, vertx.getOrCreateContext()))
+        .recover(err -> Future.failedFuture(RedisUnavailableException.wrap(err)));
   }
 
   public Vertx vertx() {

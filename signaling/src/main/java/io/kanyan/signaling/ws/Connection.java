@@ -23,7 +23,6 @@ import io.kanyan.signaling.ws.Protocol.PhotoStatus;
 import io.kanyan.signaling.ws.Protocol.Ping;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.vertx.core.Future;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -46,7 +45,7 @@ final class Connection implements Link {
    */
   private static final long TRAIL_RECHECK_MS = 5_000;
 
-  private final ServerWebSocket socket;
+  private final Wire socket;
   private final Principal staff;
   private final String applicantInspection;
   private final Credential credential;
@@ -62,10 +61,18 @@ final class Connection implements Link {
   private Role role;
   private boolean joining;
   private boolean closed;
+  /** Set when this socket's call runs on another node: its messages go there (see {@link Bridge}). */
+  private Bridge.Pipe pipe;
+  /** Set on the owner's side for a socket on another node: this connection must not be piped again. */
+  private final boolean bridged;
+  private final Bridge bridge;
+  private String revokedCode;
 
-  Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Credential credential,
+  Connection(Wire socket, Principal staff, String applicantInspection, Credential credential,
       Inspections inspections, Calls calls, PhotoRequests photos, int rate, String address, String userAgent,
-      long now) {
+      long now, Bridge bridge, boolean bridged) {
+    this.bridge = bridge;
+    this.bridged = bridged;
     this.socket = socket;
     this.staff = staff;
     this.applicantInspection = applicantInspection;
@@ -88,9 +95,18 @@ final class Connection implements Link {
     return credential;
   }
 
+  String address() {
+    return address;
+  }
+
   /** One whole text message (assembled and size- and UTF-8-checked by {@link FrameAssembler}). */
   void onText(String text, long now) {
     lastSeen = now;
+    if (pipe != null && !closed) {
+      // The call runs on another node; the connection there (same rate limit) parses and answers.
+      pipe.frame(text);
+      return;
+    }
     switch (rateLimit.take(now)) {
       case CLOSE -> {
         log.warn("ws {}: flooding, closing", address);
@@ -207,7 +223,47 @@ final class Connection implements Link {
       if (closed) {
         return Future.failedFuture(Problem.conflict("gone", "the connection closed while joining"));
       }
-      Call target = calls.open(id);
+      long deadline = bridge == null ? 0 : System.currentTimeMillis() + bridge.joinWindow().toMillis();
+      return enter(id, wanted, actor, join, startedAt, deadline);
+    }).onComplete(x -> joining = false);
+  }
+
+  /**
+   * Takes the seat where the call runs: here, or through the bridge on its owner. When the owner is gone but its
+   * lease has not run out yet, tries again every half second until a node has taken the call over.
+   */
+  private Future<Object> enter(String id, Role wanted, String actor, Join join, long startedAt, long deadline) {
+    return calls.place(id).compose(placed -> placed.here()
+        ? seat(placed.call(), id, wanted, actor, join, startedAt).map(x -> (Object) x)
+        : pipe(placed.node(), id, join).<Object>map(x -> x).recover(err -> {
+          if (closed || bridged || System.currentTimeMillis() > deadline) {
+            return Future.failedFuture(err);
+          }
+          log.info("inspection {}: {}; trying again", id, err.getMessage());
+          return io.vertx.core.Vertx.currentContext().owner().timer(500)
+              .compose(t -> enter(id, wanted, actor, join, startedAt, deadline));
+        }));
+  }
+
+  /** The call runs on {@code node}: this socket is bridged there, where the join is handled as if it came in there. */
+  private Future<?> pipe(String node, String id, Join join) {
+    if (bridged || bridge == null) {
+      return Future.failedFuture(new RedisUnavailableException("inspection " + id + ": the call moved to node " + node
+          + " while joining", null));
+    }
+    JsonObject message = new JsonObject().put("type", "join").put("inspectionId", join.inspectionId())
+        .put("resume", join.resume());
+    return bridge.attach(this, node, id, message).onSuccess(p -> {
+      if (closed) {
+        p.closed(1006, null);
+      } else {
+        pipe = p;
+      }
+    });
+  }
+
+  private Future<?> seat(Call target, String id, Role wanted, String actor, Join join, long startedAt) {
+    {
       return target.join(wanted, this, actor, join.resume()).map(joined -> {
         call = target;
         role = wanted;
@@ -220,7 +276,7 @@ final class Connection implements Link {
             (System.nanoTime() - startedAt) / 1000);
         return joined;
       });
-    }).onComplete(x -> joining = false);
+    }
   }
 
   private Future<?> location(Location fix, long now) {
@@ -265,6 +321,7 @@ final class Connection implements Link {
     }
     log.info("ws {}: closing, {}", address, code);
     send(Protocol.error(code, message, null));
+    revokedCode = code;
     if (call != null) {
       call.remove(role, this, code, REVOKED);
     } else {
@@ -304,6 +361,9 @@ final class Connection implements Link {
 
   void onClose(int code) {
     closed = true;
+    if (pipe != null) {
+      pipe.closed(code, revokedCode);
+    }
     if (call != null) {
       call.disconnected(role, this, code);
     }
@@ -311,8 +371,13 @@ final class Connection implements Link {
 
   @Override
   public void send(JsonObject message) {
+    sendRaw(message.encode());
+  }
+
+  /** Writes a message as it is (one the owner node sent for this socket). */
+  void sendRaw(String text) {
     if (!closed) {
-      socket.writeTextMessage(message.encode()).onFailure(err -> { });
+      socket.write(text);
     }
   }
 
