@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 
 deploy/scripts/ensure-packages.sh ffmpeg=ffmpeg chromium=chromium chromedriver=chromium-driver \
   redis-server=redis-server dpkg:fonts-wqy-microhei \
-  softhsm2-util=softhsm2 pkcs11-tool=opensc openssl=openssl pdfsig=poppler-utils ip=iproute2 tc=iproute2 python3=python3-minimal
+  softhsm2-util=softhsm2 pkcs11-tool=opensc openssl=openssl pdfsig=poppler-utils ip=iproute2 tc=iproute2 python3=python3-minimal haproxy=haproxy
 
 mvn -B verify "$@"

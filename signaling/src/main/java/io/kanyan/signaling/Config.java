@@ -85,7 +85,7 @@ public record Config(
       }
       Duration lease = s.duration("KANYAN_CALL_LEASE", Duration.ofSeconds(10));
       boolean enabled = s.bool("KANYAN_CLUSTER", false);
-      if (enabled && lease.compareTo(Duration.ofSeconds(1)) < 0 || lease.compareTo(grace) >= 0) {
+      if (enabled && (lease.compareTo(Duration.ofSeconds(1)) < 0 || lease.compareTo(grace) >= 0)) {
         throw new IllegalArgumentException("KANYAN_CALL_LEASE must be at least 1s and shorter than "
             + "KANYAN_GRACE_PERIOD (" + grace.toSeconds() + "s): a dead node's calls must move within the grace period");
       }
