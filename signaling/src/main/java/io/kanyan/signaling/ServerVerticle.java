@@ -169,7 +169,10 @@ public final class ServerVerticle extends VerticleBase {
     if (bus != null) {
       signaling.bridge(bus, config.cluster().lease());
     }
-    Future<Void> clustered = bus == null ? Future.succeededFuture() : bus.start().onSuccess(x -> leases.start());
+    Future<Void> clustered = bus == null ? Future.succeededFuture() : bus.start().onSuccess(x -> {
+      leases.start();
+      io.kanyan.signaling.cluster.RevocationRelay.start(vertx, bus);
+    });
 
     return clustered.compose(x -> AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(),
             checkpointSettings(), config.trust(), clock))

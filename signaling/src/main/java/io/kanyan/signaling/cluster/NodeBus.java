@@ -43,6 +43,9 @@ public final class NodeBus implements AutoCloseable {
     return "kanyan:node:" + node;
   }
 
+  /** The channel every node listens to. */
+  static final String ALL = "kanyan:nodes";
+
   public String self() {
     return self;
   }
@@ -51,7 +54,7 @@ public final class NodeBus implements AutoCloseable {
   public Future<Void> start() {
     return RedisPubSub.open(redis).compose(p -> {
       pubSub = p;
-      return p.subscribe(channel(self), this::received);
+      return p.subscribe(channel(self), this::received).compose(x -> p.subscribe(ALL, this::received));
     });
   }
 
@@ -66,6 +69,14 @@ public final class NodeBus implements AutoCloseable {
       return Future.failedFuture(new IllegalStateException("the node bus is not started"));
     }
     return pubSub.publish(channel(node), message.put("from", self).encode()).map(n -> n > 0);
+  }
+
+  /** Sends {@code message} to every other node. */
+  public Future<Void> broadcast(JsonObject message) {
+    if (pubSub == null) {
+      return Future.failedFuture(new IllegalStateException("the node bus is not started"));
+    }
+    return pubSub.publish(ALL, message.put("from", self).encode()).mapEmpty();
   }
 
   /** Sends and waits for the answer ({@link #answer}); fails when the node is gone or does not answer in time. */
@@ -112,6 +123,9 @@ public final class NodeBus implements AutoCloseable {
       message = new JsonObject(text);
     } catch (RuntimeException e) {
       log.warn("node bus: unreadable message ignored");
+      return;
+    }
+    if (self.equals(message.getString("from"))) {
       return;
     }
     Handler<JsonObject> handler = handlers.get(message.getString("t", ""));

@@ -49,6 +49,7 @@ class ClusterTest {
   String inspectionId;
   String invite;
   Http inspector;
+  String inspectorName;
 
   @BeforeEach
   void start() throws Exception {
@@ -65,6 +66,7 @@ class ClusterTest {
     String name = "insp" + UUID.randomUUID().toString().substring(0, 8);
     assertThat(admin.post("/api/users", new JsonObject().put("username", name).put("displayName", "Officer")
         .put("role", "inspector").put("password", "correct-horse-battery")).statusCode()).isEqualTo(201);
+    inspectorName = name;
     inspector = new Http(vertx, proxy.port()).login(name, "correct-horse-battery");
     JsonObject created = inspector.post("/api/inspections", new JsonObject().put("caseNumber", "C-" + UUID.randomUUID())
         .put("matterType", "食品经营许可").put("applicantName", "张三").put("applicantPhone", "13800138000")
@@ -191,6 +193,15 @@ class ClusterTest {
     assertThat(types(since).indexOf("call.owner_changed")).isLessThan(types(since).indexOf("participant.reconnected"));
     i2.close();
     a2.close();
+
+    // A logout on one node closes the sockets opened with that session on another at once.
+    Http elsewhere = new Http(vertx, node("node-c").port()).login(inspectorName, "correct-horse-battery");
+    Ws onB = Ws.staff(vertx, node("node-b").port(), elsewhere.sessionCookie(), null).await();
+    onB.send(new JsonObject().put("type", "ping"));
+    onB.next("pong", 15000);
+    assertThat(elsewhere.post("/api/logout").statusCode()).isBetween(200, 204);
+    assertThat(onB.next("error", 15000).getString("code")).isEqualTo("session_ended");
+    assertThat(onB.closeStatus(15000)).isEqualTo((short) 4401);
   }
 
   @Test
