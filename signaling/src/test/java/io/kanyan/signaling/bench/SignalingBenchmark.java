@@ -45,7 +45,9 @@ public final class SignalingBenchmark {
     RedisServerProcess redis = RedisServerProcess.start(data.resolve("redis"), 0);
     Main.Running kanyan = Main.start(vertx, Config.from(Map.of("REDIS_URL", redis.url(),
         "KANYAN_DATA_DIR", data.toString(), "KANYAN_TLS", "false", "KANYAN_DEV_HTTP_PORT", "0",
-        "KANYAN_ADMIN_PASSWORD", "bench-admin-password", "KANYAN_WS_IDLE", "300s")), new Passwords(1000),
+        "KANYAN_ADMIN_PASSWORD", "bench-admin-password", "KANYAN_WS_IDLE", "300s",
+        // Every socket comes from this one address.
+        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0")), new Passwords(1000),
         Clock.systemUTC()).await();
     BareRelay bare = new BareRelay();
     vertx.deployVerticle(bare).await();
