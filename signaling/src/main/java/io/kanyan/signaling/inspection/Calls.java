@@ -159,10 +159,18 @@ public final class Calls implements CallOwners.Listener {
 
   @Override
   public void orphaned(String inspectionId) {
-    if (!live.containsKey(inspectionId)) {
-      place(inspectionId).onFailure(err -> log.warn("inspection {}: orphaned call not taken over: {}", inspectionId,
-          err.getMessage()));
+    if (live.containsKey(inspectionId) || claiming.containsKey(inspectionId)) {
+      return;
     }
+    owners.state(inspectionId).compose(state -> {
+      if (state != null && !state.getJsonObject("seats", new JsonObject()).isEmpty()) {
+        return place(inspectionId).mapEmpty();
+      }
+      // Nobody was seated when its owner stopped: take the lease only to give it up, which clears the entry.
+      return owners.claim(inspectionId).compose(claim -> claim.owner().equals(owners.self())
+          && !live.containsKey(inspectionId) && !claiming.containsKey(inspectionId)
+          ? owners.release(inspectionId) : Future.succeededFuture());
+    }).onFailure(err -> log.warn("inspection {}: orphaned call not taken over: {}", inspectionId, err.getMessage()));
   }
 
   @Override

@@ -47,7 +47,7 @@ public final class SignalingBenchmark {
         "KANYAN_DATA_DIR", data.toString(), "KANYAN_TLS", "false", "KANYAN_DEV_HTTP_PORT", "0",
         "KANYAN_ADMIN_PASSWORD", "bench-admin-password", "KANYAN_WS_IDLE", "300s",
         // Every socket comes from this one address.
-        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0")), new Passwords(1000),
+        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0", "KANYAN_HTTP_IDLE_TIMEOUT", "600s")), new Passwords(1000),
         Clock.systemUTC()).await();
     BareRelay bare = new BareRelay();
     vertx.deployVerticle(bare).await();
@@ -57,19 +57,19 @@ public final class SignalingBenchmark {
 
     Load load = new Load(vertx);
     try {
-      List<Load.Pair> bareFleet = bareFleet(load, bare.port(), pairs);
-      int port = kanyan.server().devHttpPort();
-      List<Load.Pair> ourFleet = kanyanFleet(vertx, load, port, pairs, i -> port, i -> port);
-      List<Load.Pair> clusterFleet = null;
       if (cluster) {
         for (String name : List.of("bench-a", "bench-b", "bench-c")) {
           nodes.add(io.kanyan.signaling.testing.NodeProcess.start(name, shared.url(), data.resolve(name),
               Map.of("KANYAN_CLUSTER", "true", "KANYAN_WS_IDLE", "300s", "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0",
-                  "KANYAN_LOG_LEVEL", "WARN", "KANYAN_ADMIN_PASSWORD", "bench-admin-password")));
+                  "KANYAN_HTTP_IDLE_TIMEOUT", "600s", "KANYAN_LOG_LEVEL", "WARN",
+                  "KANYAN_ADMIN_PASSWORD", "bench-admin-password")));
         }
-        clusterFleet = kanyanFleet(vertx, load, nodes.get(0).port(), pairs, i -> nodes.get(i % 3).port(),
-            i -> nodes.get((i + 1) % 3).port());
       }
+      List<Load.Pair> bareFleet = bareFleet(load, bare.port(), pairs);
+      int port = kanyan.server().devHttpPort();
+      List<Load.Pair> ourFleet = kanyanFleet(vertx, load, port, pairs, i -> port, i -> port);
+      List<Load.Pair> clusterFleet = cluster ? kanyanFleet(vertx, load, nodes.get(0).port(), pairs,
+          i -> nodes.get(i % 3).port(), i -> nodes.get((i + 1) % 3).port()) : null;
       // Two rounds, alternating, so neither side is measured on a cold JVM; the ratio is from the last.
       Load.Result base = null;
       Load.Result ours = null;
