@@ -1,6 +1,6 @@
 package io.kanyan.signaling.ws;
 
-import io.kanyan.recorder.redis.RedisUnavailableException;
+import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.cluster.NodeBus;
 import io.kanyan.signaling.inspection.CallOwners;
 import io.kanyan.signaling.inspection.Calls;
@@ -99,8 +99,7 @@ final class Bridge {
     return bus.request(node, attach, Duration.ofSeconds(5)).compose(answer -> {
       if (!answer.getBoolean("ok", false)) {
         piped.remove(id);
-        return Future.failedFuture(new RedisUnavailableException("inspection " + inspectionId
-            + ": the call is no longer on node " + node + "; join again", null));
+        return Future.failedFuture(moved());
       }
       log.info("inspection {}: socket {} bridged to node {}", inspectionId, conn.address(), node);
       return Future.<Pipe>succeededFuture(new Pipe() {
@@ -123,9 +122,14 @@ final class Bridge {
       });
     }, err -> {
       piped.remove(id);
-      return Future.failedFuture(new RedisUnavailableException("inspection " + inspectionId + ": node " + node
-          + " did not take the connection (" + err.getMessage() + "); join again", err));
+      log.info("inspection {}: node {} did not take a bridged socket: {}", inspectionId, node, err.getMessage());
+      return Future.failedFuture(moved());
     });
+  }
+
+  static Problem moved() {
+    return new Problem(Problem.Kind.UNAVAILABLE, "unavailable",
+        "the server running this call cannot be reached just now; join again in a moment");
   }
 
   /** The socket's call is no longer reachable where it was: the browser reconnects and resumes its seat. */

@@ -248,8 +248,7 @@ final class Connection implements Link {
   /** The call runs on {@code node}: this socket is bridged there, where the join is handled as if it came in there. */
   private Future<?> pipe(String node, String id, Join join) {
     if (bridged || bridge == null) {
-      return Future.failedFuture(new RedisUnavailableException("inspection " + id + ": the call moved to node " + node
-          + " while joining", null));
+      return Future.failedFuture(Bridge.moved());
     }
     JsonObject message = new JsonObject().put("type", "join").put("inspectionId", join.inspectionId())
         .put("resume", join.resume());
