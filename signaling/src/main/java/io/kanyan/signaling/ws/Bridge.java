@@ -62,6 +62,10 @@ final class Bridge {
   private final Map<String, Piped> piped = new HashMap<>();
   /** Connections here for sockets on other nodes, by "node/connection id". */
   private final Map<String, Remote> remote = new HashMap<>();
+  /** Sockets whose node gave up on them while they were being attached here: not to be seated once attached. */
+  private Set<String> withdrawn = new HashSet<>();
+  /** The previous beat's {@link #withdrawn}: a marker lives one to two beats. */
+  private Set<String> withdrawnBefore = new HashSet<>();
 
   Bridge(Vertx vertx, NodeBus bus, Calls calls, Clock clock, Host host, Duration lease) {
     this.lease = lease;
@@ -122,6 +126,8 @@ final class Bridge {
       });
     }, err -> {
       piped.remove(id);
+      // The owner may still take it after the answer timed out: tell it the socket is not coming.
+      bus.send(node, new JsonObject().put("t", "ws-closed").put("conn", id).put("code", 1006));
       log.info("inspection {}: node {} did not take a bridged socket: {}", inspectionId, node, err.getMessage());
       return Future.failedFuture(moved());
     });
@@ -154,6 +160,11 @@ final class Bridge {
       return host.connect(m.getJsonObject("credential", new JsonObject()), wire(node, m.getString("conn")),
           m.getString("address"), m.getString("agent"));
     }).onSuccess(conn -> {
+      if (withdrawn.remove(key) | withdrawnBefore.remove(key)) {
+        host.forget(conn);
+        bus.answer(m, new JsonObject().put("ok", false));
+        return;
+      }
       remote.put(key, new Remote(conn, node));
       bus.answer(m, new JsonObject().put("ok", true));
       conn.onText(m.getString("join"), clock.millis());
@@ -186,8 +197,10 @@ final class Bridge {
   }
 
   private void closed(JsonObject m) {
-    Remote r = remote.remove(m.getString("from") + "/" + m.getString("conn"));
+    String key = m.getString("from") + "/" + m.getString("conn");
+    Remote r = remote.remove(key);
     if (r == null) {
+      withdrawn.add(key);
       return;
     }
     host.forget(r.conn());
@@ -219,6 +232,8 @@ final class Bridge {
    * is gone.
    */
   private void watch() {
+    withdrawnBefore = withdrawn;
+    withdrawn = new HashSet<>();
     CallOwners leases = calls.owners();
     Set<String> ids = new HashSet<>();
     Set<String> owners = new HashSet<>();

@@ -102,11 +102,6 @@ final class Connection implements Link {
   /** One whole text message (assembled and size- and UTF-8-checked by {@link FrameAssembler}). */
   void onText(String text, long now) {
     lastSeen = now;
-    if (pipe != null && !closed) {
-      // The call runs on another node; the connection there (same rate limit) parses and answers.
-      pipe.frame(text);
-      return;
-    }
     switch (rateLimit.take(now)) {
       case CLOSE -> {
         log.warn("ws {}: flooding, closing", address);
@@ -119,6 +114,11 @@ final class Connection implements Link {
       }
       default -> {
       }
+    }
+    if (pipe != null && !closed) {
+      // The call runs on another node: the connection there parses and answers.
+      pipe.frame(text);
+      return;
     }
     ClientMessage message;
     try {
@@ -262,20 +262,18 @@ final class Connection implements Link {
   }
 
   private Future<?> seat(Call target, String id, Role wanted, String actor, Join join, long startedAt) {
-    {
-      return target.join(wanted, this, actor, join.resume()).map(joined -> {
-        call = target;
-        role = wanted;
-        send(joined);
-        if (wanted == Role.APPLICANT) {
-          photos.resendPending(target).onFailure(err -> log.warn("inspection {}: photo requests not sent again: {}",
-              id, err.getMessage()));
-        }
-        log.info("inspection {}: {} seated, joined sent {} µs after join", id, wanted.wire(),
-            (System.nanoTime() - startedAt) / 1000);
-        return joined;
-      });
-    }
+    return target.join(wanted, this, actor, join.resume()).map(joined -> {
+      call = target;
+      role = wanted;
+      send(joined);
+      if (wanted == Role.APPLICANT) {
+        photos.resendPending(target).onFailure(err -> log.warn("inspection {}: photo requests not sent again: {}",
+            id, err.getMessage()));
+      }
+      log.info("inspection {}: {} seated, joined sent {} µs after join", id, wanted.wire(),
+          (System.nanoTime() - startedAt) / 1000);
+      return joined;
+    });
   }
 
   private Future<?> location(Location fix, long now) {
