@@ -191,6 +191,20 @@ class ClusterTest {
     assertThat(since.stream().filter(e -> e.type() == EventType.PARTICIPANT_RECONNECTED)
         .map(e -> e.payloadJson().getString("role"))).containsExactlyInAnyOrder("applicant", "inspector");
     assertThat(types(since).indexOf("call.owner_changed")).isLessThan(types(since).indexOf("participant.reconnected"));
+
+    // Ending the inspection on a node that does not run the call reaches both participants through the owner.
+    String runner = owner();
+    NodeProcess other = nodes.stream().filter(n -> n.alive() && !n.name().equals(runner)).findFirst().orElseThrow();
+    Http there = new Http(vertx, other.port()).login(inspectorName, "correct-horse-battery");
+    assertThat(there.post("/api/inspections/" + inspectionId + "/end", new JsonObject().put("conclusion", "pass"))
+        .statusCode()).isEqualTo(200);
+    assertThat(i2.next("ended", 15000).getString("conclusion")).isEqualTo("pass");
+    assertThat(a2.next("ended", 15000).getString("conclusion")).isEqualTo("pass");
+    long released = System.currentTimeMillis() + 15_000;
+    while (owner() != null && System.currentTimeMillis() < released) {
+      Thread.sleep(100);
+    }
+    assertThat(owner()).as("the ended call's lease is given up").isNull();
     i2.close();
     a2.close();
 
