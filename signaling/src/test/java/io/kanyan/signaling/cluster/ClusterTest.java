@@ -196,10 +196,10 @@ class ClusterTest {
     String runner = owner();
     NodeProcess other = nodes.stream().filter(n -> n.alive() && !n.name().equals(runner)).findFirst().orElseThrow();
     Http there = new Http(vertx, other.port()).login(inspectorName, "correct-horse-battery");
-    assertThat(there.post("/api/inspections/" + inspectionId + "/end", new JsonObject().put("conclusion", "pass"))
+    assertThat(there.post("/api/inspections/" + inspectionId + "/end", new JsonObject().put("conclusion", "fail"))
         .statusCode()).isEqualTo(200);
-    assertThat(i2.next("ended", 15000).getString("conclusion")).isEqualTo("pass");
-    assertThat(a2.next("ended", 15000).getString("conclusion")).isEqualTo("pass");
+    assertThat(i2.next("ended", 15000).getString("conclusion")).isEqualTo("fail");
+    assertThat(a2.next("ended", 15000).getString("conclusion")).isEqualTo("fail");
     long released = System.currentTimeMillis() + 15_000;
     while (owner() != null && System.currentTimeMillis() < released) {
       Thread.sleep(100);
