@@ -70,7 +70,8 @@ public record Config(
     io.kanyan.signaling.integration.Webhooks.Settings webhooks,
     Metrics metrics,
     boolean proxyProtocol,
-    io.kanyan.signaling.booking.BookingSettings booking) {
+    io.kanyan.signaling.booking.BookingSettings booking,
+    ClusterSettings cluster) {
 
   /**
    * The Prometheus scrape endpoint: {@code GET /metrics} on a management port of its own, never on the public one.
@@ -90,6 +91,48 @@ public record Config(
         throw new IllegalArgumentException("KANYAN_METRICS_PORT must be a port (0 = any free one), not " + port);
       }
       return new Metrics(port, s.str("KANYAN_METRICS_HOST", "127.0.0.1"));
+    }
+  }
+
+  /**
+   * Several nodes behind a load balancer (signaling/CLUSTER.md).
+   *
+   * @param nodeName this node's name, unique among the nodes ({@code KANYAN_NODE_NAME}; default the host name, which
+   *                 is stable across restarts: the checkpoint writer's records of each node's log file are kept by it)
+   * @param enabled  calls are owned through leases in Redis and bridged between nodes ({@code KANYAN_CLUSTER})
+   * @param lease    how long a call's ownership lease lasts unrenewed ({@code KANYAN_CALL_LEASE}); renewed every
+   *                 third of it; a dead node's calls move after at most this long
+   */
+  public record ClusterSettings(String nodeName, boolean enabled, Duration lease) {
+
+    private static ClusterSettings from(Settings s, Duration grace) {
+      String name = s.str("KANYAN_NODE_NAME", defaultNodeName());
+      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+        throw new IllegalArgumentException("KANYAN_NODE_NAME must be 1-64 letters, digits, '.', '_' or '-', not '"
+            + name + "'");
+      }
+      Duration lease = s.duration("KANYAN_CALL_LEASE", Duration.ofSeconds(10));
+      boolean enabled = s.bool("KANYAN_CLUSTER", false);
+      if (enabled && (lease.compareTo(Duration.ofSeconds(1)) < 0 || lease.compareTo(grace) >= 0)) {
+        throw new IllegalArgumentException("KANYAN_CALL_LEASE must be at least 1s and shorter than "
+            + "KANYAN_GRACE_PERIOD (" + grace.toSeconds() + "s): a dead node's calls must move within the grace period");
+      }
+      return new ClusterSettings(name, enabled, lease);
+    }
+
+    private static String defaultNodeName() {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "kanyan";
+      }
+      String name = host.replaceAll("[^A-Za-z0-9._-]", "-");
+      return name.isEmpty() ? "kanyan" : name.length() <= 64 ? name : name.substring(name.length() - 64);
+    }
+
+    String describe() {
+      return "node=" + nodeName + (enabled ? " cluster(lease=" + lease.toSeconds() + "s)" : "");
     }
   }
 
@@ -224,7 +267,8 @@ public record Config(
         new io.kanyan.signaling.booking.BookingSettings(
             s.duration("KANYAN_BOOKING_CUTOFF", Duration.ofHours(2)),
             s.duration("KANYAN_REMINDER_BEFORE", Duration.ofHours(1)),
-            s.duration("KANYAN_REMINDER_POLL", Duration.ofSeconds(30))));
+            s.duration("KANYAN_REMINDER_POLL", Duration.ofSeconds(30))),
+        ClusterSettings.from(s, s.duration("KANYAN_GRACE_PERIOD", Duration.ofSeconds(30))));
   }
 
   public boolean embeddedRedis() {
@@ -255,6 +299,7 @@ public record Config(
         + " " + notifications.describe()
         + " metrics=" + (metrics.enabled() ? metrics.host() + ":" + metrics.port() : "off")
         + (proxyProtocol ? " proxyProtocol=on" : "")
+        + " " + cluster.describe()
         + (readOnlyInvestigation ? " READ-ONLY-INVESTIGATION" : "");
   }
 

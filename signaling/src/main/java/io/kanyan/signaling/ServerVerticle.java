@@ -120,6 +120,8 @@ public final class ServerVerticle extends VerticleBase {
   private DeskEvents deskEvents;
   private Bookings bookings;
   private Reminders reminders;
+  private io.kanyan.signaling.cluster.NodeBus bus;
+  private io.kanyan.signaling.cluster.CallLeases leases;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this(config, storage, media, passwords, clock, KanyanMetrics.NONE);
@@ -149,7 +151,15 @@ public final class ServerVerticle extends VerticleBase {
         new LoginLimiter(storage.redis(), config.loginAttempts(), config.loginWindow(), clock), revocations,
         config.sessionIdle(), clock);
     Invites invites = new Invites(storage.redis(), revocations, config.inviteTtl(), clock);
-    calls = new Calls(vertx, media, trail, config.gracePeriod(), clock);
+    io.kanyan.signaling.inspection.CallOwners owners = io.kanyan.signaling.inspection.CallOwners.single(
+        config.cluster().nodeName());
+    if (config.cluster().enabled()) {
+      // Several nodes (signaling/CLUSTER.md): calls owned through leases in Redis, sockets bridged to the owner.
+      bus = new io.kanyan.signaling.cluster.NodeBus(vertx, storage.redis(), config.cluster().nodeName());
+      leases = new io.kanyan.signaling.cluster.CallLeases(vertx, storage.redis(), bus, config.cluster().lease());
+      owners = leases;
+    }
+    calls = new Calls(vertx, media, trail, config.gracePeriod(), clock, owners);
     Catalogue catalogue = new Catalogue(storage.redis());
     Checklists checklists = new Checklists(catalogue, trail, clock, config.zone());
     checklists.toApplicant((id, message) -> calls.sendTo(id, Role.APPLICANT, message));
@@ -197,9 +207,16 @@ public final class ServerVerticle extends VerticleBase {
     WaitingRoom waitingRoom = new WaitingRoom(deskStore, calls);
     deskEvents.onChange(waitingRoom::changed);
     deskEvents.onResync(waitingRoom::resync);
+    if (bus != null) {
+      signaling.bridge(bus, config.cluster().lease());
+    }
+    Future<Void> clustered = bus == null ? Future.succeededFuture() : bus.start().onSuccess(x -> {
+      leases.start();
+      io.kanyan.signaling.cluster.RevocationRelay.start(vertx, bus);
+    });
 
-    return AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(), checkpointSettings(),
-        config.trust(), clock)
+    return clustered.compose(x -> AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(),
+            checkpointSettings(), config.trust(), clock))
         .compose(started -> {
           audit = started;
           inspections.bind(started.binding(), started.committed());
@@ -342,8 +359,8 @@ public final class ServerVerticle extends VerticleBase {
         config.checkpointLog() != null ? config.checkpointLog() : defaults.logFile(),
         config.signingKey() != null ? config.signingKey() : defaults.keyFile(),
         config.readOnlyInvestigation(),
-        // The checkpoint writer's lease names the node (KANYAN_NODE_NAME, else the host name).
-        Checkpoints.Settings.nodeName(System.getenv()));
+        // The checkpoint writer's lease names the node: the same name as the call leases (KANYAN_NODE_NAME).
+        config.cluster().nodeName());
   }
 
   private Future<?> listen(Router router) {
@@ -426,6 +443,10 @@ public final class ServerVerticle extends VerticleBase {
     }
     if (reminders != null) {
       reminders.stop();
+    }
+    if (leases != null) {
+      leases.stop();
+      bus.close();
     }
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
         metricsServer == null ? Future.succeededFuture() : metricsServer.close(),

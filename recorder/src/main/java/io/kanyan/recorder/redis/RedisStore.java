@@ -291,6 +291,7 @@ public final class RedisStore implements AutoCloseable {
     return connection.async();
   }
 
+
   public Vertx vertx() {
     return vertx;
   }

@@ -20,6 +20,11 @@ public enum EventType {
   PARTICIPANT_RECONNECTED("participant.reconnected"),
   PARTICIPANT_LEFT("participant.left"),
   CALL_CONNECTED("call.connected"),
+  /**
+   * A call's live state moved to another node (its owner died, was paused or partitioned past its lease):
+   * {@code from}, {@code to} (node names), {@code fence} (the new owner's fencing token), {@code reason}.
+   */
+  CALL_OWNER_CHANGED("call.owner_changed"),
   LOCATION_FIX("location.fix"),
   NOTE_ADDED("note.added"),
   SNAPSHOT_TAKEN("snapshot.taken"),

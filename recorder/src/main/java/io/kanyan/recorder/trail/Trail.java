@@ -36,6 +36,22 @@ public final class Trail {
   public record Head(String hash, long seq) {
   }
 
+  /**
+   * A fence for an append: the event is stored only while the Redis string {@code key} holds {@code value} (a
+   * lease with its fencing token), checked in the same script as the append. A writer that lost its lease (paused
+   * or partitioned past it, while another took over) has its appends refused with a {@link FencedException}.
+   */
+  public record Fence(String key, String value) {
+  }
+
+  /** An append refused by its {@link Fence}: the writer no longer holds the lease. Never retried. */
+  public static final class FencedException extends RuntimeException {
+    public FencedException(String inspectionId, Fence fence, String current) {
+      super("inspection " + inspectionId + ": append refused by the fence " + fence.key() + " (held "
+          + fence.value() + ", now " + (current.isEmpty() ? "nobody" : current) + ")");
+    }
+  }
+
   static final int MAX_ATTEMPTS = 50;
   /** Connection failures are retried (the script is idempotent) this many times, 250 ms apart. */
   static final int MAX_UNAVAILABLE_RETRIES = 40;
@@ -111,6 +127,16 @@ public final class Trail {
    */
   public Future<TrailEvent> append(String eventId, String inspectionId, EventType type, String actor,
       JsonObject payload) {
+    return append(eventId, inspectionId, type, actor, payload, null);
+  }
+
+  /**
+   * {@link #append(String, String, EventType, String, JsonObject)} behind a {@link Fence} (null: none): refused with
+   * a {@link FencedException} once the fence's key no longer holds its value. A resend of an event already stored
+   * still answers the stored event.
+   */
+  public Future<TrailEvent> append(String eventId, String inspectionId, EventType type, String actor,
+      JsonObject payload, Fence fence) {
     if (!validId(inspectionId) || !validId(eventId)) {
       return Future.failedFuture(new IllegalArgumentException("trail ids must be 1-200 characters without "
           + "whitespace or control characters: inspection '" + inspectionId + "', event '" + eventId + "'"));
@@ -121,8 +147,8 @@ public final class Trail {
     Future<TrailEvent>[] slot = newSlot();
     queues.compute(inspectionId, (id, previous) -> {
       Future<TrailEvent> run = previous == null
-          ? attempt(eventId, inspectionId, type, actor, time, json, 1)
-          : previous.transform(ignored -> attempt(eventId, inspectionId, type, actor, time, json, 1));
+          ? attempt(eventId, inspectionId, type, actor, time, json, fence, 1)
+          : previous.transform(ignored -> attempt(eventId, inspectionId, type, actor, time, json, fence, 1));
       slot[0] = run;
       return run;
     });
@@ -142,12 +168,12 @@ public final class Trail {
   }
 
   private Future<TrailEvent> attempt(String eventId, String inspectionId, EventType type, String actor,
-      Instant time, String payload, int attempt) {
+      Instant time, String payload, Fence fence, int attempt) {
     Head head = heads.getOrDefault(inspectionId, new Head(Chain.GENESIS, 0));
     long seq = head.seq() + 1;
     String hash = Chain.hash(eventId, inspectionId, seq, type, actor, time, payload, head.hash());
     TrailEvent event = new TrailEvent(eventId, inspectionId, seq, type, actor, time, payload, head.hash(), hash);
-    return retrying(event, () -> runScript(event), 0).compose(reply -> {
+    return retrying(event, () -> runScript(event, fence), 0).compose(reply -> {
       String outcome = String.valueOf(reply.get(0));
       switch (outcome) {
         case "ok":
@@ -166,14 +192,16 @@ public final class Trail {
           Instant last = Instant.parse(String.valueOf(reply.get(1)));
           log.warn("inspection {}: event time {} is earlier than the chain's last event ({}): appended at {}",
               inspectionId, Chain.formatTime(time), last, Chain.formatTime(last));
-          return attempt(eventId, inspectionId, type, actor, last, payload, attempt + 1);
+          return attempt(eventId, inspectionId, type, actor, last, payload, fence, attempt + 1);
         case "stale":
           if (attempt >= MAX_ATTEMPTS) {
             return Future.failedFuture(new IllegalStateException("inspection " + inspectionId
                 + ": trail append kept losing the race for the chain head; try again"));
           }
           heads.put(inspectionId, new Head(String.valueOf(reply.get(1)), Long.parseLong(String.valueOf(reply.get(2)))));
-          return attempt(eventId, inspectionId, type, actor, time, payload, attempt + 1);
+          return attempt(eventId, inspectionId, type, actor, time, payload, fence, attempt + 1);
+        case "fenced":
+          return Future.failedFuture(new FencedException(inspectionId, fence, String.valueOf(reply.get(1))));
         default:
           return Future.failedFuture(new IllegalStateException("unexpected reply from append script: " + reply));
       }
@@ -207,12 +235,17 @@ public final class Trail {
    * Runs the append script through {@link RedisStore#acknowledged}: with {@code KANYAN_REDIS_REPLICA_ACKS} above
    * zero it answers only once that many replicas hold the event (or its earlier copy, for 'dup'), and fails with a
    * {@link io.kanyan.recorder.redis.NotReplicatedException} otherwise, which is retried like an unreachable Redis.
+   * With a {@code fence} (a live call's lease, signaling/CLUSTER.md) the script stores the event only while the
+   * lease key holds exactly that value.
    */
-  private Future<List<Object>> runScript(TrailEvent event) {
-    String[] keys = {streamKey(event.inspectionId()), idsKey(event.inspectionId()), HEADS_KEY};
-    String[] values = {event.id(), event.prevHash(), Long.toString(event.seq()), event.hash(),
-        event.inspectionId(), event.type().code(), event.actor(), Chain.formatTime(event.time()),
-        event.payload()};
+  private Future<List<Object>> runScript(TrailEvent event, Fence fence) {
+    String[] keys = fence == null ? new String[] {streamKey(event.inspectionId()), idsKey(event.inspectionId()), HEADS_KEY}
+        : new String[] {streamKey(event.inspectionId()), idsKey(event.inspectionId()), HEADS_KEY, fence.key()};
+    String[] values = fence == null ? new String[] {event.id(), event.prevHash(), Long.toString(event.seq()),
+        event.hash(), event.inspectionId(), event.type().code(), event.actor(), Chain.formatTime(event.time()),
+        event.payload()} : new String[] {event.id(), event.prevHash(), Long.toString(event.seq()), event.hash(),
+        event.inspectionId(), event.type().code(), event.actor(), Chain.formatTime(event.time()), event.payload(),
+        fence.value()};
     return script.runAcknowledged(ScriptOutputType.MULTI, keys, values);
   }
 

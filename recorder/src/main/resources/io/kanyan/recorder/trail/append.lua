@@ -1,8 +1,12 @@
 -- Appends one event to an inspection's chain, atomically and idempotently (see recorder/TRAIL.md).
 -- KEYS[1] the inspection's stream, KEYS[2] its ids hash (event id -> stream entry id),
--- KEYS[3] the heads hash (inspection id -> "<seq>:<hash>" of the chain head).
--- ARGV: 1 event id, 2 prev hash, 3 seq, 4 hash, 5 inspection id, 6 type, 7 actor, 8 time, 9 payload.
+-- KEYS[3] the heads hash (inspection id -> "<seq>:<hash>" of the chain head), optional KEYS[4] a fence: the lease
+-- key of the writer's ownership (signaling/CLUSTER.md).
+-- ARGV: 1 event id, 2 prev hash, 3 seq, 4 hash, 5 inspection id, 6 type, 7 actor, 8 time, 9 payload, optional
+-- 10 the lease value the writer holds (node and fencing token).
 -- Returns {'dup', entryId} when the id is already stored (a replayed or retried append),
+-- {'fenced', current} when a fence is given and the lease no longer holds the writer's value (a stale owner:
+-- paused or partitioned past its lease; nothing is stored),
 -- {'stale', headHash, headSeq} when another writer moved the head (the caller recomputes and retries),
 -- {'early', lastTime} when ARGV[8] is earlier than the time of the chain's last event (another node's clock
 -- is behind, or the clock stepped back): times never go backwards, so the caller recomputes with lastTime,
@@ -16,6 +20,12 @@ if existing then
   -- retry after a failover can find its event on a new primary that its replicas do not have yet.
   redis.call('HSET', KEYS[2], ARGV[1], existing)
   return {'dup', existing}
+end
+if KEYS[4] then
+  local lease = redis.call('GET', KEYS[4])
+  if lease ~= ARGV[10] then
+    return {'fenced', lease or ''}
+  end
 end
 local headSeq = '0'
 local headHash = '0000000000000000000000000000000000000000000000000000000000000000'

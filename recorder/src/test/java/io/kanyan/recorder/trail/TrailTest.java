@@ -51,6 +51,31 @@ class TrailTest {
   }
 
   @Test
+  void aFencedAppendIsStoredOnlyWhileTheLeaseHoldsTheWritersValue() {
+    String id = UUID.randomUUID().toString();
+    String lease = "kanyan:test:lease:" + id;
+    redis.call(c -> c.set(lease, "7:node-a")).await();
+    Trail.Fence a = new Trail.Fence(lease, "7:node-a");
+    TrailEvent stored = trail.append("e1-" + id, id, EventType.NOTE_ADDED, "user:a", new JsonObject(), a).await();
+    // Another node takes the lease over (a higher fencing token): node a's next append is refused, nothing stored.
+    redis.call(c -> c.set(lease, "8:node-b")).await();
+    Throwable stale = trail.append("e2-" + id, id, EventType.NOTE_ADDED, "user:a", new JsonObject(), a)
+        .map(e -> (Throwable) null).otherwise(err -> err).await();
+    assertThat(stale).isInstanceOf(Trail.FencedException.class).hasMessageContaining("8:node-b");
+    // A resend of the event that was stored under the old lease still answers the stored event.
+    assertThat(trail.append("e1-" + id, id, EventType.NOTE_ADDED, "user:a", new JsonObject(), a).await().hash())
+        .isEqualTo(stored.hash());
+    // With no lease at all the fence refuses too; the holder of the new lease appends.
+    trail.append("e3-" + id, id, EventType.NOTE_ADDED, "user:b", new JsonObject(),
+        new Trail.Fence(lease, "8:node-b")).await();
+    assertThat(trail.read(id).await()).extracting(TrailEvent::id).containsExactly("e1-" + id, "e3-" + id);
+    redis.call(c -> c.del(lease)).await();
+    Throwable none = trail.append("e4-" + id, id, EventType.NOTE_ADDED, "user:b", new JsonObject(),
+        new Trail.Fence(lease, "8:node-b")).map(e -> (Throwable) null).otherwise(err -> err).await();
+    assertThat(none).isInstanceOf(Trail.FencedException.class).hasMessageContaining("nobody");
+  }
+
+  @Test
   void latestFindsTheNewestEventOfATypePagesBackFromTheHead() {
     String id = "insp-latest-" + java.util.UUID.randomUUID();
     trail.append(id, EventType.LOCATION_FIX, "applicant", new JsonObject().put("lat", 1.0)).await();

@@ -43,7 +43,8 @@ public final class Call implements MediaListener {
   /** One seat: who holds it now, the key to resume it, and the grace timer while they are away. */
   private static final class Seat {
     Link link;
-    String seatKey;
+    /** The seat key's digest: the key itself is only told to its holder. */
+    String keyDigest;
     String actor;
     long graceTimer = -1;
   }
@@ -57,16 +58,19 @@ public final class Call implements MediaListener {
   private final Clock clock;
   private final BiFunction<String, Instant, Future<Void>> onConnected;
   private final Runnable onGone;
+  private final CallOwners owners;
   private final Map<Role, Seat> seats = new EnumMap<>(Role.class);
   private Future<CallMedia> callMedia;
   private Future<?> trailTail = Future.succeededFuture();
   private boolean connectedOnce;
   private boolean ended;
+  /** This node lost the call to another (its lease is gone): it no longer acts or writes for it. */
+  private boolean dropped;
   private JsonObject lastLocation;
   private long lastLocationAt;
 
   Call(String inspectionId, Vertx vertx, Media media, Trail trail, Duration grace, Clock clock,
-      BiFunction<String, Instant, Future<Void>> onConnected, Runnable onGone) {
+      BiFunction<String, Instant, Future<Void>> onConnected, CallOwners owners, Runnable onGone) {
     this.inspectionId = inspectionId;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
@@ -76,6 +80,7 @@ public final class Call implements MediaListener {
     this.clock = clock;
     this.onConnected = onConnected;
     this.onGone = onGone;
+    this.owners = owners;
   }
 
   public String inspectionId() {
@@ -92,10 +97,13 @@ public final class Call implements MediaListener {
     if (ended) {
       return Future.failedFuture(Problem.conflict("inspection_closed", "this inspection has ended"));
     }
+    if (dropped) {
+      return Future.failedFuture(Problem.conflict("moved", "this call moved to another server; reconnect"));
+    }
     Seat seat = seats.get(role);
     boolean resumed = false;
     if (seat != null && seat.link != null) {
-      if (resumeKey == null || !resumeKey.equals(seat.seatKey)) {
+      if (resumeKey == null || !Tokens.digest(resumeKey).equals(seat.keyDigest)) {
         return Future.failedFuture(Problem.conflict("seat_taken", "the " + role.wire()
             + " of this inspection is already connected from another device or tab; close it there first"));
       }
@@ -113,8 +121,10 @@ public final class Call implements MediaListener {
     cancelGrace(seat);
     seat.link = link;
     seat.actor = actor;
-    seat.seatKey = Tokens.random();
+    String seatKey = Tokens.random();
+    seat.keyDigest = Tokens.digest(seatKey);
     boolean reconnect = resumed;
+    save();
     record(reconnect ? EventType.PARTICIPANT_RECONNECTED : EventType.PARTICIPANT_JOINED, actor, new JsonObject()
         .put("role", role.wire()).put("address", link.remoteAddress()).put("userAgent", link.userAgent()));
     log.info("inspection {}: {} {}", inspectionId, role.wire(), reconnect ? "reconnected" : "joined");
@@ -129,7 +139,7 @@ public final class Call implements MediaListener {
         .put("type", "joined")
         .put("inspectionId", inspectionId)
         .put("role", role.wire())
-        .put("seatKey", seat.seatKey)
+        .put("seatKey", seatKey)
         .put("mode", media.mode())
         .put("iceServers", media.iceServersFor(inspectionId))
         .put("peerPresent", peerPresent)
@@ -151,6 +161,7 @@ public final class Call implements MediaListener {
     a.link.send(new JsonObject().put("type", "peer-joined").put("role", joiner.other().wire()).put("resumed", false));
     if (!connectedOnce) {
       connectedOnce = true;
+      save();
       // One call.connected per inspection (a fixed event id, so a restarted server does not add a second);
       // the case record's start time is that event's time, so the two agree.
       append(CaseBinding.CONNECTED_ID, EventType.CALL_CONNECTED, "system", new JsonObject())
@@ -167,16 +178,87 @@ public final class Call implements MediaListener {
     }
     seat.link = null;
     record(EventType.PARTICIPANT_DISCONNECTED, seat.actor, new JsonObject().put("role", role.wire()).put("code", closeCode));
+    save();
     log.info("inspection {}: {} disconnected ({}), holding the seat for {}s", inspectionId, role.wire(), closeCode,
         grace.toSeconds());
     media().compose(m -> m.leave(role)).onFailure(err -> log.warn("inspection {}: media leave failed: {}",
         inspectionId, err.getMessage()));
     sendTo(role.other(), new JsonObject().put("type", "peer-reconnecting").put("role", role.wire())
         .put("graceSeconds", grace.toSeconds()));
+    holdSeat(role, seat);
+  }
+
+  private void holdSeat(Role role, Seat seat) {
+    cancelGrace(seat);
     seat.graceTimer = vertx.setTimer(Math.max(1, grace.toMillis()), t -> {
       seat.graceTimer = -1;
       gone(role, "timeout");
     });
+  }
+
+  /**
+   * This node takes the call over from {@code claim.previous()}, which lost it (died, or was paused or cut off past
+   * its lease), with the seats it saved: the owner change goes on the trail, then a {@code participant.disconnected}
+   * for each seat that was connected there (its socket went with that node), and each seat is held for a full grace
+   * period from now, for its participant to come back with their seat key.
+   */
+  void takeOver(JsonObject state, CallOwners.Claim claim) {
+    connectedOnce = state.getBoolean("connected", false);
+    JsonObject saved = state.getJsonObject("seats", new JsonObject());
+    record(EventType.CALL_OWNER_CHANGED, "system", new JsonObject().put("from", claim.previous())
+        .put("to", claim.owner()).put("fence", claim.token()).put("reason", "lease_expired"));
+    log.info("inspection {}: taken over from node {} (fencing token {})", inspectionId, claim.previous(), claim.token());
+    for (Role role : Role.values()) {
+      JsonObject s = saved.getJsonObject(role.wire());
+      if (s == null) {
+        continue;
+      }
+      Seat seat = new Seat();
+      seat.keyDigest = s.getString("key");
+      seat.actor = s.getString("actor");
+      seats.put(role, seat);
+      if (s.getBoolean("live", false)) {
+        record(EventType.PARTICIPANT_DISCONNECTED, seat.actor, new JsonObject().put("role", role.wire())
+            .put("code", 1006).put("reason", "node_lost").put("node", claim.previous()));
+      }
+      holdSeat(role, seat);
+    }
+    save();
+  }
+
+  /**
+   * This node lost the call (another owns it now): its participants here are told to reconnect (1012, the
+   * balancer sends them to a node that has the call), and nothing more is written for it from here.
+   */
+  void drop() {
+    if (dropped) {
+      return;
+    }
+    dropped = true;
+    for (Seat seat : seats.values()) {
+      cancelGrace(seat);
+      if (seat.link != null) {
+        Link link = seat.link;
+        seat.link = null;
+        link.close((short) 1012, "the call moved to another server; reconnect");
+      }
+    }
+    seats.clear();
+    if (callMedia != null) {
+      releaseMedia();
+    }
+  }
+
+  /** Saves the seats for a node that may take the call over (a single node keeps nothing). */
+  private void save() {
+    if (!owners.clustered() || dropped) {
+      return;
+    }
+    JsonObject saved = new JsonObject();
+    seats.forEach((role, seat) -> saved.put(role.wire(), new JsonObject().put("key", seat.keyDigest)
+        .put("actor", seat.actor).put("live", seat.link != null)));
+    owners.save(inspectionId, new JsonObject().put("connected", connectedOnce).put("seats", saved))
+        .onFailure(err -> log.warn("inspection {}: call state not saved: {}", inspectionId, err.getMessage()));
   }
 
   /** A participant leaves on purpose. */
@@ -208,6 +290,7 @@ public final class Call implements MediaListener {
     }
     cancelGrace(seat);
     record(EventType.PARTICIPANT_LEFT, seat.actor, new JsonObject().put("role", role.wire()).put("reason", reason));
+    save();
     log.info("inspection {}: {} left ({})", inspectionId, role.wire(), reason);
     sendTo(role.other(), new JsonObject().put("type", "peer-left").put("role", role.wire()).put("reason", reason));
     if (seats.isEmpty()) {
@@ -217,7 +300,7 @@ public final class Call implements MediaListener {
 
   /** Ends the call for good: tells both sides, closes their sockets, releases media. */
   public Future<Void> end(String reason, String conclusion) {
-    if (ended) {
+    if (ended || dropped) {
       return Future.succeededFuture();
     }
     ended = true;
@@ -361,6 +444,10 @@ public final class Call implements MediaListener {
 
   /** Appends in call order after every earlier event of this call; answers the stored event. */
   private Future<TrailEvent> append(String eventId, EventType type, String actor, JsonObject payload) {
+    if (dropped) {
+      return Future.failedFuture(new IllegalStateException("inspection " + inspectionId + ": the call moved to another"
+          + " node; " + type.code() + " not written from here"));
+    }
     long deadline = clock.millis() + MAX_TRAIL_RETRY.toMillis();
     Future<TrailEvent> next = trailTail.transform(prev -> appendWithRetry(eventId, type, actor, payload, deadline));
     trailTail = next;
@@ -369,7 +456,12 @@ public final class Call implements MediaListener {
 
   private Future<TrailEvent> appendWithRetry(String eventId, EventType type, String actor, JsonObject payload,
       long deadline) {
-    return trail.append(eventId, inspectionId, type, actor, payload).recover(err -> {
+    return trail.append(eventId, inspectionId, type, actor, payload, owners.fence(inspectionId)).recover(err -> {
+      if (err instanceof Trail.FencedException) {
+        log.warn("inspection {}: {} ({}) refused: {}", inspectionId, eventId, type.code(), err.getMessage());
+        owners.refused(inspectionId);
+        return Future.failedFuture(err);
+      }
       if (!(err instanceof RedisUnavailableException) || clock.millis() > deadline) {
         log.error("inspection {}: trail event {} ({}) could not be stored: {}", inspectionId, eventId, type.code(),
             err.getMessage());

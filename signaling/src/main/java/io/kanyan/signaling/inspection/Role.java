@@ -16,6 +16,16 @@ public enum Role {
     return wire;
   }
 
+  /** The role named {@code wire} ({@link #wire()}). */
+  public static Role fromWire(String wire) {
+    for (Role r : values()) {
+      if (r.wire.equals(wire)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("no role '" + wire + "'");
+  }
+
   public Role other() {
     return this == INSPECTOR ? APPLICANT : INSPECTOR;
   }

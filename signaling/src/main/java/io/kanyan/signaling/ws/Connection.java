@@ -25,7 +25,6 @@ import io.kanyan.signaling.ws.Protocol.VideoFallback;
 import io.kanyan.signaling.ws.Protocol.VideoMode;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.vertx.core.Future;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -48,7 +47,7 @@ final class Connection implements Link {
    */
   private static final long TRAIL_RECHECK_MS = 5_000;
 
-  private final ServerWebSocket socket;
+  private final Wire socket;
   private final Principal staff;
   private final String applicantInspection;
   private final Credential credential;
@@ -65,10 +64,18 @@ final class Connection implements Link {
   private boolean joining;
   private boolean closed;
   private RelayTimer relays = RelayTimer.NONE;
+  /** Set when this socket's call runs on another node: its messages go there (see {@link Bridge}). */
+  private Bridge.Pipe pipe;
+  /** Set on the owner's side for a socket on another node: this connection must not be piped again. */
+  private final boolean bridged;
+  private final Bridge bridge;
+  private String revokedCode;
 
-  Connection(ServerWebSocket socket, Principal staff, String applicantInspection, Credential credential,
+  Connection(Wire socket, Principal staff, String applicantInspection, Credential credential,
       Inspections inspections, Calls calls, PhotoRequests photos, int rate, String address, String userAgent,
-      long now) {
+      long now, Bridge bridge, boolean bridged) {
+    this.bridge = bridge;
+    this.bridged = bridged;
     this.socket = socket;
     this.staff = staff;
     this.applicantInspection = applicantInspection;
@@ -95,6 +102,10 @@ final class Connection implements Link {
     return credential;
   }
 
+  String address() {
+    return address;
+  }
+
   /** One whole text message (assembled and size- and UTF-8-checked by {@link FrameAssembler}). */
   void onText(String text, long now) {
     lastSeen = now;
@@ -110,6 +121,11 @@ final class Connection implements Link {
       }
       default -> {
       }
+    }
+    if (pipe != null && !closed) {
+      // The call runs on another node: the connection there parses and answers.
+      pipe.frame(text);
+      return;
     }
     ClientMessage message;
     try {
@@ -220,20 +236,57 @@ final class Connection implements Link {
       if (closed) {
         return Future.failedFuture(Problem.conflict("gone", "the connection closed while joining"));
       }
-      Call target = calls.open(id);
-      return target.join(wanted, this, actor, join.resume()).map(joined -> {
-        call = target;
-        role = wanted;
-        send(joined);
-        if (wanted == Role.APPLICANT) {
-          photos.resendPending(target).onFailure(err -> log.warn("inspection {}: photo requests not sent again: {}",
-              id, err.getMessage()));
-        }
-        log.info("inspection {}: {} seated, joined sent {} µs after join", id, wanted.wire(),
-            (System.nanoTime() - startedAt) / 1000);
-        return joined;
-      });
+      long deadline = bridge == null ? 0 : System.currentTimeMillis() + bridge.joinWindow().toMillis();
+      return enter(id, wanted, actor, join, startedAt, deadline);
     }).onComplete(x -> joining = false);
+  }
+
+  /**
+   * Takes the seat where the call runs: here, or through the bridge on its owner. When the owner is gone but its
+   * lease has not run out yet, tries again every half second until a node has taken the call over.
+   */
+  private Future<Object> enter(String id, Role wanted, String actor, Join join, long startedAt, long deadline) {
+    return calls.place(id).compose(placed -> placed.here()
+        ? seat(placed.call(), id, wanted, actor, join, startedAt).map(x -> (Object) x)
+        : pipe(placed.node(), id, join).<Object>map(x -> x).recover(err -> {
+          if (closed || bridged || System.currentTimeMillis() > deadline) {
+            return Future.failedFuture(err);
+          }
+          log.info("inspection {}: {}; trying again", id, err.getMessage());
+          return io.vertx.core.Vertx.currentContext().owner().timer(500)
+              .compose(t -> enter(id, wanted, actor, join, startedAt, deadline));
+        }));
+  }
+
+  /** The call runs on {@code node}: this socket is bridged there, where the join is handled as if it came in there. */
+  private Future<?> pipe(String node, String id, Join join) {
+    if (bridged || bridge == null) {
+      return Future.failedFuture(Bridge.moved());
+    }
+    JsonObject message = new JsonObject().put("type", "join").put("inspectionId", join.inspectionId())
+        .put("resume", join.resume());
+    return bridge.attach(this, node, id, message).onSuccess(p -> {
+      if (closed) {
+        p.closed(1006, null);
+      } else {
+        pipe = p;
+      }
+    });
+  }
+
+  private Future<?> seat(Call target, String id, Role wanted, String actor, Join join, long startedAt) {
+    return target.join(wanted, this, actor, join.resume()).map(joined -> {
+      call = target;
+      role = wanted;
+      send(joined);
+      if (wanted == Role.APPLICANT) {
+        photos.resendPending(target).onFailure(err -> log.warn("inspection {}: photo requests not sent again: {}",
+            id, err.getMessage()));
+      }
+      log.info("inspection {}: {} seated, joined sent {} µs after join", id, wanted.wire(),
+          (System.nanoTime() - startedAt) / 1000);
+      return joined;
+    });
   }
 
   private Future<?> location(Location fix, long now) {
@@ -308,6 +361,7 @@ final class Connection implements Link {
     }
     log.info("ws {}: closing, {}", address, code);
     send(Protocol.error(code, message, null));
+    revokedCode = code;
     if (call != null) {
       call.remove(role, this, code, REVOKED);
     } else {
@@ -347,6 +401,9 @@ final class Connection implements Link {
 
   void onClose(int code) {
     closed = true;
+    if (pipe != null) {
+      pipe.closed(code, revokedCode);
+    }
     if (call != null) {
       call.disconnected(role, this, code);
     }
@@ -354,8 +411,13 @@ final class Connection implements Link {
 
   @Override
   public void send(JsonObject message) {
+    sendRaw(message.encode());
+  }
+
+  /** Writes a message as it is (one the owner node sent for this socket). */
+  void sendRaw(String text) {
     if (!closed) {
-      socket.writeTextMessage(message.encode()).onFailure(err -> { });
+      socket.write(text);
     }
   }
 

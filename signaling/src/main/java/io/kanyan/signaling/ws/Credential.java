@@ -27,6 +27,13 @@ abstract sealed class Credential {
    */
   abstract Future<Void> recheck(boolean seating);
 
+  /**
+   * What the node that runs the call needs to authenticate this connection again when its socket is bridged there
+   * ({@link Bridge}): the kind and the token. It travels only between the nodes, through Redis, which holds the
+   * sessions and invites anyway.
+   */
+  abstract io.vertx.core.json.JsonObject attachment();
+
   static String key(io.kanyan.signaling.auth.Revocations.Revoked r) {
     return switch (r.kind()) {
       case SESSION -> "session:" + r.key();
@@ -59,6 +66,11 @@ abstract sealed class Credential {
       return List.of("session:" + Tokens.digest(token), "user:" + principal.username());
     }
 
+    @Override
+    io.vertx.core.json.JsonObject attachment() {
+      return new io.vertx.core.json.JsonObject().put("kind", "staff").put("token", token);
+    }
+
     /** Also renews the session's idle time: a staff member in a call is active. */
     @Override
     Future<Void> recheck(boolean seating) {
@@ -85,6 +97,11 @@ abstract sealed class Credential {
     @Override
     List<String> keys() {
       return List.of("invite:" + Tokens.digest(token));
+    }
+
+    @Override
+    io.vertx.core.json.JsonObject attachment() {
+      return new io.vertx.core.json.JsonObject().put("kind", "invite").put("token", token);
     }
 
     /** At {@code join} the invite must still admit to an open inspection; later only a revocation ends it. */

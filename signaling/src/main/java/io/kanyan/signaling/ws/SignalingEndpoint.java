@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * connections are kept by the credential they were opened with, so that a revocation (logout, a disabled
  * account, a re-issued or cancelled invite; see {@link Revocations}) closes them at once.
  */
-public final class SignalingEndpoint {
+public final class SignalingEndpoint implements Bridge.Host {
 
   private static final Logger log = LoggerFactory.getLogger(SignalingEndpoint.class);
 
@@ -52,6 +52,7 @@ public final class SignalingEndpoint {
   private final Set<Connection> open = new HashSet<>();
   private final Map<String, Set<Connection>> byCredential = new HashMap<>();
   private RelayTimer relays = RelayTimer.NONE;
+  private Bridge bridge;
 
   public SignalingEndpoint(Vertx vertx, Config config, Accounts accounts, Invites invites, Inspections inspections,
       Calls calls, Revocations revocations, Clock clock) {
@@ -64,6 +65,14 @@ public final class SignalingEndpoint {
     this.photos = new PhotoRequests(inspections.trailStore(), calls, inspections.checklists(), clock);
     this.revocations = revocations;
     this.clock = clock;
+  }
+
+  /**
+   * Several nodes: sockets whose call runs on another node are bridged there over {@code bus} (see {@link Bridge}).
+   * Call before {@link #mount}, on the server verticle's context.
+   */
+  public void bridge(io.kanyan.signaling.cluster.NodeBus bus, java.time.Duration lease) {
+    this.bridge = new Bridge(vertx, bus, calls, clock, this, lease);
   }
 
   /** Mounts {@code /ws}, listens for revocations and starts the idle sweep. Call on the server verticle's context. */
@@ -146,13 +155,11 @@ public final class SignalingEndpoint {
     String address = Api.clientAddress(req);
     String agent = Optional.ofNullable(req.getHeader("User-Agent")).map(a -> a.length() > 300 ? a.substring(0, 300) : a)
         .orElse("");
-    Connection conn = new Connection(socket, who.staff(), who.inspectionId(), who.credential(), inspections, calls,
-        photos, config.wsRate(), address, agent, clock.millis());
+    Connection conn = new Connection(Wire.of(socket), who.staff(), who.inspectionId(), who.credential(), inspections,
+        calls, photos, config.wsRate(), address, agent, clock.millis(), bridge, false);
     conn.timeRelays(relays);
     open.add(conn);
-    for (String key : conn.credential().keys()) {
-      byCredential.computeIfAbsent(key, k -> new HashSet<>()).add(conn);
-    }
+    register(conn);
     socket.frameHandler(new FrameAssembler(new FrameAssembler.Sink() {
       @Override
       public void text(String message) {
@@ -182,14 +189,48 @@ public final class SignalingEndpoint {
     });
     socket.closeHandler(v -> {
       open.remove(conn);
-      for (String key : conn.credential().keys()) {
-        Set<Connection> set = byCredential.get(key);
-        if (set != null && set.remove(conn) && set.isEmpty()) {
-          byCredential.remove(key);
-        }
-      }
+      forget(conn);
       Short status = socket.closeStatusCode();
       conn.onClose(status == null ? 1006 : status);
+    });
+  }
+
+  private void register(Connection conn) {
+    for (String key : conn.credential().keys()) {
+      byCredential.computeIfAbsent(key, k -> new HashSet<>()).add(conn);
+    }
+  }
+
+  @Override
+  public void forget(Connection conn) {
+    for (String key : conn.credential().keys()) {
+      Set<Connection> set = byCredential.get(key);
+      if (set != null && set.remove(conn) && set.isEmpty()) {
+        byCredential.remove(key);
+      }
+    }
+  }
+
+  /**
+   * A socket on another node whose call runs here: authenticated again from its credential, as at the handshake,
+   * and kept for revocations; its idle time is watched on its own node.
+   */
+  @Override
+  public Future<Connection> connect(io.vertx.core.json.JsonObject credential, Wire wire, String address,
+      String userAgent) {
+    String token = credential.getString("token");
+    if (token == null) {
+      return Future.failedFuture(Problem.unauthorized("not_logged_in", "no credential"));
+    }
+    Future<Identity> who = "invite".equals(credential.getString("kind")) ? applicant(token)
+        : accounts.session(token).compose((Optional<Principal> p) -> p.isPresent()
+            ? Future.succeededFuture(new Identity(p.get(), null, Credential.staff(accounts, token, p.get())))
+            : Future.failedFuture(Problem.unauthorized("not_logged_in", "log in first")));
+    return who.map(id -> {
+      Connection conn = new Connection(wire, id.staff(), id.inspectionId(), id.credential(), inspections, calls, photos,
+          config.wsRate(), address, userAgent, clock.millis(), bridge, true);
+      register(conn);
+      return conn;
     });
   }
 

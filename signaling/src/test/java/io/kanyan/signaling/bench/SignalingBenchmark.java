@@ -26,6 +26,10 @@ import java.util.Map;
  *
  * <p>Both servers run in this JVM beside the load generator (each as one verticle instance), so they
  * share the machine's cores with the same generator and the comparison is fair.
+ *
+ * <p>With {@code -Dcluster=true} a third fleet runs on three Kanyan nodes in JVMs of their own on the same Redis
+ * ({@code KANYAN_CLUSTER}, signaling/CLUSTER.md): each pair's applicant is seated on one node (which then owns the
+ * call) and its inspector on the next, so every relayed message crosses the bridge (Redis pub/sub) once.
  */
 public final class SignalingBenchmark {
 
@@ -42,16 +46,30 @@ public final class SignalingBenchmark {
     Main.Running kanyan = Main.start(vertx, Config.from(Map.of("REDIS_URL", redis.url(),
         "KANYAN_DATA_DIR", data.toString(), "KANYAN_TLS", "false", "KANYAN_DEV_HTTP_PORT", "0",
         "KANYAN_ADMIN_PASSWORD", "bench-admin-password", "KANYAN_WS_IDLE", "300s",
-        // Every simulated participant connects from 127.0.0.1: no per-address cap here.
-        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0")), new Passwords(1000),
+        // Every socket comes from this one address.
+        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0", "KANYAN_HTTP_IDLE_TIMEOUT", "600s")), new Passwords(1000),
         Clock.systemUTC()).await();
     BareRelay bare = new BareRelay();
     vertx.deployVerticle(bare).await();
+    boolean cluster = Boolean.getBoolean("cluster");
+    List<io.kanyan.signaling.testing.NodeProcess> nodes = new ArrayList<>();
+    RedisServerProcess shared = cluster ? RedisServerProcess.start(data.resolve("redis-shared"), 0) : null;
 
     Load load = new Load(vertx);
     try {
+      if (cluster) {
+        for (String name : List.of("bench-a", "bench-b", "bench-c")) {
+          nodes.add(io.kanyan.signaling.testing.NodeProcess.start(name, shared.url(), data.resolve(name),
+              Map.of("KANYAN_CLUSTER", "true", "KANYAN_WS_IDLE", "300s", "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0",
+                  "KANYAN_HTTP_IDLE_TIMEOUT", "600s", "KANYAN_LOG_LEVEL", "WARN",
+                  "KANYAN_ADMIN_PASSWORD", "bench-admin-password")));
+        }
+      }
       List<Load.Pair> bareFleet = bareFleet(load, bare.port(), pairs);
-      List<Load.Pair> ourFleet = kanyanFleet(vertx, load, kanyan.server().devHttpPort(), pairs);
+      int port = kanyan.server().devHttpPort();
+      List<Load.Pair> ourFleet = kanyanFleet(vertx, load, port, pairs, i -> port, i -> port);
+      List<Load.Pair> clusterFleet = cluster ? kanyanFleet(vertx, load, nodes.get(0).port(), pairs,
+          i -> nodes.get(i % 3).port(), i -> nodes.get((i + 1) % 3).port()) : null;
       // Two rounds, alternating, so neither side is measured on a cold JVM; the ratio is from the last.
       Load.Result base = null;
       Load.Result ours = null;
@@ -62,11 +80,21 @@ public final class SignalingBenchmark {
         ours = load.run("kanyan /ws #" + round, ourFleet, rate, seconds, SignalingBenchmark::iceMessage,
             SignalingBenchmark::sentAt);
         System.out.println(ours);
+        if (clusterFleet != null) {
+          System.out.println(load.run("kanyan 3 nodes #" + round, clusterFleet, rate, seconds,
+              SignalingBenchmark::iceMessage, SignalingBenchmark::sentAt));
+        }
       }
       System.out.printf("ratio kanyan/bare (round 2): throughput %.2f, p50 latency x%.2f, p99 latency x%.2f%n",
           ours.perSecond() / base.perSecond(), (double) ours.p50Micros() / Math.max(1, base.p50Micros()),
           (double) ours.p99Micros() / Math.max(1, base.p99Micros()));
     } finally {
+      for (io.kanyan.signaling.testing.NodeProcess n : nodes) {
+        n.close();
+      }
+      if (shared != null) {
+        shared.close();
+      }
       load.close();
       kanyan.close().await();
       redis.close();
@@ -99,8 +127,12 @@ public final class SignalingBenchmark {
     return fleet;
   }
 
-  /** Creates the inspections through the API, then seats every applicant and inspector. */
-  private static List<Load.Pair> kanyanFleet(Vertx vertx, Load load, int port, int pairs) {
+  /**
+   * Creates the inspections through the API on {@code port}, then seats every applicant (on the port
+   * {@code applicantPort} names for its pair) and then every inspector (on {@code inspectorPort}'s).
+   */
+  private static List<Load.Pair> kanyanFleet(Vertx vertx, Load load, int port, int pairs,
+      java.util.function.IntUnaryOperator applicantPort, java.util.function.IntUnaryOperator inspectorPort) {
     WebClientSession admin = WebClientSession.create(WebClient.create(vertx));
     admin.post(port, "localhost", "/api/login").sendJsonObject(new JsonObject().put("username", "admin")
         .put("password", "bench-admin-password")).await();
@@ -120,18 +152,24 @@ public final class SignalingBenchmark {
       ids.add(created.getJsonObject("inspection").getString("id"));
       invites.add(created.getJsonObject("invite").getString("token"));
     }
-    List<Future<WebSocket>> sockets = new ArrayList<>();
+    // Applicants first: with several nodes the applicant's node then owns the call, the inspector is bridged.
+    List<Future<WebSocket>> applicants = new ArrayList<>();
     for (int i = 0; i < pairs; i++) {
-      String id = ids.get(i);
-      sockets.add(load.connect(options(port, "/ws").addHeader("Cookie", "kanyan_session=" + cookie))
-          .compose(ws -> join(ws, new JsonObject().put("type", "join").put("inspectionId", id))));
-      sockets.add(load.connect(options(port, "/ws?invite=" + invites.get(i)))
+      applicants.add(load.connect(options(applicantPort.applyAsInt(i), "/ws?invite=" + invites.get(i)))
           .compose(ws -> join(ws, new JsonObject().put("type", "join"))));
     }
-    Future.all(sockets).await();
+    Future.all(applicants).await();
+    List<Future<WebSocket>> inspectors = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      String id = ids.get(i);
+      inspectors.add(load.connect(options(inspectorPort.applyAsInt(i), "/ws")
+              .addHeader("Cookie", "kanyan_session=" + cookie))
+          .compose(ws -> join(ws, new JsonObject().put("type", "join").put("inspectionId", id))));
+    }
+    Future.all(inspectors).await();
     List<Load.Pair> fleet = new ArrayList<>();
     for (int i = 0; i < pairs; i++) {
-      fleet.add(new Load.Pair(sockets.get(2 * i).result(), sockets.get(2 * i + 1).result()));
+      fleet.add(new Load.Pair(inspectors.get(i).result(), applicants.get(i).result()));
     }
     return fleet;
   }
