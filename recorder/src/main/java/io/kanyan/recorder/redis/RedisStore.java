@@ -155,9 +155,31 @@ public final class RedisStore implements AutoCloseable {
   private volatile String primary = "";
   private volatile boolean closed;
 
+  private volatile long lastRediscovery;
+
+  /**
+   * A MasterReplica connection opened while the sentinels' new primary still reported itself a replica can be left
+   * with no primary at all ("Master is currently unknown") and nothing that refreshes it: such a failure opens a
+   * new connection (at most once a second), as an announcement would.
+   */
+  private Throwable noticed(Throwable err) {
+    if (sentinel(uri) && !closed && String.valueOf(err.getMessage()).contains("Master is currently unknown")) {
+      long now = System.nanoTime();
+      if (now - lastRediscovery > 1_000_000_000L) {
+        lastRediscovery = now;
+        reconnect(null);
+      }
+    }
+    return err;
+  }
+
+  /** Opens a new connection to the primary the sentinels name; {@code newPrimary} null: whatever it is now. */
   private void reconnect(String newPrimary) {
-    if (newPrimary.equals(primary) || !reconnecting.compareAndSet(false, true)) {
+    if ((newPrimary != null && newPrimary.equals(primary)) || !reconnecting.compareAndSet(false, true)) {
       return; // another sentinel's announcement of the same failover, or one already being followed
+    }
+    if (newPrimary == null) {
+      newPrimary = "";
     }
     primary = newPrimary;
     open(client, uri).whenComplete((fresh, err) -> {
@@ -215,7 +237,7 @@ public final class RedisStore implements AutoCloseable {
       return Future.failedFuture(e);
     }
     return Future.<T>fromCompletionStage(stage, vertx.getOrCreateContext())
-        .recover(err -> Future.failedFuture(RedisUnavailableException.wrap(err)));
+        .recover(err -> Future.failedFuture(RedisUnavailableException.wrap(noticed(err))));
   }
 
   /**
@@ -261,7 +283,7 @@ public final class RedisStore implements AutoCloseable {
 
   private <T> Future<T> reply(AsyncCommand<String, String, T> command) {
     return Future.<T>fromCompletionStage(command, vertx.getOrCreateContext())
-        .recover(err -> Future.failedFuture(RedisUnavailableException.wrap(err)));
+        .recover(err -> Future.failedFuture(RedisUnavailableException.wrap(noticed(err))));
   }
 
   /**
