@@ -167,4 +167,26 @@ class ClusterStackTest {
     assertThat(lines).as(header).isNotEmpty();
     return lines;
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theNodesRunAsOneClusterAndShareTheEvidenceButNotTheirOwnFiles() {
+    Set<String> names = new java.util.HashSet<>();
+    Map<String, Set<String>> volumesByTarget = new java.util.HashMap<>();
+    for (String node : List.of("kanyan-1", "kanyan-2", "kanyan-3")) {
+      assertThat(env(node).get("KANYAN_CLUSTER")).isEqualTo("true");
+      names.add(String.valueOf(env(node).get("KANYAN_NODE_NAME")));
+      String dataDir = String.valueOf(env(node).get("KANYAN_DATA_DIR"));
+      for (Object v : (List<Object>) service(node).get("volumes")) {
+        String[] parts = String.valueOf(v).split(":");
+        String target = parts[1].equals(dataDir) ? "data" : parts[1].replace(dataDir + "/", "");
+        volumesByTarget.computeIfAbsent(target, t -> new java.util.HashSet<>()).add(parts[0]);
+      }
+    }
+    assertThat(names).as("every node has its own name").hasSize(3).doesNotContain("null");
+    assertThat(volumesByTarget.get("data")).as("each node's own data volume").hasSize(3);
+    for (String shared : List.of("inspections", "recordings", "uploads-partial")) {
+      assertThat(volumesByTarget.get(shared)).as(shared + " on one volume for all nodes").hasSize(1);
+    }
+  }
 }

@@ -37,6 +37,7 @@ class KubernetesManifestsTest {
 
   static final Path FILE = Path.of("..", "deploy", "kubernetes", "kanyan.yaml");
 
+  static List<HasMetadata> all;
   static Deployment deployment;
   static Service service;
   static Ingress ingress;
@@ -46,7 +47,7 @@ class KubernetesManifestsTest {
   @BeforeAll
   static void parse() throws IOException {
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-    List<HasMetadata> all = new ArrayList<>();
+    all = new ArrayList<>();
     try (MappingIterator<JsonNode> docs = yaml.readerFor(JsonNode.class).readValues(FILE.toFile())) {
       while (docs.hasNext()) {
         JsonNode doc = docs.next();
@@ -145,5 +146,32 @@ class KubernetesManifestsTest {
     assertThat(deployment.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).isGreaterThan(30);
     assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("KANYAN_SERVER_ID")
         && "metadata.name".equals(e.getValueFrom().getFieldRef().getFieldPath()));
+  }
+
+  @Test
+  void podsRunAsClusterNodesSharingTheEvidenceButNotTheirOwnFiles() {
+    assertThat(env("KANYAN_CLUSTER")).isEqualTo("true");
+    assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("KANYAN_NODE_NAME")
+        && "metadata.name".equals(e.getValueFrom().getFieldRef().getFieldPath()));
+    var volumes = deployment.getSpec().getTemplate().getSpec().getVolumes();
+    java.util.function.Function<String, io.fabric8.kubernetes.api.model.Volume> volume = name -> volumes.stream()
+        .filter(v -> v.getName().equals(name)).findFirst().orElseThrow(() -> new AssertionError("no volume " + name));
+    String dataDir = env("KANYAN_DATA_DIR");
+    var mounts = container.getVolumeMounts();
+    // The data dir itself (each node's checkpoint log copy) is the pod's own; a shared one would have every pod
+    // writing one log file.
+    var own = mounts.stream().filter(m -> m.getMountPath().equals(dataDir)).findFirst().orElseThrow();
+    assertThat(volume.apply(own.getName()).getPersistentVolumeClaim()).as("the data dir is not shared").isNull();
+    // The evidence directories are on the ReadWriteMany claim: any pod takes any upload and serves any download.
+    for (String dir : List.of("inspections", "recordings", "uploads-partial")) {
+      var mount = mounts.stream().filter(m -> m.getMountPath().equals(dataDir + "/" + dir)).findFirst()
+          .orElseThrow(() -> new AssertionError("no shared mount for " + dir));
+      var claim = volume.apply(mount.getName()).getPersistentVolumeClaim();
+      assertThat(claim).as(dir + " is on the shared claim").isNotNull();
+      PersistentVolumeClaim pvc = all.stream().filter(PersistentVolumeClaim.class::isInstance)
+          .map(PersistentVolumeClaim.class::cast).filter(c -> c.getMetadata().getName().equals(claim.getClaimName()))
+          .findFirst().orElseThrow();
+      assertThat(pvc.getSpec().getAccessModes()).contains("ReadWriteMany");
+    }
   }
 }
