@@ -60,7 +60,10 @@ public final class Call implements MediaListener {
   private final Runnable onGone;
   private final CallOwners owners;
   private final Map<Role, Seat> seats = new EnumMap<>(Role.class);
-  /** The server-side recording of each role going on now (role → segment), from the media's events; saved. */
+  /**
+   * The server-side recording of each role going on now (role → segment), from the media's events; saved. After a
+   * takeover, the segment the lost owner was recording, until the role's next segment starts.
+   */
   private final Map<Role, Integer> recording = new EnumMap<>(Role.class);
   private Future<CallMedia> callMedia;
   private Future<?> trailTail = Future.succeededFuture();
@@ -225,8 +228,16 @@ public final class Call implements MediaListener {
       }
       holdSeat(role, seat);
     }
+    JsonObject wasRecording = state.getJsonObject("recording", new JsonObject());
+    for (Role role : Role.values()) {
+      // Kept (and saved) until the role's next segment starts, so that a node taking the call over from this one
+      // before then still knows where the recording was cut.
+      if (wasRecording.getValue(role.wire()) instanceof Number segment) {
+        recording.put(role, segment.intValue());
+      }
+    }
     save();
-    adoptMedia(state.getJsonObject("recording", new JsonObject()), claim);
+    adoptMedia(recording, claim);
   }
 
   /**
@@ -234,14 +245,8 @@ public final class Call implements MediaListener {
    * cannot, each of those recordings ended with that node, and the role's next segment puts a
    * {@code recording.gap} with reason {@code owner_changed} on the trail (written here, fenced by this lease).
    */
-  private void adoptMedia(JsonObject wasRecording, CallOwners.Claim claim) {
-    Map<Role, Integer> lost = new EnumMap<>(Role.class);
-    for (Role role : Role.values()) {
-      Integer segment = wasRecording.getInteger(role.wire());
-      if (segment != null) {
-        lost.put(role, segment);
-      }
-    }
+  private void adoptMedia(Map<Role, Integer> wasRecording, CallOwners.Claim claim) {
+    Map<Role, Integer> lost = new EnumMap<>(wasRecording);
     if (lost.isEmpty()) {
       return;
     }
