@@ -3,6 +3,7 @@ package io.kanyan.signaling.media;
 import io.kanyan.signaling.inspection.Role;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 
 /**
  * The media of one live call. Every method is called on the call's context and must not block.
@@ -31,7 +32,7 @@ public interface CallMedia {
    * through a server). False when those recordings ended with the lost owner: each role's next segment reports the
    * hole as {@code recording.gap} with the fields of {@code cause} (reason, from, to).
    */
-  default Future<Boolean> adopt(java.util.Map<Role, Integer> recording, JsonObject cause) {
+  default Future<Boolean> adopt(Map<Role, Integer> recording, JsonObject cause) {
     return Future.succeededFuture(true);
   }
 

@@ -1,6 +1,7 @@
 package io.kanyan.signaling.media.kurento;
 
 import io.kanyan.signaling.inspection.Role;
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -25,7 +26,7 @@ final class Segments {
     final Map<Role, Integer> next = new EnumMap<>(Role.class);
     final Map<Role, Long> cutAt = new EnumMap<>(Role.class);
     /** Why the recording was cut, when it was not on this node (another node ran the call; see {@link #cutBy}). */
-    final Map<Role, io.vertx.core.json.JsonObject> cause = new EnumMap<>(Role.class);
+    final Map<Role, JsonObject> cause = new EnumMap<>(Role.class);
     volatile long touched;
   }
 
@@ -67,7 +68,7 @@ final class Segments {
    * one took it over) and was cut now, for {@code cause}: the next segment here is numbered after it, and its gap
    * carries the cause.
    */
-  void cutBy(String inspectionId, Role role, int lastSegment, io.vertx.core.json.JsonObject cause) {
+  void cutBy(String inspectionId, Role role, int lastSegment, JsonObject cause) {
     Book book = book(inspectionId);
     book.next.merge(role, lastSegment + 1, Math::max);
     book.cutAt.put(role, clock.millis());
@@ -78,14 +79,14 @@ final class Segments {
    * A new segment of {@code role} started recording: if the recording was cut, {@code gapMillis} (how long) and the
    * cause's fields, if one was given.
    */
-  Optional<io.vertx.core.json.JsonObject> resumed(String inspectionId, Role role) {
+  Optional<JsonObject> resumed(String inspectionId, Role role) {
     Book book = book(inspectionId);
     Long at = book.cutAt.remove(role);
-    io.vertx.core.json.JsonObject cause = book.cause.remove(role);
+    JsonObject cause = book.cause.remove(role);
     if (at == null) {
       return Optional.empty();
     }
-    io.vertx.core.json.JsonObject gap = cause == null ? new io.vertx.core.json.JsonObject() : cause;
+    JsonObject gap = cause == null ? new JsonObject() : cause;
     return Optional.of(gap.put("gapMillis", clock.millis() - at));
   }
 
