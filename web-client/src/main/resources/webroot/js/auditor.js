@@ -384,7 +384,9 @@ function createAudit(i18n) {
       case 'checklist.current': return d.itemId;
       case 'checklist.answered': return [d.itemId, answerText(t, d), d.remark || ''].filter(Boolean).join(' · ');
       case 'inspection.ended': return `${d.conclusion ? t(`conclusion.${d.conclusion}`) : ''} ${d.remark || ''}`.trim();
-      case 'recording.gap': return d.reason === 'new-segment' || d.gapMillis != null
+      case 'recording.gap': return d.reason === 'owner_changed'
+        ? [d.role ? t(`actor.${d.role}`) : '', t('auditor.trail.gapOwnerChanged', { n: d.segment, from: d.from, to: d.to })].filter(Boolean).join(' · ')
+        : d.reason === 'new-segment' || d.gapMillis != null
         ? [d.role ? t(`actor.${d.role}`) : '', t('auditor.trail.gapSegment', { n: d.segment })].filter(Boolean).join(' · ')
         : t('auditor.trail.gapSlices', { from: d.fromSeq, to: d.toSeq });
       case 'recording.finalised': return [d.role ? t(`actor.${d.role}`) : '', d.error

@@ -60,6 +60,11 @@ public final class Call implements MediaListener {
   private final Runnable onGone;
   private final CallOwners owners;
   private final Map<Role, Seat> seats = new EnumMap<>(Role.class);
+  /**
+   * The server-side recording of each role going on now (role → segment), from the media's events; saved. After a
+   * takeover, the segment the lost owner was recording, until the role's next segment starts.
+   */
+  private final Map<Role, Integer> recording = new EnumMap<>(Role.class);
   private Future<CallMedia> callMedia;
   private Future<?> trailTail = Future.succeededFuture();
   private boolean connectedOnce;
@@ -223,7 +228,38 @@ public final class Call implements MediaListener {
       }
       holdSeat(role, seat);
     }
+    JsonObject wasRecording = state.getJsonObject("recording", new JsonObject());
+    for (Role role : Role.values()) {
+      // Kept (and saved) until the role's next segment starts, so that a node taking the call over from this one
+      // before then still knows where the recording was cut.
+      if (wasRecording.getValue(role.wire()) instanceof Number segment) {
+        recording.put(role, segment.intValue());
+      }
+    }
     save();
+    adoptMedia(recording, claim);
+  }
+
+  /**
+   * Asks the media whether it can go on with what the lost owner was recording, and says what happened: where it
+   * cannot, each of those recordings ended with that node, and the role's next segment puts a
+   * {@code recording.gap} with reason {@code owner_changed} on the trail (written here, fenced by this lease).
+   */
+  private void adoptMedia(Map<Role, Integer> wasRecording, CallOwners.Claim claim) {
+    Map<Role, Integer> lost = new EnumMap<>(wasRecording);
+    if (lost.isEmpty()) {
+      return;
+    }
+    JsonObject cause = new JsonObject().put("reason", "owner_changed").put("from", claim.previous())
+        .put("to", claim.owner());
+    media().compose(m -> m.adopt(lost, cause)).onComplete(ar -> {
+      if (ar.succeeded() && ar.result()) {
+        log.info("inspection {}: media of node {} adopted, recordings {} go on", inspectionId, claim.previous(), lost);
+      } else {
+        log.warn("inspection {}: recordings {} of node {} not adopted ({}); they go on in new segments", inspectionId,
+            lost, claim.previous(), ar.failed() ? ar.cause().getMessage() : "the media cannot reattach them");
+      }
+    });
   }
 
   /**
@@ -257,7 +293,10 @@ public final class Call implements MediaListener {
     JsonObject saved = new JsonObject();
     seats.forEach((role, seat) -> saved.put(role.wire(), new JsonObject().put("key", seat.keyDigest)
         .put("actor", seat.actor).put("live", seat.link != null)));
-    owners.save(inspectionId, new JsonObject().put("connected", connectedOnce).put("seats", saved))
+    JsonObject recordings = new JsonObject();
+    recording.forEach((role, segment) -> recordings.put(role.wire(), segment));
+    owners.save(inspectionId, new JsonObject().put("connected", connectedOnce).put("seats", saved)
+        .put("recording", recordings))
         .onFailure(err -> log.warn("inspection {}: call state not saved: {}", inspectionId, err.getMessage()));
   }
 
@@ -394,6 +433,28 @@ public final class Call implements MediaListener {
     EventType type = "recording.file".equals(kind) ? EventType.RECORDING_FINALISED
         : "recording.gap".equals(kind) ? EventType.RECORDING_GAP : EventType.MEDIA_EVENT;
     record(type, "system", details.copy().put("kind", kind));
+    noteRecording(kind, details);
+  }
+
+  /** Follows which segment of each role is recording, for a node that may take the call over (clustered). */
+  private void noteRecording(String kind, JsonObject details) {
+    String wire = details.getString("role");
+    Integer segment = details.getValue("segment") instanceof Number n ? n.intValue() : null;
+    if (segment == null || !(Role.INSPECTOR.wire().equals(wire) || Role.APPLICANT.wire().equals(wire))) {
+      return;
+    }
+    Role role = Role.fromWire(wire);
+    boolean changed = false;
+    if ("recording.started".equals(kind)) {
+      changed = !segment.equals(recording.put(role, segment));
+    } else if (("recording.stopped".equals(kind) || "recording.interrupted".equals(kind)
+        || "recording.file".equals(kind)) && segment.equals(recording.get(role))) {
+      recording.remove(role);
+      changed = true;
+    }
+    if (changed) {
+      save();
+    }
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.kanyan.signaling.media;
 import io.kanyan.signaling.inspection.Role;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 
 /**
  * The media of one live call. Every method is called on the call's context and must not block.
@@ -24,6 +25,16 @@ public interface CallMedia {
 
   /** A participant's connection is gone (for now or for good). */
   Future<Void> leave(Role role);
+
+  /**
+   * This node took the call over from a node that was lost, and that node was recording {@code recording} (role →
+   * segment): can this media go on where it left off? True when nothing was lost (peer-to-peer media never went
+   * through a server). False when those recordings ended with the lost owner: each role's next segment reports the
+   * hole as {@code recording.gap} with the fields of {@code cause} (reason, from, to).
+   */
+  default Future<Boolean> adopt(Map<Role, Integer> recording, JsonObject cause) {
+    return Future.succeededFuture(true);
+  }
 
   /** Ends the call's media; for a recording media server this stops and finalises the recordings. */
   Future<Void> release();

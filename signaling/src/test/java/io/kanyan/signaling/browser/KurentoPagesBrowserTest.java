@@ -158,6 +158,16 @@ class KurentoPagesBrowserTest {
       waitFor(phone, 15).until(d -> inspector.get("/api/inspections/" + id + "/trail").bodyAsJsonObject()
           .getJsonArray("events").stream().filter(e -> "recording.started".equals(((JsonObject) e)
               .getJsonObject("payload").getString("kind"))).count() == 2);
+      // A takeover's gap, as a new owner node writes it (KurentoTakeoverTest), reads as words too.
+      var store = io.kanyan.recorder.redis.RedisStore.connect(server.vertx(), server.redis().url()).await();
+      try {
+        new io.kanyan.recorder.trail.Trail(store, java.time.Clock.systemUTC()).append(id,
+            io.kanyan.recorder.trail.EventType.RECORDING_GAP, "system", new JsonObject().put("kind", "recording.gap")
+                .put("role", "applicant").put("previousSegment", 1).put("segment", 2).put("gapMillis", 900)
+                .put("reason", "owner_changed").put("from", "node-a").put("to", "node-b")).await();
+      } finally {
+        store.close();
+      }
       inspector.post("/api/inspections/" + id + "/end", new JsonObject().put("conclusion", "pass").put("remark", "ok"));
       waitFor(phone, 30).until(d -> inspector.get("/api/inspections/" + id + "/trail").bodyAsJsonObject()
           .getJsonArray("events").stream().filter(e -> "recording.finalised".equals(((JsonObject) e).getString("type")))
@@ -195,6 +205,7 @@ class KurentoPagesBrowserTest {
       // Media events read as words, not raw kinds.
       String trail = phone.findElement(By.id("trail")).getText();
       assertThat(trail).contains("选定媒体服务器", "媒体开始传输").doesNotContain("kms.chosen", "media.flowing");
+      assertThat(trail).contains("通话从服务器 node-a 转到 node-b，从第 2 段继续");
     } catch (Throwable t) {
       Browsers.dump(phone, "kurento-auditor");
       throw t;

@@ -98,6 +98,19 @@ final class KurentoCallMedia implements CallMedia {
     });
   }
 
+  /**
+   * Not yet: the lost owner's pipeline is not reattached (KURENTO.md, "Another node takes the call over"). Each of
+   * its recordings ends where that node left it; the next segment here is numbered after it and reports the hole
+   * as {@code recording.gap} with {@code cause}.
+   */
+  @Override
+  public Future<Boolean> adopt(Map<Role, Integer> recording, JsonObject cause) {
+    return serial(() -> {
+      recording.forEach((role, segment) -> media.segments().cutBy(inspectionId, role, segment, cause));
+      return Future.succeededFuture();
+    }).map(false);
+  }
+
   @Override
   public Future<Void> release() {
     return serial(() -> {
@@ -216,7 +229,7 @@ final class KurentoCallMedia implements CallMedia {
     event("recording.started", leg.details().put("profile", leg.negotiated.profile().name()));
     media.segments().resumed(inspectionId, leg.role).filter(since -> leg.segment > 1).ifPresent(gap ->
         event("recording.gap", new JsonObject().put("role", leg.role.wire()).put("previousSegment", leg.segment - 1)
-            .put("segment", leg.segment).put("gapMillis", gap)));
+            .put("segment", leg.segment).mergeIn(gap)));
   }
 
   /** A path as the trail records files: relative to the data directory (the recordings dir's parent). */

@@ -1,6 +1,7 @@
 package io.kanyan.signaling.media.kurento;
 
 import io.kanyan.signaling.inspection.Role;
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -24,6 +25,8 @@ final class Segments {
   private static final class Book {
     final Map<Role, Integer> next = new EnumMap<>(Role.class);
     final Map<Role, Long> cutAt = new EnumMap<>(Role.class);
+    /** Why the recording was cut, when it was not on this node (another node ran the call; see {@link #cutBy}). */
+    final Map<Role, JsonObject> cause = new EnumMap<>(Role.class);
     volatile long touched;
   }
 
@@ -60,10 +63,31 @@ final class Segments {
     book(inspectionId).cutAt.putIfAbsent(role, clock.millis() - Math.max(0, agoMillis));
   }
 
-  /** A new segment of {@code role} started recording: how long the recording was cut, if it was. */
-  Optional<Long> resumed(String inspectionId, Role role) {
-    Long at = book(inspectionId).cutAt.remove(role);
-    return at == null ? Optional.empty() : Optional.of(clock.millis() - at);
+  /**
+   * Segment {@code lastSegment} of {@code role} was recorded elsewhere (by the node that ran the call before this
+   * one took it over) and was cut now, for {@code cause}: the next segment here is numbered after it, and its gap
+   * carries the cause.
+   */
+  void cutBy(String inspectionId, Role role, int lastSegment, JsonObject cause) {
+    Book book = book(inspectionId);
+    book.next.merge(role, lastSegment + 1, Math::max);
+    book.cutAt.put(role, clock.millis());
+    book.cause.put(role, cause.copy());
+  }
+
+  /**
+   * A new segment of {@code role} started recording: if the recording was cut, {@code gapMillis} (how long) and the
+   * cause's fields, if one was given.
+   */
+  Optional<JsonObject> resumed(String inspectionId, Role role) {
+    Book book = book(inspectionId);
+    Long at = book.cutAt.remove(role);
+    JsonObject cause = book.cause.remove(role);
+    if (at == null) {
+      return Optional.empty();
+    }
+    JsonObject gap = cause == null ? new JsonObject() : cause;
+    return Optional.of(gap.put("gapMillis", clock.millis() - at));
   }
 
   /** The call's media is released: nothing more is numbered or reported for it. */
