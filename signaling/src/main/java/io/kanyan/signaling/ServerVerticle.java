@@ -299,7 +299,9 @@ public final class ServerVerticle extends VerticleBase {
    * on their trails, marked {@code recovered}, so no evidence stays unnoticed on disk.
    */
   private void recordLeftovers(Trail trail) {
-    leftovers = media.finaliseLeftovers().compose(found -> {
+    // With several nodes on one recordings directory, a call another node runs now is recording there, not left over.
+    leftovers = media.finaliseLeftovers(id -> leases == null ? Future.succeededFuture(false)
+        : leases.owner(id).map(owner -> owner != null && !owner.equals(leases.self()))).compose(found -> {
       Future<?> chain = Future.succeededFuture();
       for (Media.Leftover l : found) {
         chain = chain.compose(x -> trail.append(l.eventId(), l.inspectionId(), EventType.RECORDING_FINALISED, "system",

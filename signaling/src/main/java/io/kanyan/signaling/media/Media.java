@@ -38,9 +38,12 @@ public interface Media {
 
   /**
    * Finalises recordings that a previous run of this server left unfinished (it stopped mid-call), so that
-   * they can be put on their inspections' trails as {@code recording.file}. Called once at start-up.
+   * they can be put on their inspections' trails as {@code recording.file}. Called once at start-up. With several
+   * nodes on one recordings directory, {@code liveElsewhere} says which inspections' calls another node runs now:
+   * their raw files are that node's recordings in progress, not leftovers, and are left alone.
    */
-  default Future<java.util.List<Leftover>> finaliseLeftovers() {
+  default Future<java.util.List<Leftover>> finaliseLeftovers(
+      java.util.function.Function<String, Future<Boolean>> liveElsewhere) {
     return Future.succeededFuture(java.util.List.of());
   }
 

@@ -101,8 +101,8 @@ public final class KurentoMedia implements Media {
   }
 
   @Override
-  public Future<List<Leftover>> finaliseLeftovers() {
-    return LeftoverRecordings.finalise(vertx, settings.recordingsDir());
+  public Future<List<Leftover>> finaliseLeftovers(java.util.function.Function<String, Future<Boolean>> liveElsewhere) {
+    return LeftoverRecordings.finalise(vertx, settings.recordingsDir(), liveElsewhere);
   }
 
   @Override

@@ -37,11 +37,27 @@ final class LeftoverRecordings {
 
   /** Finds and finalises every leftover segment under {@code recordingsDir}, one after another. */
   static Future<List<Media.Leftover>> finalise(Vertx vertx, Path recordingsDir) {
+    return finalise(vertx, recordingsDir, id -> Future.succeededFuture(false));
+  }
+
+  /**
+   * The same, leaving alone the segments of inspections whose call another node runs now ({@code liveElsewhere}):
+   * on a recordings directory shared by several nodes those files are being written, not left over.
+   */
+  static Future<List<Media.Leftover>> finalise(Vertx vertx, Path recordingsDir,
+      java.util.function.Function<String, Future<Boolean>> liveElsewhere) {
     return vertx.executeBlocking(() -> find(recordingsDir), false).compose(raws -> {
       List<Media.Leftover> done = new ArrayList<>();
       Future<Void> chain = Future.succeededFuture();
       for (Path raw : raws) {
-        chain = chain.compose(x -> finaliseOne(vertx, recordingsDir, raw).map(done::add).mapEmpty());
+        String inspectionId = raw.getParent().getFileName().toString();
+        chain = chain.compose(x -> liveElsewhere.apply(inspectionId)).compose(live -> {
+          if (live) {
+            log.info("recordings: {} belongs to a call another node runs now; not a leftover", raw.getFileName());
+            return Future.succeededFuture();
+          }
+          return finaliseOne(vertx, recordingsDir, raw).map(done::add).mapEmpty();
+        });
       }
       return chain.map(done);
     });

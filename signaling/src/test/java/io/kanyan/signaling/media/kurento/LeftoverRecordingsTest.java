@@ -70,4 +70,31 @@ class LeftoverRecordingsTest {
       kmsVertx.close().await();
     }
   }
+
+  @Test
+  void aSegmentOfACallAnotherNodeRunsNowIsNotALeftover(@org.junit.jupiter.api.io.TempDir Path recordings)
+      throws Exception {
+    // Several nodes on one recordings directory: a node that starts finds the raw files of the calls the others are
+    // recording now. Finalising them would delete files a media server is still writing.
+    String live = "3f1c2a4e-0000-4000-8000-000000000001";
+    String left = "3f1c2a4e-0000-4000-8000-000000000002";
+    Files.createDirectories(recordings.resolve(live));
+    Files.createDirectories(recordings.resolve(left));
+    TestMedia.liveWebm(recordings.resolve(live).resolve("applicant-1.kms.webm"), 1);
+    TestMedia.liveWebm(recordings.resolve(left).resolve("applicant-1.kms.webm"), 1);
+    Vertx vertx = Vertx.vertx();
+    try {
+      List<io.kanyan.signaling.media.Media.Leftover> found = LeftoverRecordings.finalise(vertx, recordings,
+          id -> io.vertx.core.Future.succeededFuture(id.equals(live))).await();
+      assertThat(found).extracting(io.kanyan.signaling.media.Media.Leftover::inspectionId).containsExactly(left);
+      for (var leftover : found) {
+        leftover.settle().get().await();
+      }
+      assertThat(recordings.resolve(live).resolve("applicant-1.kms.webm")).exists();
+      assertThat(recordings.resolve(left).resolve("applicant-1.kms.webm")).doesNotExist();
+      assertThat(recordings.resolve(left).resolve("applicant-1.webm")).exists();
+    } finally {
+      vertx.close().await();
+    }
+  }
 }
