@@ -82,7 +82,11 @@ public final class Accounts {
       // Named by its username, which reads the same in every language (an English "Administrator" showed in
       // the Chinese pages); the role is shown beside it in the page's language.
       return create(username, username, Principal.Role.ADMIN, password)
-          .map(user -> configuredPassword == null ? Optional.of(password) : Optional.<String>empty());
+          .map(user -> configuredPassword == null ? Optional.of(password) : Optional.<String>empty())
+          // Several nodes starting at once on an empty Redis: one creates the administrator, the others find it
+          // made (and print nothing: the password is the one the first node printed, or the configured one).
+          .recover(err -> err instanceof Problem p && "user_exists".equals(p.code())
+              ? Future.succeededFuture(Optional.<String>empty()) : Future.failedFuture(err));
     });
   }
 
