@@ -58,9 +58,9 @@ class SentinelNodeTest {
     assertThat(anyone.get("/health/live").statusCode()).isEqualTo(200);
     // The other test may have just brought the replica back: it acknowledges once it has caught up.
     cluster.awaitHealthy(Duration.ofSeconds(60));
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long readyBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     String status = anyone.get("/health/ready").bodyAsJsonObject().getString("status");
-    while (!"READY".equals(status) && System.nanoTime() < deadline) {
+    while (!"READY".equals(status) && System.nanoTime() < readyBy) {
       Thread.sleep(250);
       status = anyone.get("/health/ready").bodyAsJsonObject().getString("status");
     }
