@@ -20,7 +20,13 @@ class RestartTest {
       Http kim = Staff.as(server, "kim", "inspector");
       String id = kim.post("/api/inspections", server.inspectionBody("RS-1")).bodyAsJsonObject()
           .getJsonObject("inspection").getString("id");
+      // The invite notice goes on the trail after the creation answers: wait for it, so the trail is complete.
       JsonObject before = kim.get("/api/inspections/" + id + "/trail").bodyAsJsonObject();
+      for (int i = 0; i < 100 && before.getJsonArray("events").stream()
+          .noneMatch(e -> "notification.sent".equals(((JsonObject) e).getString("type"))); i++) {
+        sleep(100);
+        before = kim.get("/api/inspections/" + id + "/trail").bodyAsJsonObject();
+      }
 
       server.restart();
 
@@ -67,6 +73,14 @@ class RestartTest {
       new Http(vertx2, second.server().devHttpPort()).login("admin", "embedded-admin-1");
     } finally {
       second.close().await();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
