@@ -41,6 +41,7 @@ public record Config(
     Duration sessionIdle,
     Duration inviteTtl,
     Duration gracePeriod,
+    io.kanyan.recorder.trail.LocationFixes.Settings locationTrail,
     int wsRate,
     Duration wsIdle,
     int loginAttempts,
@@ -211,6 +212,9 @@ public record Config(
         s.duration("KANYAN_SESSION_IDLE", Duration.ofMinutes(30)),
         s.duration("KANYAN_INVITE_TTL", Duration.ofHours(24)),
         s.duration("KANYAN_GRACE_PERIOD", Duration.ofSeconds(30)),
+        new io.kanyan.recorder.trail.LocationFixes.Settings(
+            s.duration("KANYAN_LOCATION_TRAIL_INTERVAL", Duration.ofSeconds(30)),
+            s.integer("KANYAN_LOCATION_TRAIL_DISTANCE", 10)),
         s.integer("KANYAN_WS_RATE", 50),
         s.duration("KANYAN_WS_IDLE", Duration.ofSeconds(45)),
         s.integer("KANYAN_LOGIN_ATTEMPTS", 5),

@@ -165,6 +165,7 @@ public final class ServerVerticle extends VerticleBase {
     checklists.toApplicant((id, message) -> calls.sendTo(id, Role.APPLICANT, message));
     Inspections inspections = new Inspections(cases, invites, trail, calls, storage.redis(), clock, checklists);
     calls.onConnected(inspections::markStarted);
+    calls.locationTrail(config.locationTrail());
     Recordings recordings = new Recordings(vertx, trail, config.dataDir());
     Snapshots snapshots = new Snapshots(vertx, trail, config.dataDir(), clock, config.zone(),
         config.http().snapshotMaxPixels());

@@ -3,6 +3,7 @@ package io.kanyan.signaling.inspection;
 import io.kanyan.recorder.audit.CaseBinding;
 import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.LocationFixes;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.recorder.trail.TrailEvent;
 import io.kanyan.signaling.Problem;
@@ -36,7 +37,6 @@ public final class Call implements MediaListener {
 
   private static final Logger log = LoggerFactory.getLogger(Call.class);
   private static final Duration MAX_TRAIL_RETRY = Duration.ofMinutes(15);
-  private static final long MIN_LOCATION_INTERVAL_MS = 2000;
   /** A device clock further than this from the server's is flagged on its location fixes. */
   public static final Duration CLOCK_SKEW_LIMIT = Duration.ofMinutes(2);
 
@@ -72,10 +72,12 @@ public final class Call implements MediaListener {
   /** This node lost the call to another (its lease is gone): it no longer acts or writes for it. */
   private boolean dropped;
   private JsonObject lastLocation;
-  private long lastLocationAt;
+  /** Which of the applicant's fixes go on the trail (all are shown to the inspector). */
+  private final LocationFixes locationFixes;
 
   Call(String inspectionId, Vertx vertx, Media media, Trail trail, Duration grace, Clock clock,
-      BiFunction<String, Instant, Future<Void>> onConnected, CallOwners owners, Runnable onGone) {
+      BiFunction<String, Instant, Future<Void>> onConnected, CallOwners owners, Runnable onGone,
+      LocationFixes.Settings locationTrail) {
     this.inspectionId = inspectionId;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
@@ -86,6 +88,7 @@ public final class Call implements MediaListener {
     this.onConnected = onConnected;
     this.onGone = onGone;
     this.owners = owners;
+    this.locationFixes = new LocationFixes(locationTrail);
   }
 
   public String inspectionId() {
@@ -382,8 +385,9 @@ public final class Call implements MediaListener {
   }
 
   /**
-   * A Geolocation fix from the applicant; kept as the latest, shown to the inspector at once, and put on the
-   * trail (at most one per 2 s). When the device reports its time, the difference from the server's is
+   * A Geolocation fix from the applicant; kept as the latest and shown to the inspector at once; put on the trail
+   * only when it says something new ({@link LocationFixes}: the first, a move, a better accuracy, or the configured
+   * interval since the last on the trail; never two within 2 s). When the device reports its time, the difference from the server's is
    * recorded ({@code clockSkewMillis}, device minus server) and flagged ({@code clockSkewFlagged}) beyond
    * {@link #CLOCK_SKEW_LIMIT}: a fix from a device whose clock is far off deserves an auditor's doubt.
    */
@@ -398,8 +402,8 @@ public final class Call implements MediaListener {
     lastLocation = fix;
     sendTo(Role.INSPECTOR, new JsonObject().put("type", "location").put("lat", lat).put("lng", lng)
         .put("accuracy", accuracy).put("time", fix.getString("serverTime")));
-    if (now - lastLocationAt >= MIN_LOCATION_INTERVAL_MS) {
-      lastLocationAt = now;
+    if (locationFixes.offer(lat, lng, accuracy, fix.getBoolean("clockSkewFlagged", false), now)
+        != LocationFixes.Reason.SKIPPED) {
       Seat seat = seats.get(Role.APPLICANT);
       record(EventType.LOCATION_FIX, seat == null ? "applicant" : seat.actor, fix.copy());
     }

@@ -39,6 +39,8 @@ public final class Calls implements CallOwners.Listener {
   private final Map<String, Call> live = new HashMap<>();
   private final Map<String, Future<Placement>> claiming = new HashMap<>();
   private BiFunction<String, java.time.Instant, Future<Void>> onConnected = (id, t) -> Future.succeededFuture();
+  private io.kanyan.recorder.trail.LocationFixes.Settings locationTrail =
+      io.kanyan.recorder.trail.LocationFixes.Settings.DEFAULT;
 
   public Calls(Vertx vertx, Media media, Trail trail, Duration grace, Clock clock) {
     this(vertx, media, trail, grace, clock, CallOwners.single("local"));
@@ -59,6 +61,11 @@ public final class Calls implements CallOwners.Listener {
     this.onConnected = action;
   }
 
+  /** Which of the applicant's location fixes the calls opened from now on put on the trail. */
+  public void locationTrail(io.kanyan.recorder.trail.LocationFixes.Settings settings) {
+    this.locationTrail = settings;
+  }
+
   public CallOwners owners() {
     return owners;
   }
@@ -69,7 +76,7 @@ public final class Calls implements CallOwners.Listener {
   }
 
   private Call newCall(String id) {
-    return new Call(id, vertx, media, trail, grace, clock, onConnected, owners, () -> gone(id));
+    return new Call(id, vertx, media, trail, grace, clock, onConnected, owners, () -> gone(id), locationTrail);
   }
 
   private void gone(String id) {
