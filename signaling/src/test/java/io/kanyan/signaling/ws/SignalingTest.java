@@ -320,6 +320,60 @@ class SignalingTest {
   }
 
   @Test
+  void aStandingPhonesFixesAllReachTheInspectorButOnlyTheFirstAndOnePer30sGoOnTheTrail() {
+    Ws[] p = pair();
+    // 62 s of fixes every 2 s (the clock moved on 2 s after each), a metre of GPS noise, accuracy 12 m.
+    for (int n = 0; n < 32; n++) {
+      double lat = 39.91 + (n % 2) * 0.00001;
+      p[1].send(new JsonObject().put("type", "location").put("lat", lat).put("lng", 116.41).put("accuracy", 12));
+      assertThat(p[0].next("location").getDouble("lat")).as("fix %d reaches the inspector live", n).isEqualTo(lat);
+      server.clock().advance(Duration.ofSeconds(2));
+    }
+    List<JsonObject> fixes = fixesOnTheTrail(p[0]);
+    assertThat(fixes).as("the first fix, then one 30 s (KANYAN_LOCATION_TRAIL_INTERVAL) after each").hasSize(3);
+    assertThat(fixes.get(0).getJsonObject("payload").getDouble("lat")).isEqualTo(39.91);
+    List<java.time.Instant> times = fixes.stream()
+        .map(e -> java.time.Instant.parse(e.getJsonObject("payload").getString("serverTime"))).toList();
+    assertThat(Duration.between(times.get(0), times.get(1))).isGreaterThanOrEqualTo(Duration.ofSeconds(30));
+    assertThat(Duration.between(times.get(1), times.get(2))).isGreaterThanOrEqualTo(Duration.ofSeconds(30));
+    p[0].close();
+    p[1].close();
+  }
+
+  @Test
+  void aMovingPhonesFixesAllGoOnTheTrail() {
+    Ws[] p = pair();
+    List<Double> sent = new java.util.ArrayList<>();
+    for (int n = 0; n < 5; n++) {
+      // About 50 m north each time, accuracy 10 m: each fix is far outside the last one's circle.
+      sent.add(39.91 + n * 0.00045);
+      p[1].send(new JsonObject().put("type", "location").put("lat", sent.get(n)).put("lng", 116.41)
+          .put("accuracy", 10));
+      p[0].next("location");
+      server.clock().advance(Duration.ofSeconds(2));
+    }
+    List<JsonObject> fixes = fixesOnTheTrail(p[0]);
+    assertThat(fixes).extracting(e -> e.getJsonObject("payload").getDouble("lat"))
+        .containsExactlyElementsOf(sent);
+    p[0].close();
+    p[1].close();
+  }
+
+  /** The location fixes on the trail once everything sent before is on it (a note after them is). */
+  private List<JsonObject> fixesOnTheTrail(Ws inspector) {
+    inspector.send(new JsonObject().put("type", "note").put("text", "fixes sent"));
+    for (int i = 0; i < 100; i++) {
+      List<JsonObject> events = alice.get("/api/inspections/" + inspectionId + "/trail").bodyAsJsonObject()
+          .getJsonArray("events").stream().map(o -> (JsonObject) o).toList();
+      if (events.stream().anyMatch(e -> e.getString("type").equals("note.added"))) {
+        return events.stream().filter(e -> e.getString("type").equals("location.fix")).toList();
+      }
+      sleep(100);
+    }
+    throw new AssertionError("the note never reached the trail of " + inspectionId);
+  }
+
+  @Test
   void videoModeAndFallbackGoFromTheInspectorToThePhoneAndWhatChangesTheEvidenceGoesOnTheTrail() {
     Ws[] p = pair();
     Ws i = p[0];
