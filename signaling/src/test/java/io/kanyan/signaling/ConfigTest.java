@@ -73,6 +73,18 @@ class ConfigTest {
   }
 
   @Test
+  void locationFixesGoOnTheTrailEvery30sOrOnA10mMoveByDefaultAndBadSettingsAreRefused() {
+    assertThat(Config.from(Map.of()).locationTrail())
+        .isEqualTo(new io.kanyan.recorder.trail.LocationFixes.Settings(Duration.ofSeconds(30), 10));
+    assertThat(Config.from(Map.of("KANYAN_LOCATION_TRAIL_INTERVAL", "2m", "KANYAN_LOCATION_TRAIL_DISTANCE", "25"))
+        .locationTrail()).isEqualTo(new io.kanyan.recorder.trail.LocationFixes.Settings(Duration.ofMinutes(2), 25));
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_LOCATION_TRAIL_INTERVAL", "500ms")))
+        .hasMessageContaining("KANYAN_LOCATION_TRAIL_INTERVAL must be between 2s and 1h");
+    assertThatThrownBy(() -> Config.from(Map.of("KANYAN_LOCATION_TRAIL_DISTANCE", "near")))
+        .hasMessageContaining("KANYAN_LOCATION_TRAIL_DISTANCE must be a whole number");
+  }
+
+  @Test
   void metricsAreOffUnlessAPortIsGivenAndBindLoopbackByDefault() {
     assertThat(Config.from(Map.of()).metrics().enabled()).isFalse();
     Config.Metrics on = Config.from(Map.of("KANYAN_METRICS_PORT", "9464")).metrics();
