@@ -130,7 +130,7 @@ public final class Recordings {
       Path part = partFile(inspectionId, segment);
       return gap
           .compose(ignored -> vertx.executeBlocking(() -> writeAt(part, offset, data.getBytes()), false))
-          .compose(ignored -> trail.append(sliceEventId(inspectionId, segment, seq), inspectionId,
+          .compose(ignored -> trail.append(sliceEventId(segment, seq), inspectionId,
               EventType.RECORDING_SLICE, actor, new JsonObject().put("segment", segment).put("seq", seq)
                   .put("offset", offset).put("size", data.length()).put("sha256", computed)))
           .map(event -> {
@@ -281,8 +281,16 @@ public final class Recordings {
     return dataDir.relativize(file).toString().replace('\\', '/');
   }
 
-  private static String sliceEventId(String inspectionId, int segment, long seq) {
-    return "recording-slice:" + inspectionId + ":" + segment + ":" + seq;
+  /**
+   * The event id of a slice: {@code slice:<segment>:<seq>}, unique in its inspection's trail (event ids are looked up
+   * per inspection). Before 30 Nov 2026 it was {@code recording-slice:<inspection id>:<segment>:<seq>}: the inspection
+   * id repeated, stored twice per slice (stream and id set), 47 bytes each time for nothing. Nothing reads the id; a
+   * retried slice is recognised by its segment and seq, whichever id its first copy has (a slice whose append failed
+   * after it was stored leaves the part file longer than the cached state knows, so the state is read again from the
+   * trail and the retry is found a duplicate there).
+   */
+  public static String sliceEventId(int segment, long seq) {
+    return "slice:" + segment + ":" + seq;
   }
 
   static void checkId(String inspectionId) {

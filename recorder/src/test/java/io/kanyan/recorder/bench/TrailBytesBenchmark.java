@@ -1,8 +1,10 @@
 package io.kanyan.recorder.bench;
 
+import io.kanyan.recorder.recording.Recordings;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.testing.KillableRedis;
 import io.kanyan.recorder.trail.EventType;
+import io.kanyan.recorder.trail.LocationFixes;
 import io.kanyan.recorder.trail.Trail;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -25,15 +27,31 @@ import java.util.UUID;
  * {@code mvn -q -pl recorder exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.kanyan.recorder.bench.TrailBytesBenchmark}.
  *
  * <p>The event mix ({@code -Dminutes=30}, {@code -Dinspections=10}): the case and its invite, a pre-call check, both
- * participants joining (one reconnection each), a checklist of 12 items bound and answered, one location fix every
- * 2 s (the server keeps at most that many), one recording slice every 2 s (the inspector's browser records in 2 s
- * slices), 8 snapshots, 3 notes, the recording finalised, the end, and the record rendered, signed and finalised.
- * Payloads are shaped as the server writes them (same fields, realistic lengths, Chinese text).
+ * participants joining (one reconnection each), a checklist of 12 items bound and answered, the applicant's location
+ * fixes that go on the trail, one recording slice every 2 s (the inspector's browser records in 2 s slices, under the
+ * event id the server gives them), 8 snapshots, 3 notes, the recording finalised, the end, and the record rendered,
+ * signed and finalised. Payloads are shaped as the server writes them (same fields, realistic lengths, Chinese text).
+ *
+ * <p>The phone sends a fix every 2 s; which go on the trail is decided by the server's own rule, {@link LocationFixes}
+ * with its default settings ({@code -DeveryFix=true}: every fix, the rule before 30 Nov 2026; with
+ * {@code -DoldSliceIds=true} too, the trail as it was before that day). The modelled phone
+ * stands at one spot per checklist item and walks 15-40 m to the next item's spot at about 1.3 m/s; its fixes carry
+ * GPS noise of 11 m (one standard deviation per axis, drawn afresh for each fix, which is harsher than a real
+ * receiver, whose error drifts slowly) and report an accuracy of 8-27 m.
+ *
+ * <p>Then, per event type, what one event costs: 900 events of one kind in a trail of their own (a location fix, a
+ * recording slice under the server's event id, and under the longer one it used before 30 Nov 2026).
  */
 public final class TrailBytesBenchmark {
 
   static final int MINUTES = Integer.getInteger("minutes", 30);
   static final int INSPECTIONS = Integer.getInteger("inspections", 10);
+  static final boolean EVERY_FIX = Boolean.getBoolean("everyFix");
+  static final boolean OLD_SLICE_IDS = Boolean.getBoolean("oldSliceIds");
+  /** The slice event id before 30 Nov 2026, for the comparison. */
+  static final String OLD_SLICE_ID = "recording-slice:%s:%d:%d";
+  /** How the rule decided about the modelled fixes, all inspections together. */
+  static final java.util.Map<LocationFixes.Reason, Integer> REASONS = new java.util.EnumMap<>(LocationFixes.Reason.class);
 
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("kanyan-trail-bytes");
@@ -46,31 +64,77 @@ public final class TrailBytesBenchmark {
       long aof0 = aofSize(redis);
       long used0 = info(redis, "memory", "used_memory");
       long events = 0;
+      long fixes = 0;
       long memory = 0;
       for (int n = 0; n < INSPECTIONS; n++) {
         String id = UUID.randomUUID().toString();
-        List<Object[]> mix = inspection(random);
+        List<Object[]> mix = inspection(random, id);
         for (Object[] e : mix) {
-          trail.append(id, (EventType) e[0], (String) e[1], (JsonObject) e[2]).await();
+          append(trail, id, e);
         }
         events += mix.size();
+        fixes += mix.stream().filter(e -> e[0] == EventType.LOCATION_FIX).count();
         memory += redis.call(c -> c.memoryUsage(Trail.streamKey(id))).await()
             + redis.call(c -> c.memoryUsage(Trail.idsKey(id))).await();
       }
       Thread.sleep(1500);
       long aof = aofSize(redis) - aof0;
       long used = info(redis, "memory", "used_memory") - used0;
-      System.out.printf("trail bytes: %d inspections of %d minutes, %d events each (AOF on, everysec)%n",
-          INSPECTIONS, MINUTES, events / INSPECTIONS);
+      System.out.printf("trail bytes: %d inspections of %d minutes, %d events each, %d of them location fixes "
+          + "(%s; slice ids %s; AOF on, everysec)%n", INSPECTIONS, MINUTES, events / INSPECTIONS, fixes / INSPECTIONS,
+          EVERY_FIX ? "every fix" : "LocationFixes " + LocationFixes.Settings.DEFAULT,
+          OLD_SLICE_IDS ? "as before 30 Nov 2026" : "slice:<segment>:<seq>");
       System.out.printf("per inspection: Redis memory %,d bytes (stream + id set, MEMORY USAGE), AOF growth %,d bytes%n",
           memory / INSPECTIONS, aof / INSPECTIONS);
       System.out.printf("per inspection: used_memory growth %,d bytes (MEMORY USAGE samples a stream; this does not)%n",
           used / INSPECTIONS);
       System.out.printf("per event: Redis memory %.0f bytes, AOF %.0f bytes%n", (double) memory / events,
           (double) aof / events);
+      System.out.printf("the rule's reasons for the %d fixes the phones sent: %s%n",
+          REASONS.values().stream().mapToInt(Integer::intValue).sum(), REASONS);
+      breakdown(redis, trail, random);
       redis.close();
     } finally {
       vertx.close().await();
+    }
+  }
+
+  static void append(Trail trail, String id, Object[] e) {
+    if (e.length > 3) {
+      trail.append((String) e[3], id, (EventType) e[0], (String) e[1], (JsonObject) e[2]).await();
+    } else {
+      trail.append(id, (EventType) e[0], (String) e[1], (JsonObject) e[2]).await();
+    }
+  }
+
+  /** Redis memory of one event of each bulky kind: 900 of them in a trail of their own. */
+  static void breakdown(RedisStore redis, Trail trail, Random random) {
+    String[] kinds = {"location.fix", "recording.slice (event id slice:<segment>:<seq>)",
+        "recording.slice (event id recording-slice:<inspection>:<segment>:<seq>, before 30 Nov 2026)"};
+    for (int k = 0; k < kinds.length; k++) {
+      String id = UUID.randomUUID().toString();
+      long offset = 0;
+      long used0 = info(redis, "memory", "used_memory");
+      for (int n = 1; n <= 900; n++) {
+        Object[] e;
+        if (k == 0) {
+          e = new Object[] {EventType.LOCATION_FIX, "applicant", fix(random, 31.2304, 121.4737)};
+        } else {
+          int size = 150_000 + random.nextInt(50_000);
+          e = slice(random, id, "user:inspector-42", n, offset, size);
+          if (k == 2) {
+            e[3] = String.format(OLD_SLICE_ID, id, 1, n);
+          }
+          offset += size;
+        }
+        append(trail, id, e);
+      }
+      long used = info(redis, "memory", "used_memory") - used0;
+      long stream = redis.call(c -> c.memoryUsage(Trail.streamKey(id))).await();
+      long ids = redis.call(c -> c.memoryUsage(Trail.idsKey(id))).await();
+      System.out.printf("per event of one kind (900 in a trail): %s: used_memory growth %.0f bytes; MEMORY USAGE "
+          + "%.0f (stream %.0f, id set %.0f)%n", kinds[k], used / 900.0, (stream + ids) / 900.0, stream / 900.0,
+          ids / 900.0);
     }
   }
 
@@ -88,8 +152,8 @@ public final class TrailBytesBenchmark {
     throw new IllegalStateException("no " + field + " in INFO " + section + " (is AOF on?)\n" + info);
   }
 
-  /** The events of one typical inspection, in order: {type, actor, payload}. */
-  static List<Object[]> inspection(Random random) {
+  /** The events of one typical inspection, in order: {type, actor, payload[, event id]}. */
+  static List<Object[]> inspection(Random random, String id) {
     List<Object[]> events = new ArrayList<>();
     String inspector = "inspector-" + random.nextInt(100);
     events.add(new Object[] {EventType.INSPECTION_CREATED, inspector, new JsonObject()
@@ -119,14 +183,26 @@ public final class TrailBytesBenchmark {
     events.add(new Object[] {EventType.CALL_CONNECTED, "system", new JsonObject()});
     int seconds = MINUTES * 60;
     long offset = 0;
+    Phone phone = new Phone(random);
+    LocationFixes rule = new LocationFixes(LocationFixes.Settings.DEFAULT);
     for (int t = 2; t <= seconds; t += 2) {
-      events.add(new Object[] {EventType.LOCATION_FIX, "applicant", new JsonObject().put("lat", 31.2304 + random.nextGaussian() / 1e4)
-          .put("lng", 121.4737 + random.nextGaussian() / 1e4).put("accuracy", 8 + random.nextInt(20))
-          .put("deviceTime", System.currentTimeMillis()).put("serverTime", Instant.now().toString())
-          .put("clockSkewMillis", random.nextInt(400) - 200).put("clockSkewFlagged", false)});
+      if (t % (seconds / 12 / 2 * 2) == 2) {
+        phone.walkToNextSpot();
+      }
+      phone.step(2);
+      JsonObject fix = fix(random, phone.lat, phone.lng);
+      LocationFixes.Reason reason = rule.offer(fix.getDouble("lat"), fix.getDouble("lng"), fix.getDouble("accuracy"),
+          false, t * 1000L);
+      REASONS.merge(reason, 1, Integer::sum);
+      if (EVERY_FIX || reason != LocationFixes.Reason.SKIPPED) {
+        events.add(new Object[] {EventType.LOCATION_FIX, "applicant", fix});
+      }
       int size = 150_000 + random.nextInt(50_000);
-      events.add(new Object[] {EventType.RECORDING_SLICE, inspector, new JsonObject().put("segment", 1).put("seq", t / 2)
-          .put("offset", offset).put("size", size).put("sha256", hex(random, 32))});
+      Object[] slice = slice(random, id, inspector, t / 2, offset, size);
+      if (OLD_SLICE_IDS) {
+        slice[3] = String.format(OLD_SLICE_ID, id, 1, t / 2);
+      }
+      events.add(slice);
       offset += size;
       if (t % (seconds / 12 / 2 * 2) == 0) {
         int item = Math.min(12, t / (seconds / 12));
@@ -166,6 +242,57 @@ public final class TrailBytesBenchmark {
     events.add(new Object[] {EventType.RECORD_FINALISED, "system", new JsonObject().put("sha256", hex(random, 32))
         .put("size", 240_000)});
     return events;
+  }
+
+  /** One fix as the server puts it on the trail: the phone's position plus GPS noise. */
+  static JsonObject fix(Random random, double lat, double lng) {
+    return new JsonObject().put("lat", lat + random.nextGaussian() / 1e4).put("lng", lng + random.nextGaussian() / 1e4)
+        .put("accuracy", 8 + random.nextInt(20)).put("deviceTime", System.currentTimeMillis())
+        .put("serverTime", Instant.now().toString()).put("clockSkewMillis", random.nextInt(400) - 200)
+        .put("clockSkewFlagged", false);
+  }
+
+  /** One slice event as {@link Recordings#appendSlice} writes it, under its event id. */
+  static Object[] slice(Random random, String id, String actor, long seq, long offset, int size) {
+    return new Object[] {EventType.RECORDING_SLICE, actor, new JsonObject().put("segment", 1).put("seq", seq)
+        .put("offset", offset).put("size", size).put("sha256", hex(random, 32)), Recordings.sliceEventId(1, seq)};
+  }
+
+  /** The applicant's phone: stands at one spot per checklist item, walks 15-40 m to the next at 1.3 m/s. */
+  static final class Phone {
+    static final double METRE = 1 / 111_195.0;
+    final Random random;
+    double lat = 31.2304;
+    double lng = 121.4737;
+    double toLat;
+    double toLng;
+
+    Phone(Random random) {
+      this.random = random;
+      toLat = lat;
+      toLng = lng;
+    }
+
+    void walkToNextSpot() {
+      double metres = 15 + random.nextDouble() * 25;
+      double bearing = random.nextDouble() * 2 * Math.PI;
+      toLat = lat + metres * Math.cos(bearing) * METRE;
+      toLng = lng + metres * Math.sin(bearing) * METRE / Math.cos(Math.toRadians(lat));
+    }
+
+    void step(int seconds) {
+      double dLat = (toLat - lat) / METRE;
+      double dLng = (toLng - lng) / METRE * Math.cos(Math.toRadians(lat));
+      double left = Math.hypot(dLat, dLng);
+      double walk = 1.3 * seconds;
+      if (left <= walk) {
+        lat = toLat;
+        lng = toLng;
+      } else {
+        lat += (toLat - lat) * walk / left;
+        lng += (toLng - lng) * walk / left;
+      }
+    }
   }
 
   static String userAgent() {
