@@ -74,8 +74,7 @@ public final class TrailBytesBenchmark {
         }
         events += mix.size();
         fixes += mix.stream().filter(e -> e[0] == EventType.LOCATION_FIX).count();
-        memory += redis.call(c -> c.memoryUsage(Trail.streamKey(id))).await()
-            + redis.call(c -> c.memoryUsage(Trail.idsKey(id))).await();
+        memory += exactMemoryUsage(redis, Trail.streamKey(id)) + exactMemoryUsage(redis, Trail.idsKey(id));
       }
       Thread.sleep(1500);
       long aof = aofSize(redis) - aof0;
@@ -84,9 +83,10 @@ public final class TrailBytesBenchmark {
           + "(%s; slice ids %s; AOF on, everysec)%n", INSPECTIONS, MINUTES, events / INSPECTIONS, fixes / INSPECTIONS,
           EVERY_FIX ? "every fix" : "LocationFixes " + LocationFixes.Settings.DEFAULT,
           OLD_SLICE_IDS ? "as before 30 Nov 2026" : "slice:<segment>:<seq>");
-      System.out.printf("per inspection: Redis memory %,d bytes (stream + id set, MEMORY USAGE), AOF growth %,d bytes%n",
+      System.out.printf("per inspection: Redis memory %,d bytes (stream + id set, MEMORY USAGE SAMPLES 0), AOF growth "
+          + "%,d bytes%n",
           memory / INSPECTIONS, aof / INSPECTIONS);
-      System.out.printf("per inspection: used_memory growth %,d bytes (MEMORY USAGE samples a stream; this does not)%n",
+      System.out.printf("per inspection: used_memory growth %,d bytes (the whole server; an AOF rewrite moves it)%n",
           used / INSPECTIONS);
       System.out.printf("per event: Redis memory %.0f bytes, AOF %.0f bytes%n", (double) memory / events,
           (double) aof / events);
@@ -114,7 +114,6 @@ public final class TrailBytesBenchmark {
     for (int k = 0; k < kinds.length; k++) {
       String id = UUID.randomUUID().toString();
       long offset = 0;
-      long used0 = info(redis, "memory", "used_memory");
       for (int n = 1; n <= 900; n++) {
         Object[] e;
         if (k == 0) {
@@ -129,13 +128,20 @@ public final class TrailBytesBenchmark {
         }
         append(trail, id, e);
       }
-      long used = info(redis, "memory", "used_memory") - used0;
-      long stream = redis.call(c -> c.memoryUsage(Trail.streamKey(id))).await();
-      long ids = redis.call(c -> c.memoryUsage(Trail.idsKey(id))).await();
-      System.out.printf("per event of one kind (900 in a trail): %s: used_memory growth %.0f bytes; MEMORY USAGE "
-          + "%.0f (stream %.0f, id set %.0f)%n", kinds[k], used / 900.0, (stream + ids) / 900.0, stream / 900.0,
-          ids / 900.0);
+      long stream = exactMemoryUsage(redis, Trail.streamKey(id));
+      long ids = exactMemoryUsage(redis, Trail.idsKey(id));
+      System.out.printf("per event of one kind (900 in a trail): %s: %.0f bytes of Redis memory (stream %.0f, "
+          + "id set %.0f; MEMORY USAGE SAMPLES 0)%n", kinds[k], (stream + ids) / 900.0, stream / 900.0, ids / 900.0);
     }
+  }
+
+  /** {@code MEMORY USAGE <key> SAMPLES 0}: every node of a stream counted, not an estimate from five. */
+  static long exactMemoryUsage(RedisStore redis, String key) {
+    io.lettuce.core.codec.StringCodec codec = io.lettuce.core.codec.StringCodec.UTF8;
+    return redis.call(c -> c.dispatch(io.lettuce.core.protocol.CommandType.MEMORY,
+        new io.lettuce.core.output.IntegerOutput<>(codec),
+        new io.lettuce.core.protocol.CommandArgs<>(codec).add("USAGE").addKey(key).add("SAMPLES").add(0))
+        .toCompletableFuture()).await();
   }
 
   static long aofSize(RedisStore redis) {
