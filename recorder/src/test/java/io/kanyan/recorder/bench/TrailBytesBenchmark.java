@@ -51,7 +51,8 @@ public final class TrailBytesBenchmark {
   /** The slice event id before 30 Nov 2026, for the comparison. */
   static final String OLD_SLICE_ID = "recording-slice:%s:%d:%d";
   /** How the rule decided about the modelled fixes, all inspections together. */
-  static final java.util.Map<LocationFixes.Reason, Integer> REASONS = new java.util.EnumMap<>(LocationFixes.Reason.class);
+  static final java.util.Map<LocationFixes.Reason, Integer> REASONS =
+      new java.util.EnumMap<>(LocationFixes.Reason.class);
 
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("kanyan-trail-bytes");

@@ -71,7 +71,8 @@ class LocationFixesTest {
     assertThat(fixes.offer(LAT, LNG, 40.0, false, 6000)).isEqualTo(Reason.ACCURACY);
     assertThat(fixes.offer(LAT, LNG, 300.0, false, 8000)).as("worse says nothing new").isEqualTo(Reason.SKIPPED);
     assertThat(fixes.offer(LAT, LNG, 40.0, true, 10_000)).isEqualTo(Reason.CLOCK_SKEW);
-    assertThat(fixes.offer(LAT, LNG, -1.0, true, 12_000)).as("a negative accuracy is unknown").isEqualTo(Reason.SKIPPED);
+    assertThat(fixes.offer(LAT, LNG, -1.0, true, 12_000)).as("a negative accuracy is unknown")
+        .isEqualTo(Reason.SKIPPED);
   }
 
   @Test

@@ -387,9 +387,10 @@ public final class Call implements MediaListener {
   /**
    * A Geolocation fix from the applicant; kept as the latest and shown to the inspector at once; put on the trail
    * only when it says something new ({@link LocationFixes}: the first, a move, a better accuracy, or the configured
-   * interval since the last on the trail; never two within 2 s). When the device reports its time, the difference from the server's is
-   * recorded ({@code clockSkewMillis}, device minus server) and flagged ({@code clockSkewFlagged}) beyond
-   * {@link #CLOCK_SKEW_LIMIT}: a fix from a device whose clock is far off deserves an auditor's doubt.
+   * interval since the last on the trail; never two within 2 s). When the device reports its time, the difference
+   * from the server's is recorded ({@code clockSkewMillis}, device minus server) and flagged
+   * ({@code clockSkewFlagged}) beyond {@link #CLOCK_SKEW_LIMIT}: a fix from a device whose clock is far off deserves
+   * an auditor's doubt.
    */
   public void location(double lat, double lng, Double accuracy, Long deviceTime) {
     long now = clock.millis();
