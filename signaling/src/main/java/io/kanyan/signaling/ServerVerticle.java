@@ -176,7 +176,8 @@ public final class ServerVerticle extends VerticleBase {
     this.records = records;
     Slots slots = new Slots(storage.redis(), clock);
     bookings = new Bookings(storage.redis(), trail, clock, config.booking(), invites);
-    reminders = new Reminders(vertx, storage.redis(), bookings, cases, notices, clock);
+    reminders = new Reminders(vertx, storage.redis(), bookings, cases, notices, clock,
+        config.notifications().longestDelivery());
     // Noted before inspection.ended is appended: a restart before the rendering still renders it (sweep below).
     inspections.beforeConclusion(records::expect);
     inspections.onClosed(id -> {
