@@ -242,6 +242,8 @@ public final class ServerVerticle extends VerticleBase {
               new OpenApiResource(),
               new DeskResource(new DeskDay(inspections, bookings, deskStore, config.zone(), clock), deskEvents, accounts),
               new BookingResource(slots, bookings, inspections, accounts, notices, clock, config.zone()),
+              new io.kanyan.signaling.http.IntegrationBookingResource(slots, bookings, inspections, accounts,
+                  integrationKeys, notices, storage.redis(), clock, config.zone()),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone(), clock), trail, clock));
           if (config.readOnlyInvestigation()) {

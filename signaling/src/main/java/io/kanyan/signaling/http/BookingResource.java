@@ -232,7 +232,7 @@ public final class BookingResource implements Api.Resource {
         Instant.parse(j.getString("start")), Instant.parse(j.getString("end")), Instant.parse(j.getString("bookedAt")));
   }
 
-  private static Future<CaseFile> open(CaseFile file) {
+  static Future<CaseFile> open(CaseFile file) {
     return file.status().closed()
         ? Future.failedFuture(Problem.conflict("inspection_closed", "inspection " + file.caseNumber() + " has already "
             + (file.status() == CaseFile.Status.ENDED ? "been concluded" : "been cancelled")
@@ -256,8 +256,12 @@ public final class BookingResource implements Api.Resource {
     }
   }
 
-  /** A query bound: a date (its start, in the bureau's zone) or a time with an offset. */
   private Instant time(String v, String field, Instant otherwise) {
+    return time(v, field, otherwise, zone);
+  }
+
+  /** A query bound: a date (its start, in the bureau's zone) or a time with an offset. */
+  static Instant time(String v, String field, Instant otherwise, ZoneId zone) {
     if (v == null || v.isBlank()) {
       return otherwise;
     }
