@@ -50,6 +50,7 @@ public final class Reminders {
   private final InviteNotices notices;
   private final Clock clock;
   private final LuaScript claim;
+  private final LuaScript release;
   private final Duration claimFor;
   private long timer = -1;
   private boolean running;
@@ -69,6 +70,7 @@ public final class Reminders {
     this.notices = notices;
     this.clock = clock;
     this.claim = new LuaScript(redis, Reminders.class, "claim.lua");
+    this.release = new LuaScript(redis, Reminders.class, "release.lua");
     this.redis = redis;
   }
 
@@ -94,7 +96,7 @@ public final class Reminders {
             Long.toString(claimFor.toMillis())})
         .compose(ids -> {
           List<Future<Boolean>> sent = new ArrayList<>();
-          ids.forEach(id -> sent.add(send((String) id)));
+          ids.forEach(id -> sent.add(send((String) id, now)));
           return Future.join(sent).map(x -> ids.size());
         })
         .onFailure(err -> log.warn("reminders: due reminders not looked at: {}", err.getMessage()))
@@ -103,10 +105,11 @@ public final class Reminders {
 
   /**
    * Hands one claimed reminder over to the notifiers, if its inspection is still booked and open; the claim is let
-   * go once delivery is over (or at once when there is nothing to send). The returned future completes at the
+   * go once delivery is over (or at once when there is nothing to send), unless it was claimed again meanwhile
+   * ({@code release.lua}: a move made it due again, and that claim is another look's). The returned future completes at the
    * hand-over: a slow gateway holds up no other reminder.
    */
-  private Future<Boolean> send(String inspectionId) {
+  private Future<Boolean> send(String inspectionId, long claimedAt) {
     return bookings.of(inspectionId)
         .compose(b -> b.isEmpty() ? Future.succeededFuture(Optional.<Due>empty())
             : cases.get(inspectionId).compose(f -> f.filter(file -> !file.status().closed()).isEmpty()
@@ -115,7 +118,8 @@ public final class Reminders {
         .map(due -> {
           Future<Void> delivered = due.map(d -> notices.remind(d.file(), d.booking().start(), d.noticeId()))
               .orElseGet(Future::succeededFuture);
-          delivered.compose(x -> redis.call(c -> c.zrem(CLAIMED, inspectionId)))
+          delivered.compose(x -> release.<Long>run(io.lettuce.core.ScriptOutputType.INTEGER, new String[] {CLAIMED},
+                  new String[] {inspectionId, Long.toString(claimedAt)}))
               .onSuccess(x -> log.info("inspection {}: reminder {}", inspectionId, due.isPresent() ? "delivered"
                   : "dropped (no booking, or the inspection closed)"))
               .onFailure(err -> log.warn("inspection {}: reminder claim not let go (it is sent again after {} min, with"

@@ -89,6 +89,24 @@ class RemindersAtLeastOnceTest {
   }
 
   @Test
+  void aDeliveryThatEndsLetsGoOnlyItsOwnClaim() {
+    // A slow delivery ends after its reminder was claimed again (moved and due again, or taken for stale): the
+    // newer claim is another sender's and stays.
+    var redis = server.running().storage().redis();
+    var release = new io.kanyan.recorder.redis.LuaScript(redis, Reminders.class, "release.lua");
+    String id = java.util.UUID.randomUUID().toString();
+    long first = 1_764_480_000_000L;
+    long second = first + 60_000;
+    redis.call(c -> c.zadd(Reminders.CLAIMED, (double) second, id)).await();
+    assertThat(release.<Long>run(io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Reminders.CLAIMED},
+        new String[] {id, Long.toString(first)}).await()).isZero();
+    assertThat(redis.call(c -> c.zscore(Reminders.CLAIMED, id)).await()).isEqualTo((double) second);
+    assertThat(release.<Long>run(io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Reminders.CLAIMED},
+        new String[] {id, Long.toString(second)}).await()).isEqualTo(1L);
+    assertThat(redis.call(c -> c.zscore(Reminders.CLAIMED, id)).await()).isNull();
+  }
+
+  @Test
   void eachBookedTimeHasItsOwnReminderKey() {
     Http quin = Staff.as(server, "quin", "inspector");
     Instant at = server.clock().instant().plus(Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
