@@ -106,8 +106,8 @@ public final class Reminders {
   /**
    * Hands one claimed reminder over to the notifiers, if its inspection is still booked and open; the claim is let
    * go once delivery is over (or at once when there is nothing to send), unless it was claimed again meanwhile
-   * ({@code release.lua}: a move made it due again, and that claim is another look's). The returned future completes at the
-   * hand-over: a slow gateway holds up no other reminder.
+   * ({@code release.lua}: a move made it due again, and that claim is another look's). The returned future
+   * completes at the hand-over: a slow gateway holds up no other reminder.
    */
   private Future<Boolean> send(String inspectionId, long claimedAt) {
     return bookings.of(inspectionId)
@@ -118,15 +118,20 @@ public final class Reminders {
         .map(due -> {
           Future<Void> delivered = due.map(d -> notices.remind(d.file(), d.booking().start(), d.noticeId()))
               .orElseGet(Future::succeededFuture);
-          delivered.compose(x -> release.<Long>run(io.lettuce.core.ScriptOutputType.INTEGER, new String[] {CLAIMED},
-                  new String[] {inspectionId, Long.toString(claimedAt)}))
-              .onSuccess(x -> log.info("inspection {}: reminder {}", inspectionId, due.isPresent() ? "delivered"
-                  : "dropped (no booking, or the inspection closed)"))
+          delivered.compose(x -> letGo(inspectionId, claimedAt))
+              .onSuccess(x -> log.info("inspection {}: reminder {}", inspectionId, due.isPresent()
+                  ? "sent (delivery over: each try is on the trail)" : "dropped (no booking, or the inspection closed)"))
               .onFailure(err -> log.warn("inspection {}: reminder claim not let go (it is sent again after {} min, with"
                   + " the same id): {}", inspectionId, claimFor.toMinutes(), err.getMessage()));
           return due.isPresent();
         })
         .onFailure(err -> log.warn("inspection {}: reminder not sent yet: {}", inspectionId, err.getMessage()));
+  }
+
+  /** Lets go of the claim made at {@code claimedAt}, if it is still that one. */
+  private Future<Long> letGo(String inspectionId, long claimedAt) {
+    return release.run(io.lettuce.core.ScriptOutputType.INTEGER, new String[] {CLAIMED},
+        new String[] {inspectionId, Long.toString(claimedAt)});
   }
 
   private record Due(CaseFile file, Booking booking, String noticeId) {
