@@ -177,7 +177,8 @@ public final class ServerVerticle extends VerticleBase {
     this.records = records;
     Slots slots = new Slots(storage.redis(), clock);
     bookings = new Bookings(storage.redis(), trail, clock, config.booking(), invites);
-    reminders = new Reminders(vertx, storage.redis(), bookings, cases, notices, clock);
+    reminders = new Reminders(vertx, storage.redis(), bookings, cases, notices, clock,
+        config.notifications().longestDelivery());
     // Noted before inspection.ended is appended: a restart before the rendering still renders it (sweep below).
     inspections.beforeConclusion(records::expect);
     inspections.onClosed(id -> {
@@ -242,6 +243,8 @@ public final class ServerVerticle extends VerticleBase {
               new OpenApiResource(),
               new DeskResource(new DeskDay(inspections, bookings, deskStore, config.zone(), clock), deskEvents, accounts),
               new BookingResource(slots, bookings, inspections, accounts, notices, clock, config.zone()),
+              new io.kanyan.signaling.http.IntegrationBookingResource(slots, bookings, inspections, accounts,
+                  integrationKeys, notices, storage.redis(), clock, config.zone()),
 
               new StatsResource(new StatsQuery(storage.redis(), config.zone(), clock), trail, clock));
           if (config.readOnlyInvestigation()) {

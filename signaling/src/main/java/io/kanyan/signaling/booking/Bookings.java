@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>Who may book which inspection is the caller's check (the HTTP resource); this class knows slots and times.
  *
  * <p>Keys: {@code kanyan:booking:<inspectionId>} (hash: slot, inspector, start, end in epoch ms, bookedAt,
- * movedAt, by), {@code kanyan:bookings:<inspector>} (sorted set of inspection ids by start: the inspector's days),
+ * movedAt, by, reminder: the id of this time's reminder), {@code kanyan:bookings:<inspector>} (sorted set of inspection ids by start: the inspector's days),
  * {@code kanyan:reminders} (due reminders, see {@link Reminders}).
  */
 public final class Bookings {
@@ -55,6 +56,22 @@ public final class Bookings {
     /** The server itself: an inspection closed before its appointment. */
     public static Booker system() {
       return new Booker("system", "system", false);
+    }
+
+    /**
+     * The approval system, with its API key ({@code integration:<id>}): bound by the cutoff, as the applicant is,
+     * since it books the times the applicant picked in the approval system.
+     */
+    public static Booker integration(String actor) {
+      return new Booker(actor, actor, true);
+    }
+
+    public boolean isApplicant() {
+      return "applicant".equals(actor);
+    }
+
+    public boolean isSystem() {
+      return "system".equals(actor);
     }
   }
 
@@ -96,6 +113,23 @@ public final class Bookings {
   /** The inspection's booking, if it has one. */
   public Future<Optional<Booking>> of(String inspectionId) {
     return redis.call(c -> c.hgetall(key(inspectionId))).map(h -> Optional.ofNullable(booking(inspectionId, h)));
+  }
+
+  /**
+   * The id of the reminder of the inspection's current booking: new with each booking and move, the same however
+   * often that reminder is sent (its idempotency key). Null when the inspection has no booking. A booking made
+   * before reminders had ids gets one derived from its slot and start.
+   */
+  public Future<String> reminderId(String inspectionId) {
+    return redis.call(c -> c.hmget(key(inspectionId), "reminder", "slot", "start")).map(values -> {
+      String reminder = values.get(0).getValueOrElse(null);
+      String slot = values.get(1).getValueOrElse(null);
+      if (reminder != null || slot == null) {
+        return reminder;
+      }
+      return UUID.nameUUIDFromBytes(("reminder/" + inspectionId + "/" + slot + "/" + values.get(2).getValueOrElse(""))
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+    });
   }
 
   /** {@code inspector}'s bookings that start on {@code day} in {@code zone}, sorted by start. */
@@ -142,7 +176,7 @@ public final class Bookings {
     String[] keys = {Slots.key(slotId), key(inspectionId), Reminders.DUE};
     String[] args = {inspectionId, slotId, inspector, Long.toString(now.toEpochMilli()),
         Long.toString(who.boundByCutoff() ? settings.cutoff().toMillis() : -1), mode,
-        Long.toString(settings.reminderBefore().toMillis()), who.actor()};
+        Long.toString(settings.reminderBefore().toMillis()), who.actor(), UUID.randomUUID().toString()};
     return book.run(keys, args).compose(r -> {
       String status = (String) r.get(0);
       if ("same".equals(status)) {

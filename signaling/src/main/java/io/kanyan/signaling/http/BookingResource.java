@@ -9,6 +9,7 @@ import io.kanyan.signaling.Problem;
 import io.kanyan.signaling.auth.Accounts;
 import io.kanyan.signaling.auth.Principal;
 import io.kanyan.signaling.booking.Booking;
+import io.kanyan.signaling.booking.BookingNotices;
 import io.kanyan.signaling.booking.Bookings;
 import io.kanyan.signaling.booking.Bookings.Booker;
 import io.kanyan.signaling.booking.Slot;
@@ -26,8 +27,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Appointments: inspectors' availability slots (published by the inspector, or by the desk's admin for any
@@ -36,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BookingResource implements Api.Resource {
 
-  private static final Logger log = LoggerFactory.getLogger(BookingResource.class);
   /** How far ahead the applicant's page offers free slots. */
   static final Duration APPLICANT_HORIZON = Duration.ofDays(30);
   /** The most slots one list answers. */
@@ -46,7 +44,7 @@ public final class BookingResource implements Api.Resource {
   private final Bookings bookings;
   private final Inspections inspections;
   private final Accounts accounts;
-  private final InviteNotices notices;
+  private final BookingNotices notices;
   private final Clock clock;
   private final ZoneId zone;
 
@@ -57,7 +55,7 @@ public final class BookingResource implements Api.Resource {
     this.bookings = bookings;
     this.inspections = inspections;
     this.accounts = accounts;
-    this.notices = notices;
+    this.notices = new BookingNotices(notices);
     this.clock = clock;
     this.zone = zone;
   }
@@ -160,15 +158,16 @@ public final class BookingResource implements Api.Resource {
     return bookable(who, ctx.pathParam("id")).compose(file -> {
       String slotId = InspectionsResource.text(body(ctx), "slotId");
       Booker booker = Booker.staff(who.username());
-      return changed(file, fresh ? bookings.book(file.id(), file.inspector(), slotId, booker)
+      return changed(file, booker, fresh ? bookings.book(file.id(), file.inspector(), slotId, booker)
           : bookings.move(file.id(), file.inspector(), slotId, booker));
     });
   }
 
   private Future<Void> staffCancel(RoutingContext ctx) {
     Principal who = principal(ctx, Principal.Role.INSPECTOR, Principal.Role.ADMIN);
+    Booker booker = Booker.staff(who.username());
     return bookable(who, ctx.pathParam("id"))
-        .compose(file -> bookings.cancel(file.id(), Booker.staff(who.username())))
+        .compose(file -> changed(file, booker, bookings.cancel(file.id(), booker)))
         .mapEmpty();
   }
 
@@ -206,7 +205,7 @@ public final class BookingResource implements Api.Resource {
     String slotId = InspectionsResource.text(body(ctx), "slotId");
     Future<Bookings.Change> change = fresh ? bookings.book(file.id(), file.inspector(), slotId, Booker.applicant())
         : bookings.move(file.id(), file.inspector(), slotId, Booker.applicant());
-    return changed(file, change).map(j -> forApplicant(bookingOf(j)));
+    return changed(file, Booker.applicant(), change).map(j -> forApplicant(bookingOf(j)));
   }
 
   private Future<Void> applicantCancel(RoutingContext ctx) {
@@ -218,18 +217,13 @@ public final class BookingResource implements Api.Resource {
   // ---- shared
 
   /**
-   * After a booking or a move the applicant is told the time (not awaited: a notifier that is down never holds up
-   * a booking). A retried request that changed nothing sends nothing.
+   * After a change the applicant is told what {@link BookingNotices} says they should be (not awaited: a notifier
+   * that is down never holds up a booking). Answers the booking now (null after a cancel).
    */
-  private Future<JsonObject> changed(CaseFile file, Future<Bookings.Change> change) {
+  private Future<JsonObject> changed(CaseFile file, Booker who, Future<Bookings.Change> change) {
     return change.map(c -> {
-      Booking now = c.now();
-      boolean same = c.before() != null && c.before().slotId().equals(now.slotId());
-      if (notices != null && !same) {
-        notices.booked(file, now.start(), now.end())
-            .onFailure(err -> log.warn("inspection {}: booking notice not sent: {}", file.id(), err.getMessage()));
-      }
-      return now.toJson();
+      notices.changed(file, c, who);
+      return c.now() == null ? null : c.now().toJson();
     });
   }
 
@@ -238,7 +232,7 @@ public final class BookingResource implements Api.Resource {
         Instant.parse(j.getString("start")), Instant.parse(j.getString("end")), Instant.parse(j.getString("bookedAt")));
   }
 
-  private static Future<CaseFile> open(CaseFile file) {
+  static Future<CaseFile> open(CaseFile file) {
     return file.status().closed()
         ? Future.failedFuture(Problem.conflict("inspection_closed", "inspection " + file.caseNumber() + " has already "
             + (file.status() == CaseFile.Status.ENDED ? "been concluded" : "been cancelled")
@@ -262,8 +256,12 @@ public final class BookingResource implements Api.Resource {
     }
   }
 
-  /** A query bound: a date (its start, in the bureau's zone) or a time with an offset. */
   private Instant time(String v, String field, Instant otherwise) {
+    return time(v, field, otherwise, zone);
+  }
+
+  /** A query bound: a date (its start, in the bureau's zone) or a time with an offset. */
+  static Instant time(String v, String field, Instant otherwise, ZoneId zone) {
     if (v == null || v.isBlank()) {
       return otherwise;
     }

@@ -99,7 +99,7 @@ public final class IntegrationsResource implements Api.Resource {
     }
   }
 
-  private static String inspectionsKey(String integrationId) {
+  static String inspectionsKey(String integrationId) {
     return "kanyan:integration:" + integrationId + ":inspections";
   }
 

@@ -21,7 +21,12 @@ public record Integration(String id, String name, Set<String> scopes, String ins
   public static final String CREATE = "inspections:create";
   /** Read the inspections it created; receive webhooks of every inspection's state changes. */
   public static final String READ = "inspections:read";
-  public static final Set<String> SCOPES = Set.of(CREATE, READ);
+  /**
+   * List inspectors' free slots; book, move and cancel the appointment of the inspections it created (bound by the
+   * cutoff, as the applicant is).
+   */
+  public static final String BOOK = "inspections:book";
+  public static final Set<String> SCOPES = Set.of(CREATE, READ, BOOK);
 
   public boolean revoked() {
     return revokedAt != null;

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * When the applicant is told what: the invite link when an inspection is created and each time its link is
  * issued again, the booked time when an appointment is made or moved, and a reminder before it (the
- * reminders are timed by {@code booking.Reminders}). The contact typed at creation is kept sealed
+ * reminders are timed by {@code booking.Reminders}); when staff or the approval system move or cancel the
+ * appointment, the change and what to do next ({@code booking.BookingNotices} decides which). The contact typed at creation is kept sealed
  * ({@link Contacts}) until the inspection closes. Every method answers at once; delivery runs on.
  */
 public final class InviteNotices {
@@ -86,9 +87,43 @@ public final class InviteNotices {
         .compose(c -> notifications.send(notice(file, Notice.Kind.REMINDER, c, link, null, at)));
   }
 
-  /** A reminder of an appointment at {@code at}, with the link kept since the invite was sent. */
-  public Future<Void> remind(CaseFile file, Instant at) {
-    return keptLink(file).compose(link -> remind(file, link, at));
+  /**
+   * A reminder of an appointment at {@code at}, with the link kept since the invite was sent. {@code noticeId} is
+   * the reminder's own id, the same each time this reminder is sent (again, after its sender died): the SMS gateway
+   * gets it as {@code Idempotency-Key} and drops a second copy. Completes when delivery is over (delivered, or
+   * given up after the retries); never fails.
+   */
+  public Future<Void> remind(CaseFile file, Instant at, String noticeId) {
+    return keptLink(file).compose(link -> contacts.find(file.id()).recover(err -> {
+      log.error("inspection {}: contact unreadable: {}", file.id(), err.getMessage());
+      return Future.succeededFuture(new Contacts.Contact(null, null));
+    }).compose(c -> notifications.send(notice(noticeId, file, Notice.Kind.REMINDER, c, link, null, at, null))));
+  }
+
+  /**
+   * Staff or the approval system moved the booking from {@code from} to {@code at}: the applicant is told both
+   * times, with their link, and what to do if the new time does not suit. The contact is kept until the new end.
+   */
+  public Future<Void> moved(CaseFile file, Instant from, Instant at, Instant end) {
+    return contacts.keepUntil(file.id(), end)
+        .recover(err -> {
+          log.error("inspection {}: contact not kept until the appointment: {}", file.id(), err.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(x -> told(file, Notice.Kind.BOOKING_MOVED, from, at));
+  }
+
+  /**
+   * Staff or the approval system cancelled the booking at {@code from}: the applicant is told, with the link to
+   * pick another time (or, if it no longer opens, to contact the bureau).
+   */
+  public Future<Void> cancelled(CaseFile file, Instant from) {
+    return told(file, Notice.Kind.BOOKING_CANCELLED, from, null);
+  }
+
+  private Future<Void> told(CaseFile file, Notice.Kind kind, Instant from, Instant at) {
+    return keptLink(file).compose(link -> contacts.find(file.id())
+        .compose(c -> notifications.send(notice(UUID.randomUUID().toString(), file, kind, c, link, null, at, from))));
   }
 
   /**
@@ -121,6 +156,11 @@ public final class InviteNotices {
 
   private Notice notice(CaseFile file, Notice.Kind kind, Contacts.Contact c, String link, Instant expiresAt,
       Instant at) {
+    return notice(UUID.randomUUID().toString(), file, kind, c, link, expiresAt, at, null);
+  }
+
+  private Notice notice(String id, CaseFile file, Notice.Kind kind, Contacts.Contact c, String link,
+      Instant expiresAt, Instant at, Instant from) {
     Map<String, String> params = new HashMap<>();
     params.put("caseNumber", file.caseNumber());
     params.put("matter", file.matterType());
@@ -128,6 +168,7 @@ public final class InviteNotices {
     params.put("link", link);
     params.put("expiresAt", expiresAt == null ? "" : WHEN.format(expiresAt.atZone(zone)));
     params.put("at", at == null ? "" : WHEN.format(at.atZone(zone)));
-    return new Notice(UUID.randomUUID().toString(), file.id(), kind, c.phone(), c.email(), params);
+    params.put("from", from == null ? "" : WHEN.format(from.atZone(zone)));
+    return new Notice(id, file.id(), kind, c.phone(), c.email(), params);
   }
 }

@@ -46,8 +46,12 @@ public final class MailNotifier implements Notifier {
         .setFrom(settings.mailFrom())
         .setTo(notice.email())
         .setSubject(notice.render(settings.mailSubject()))
-        .setText(notice.render(notice.kind() == Notice.Kind.INVITE ? settings.mailInvite()
-            : settings.mailAppointment()));
+        .setText(notice.render(switch (notice.kind()) {
+          case INVITE -> settings.mailInvite();
+          case BOOKING_MOVED -> settings.mailMoved();
+          case BOOKING_CANCELLED -> settings.mailCancelled();
+          case BOOKING, REMINDER -> settings.mailAppointment();
+        }));
     message.setHeaders(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("X-Kanyan-Notice", notice.id()));
     return client.sendMail(message)
         .recover(err -> Future.failedFuture(new IllegalStateException("the mail server refused it: "

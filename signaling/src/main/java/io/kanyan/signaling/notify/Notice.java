@@ -6,12 +6,14 @@ import java.util.Map;
  * One message to an applicant: what it is about and where it goes. The phone number and address are held
  * only in memory while the notice is delivered; logs and the trail see them masked ({@link Masks}).
  *
- * @param id           unique per notice; the SMS gateway gets it as its idempotency key
+ * @param id           unique per notice (a reminder sent again after its sender died keeps its id); the SMS gateway
+ *                     gets it as its idempotency key, the mail as {@code X-Kanyan-Notice}
  * @param inspectionId the inspection it is about (its trail gets the deliveries and failures)
  * @param kind         what it says
  * @param phone        the applicant's phone, or null
  * @param email        the applicant's e-mail address, or null
- * @param params       the template's values: caseNumber, matter, siteAddress, link, expiresAt (and at, for a reminder)
+ * @param params       the template's values: caseNumber, matter, siteAddress, link, expiresAt, at (the appointment),
+ *                     from (the time it had before a move or cancel)
  */
 public record Notice(String id, String inspectionId, Kind kind, String phone, String email,
     Map<String, String> params) {
@@ -22,8 +24,12 @@ public record Notice(String id, String inspectionId, Kind kind, String phone, St
     INVITE("invite"),
     /** before an appointment */
     REMINDER("reminder"),
-    /** the inspection was booked (or moved) to a time, which the notice names */
-    BOOKING("booking");
+    /** the inspection was booked (or moved by the applicant) to a time, which the notice names */
+    BOOKING("booking"),
+    /** staff or the approval system moved the booking: the old and the new time, and what to do if it does not suit */
+    BOOKING_MOVED("booking_moved"),
+    /** staff or the approval system cancelled the booking: which time, and how to pick another */
+    BOOKING_CANCELLED("booking_cancelled");
 
     private final String wire;
 

@@ -42,6 +42,8 @@ public final class SmsWebhookNotifier implements Notifier {
     String template = switch (notice.kind()) {
       case REMINDER -> settings.smsReminder();
       case BOOKING -> settings.smsBooking();
+      case BOOKING_MOVED -> settings.smsMoved();
+      case BOOKING_CANCELLED -> settings.smsCancelled();
       case INVITE -> settings.smsInvite();
     };
     byte[] body = new JsonObject().put("id", notice.id()).put("to", notice.phone())

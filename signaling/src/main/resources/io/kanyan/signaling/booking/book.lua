@@ -5,7 +5,9 @@
 -- KEYS[3] due reminders (kanyan:reminders).
 -- ARGV[1] inspection id, ARGV[2] slot id, ARGV[3] the inspection's inspector, ARGV[4] now (epoch ms),
 -- ARGV[5] the applicant's cutoff in ms (-1: staff, no cutoff), ARGV[6] book | move,
--- ARGV[7] how long before the start the reminder is due (ms), ARGV[8] who (applicant | user:<name>).
+-- ARGV[7] how long before the start the reminder is due (ms), ARGV[8] who (applicant | user:<name> |
+-- integration:<id>), ARGV[9] a fresh id for this time's reminder (its idempotency key, kept in the booking as
+-- 'reminder' so a reminder sent again after its sender died carries the same one).
 -- Returns {'ok', start, end, bookedAt, old slot, old start, old end} (the old ones '' for a new booking; bookedAt is
 -- the first booking's time, which a move keeps), {'same'} when the inspection already holds this slot (a retried
 -- request), or {'<problem code>'}.
@@ -25,10 +27,11 @@ if s[4] then return {'slot_taken'} end
 if ARGV[6] == 'move' then
   if cutoff >= 0 and tonumber(current[2]) - cutoff <= now then return {'booking_locked'} end
   redis.call('HDEL', 'kanyan:slot:' .. current[1], 'inspection')
-  redis.call('HSET', KEYS[2], 'slot', ARGV[2], 'start', s[2], 'end', s[3], 'movedAt', ARGV[4], 'by', ARGV[8])
+  redis.call('HSET', KEYS[2], 'slot', ARGV[2], 'start', s[2], 'end', s[3], 'movedAt', ARGV[4], 'by', ARGV[8],
+    'reminder', ARGV[9])
 else
   redis.call('HSET', KEYS[2], 'slot', ARGV[2], 'inspector', ARGV[3], 'start', s[2], 'end', s[3],
-    'bookedAt', ARGV[4], 'by', ARGV[8])
+    'bookedAt', ARGV[4], 'by', ARGV[8], 'reminder', ARGV[9])
 end
 redis.call('HSET', KEYS[1], 'inspection', ARGV[1])
 redis.call('ZADD', 'kanyan:bookings:' .. ARGV[3], start, ARGV[1])

@@ -88,6 +88,64 @@ class AppointmentNoticesTest {
   }
 
   @Test
+  void aMoveOrCancelByStaffIsToldToTheApplicantWithWhatToDoNext() {
+    Http nia = Staff.as(server, "nia", "inspector");
+    Instant at = server.clock().instant().plus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    String first = slot(nia, at);
+    String second = slot(nia, at.plus(Duration.ofHours(2)));
+    JsonObject created = nia.post("/api/inspections", server.inspectionBody("N-3")).bodyAsJsonObject();
+    String id = created.getJsonObject("inspection").getString("id");
+    String link = created.getJsonObject("invite").getString("url");
+    texts(id, "invite", 1);
+    assertThat(applicant(HttpMethod.POST, created.getJsonObject("invite").getString("token"), first).statusCode())
+        .isEqualTo(201);
+    texts(id, "booking", 1);
+
+    // The inspector moves it: the applicant hears both times, the link, and that they may pick another.
+    assertThat(nia.put("/api/inspections/" + id + "/booking", new JsonObject().put("slotId", second)).statusCode())
+        .isEqualTo(200);
+    String moved = texts(id, "booking_moved", 1).get(0);
+    assertThat(moved).contains(WHEN.format(at.atZone(ZONE)), WHEN.format(at.plus(Duration.ofHours(2)).atZone(ZONE)),
+        link, "另选时间");
+    // The inspector cancels it: the applicant hears which time is gone and how to pick another.
+    assertThat(nia.delete("/api/inspections/" + id + "/booking").statusCode()).isEqualTo(204);
+    String cancelled = texts(id, "booking_cancelled", 1).get(0);
+    assertThat(cancelled).contains(WHEN.format(at.plus(Duration.ofHours(2)).atZone(ZONE)), link, "另选时间");
+    // Both on the trail as delivered, as every notice (appended once the gateway has answered).
+    List<String> kinds = List.of();
+    for (int i = 0; i < 200 && !kinds.containsAll(List.of("booking_moved", "booking_cancelled")); i++) {
+      BookingTest.sleep(50);
+      kinds = BookingTest.events(nia, id, "notification.sent").stream()
+          .map(e -> e.getJsonObject("payload").getString("kind")).toList();
+    }
+    assertThat(kinds).contains("booking_moved", "booking_cancelled");
+  }
+
+  @Test
+  void theApplicantsOwnCancelSendsThemNothing() {
+    Http ola = Staff.as(server, "ola", "inspector");
+    Instant at = server.clock().instant().plus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    String first = slot(ola, at);
+    String witness = slot(ola, at.plus(Duration.ofHours(2)));
+    JsonObject created = ola.post("/api/inspections", server.inspectionBody("N-4")).bodyAsJsonObject();
+    String id = created.getJsonObject("inspection").getString("id");
+    String token = created.getJsonObject("invite").getString("token");
+    texts(id, "invite", 1);
+    assertThat(applicant(HttpMethod.POST, token, first).statusCode()).isEqualTo(201);
+    texts(id, "booking", 1);
+    assertThat(new Http(server.vertx(), server.httpPort()).raw()
+        .request(HttpMethod.DELETE, server.httpPort(), "localhost", "/api/invite/booking")
+        .putHeader(InspectionsResource.INVITE_HEADER, token).send().await().statusCode()).isEqualTo(204);
+    // A witness after it: the staff's booking notice takes more steps than a cancellation notice would, so once it
+    // is in, a cancellation notice would be too.
+    assertThat(ola.post("/api/inspections/" + id + "/booking", new JsonObject().put("slotId", witness)).statusCode())
+        .isEqualTo(201);
+    assertThat(texts(id, "booking", 2)).hasSize(2);
+    assertThat(gateway.received()).filteredOn(r -> id.equals(r.body().getString("inspectionId")))
+        .noneMatch(r -> "booking_cancelled".equals(r.body().getString("kind")));
+  }
+
+  @Test
   void aGatewayThatIsDownNeverHoldsUpABooking() {
     Http max = Staff.as(server, "max", "inspector");
     String slot = slot(max, server.clock().instant().plus(Duration.ofDays(2)).truncatedTo(

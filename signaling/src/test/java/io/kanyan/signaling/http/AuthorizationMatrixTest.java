@@ -159,7 +159,17 @@ class AuthorizationMatrixTest {
                                                                                401, 401, 403, 403, 403, 404, 401),
       // Integration routes take only an API key (ApprovalSystemTest covers keys, scopes and revocation).
       row(HttpMethod.POST, "/api/integration/inspections", Target.DONE, Body.JSON, 401, 401, 401, 401, 401, 401, 401),
-      row(HttpMethod.GET, "/api/integration/inspections/:id", Target.DONE, Body.NONE, 401, 401, 401, 401, 401, 401, 401));
+      row(HttpMethod.GET, "/api/integration/inspections/:id", Target.DONE, Body.NONE, 401, 401, 401, 401, 401, 401, 401),
+      // Appointments by the approval system: an API key only (IntegrationBookingTest covers scopes and ownership).
+      row(HttpMethod.GET, "/api/integration/slots", Target.DONE, Body.NONE,   401, 401, 401, 401, 401, 401, 401),
+      row(HttpMethod.GET, "/api/integration/inspections/:id/booking", Target.FRESH, Body.NONE,
+                                                                               401, 401, 401, 401, 401, 401, 401),
+      row(HttpMethod.POST, "/api/integration/inspections/:id/booking", Target.FRESH, Body.JSON,
+                                                                               401, 401, 401, 401, 401, 401, 401),
+      row(HttpMethod.PUT, "/api/integration/inspections/:id/booking", Target.FRESH, Body.JSON,
+                                                                               401, 401, 401, 401, 401, 401, 401),
+      row(HttpMethod.DELETE, "/api/integration/inspections/:id/booking", Target.FRESH, Body.NONE,
+                                                                               401, 401, 401, 401, 401, 401, 401));
 
   static Row row(HttpMethod method, String path, Target target, Body body, int... expected) {
     if (expected.length != Who.values().length) {

@@ -245,6 +245,46 @@ class OpenApiConformanceTest {
     assertThat(problems).isEmpty();
   }
 
+  @Test
+  void realAnswersOfTheIntegrationBookingRoutesMatchTheDocument() {
+    List<String> problems = new ArrayList<>();
+    java.time.Instant start = server.clock().instant().plus(java.time.Duration.ofDays(4))
+        .truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    String slot = inspector.post("/api/slots", new JsonObject().put("start", start.toString())
+        .put("end", start.plusSeconds(1800).toString())).bodyAsJsonObject().getString("id");
+    String slot2 = inspector.post("/api/slots", new JsonObject().put("start", start.plusSeconds(3600).toString())
+        .put("end", start.plusSeconds(5400).toString())).bodyAsJsonObject().getString("id");
+    String key = admin.post("/api/integrations", new JsonObject().put("name", "预约系统")
+        .put("scopes", new JsonArray().add("inspections:create").add("inspections:book")).put("inspector", "oona"))
+        .bodyAsJsonObject().getString("apiKey");
+    java.util.function.BiFunction<HttpMethod, String, io.vertx.ext.web.client.HttpRequest<Buffer>> byKey =
+        (method, path) -> admin.raw().request(method, server.httpPort(), "localhost", path)
+            .putHeader("Authorization", "Bearer " + key);
+    String id = byKey.apply(HttpMethod.POST, "/api/integration/inspections")
+        .sendJsonObject(server.inspectionBody("O-IB-1")).await().bodyAsJsonObject().getJsonObject("inspection")
+        .getString("id");
+    String base = "/api/integration/inspections/" + id + "/booking";
+    expect(problems, 200, "GET", "/api/integration/slots", byKey.apply(HttpMethod.GET, "/api/integration/slots")
+        .send().await());
+    expect(problems, 400, "GET", "/api/integration/slots", byKey.apply(HttpMethod.GET,
+        "/api/integration/slots?from=yesterday").send().await());
+    expect(problems, 401, "GET", "/api/integration/slots", admin.raw().get(server.httpPort(), "localhost",
+        "/api/integration/slots").send().await());
+    expect(problems, 200, "GET", base, byKey.apply(HttpMethod.GET, base).send().await());
+    expect(problems, 201, "POST", base, byKey.apply(HttpMethod.POST, base)
+        .sendJsonObject(new JsonObject().put("slotId", slot)).await());
+    expect(problems, 200, "GET", base, byKey.apply(HttpMethod.GET, base).send().await());
+    expect(problems, 400, "PUT", base, byKey.apply(HttpMethod.PUT, base).sendJsonObject(new JsonObject()).await());
+    expect(problems, 200, "PUT", base, byKey.apply(HttpMethod.PUT, base)
+        .sendJsonObject(new JsonObject().put("slotId", slot2)).await());
+    expect(problems, 204, "DELETE", base, byKey.apply(HttpMethod.DELETE, base).send().await());
+    expect(problems, 409, "DELETE", base, byKey.apply(HttpMethod.DELETE, base).send().await());
+    expect(problems, 404, "GET", "/api/integration/inspections/00000000-0000-0000-0000-000000000000/booking",
+        byKey.apply(HttpMethod.GET, "/api/integration/inspections/00000000-0000-0000-0000-000000000000/booking")
+            .send().await());
+    assertThat(problems).isEmpty();
+  }
+
   /** Rendering is asynchronous: waits for {@code record.rendered} on the inspection's trail. */
   private static void awaitRendered(String base) throws InterruptedException {
     for (int i = 0; i < 300; i++) {

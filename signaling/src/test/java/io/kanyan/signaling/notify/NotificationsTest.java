@@ -134,6 +134,33 @@ class NotificationsTest {
   }
 
   @Test
+  void aMoveAndACancelByStaffReachTheApplicantsMailInBothLanguages() throws Exception {
+    java.time.Instant at = server.clock().instant().plus(java.time.Duration.ofDays(2))
+        .truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    String first = slot(at);
+    String second = slot(at.plus(java.time.Duration.ofHours(1)));
+    String id = create("N-MOVE", "mover@example.cn").getJsonObject("inspection").getString("id");
+    mailTo("mover@example.cn", 1);
+    assertThat(inspector.post("/api/inspections/" + id + "/booking", new JsonObject().put("slotId", first))
+        .statusCode()).isEqualTo(201);
+    mailTo("mover@example.cn", 2);
+    assertThat(inspector.put("/api/inspections/" + id + "/booking", new JsonObject().put("slotId", second))
+        .statusCode()).isEqualTo(200);
+    String moved = String.valueOf(mailTo("mover@example.cn", 3).getContent());
+    assertThat(moved).contains("N-MOVE", "改为", "另选时间", "has been moved from", "pick another");
+    assertThat(inspector.delete("/api/inspections/" + id + "/booking").statusCode()).isEqualTo(204);
+    String cancelled = String.valueOf(mailTo("mover@example.cn", 4).getContent());
+    assertThat(cancelled).contains("N-MOVE", "已取消", "另选时间", "has been cancelled", "pick another time");
+  }
+
+  private static String slot(java.time.Instant start) {
+    var r = inspector.post("/api/slots", new JsonObject().put("start", start.toString())
+        .put("end", start.plusSeconds(1800).toString()));
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
+    return r.bodyAsJsonObject().getString("id");
+  }
+
+  @Test
   void retriesAFailingGatewayWithBackoffAndPutsEachFailureOnTheTrail() {
     gateway.failNext.set(2);
     JsonObject created = create("N-2", null);

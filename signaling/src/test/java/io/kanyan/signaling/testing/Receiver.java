@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real HTTP receiver (an SMS gateway, an approval system's webhook endpoint): a Vert.x server on a free port
  * that checks each request's HMAC signature with the secret it was given and keeps what it received. Set
- * {@link #failNext} to answer 503 to that many requests first, or {@link #failAll} to refuse every one.
+ * {@link #failNext} to answer 503 to that many requests first, or {@link #failAll} to refuse every one, or
+ * {@link #holdNext} to take that many and never answer them (kept with {@code answered} 0: a sender that dies
+ * while it waits).
  */
 public final class Receiver implements AutoCloseable {
 
@@ -24,12 +26,17 @@ public final class Receiver implements AutoCloseable {
   private volatile String secret;
   public final AtomicInteger failNext = new AtomicInteger();
   public volatile boolean failAll;
+  public final AtomicInteger holdNext = new AtomicInteger();
 
   public Receiver(Vertx vertx, String secret) {
     this.secret = secret;
     this.server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
       boolean valid = this.secret != null && Signatures.verify(this.secret, req.getHeader(Signatures.HEADER),
           body.getBytes());
+      if (holdNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        received.add(new Received(req.path(), body.toJsonObject(), req.getHeader("Idempotency-Key"), valid, 0));
+        return;
+      }
       int status = failAll || failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 503 : valid ? 200 : 401;
       received.add(new Received(req.path(), body.toJsonObject(), req.getHeader("Idempotency-Key"), valid, status));
       req.response().setStatusCode(status).end();
