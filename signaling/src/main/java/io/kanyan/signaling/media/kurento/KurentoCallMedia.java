@@ -133,6 +133,8 @@ final class KurentoCallMedia implements CallMedia {
     log.warn("inspection {}: the media of node {} cannot be adopted: {}", inspectionId, cause.getString("from"),
         ar.cause().getMessage());
     recording.forEach((role, segment) -> media.segments().cutBy(inspectionId, role, segment, cause));
+    // The lost owner's handover is of no use to a node taking the call over from this one either.
+    handoverChanged();
     return Future.succeededFuture(false);
   }
 
