@@ -112,6 +112,12 @@ class AdoptionTest {
     // Node a is gone: its KMS session ends (closeSession releases what only it references), the pipeline stays.
     a.close().await();
     assertThat(kms.objects("RecorderEndpoint")).hasSize(2).allMatch(r -> r.recording);
+    // The adopted objects' events reach node b (its own subscriptions): a recorder's error is reported.
+    String applicantRecorder = handover.getJsonObject("legs").getJsonObject("applicant").getString("recorder");
+    kms.fire(applicantRecorder, "Error", new JsonObject().put("description", "disk full").put("errorCode", 6)
+        .put("type", "RESOURCE_ERROR_WRITE"));
+    assertThat(onB.listener.event("recording.interrupted", Role.APPLICANT, 1).await().details().getString("reason"))
+        .contains("disk full");
 
     on(context, () -> onB.media.offer(Role.INSPECTOR, FakeSdp.offer("VP8")));
     String applicantEndpoint = handover.getJsonObject("legs").getJsonObject("applicant").getString("endpoint");

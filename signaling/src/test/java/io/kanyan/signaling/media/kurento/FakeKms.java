@@ -255,6 +255,11 @@ public final class FakeKms {
         .put("padName", "default").put("state", "FLOWING")));
   }
 
+  /** Fires a media object's event (e.g. a recorder's {@code Error}) to the sessions subscribed to it. */
+  void fire(String objectId, String type, JsonObject data) {
+    vertx.runOnContext(v -> emit(objectId, type, data));
+  }
+
   /**
    * Closes the TCP connection without a WebSocket close frame, as the kernel does for a killed process. Vert.x has
    * no public API for that (its close sends a close frame first), so this closes the Netty channel's transport

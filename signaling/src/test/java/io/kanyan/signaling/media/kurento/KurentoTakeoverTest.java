@@ -91,6 +91,9 @@ class KurentoTakeoverTest {
         new JsonObject().put("type", "join").put("resume", appKey));
     KurentoTestSupport.eventually(vertx, Duration.ofSeconds(15), () -> trail.read(id).await().stream()
         .anyMatch(e -> isMedia(e, "pipeline.adopted")));
+    // KMS expires the dead node's session: what node b adopted is referenced by its own session and stays.
+    assertThat(kms.collectGarbage()).isPositive();
+    assertThat(kms.objects("RecorderEndpoint")).extracting(r -> r.id).containsExactlyInAnyOrderElementsOf(recorders);
     // The pages re-offer after reconnecting: new endpoints on node b, which take over the adopted recorders.
     record(ins2, app2, 2);
     KurentoTestSupport.eventually(vertx, Duration.ofSeconds(15), () -> recorders.stream().allMatch(r ->
