@@ -109,6 +109,8 @@ class AdoptionTest {
     assertThat(onB.listener.handover.getJsonObject("legs")).isEqualTo(handover.getJsonObject("legs"));
     assertThat(kms.object(pipelineId).name).isEqualTo("kanyan:b:" + onA.id);
     assertThat(b.pipelines()).isEqualTo(1);
+    assertThat(on(context, () -> b.pool().members().get(0).releaseStale())).as("node b's clean-up keeps it").isZero();
+    assertThat(kms.object(pipelineId)).isNotNull();
     // Node a is gone: its KMS session ends (closeSession releases what only it references), the pipeline stays.
     a.close().await();
     assertThat(kms.objects("RecorderEndpoint")).hasSize(2).allMatch(r -> r.recording);
