@@ -65,6 +65,8 @@ public final class Call implements MediaListener {
    * takeover, the segment the lost owner was recording, until the role's next segment starts.
    */
   private final Map<Role, Integer> recording = new EnumMap<>(Role.class);
+  /** What the media reported another node needs to adopt it (MediaListener#handover); saved. */
+  private JsonObject mediaHandover;
   private Future<CallMedia> callMedia;
   private Future<?> trailTail = Future.succeededFuture();
   private boolean connectedOnce;
@@ -239,8 +241,10 @@ public final class Call implements MediaListener {
         recording.put(role, segment.intValue());
       }
     }
+    // The lost owner's media as it last reported it, kept (and saved) until this node's media reports its own.
+    mediaHandover = state.getJsonObject("media");
     save();
-    adoptMedia(recording, claim);
+    adoptMedia(recording, mediaHandover, claim);
   }
 
   /**
@@ -248,14 +252,14 @@ public final class Call implements MediaListener {
    * cannot, each of those recordings ended with that node, and the role's next segment puts a
    * {@code recording.gap} with reason {@code owner_changed} on the trail (written here, fenced by this lease).
    */
-  private void adoptMedia(Map<Role, Integer> wasRecording, CallOwners.Claim claim) {
+  private void adoptMedia(Map<Role, Integer> wasRecording, JsonObject handover, CallOwners.Claim claim) {
     Map<Role, Integer> lost = new EnumMap<>(wasRecording);
     if (lost.isEmpty()) {
       return;
     }
     JsonObject cause = new JsonObject().put("reason", "owner_changed").put("from", claim.previous())
         .put("to", claim.owner());
-    media().compose(m -> m.adopt(lost, cause)).onComplete(ar -> {
+    media().compose(m -> m.adopt(lost, handover, cause)).onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
         log.info("inspection {}: media of node {} adopted, recordings {} go on", inspectionId, claim.previous(), lost);
       } else {
@@ -298,8 +302,11 @@ public final class Call implements MediaListener {
         .put("actor", seat.actor).put("live", seat.link != null)));
     JsonObject recordings = new JsonObject();
     recording.forEach((role, segment) -> recordings.put(role.wire(), segment));
-    owners.save(inspectionId, new JsonObject().put("connected", connectedOnce).put("seats", saved)
-        .put("recording", recordings))
+    JsonObject state = new JsonObject().put("connected", connectedOnce).put("seats", saved).put("recording", recordings);
+    if (mediaHandover != null && !mediaHandover.isEmpty()) {
+      state.put("media", mediaHandover);
+    }
+    owners.save(inspectionId, state)
         .onFailure(err -> log.warn("inspection {}: call state not saved: {}", inspectionId, err.getMessage()));
   }
 
@@ -458,6 +465,14 @@ public final class Call implements MediaListener {
       changed = true;
     }
     if (changed) {
+      save();
+    }
+  }
+
+  @Override
+  public void handover(JsonObject state) {
+    if (!state.equals(mediaHandover)) {
+      mediaHandover = state.copy();
       save();
     }
   }

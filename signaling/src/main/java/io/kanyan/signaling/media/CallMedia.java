@@ -28,11 +28,13 @@ public interface CallMedia {
 
   /**
    * This node took the call over from a node that was lost, and that node was recording {@code recording} (role →
-   * segment): can this media go on where it left off? True when nothing was lost (peer-to-peer media never went
-   * through a server). False when those recordings ended with the lost owner: each role's next segment reports the
-   * hole as {@code recording.gap} with the fields of {@code cause} (reason, from, to).
+   * segment), with its media in the state it last reported through {@link MediaListener#handover} ({@code handover},
+   * null if it reported none): can this media go on where it left off? True when nothing was lost: peer-to-peer
+   * media never went through a server, and a media server's pipeline that could be adopted records on. False when
+   * those recordings ended with the lost owner: each role's next segment reports the hole as {@code recording.gap}
+   * with the fields of {@code cause} (reason, from, to).
    */
-  default Future<Boolean> adopt(Map<Role, Integer> recording, JsonObject cause) {
+  default Future<Boolean> adopt(Map<Role, Integer> recording, JsonObject handover, JsonObject cause) {
     return Future.succeededFuture(true);
   }
 

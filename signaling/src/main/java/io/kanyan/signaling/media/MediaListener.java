@@ -12,6 +12,14 @@ public interface MediaListener {
   /** A fact worth keeping on the trail (media server chosen, media flowing, recording started...). */
   void event(String kind, JsonObject details);
 
+  /**
+   * What another node needs to adopt this call's media if this node is lost (for a media server: which one, the
+   * pipeline and each recording participant's elements), opaque to the call, which saves it with the call's state
+   * (CLUSTER.md); an empty object when there is nothing to adopt. Called whenever it changes.
+   */
+  default void handover(JsonObject state) {
+  }
+
   /** The media path broke (for example the media server died); both participants are told. */
   void failed(String reason);
 }

@@ -69,6 +69,52 @@ final class CallPipeline {
     });
   }
 
+  /**
+   * A pipeline a lost owner node left on {@code member}, taken over by this node ({@link Adoption}): registered with
+   * the member at once (its load, and its clean-up keeps it), usable once {@link #adopted} has its legs.
+   */
+  static CallPipeline adopting(KurentoCallMedia owner, KmsMember member, MediaPipeline existing) {
+    CallPipeline call = new CallPipeline(owner, member);
+    call.pipeline = existing;
+    call.pipelineId = existing.getId();
+    call.created = Future.succeededFuture();
+    member.register(call, owner.context());
+    return call;
+  }
+
+  MediaPipeline pipeline() {
+    return pipeline;
+  }
+
+  /** The adopted participants' legs, recording on (see {@link Leg#adoptedRecording()}). */
+  void adopted(List<Leg> adoptedLegs) {
+    for (Leg leg : adoptedLegs) {
+      leg.adoptedRecording();
+      legs.put(leg.role, leg);
+    }
+  }
+
+  /**
+   * What another node needs to adopt this pipeline if this node is lost (MediaListener#handover): the media server,
+   * the pipeline, and for each participant whose recording runs, their endpoint and recorder, the segment and what was
+   * negotiated. Empty when nothing records.
+   */
+  JsonObject handover() {
+    JsonObject recording = new JsonObject();
+    for (Leg leg : allLegs()) {
+      if (leg.wasRecording() && leg.endpoint != null && leg.recorder != null && leg.file != null) {
+        recording.put(leg.role.wire(), new JsonObject().put("endpoint", leg.endpoint.getId())
+            .put("recorder", leg.recorder.getId()).put("segment", leg.segment).put("extension", leg.file.extension())
+            .put("audio", leg.negotiated.audio()).put("video", leg.negotiated.video())
+            .put("videoCodec", leg.negotiated.videoCodec()));
+      }
+    }
+    if (recording.isEmpty() || pipelineId == null || failed || released) {
+      return new JsonObject();
+    }
+    return new JsonObject().put("kms", member.url()).put("pipelineId", pipelineId).put("legs", recording);
+  }
+
   Future<Void> created() {
     return created;
   }
@@ -137,7 +183,8 @@ final class CallPipeline {
               java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - receivedAt));
           return Future.join(buffered.stream().map(c -> addCandidate(leg, c)).toList())
               .compose(all -> this.<Void>call("gatherCandidates for " + role.wire(), leg.endpoint::gatherCandidates))
-              .compose(g -> createRecorder(leg).recover(e -> recorderFailed(leg, e)))
+              .compose(g -> leg.inheritFrom != null ? Future.<Void>succeededFuture()
+                  : createRecorder(leg).recover(e -> recorderFailed(leg, e)))
               .map(answer);
         })
         .recover(e -> legs.get(role) == leg ? Future.failedFuture(e)
@@ -151,11 +198,21 @@ final class CallPipeline {
       // The replaced leg never flowed (else the outgoing one would be gone): it goes, and its segment number is
       // reused (it never recorded, so there is no file of it); the leg that had media stays until this one flows.
       retire(previous);
-      owner.returnSegment(leg.role, previous.segment);
+      if (previous.inheritFrom == null) {
+        owner.returnSegment(leg.role, previous.segment);
+      }
     } else if (previous != null) {
       outgoing.put(leg.role, previous);
     }
-    leg.segment = owner.takeSegment(leg.role);
+    Leg recording = outgoing.get(leg.role);
+    if (recording != null && recording.adopted && recording.wasRecording()
+        && recording.negotiated.profile() == leg.negotiated.profile()) {
+      // The first re-offer after a takeover: this endpoint will feed the adopted recorder, same segment, same file.
+      leg.inheritFrom = recording;
+      leg.segment = recording.segment;
+    } else {
+      leg.segment = owner.takeSegment(leg.role);
+    }
     legs.put(leg.role, leg);
     return connectToOther(leg);
   }
@@ -175,11 +232,75 @@ final class CallPipeline {
     if (legs.get(leg.role) != leg) {
       return;
     }
+    if (leg.inheritFrom != null && outgoing.get(leg.role) == leg.inheritFrom && leg.inheritFrom.wasRecording()) {
+      // The adopted leg stays outgoing (recording, stopped by a release meanwhile) until its recorder has moved.
+      moveRecorder(leg.inheritFrom, leg);
+      return;
+    }
     Leg previous = outgoing.remove(leg.role);
-    if (previous != null) {
+    if (leg.inheritFrom != null) {
+      // The adopted recording ended meanwhile (a recorder error): this leg records a segment of its own.
+      inheritanceFailed(leg, previous);
+    } else if (previous != null) {
       log.info("inspection {}: {}'s new endpoint flows; retiring segment {}", owner.inspectionId(), leg.role.wire(),
           previous.segment);
       retire(previous);
+    }
+  }
+
+  /**
+   * The participant's new endpoint flows: it becomes the source of the recorder {@code from} (the adopted leg) fed.
+   * KMS's {@code connect} replaces a sink's previous source of each media type (MediaElementImpl::connect), so the
+   * recorder is never without one and records on in the same file; then the old endpoint goes.
+   */
+  private void moveRecorder(Leg from, Leg to) {
+    if (to.moving) {
+      return;
+    }
+    to.moving = true;
+    RecorderEndpoint recorder = from.recorder;
+    call("connect " + to.role.wire() + "'s new endpoint to its recorder",
+        (Continuation<Void> c) -> to.endpoint.connect(recorder, c))
+        .onSuccess(v -> {
+          if (to.stopped || from.stopped || from.recorder != recorder) {
+            return;
+          }
+          outgoing.remove(to.role, from);
+          to.takeRecorder(from);
+          log.info("inspection {}: {}'s new endpoint feeds the adopted recorder; segment {} records on",
+              owner.inspectionId(), to.role.wire(), to.segment);
+          retire(from);
+          owner.handoverChanged();
+        })
+        .onFailure(e -> {
+          log.warn("inspection {}: cannot move {}'s adopted recorder to the new endpoint: {}", owner.inspectionId(),
+              to.role.wire(), e.getMessage());
+          if (!from.stopped && outgoing.remove(to.role, from)) {
+            inheritanceFailed(to, from);
+          }
+        });
+  }
+
+  /** {@code leg} could not take the adopted recording over: it records a new segment, as after any re-offer. */
+  private void inheritanceFailed(Leg leg, Leg adopted) {
+    leg.inheritFrom = null;
+    if (adopted != null) {
+      retire(adopted);
+    }
+    if (leg.stopped || failed) {
+      return;
+    }
+    leg.segment = owner.takeSegment(leg.role);
+    createRecorder(leg).recover(e -> recorderFailed(leg, e));
+  }
+
+  /** A media server Error on an adopted recorder: reported for whichever leg holds that recorder now. */
+  void recorderError(RecorderEndpoint recorder, ErrorEvent e) {
+    for (Leg leg : allLegs()) {
+      if (leg.recorder == recorder) {
+        owner.event("recording.interrupted", leg.details().put("reason", e.getType() + ": " + e.getDescription()));
+        return;
+      }
     }
   }
 
@@ -193,17 +314,23 @@ final class CallPipeline {
         c -> new WebRtcEndpoint.Builder(pipeline).buildAsync(c));
     return made.compose(endpoint -> {
       leg.endpoint = endpoint;
-      EventListener<IceCandidateFoundEvent> candidates = owner.onContext(e -> leg.candidateFound(e.getCandidate()));
-      EventListener<MediaFlowOutStateChangedEvent> flows = owner.onContext(e -> leg.mediaFlowOut(e.getMediaType(), e.getState()));
-      EventListener<ErrorEvent> errorLog = e -> log.warn("inspection {}: {} endpoint error {} {}: {}",
-          owner.inspectionId(), leg.role.wire(), e.getErrorCode(), e.getType(), e.getDescription());
-      Future<ListenerSubscription> ice = call("subscribe IceCandidateFound",
-          c -> endpoint.addIceCandidateFoundListener(candidates, c));
-      Future<ListenerSubscription> flow = call("subscribe MediaFlowOutStateChanged",
-          c -> endpoint.addMediaFlowOutStateChangedListener(flows, c));
-      Future<ListenerSubscription> errors = call("subscribe Error", c -> endpoint.addErrorListener(errorLog, c));
-      return Future.all(ice, flow, errors).compose(all -> configureIce(endpoint));
+      return subscribe(leg).compose(all -> configureIce(endpoint));
     });
+  }
+
+  /** Subscribes to the events of the leg's endpoint: its ICE candidates, its media flow, its errors (logged). */
+  Future<Void> subscribe(Leg leg) {
+    WebRtcEndpoint endpoint = leg.endpoint;
+    EventListener<IceCandidateFoundEvent> candidates = owner.onContext(e -> leg.candidateFound(e.getCandidate()));
+    EventListener<MediaFlowOutStateChangedEvent> flows = owner.onContext(e -> leg.mediaFlowOut(e.getMediaType(), e.getState()));
+    EventListener<ErrorEvent> errorLog = e -> log.warn("inspection {}: {} endpoint error {} {}: {}",
+        owner.inspectionId(), leg.role.wire(), e.getErrorCode(), e.getType(), e.getDescription());
+    Future<ListenerSubscription> ice = call("subscribe IceCandidateFound",
+        c -> endpoint.addIceCandidateFoundListener(candidates, c));
+    Future<ListenerSubscription> flow = call("subscribe MediaFlowOutStateChanged",
+        c -> endpoint.addMediaFlowOutStateChangedListener(flows, c));
+    Future<ListenerSubscription> errors = call("subscribe Error", c -> endpoint.addErrorListener(errorLog, c));
+    return Future.all(ice, flow, errors).mapEmpty();
   }
 
   private Future<Void> configureIce(WebRtcEndpoint endpoint) {
@@ -294,6 +421,7 @@ final class CallPipeline {
     Future<Void> stopped = leg.stopRecording();
     if (wasRecording) {
       owner.gapStarted(leg.role);
+      owner.handoverChanged();
     }
     return stopped.transform(ar -> failed ? Future.succeededFuture() : leg.releaseElements())
         .recover(e -> {

@@ -72,6 +72,11 @@ public final class KmsPool {
         + members.stream().map(KmsMember::url).toList() + "); check KMS_URL and that the media server is running"));
   }
 
+  /** The member configured with {@code url}, if any (a takeover adopts a pipeline on the lost owner's media server). */
+  Optional<KmsMember> member(String url) {
+    return members.stream().filter(m -> m.url().equals(url)).findFirst();
+  }
+
   /** How many media servers are connected, cleaned up and taking calls. */
   public int liveCount() {
     return (int) members.stream().filter(KmsMember::isLive).count();

@@ -99,16 +99,55 @@ final class KurentoCallMedia implements CallMedia {
   }
 
   /**
-   * Not yet: the lost owner's pipeline is not reattached (KURENTO.md, "Another node takes the call over"). Each of
-   * its recordings ends where that node left it; the next segment here is numbered after it and reports the hole
-   * as {@code recording.gap} with {@code cause}.
+   * Takes over the pipeline the lost owner left on its media server ({@link Adoption}; KURENTO.md, "Another node takes
+   * the call over"): its recorders record on, in the same segments, and {@code pipeline.adopted} goes on the trail.
+   * Where that is impossible (the media server is not one of ours or not live, it restarted or collected the objects,
+   * the handover is missing), each recording ends where that node left it; the next segment here is numbered after it
+   * and reports the hole as {@code recording.gap} with {@code cause}.
    */
   @Override
-  public Future<Boolean> adopt(Map<Role, Integer> recording, JsonObject cause) {
+  public Future<Boolean> adopt(Map<Role, Integer> recording, JsonObject handover, JsonObject cause) {
+    // All of it inside the queue: the participants' offers (queued behind) must find the adopted pipeline.
     return serial(() -> {
-      recording.forEach((role, segment) -> media.segments().cutBy(inspectionId, role, segment, cause));
-      return Future.succeededFuture();
-    }).map(false);
+      Future<CallPipeline> adopted = released || pipeline != null
+          ? Future.failedFuture(new KmsException("the call's media moved on meanwhile"))
+          : Adoption.adopt(this, media.pool(), handover, recording);
+      return adopted.transform(ar -> adopted(ar, recording, cause));
+    });
+  }
+
+  private Future<Boolean> adopted(io.vertx.core.AsyncResult<CallPipeline> ar, Map<Role, Integer> recording,
+      JsonObject cause) {
+    if (ar.succeeded()) {
+      CallPipeline adopted = ar.result();
+      pipeline = adopted;
+      recording.forEach((role, segment) -> media.segments().adopted(inspectionId, role, segment));
+      log.info("inspection {}: pipeline {} of node {} adopted on {}", inspectionId, adopted.pipelineId(),
+          cause.getString("from"), adopted.member().url());
+      event("pipeline.adopted", new JsonObject().put("pipelineId", adopted.pipelineId())
+          .put("kms", adopted.member().url()).put("from", cause.getString("from")).put("to", cause.getString("to"))
+          .put("recordings", segmentsOf(recording)));
+      handoverChanged();
+      return Future.succeededFuture(true);
+    }
+    log.warn("inspection {}: the media of node {} cannot be adopted: {}", inspectionId, cause.getString("from"),
+        ar.cause().getMessage());
+    recording.forEach((role, segment) -> media.segments().cutBy(inspectionId, role, segment, cause));
+    // The lost owner's handover is of no use to a node taking the call over from this one either.
+    handoverChanged();
+    return Future.succeededFuture(false);
+  }
+
+  private static JsonObject segmentsOf(Map<Role, Integer> recording) {
+    JsonObject segments = new JsonObject();
+    recording.forEach((role, segment) -> segments.put(role.wire(), segment));
+    return segments;
+  }
+
+  /** What a node taking this call over needs to adopt its media changed: the Call saves it (MediaListener#handover). */
+  void handoverChanged() {
+    CallPipeline current = pipeline;
+    listener.handover(current == null || released ? new JsonObject() : current.handover());
   }
 
   @Override
@@ -124,15 +163,15 @@ final class KurentoCallMedia implements CallMedia {
     });
   }
 
-  private Future<Void> serial(Supplier<Future<Void>> operation) {
-    Future<Void> next = queue.transform(ar -> {
+  private <T> Future<T> serial(Supplier<Future<T>> operation) {
+    Future<T> next = queue.transform(ar -> {
       try {
         return operation.get();
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
     });
-    queue = next.recover(e -> Future.succeededFuture());
+    queue = next.<Void>mapEmpty().recover(e -> Future.succeededFuture());
     return next;
   }
 
@@ -226,6 +265,7 @@ final class KurentoCallMedia implements CallMedia {
 
   void recordingStarted(Leg leg) {
     log.info("inspection {}: recording {} started", inspectionId, leg.file.relative());
+    handoverChanged();
     event("recording.started", leg.details().put("profile", leg.negotiated.profile().name()));
     media.segments().resumed(inspectionId, leg.role).filter(since -> leg.segment > 1).ifPresent(gap ->
         event("recording.gap", new JsonObject().put("role", leg.role.wire()).put("previousSegment", leg.segment - 1)
@@ -263,6 +303,7 @@ final class KurentoCallMedia implements CallMedia {
   void pipelineLost(CallPipeline lost, String reason) {
     if (pipeline == lost) {
       pipeline = null;
+      handoverChanged();
     }
     if (!released) {
       log.warn("inspection {}: media failed: {}", inspectionId, reason);

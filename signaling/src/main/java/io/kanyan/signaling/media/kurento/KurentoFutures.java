@@ -60,4 +60,22 @@ final class KurentoFutures {
     }
     return 0;
   }
+
+  /** Completes a kurento-client continuation (whose methods may throw) with {@code value}. */
+  static <T> void complete(Continuation<T> continuation, T value) {
+    try {
+      continuation.onSuccess(value);
+    } catch (Exception e) {
+      throw new IllegalStateException("a continuation threw", e);
+    }
+  }
+
+  /** Fails a kurento-client continuation (whose methods may throw) with {@code cause}. */
+  static void fail(Continuation<?> continuation, Throwable cause) {
+    try {
+      continuation.onError(cause);
+    } catch (Exception e) {
+      throw new IllegalStateException("a continuation threw", e);
+    }
+  }
 }

@@ -41,11 +41,43 @@ final class Leg {
   boolean offerProcessed;
   boolean recording;
   boolean stopped;
+  /** Taken over from a lost owner node's pipeline, recording (see {@link Adoption}). */
+  boolean adopted;
+  /**
+   * The adopted leg whose recorder this leg takes over once its own media flows (a participant's first re-offer after
+   * a takeover): the recording goes on in the same segment and file instead of a new one.
+   */
+  Leg inheritFrom;
+  /** The adopted recorder is being connected to this leg's endpoint. */
+  boolean moving;
   private long fallbackTimer = -1;
 
   Leg(CallPipeline pipeline, Role role) {
     this.pipeline = pipeline;
     this.role = role;
+  }
+
+  /**
+   * This leg was adopted from a lost owner: its media already flows and its recorder records, so neither the flow
+   * events nor the recording start again here.
+   */
+  void adoptedRecording() {
+    adopted = true;
+    offerProcessed = true;
+    recording = true;
+    flowing.addAll(negotiated.mediaTypes());
+    fallbackTimer = -3;
+  }
+
+  /** This leg's endpoint now feeds {@code from}'s recorder, which records on in the same file. */
+  void takeRecorder(Leg from) {
+    recorder = from.recorder;
+    file = from.file;
+    recording = from.recording;
+    cancelFallback();
+    from.recorder = null;
+    from.recording = false;
+    inheritFrom = null;
   }
 
   /** A media server event on the endpoint, already on the call's context. */

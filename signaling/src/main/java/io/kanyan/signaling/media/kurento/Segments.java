@@ -76,6 +76,17 @@ final class Segments {
   }
 
   /**
+   * Segment {@code segment} of {@code role}, recorded by the node that ran the call before, goes on here (its
+   * pipeline was adopted): later segments are numbered after it, and no gap is reported for it.
+   */
+  void adopted(String inspectionId, Role role, int segment) {
+    Book book = book(inspectionId);
+    book.next.merge(role, segment + 1, Math::max);
+    book.cutAt.remove(role);
+    book.cause.remove(role);
+  }
+
+  /**
    * A new segment of {@code role} started recording: if the recording was cut, {@code gapMillis} (how long) and the
    * cause's fields, if one was given.
    */

@@ -30,13 +30,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * resumes it; an unknown session on {@code connect} is 40007; any other request adopts the session id it carries),
  * object ids, results with {@code sessionId}, {@code onEvent} notifications with {@code timestampMillis} as a string,
  * each ICE candidate twice (sdpMid "0" and "1"), {@code stopAndWait} ending with UriEndpointStateChanged STOP and
- * Stopped, and the error codes KMS gives.
+ * Stopped, and the error codes KMS gives. Object lifetime follows KMS's MediaSet (kms-core {@code MediaSet.cpp}): each
+ * object is referenced by the session that created it and by every session that invoked, subscribed to or described
+ * it (with its pipeline); a closed socket releases nothing; {@code closeSession} and the garbage collector unreference
+ * a session's objects, and an object no session references is released; {@code release} releases it for all.
+ * {@code connect} replaces the sink's previous source, as KMS's {@code MediaElementImpl::connect} does.
  *
  * <p>Test controls: {@link #flowOut} (a browser's media reaches its endpoint), {@link #kill()} (kill -9: sockets
  * closed without a close frame, port refusing), {@link #restart()} (new serverId, no objects), {@link #dropSockets()}
  * (KMS alive, sockets dropped), {@link #stall} (SIGSTOP: sockets stay open, nothing is answered for a while, then
  * everything held is answered in order on the same sessions, same serverId), {@link #objectCount()},
- * {@link #requests()}. {@link #serverId()} is per process (the {@code connect} result carries it), so "the same media
+ * {@link #requests()}, {@link #collectGarbage()} (KMS's session garbage collector has run: the objects of sessions
+ * without a connection are released unless another session references them). {@link #serverId()} is per process (the {@code connect} result carries it), so "the same media
  * server came back" can be told from a restart. A RecorderEndpoint that recorded
  * writes a real WebM ({@code recordingFixture}) to its {@code file://} URI on stop.
  */
@@ -74,6 +79,8 @@ public final class FakeKms {
     final long created = System.currentTimeMillis() / 1000;
     final Map<String, String> tags = new LinkedHashMap<>();
     final List<String> sinks = new ArrayList<>();
+    /** The sessions that reference this object (KMS's MediaSet): it is released when none does any more. */
+    final Set<String> sessions = ConcurrentHashMap.newKeySet();
     String name;
     String uri;
     boolean negotiated;
@@ -81,6 +88,8 @@ public final class FakeKms {
     String localSdp;
     boolean recording;
     boolean everRecorded;
+    /** A UriEndpoint's state: STOP, START (recording) or PAUSE. */
+    String uriState = "STOP";
     String stunAddress = "";
     String turnUrl = "";
     int candidatesAdded;
@@ -246,6 +255,11 @@ public final class FakeKms {
         .put("padName", "default").put("state", "FLOWING")));
   }
 
+  /** Fires a media object's event (e.g. a recorder's {@code Error}) to the sessions subscribed to it. */
+  void fire(String objectId, String type, JsonObject data) {
+    vertx.runOnContext(v -> emit(objectId, type, data));
+  }
+
   /**
    * Closes the TCP connection without a WebSocket close frame, as the kernel does for a killed process. Vert.x has
    * no public API for that (its close sends a close frame first), so this closes the Netty channel's transport
@@ -306,6 +320,7 @@ public final class FakeKms {
     if (method.equals("closeSession")) {
       if (session[0] != null) {
         sessions.remove(session[0]);
+        unrefSession(session[0]);
       }
       reply(ws, id, null, null);
       return;
@@ -318,12 +333,12 @@ public final class FakeKms {
     JsonObject result = new JsonObject().put("sessionId", sessionId);
     try {
       switch (method) {
-        case "create" -> result.put("value", create(params));
+        case "create" -> result.put("value", create(params, sessionId));
         case "invoke" -> result.put("value", invoke(params, sessionId));
         case "subscribe" -> result.put("value", subscribe(params, sessionId));
         case "unsubscribe" -> subscriptions.remove(params.getString("subscription", ""));
         case "release" -> release(params.getString("object", ""));
-        case "describe" -> describe(params, result);
+        case "describe" -> describe(params, result, sessionId);
         default -> throw new RpcError(-32601, "Method not found.", null);
       }
       reply(ws, id, result, null);
@@ -359,7 +374,45 @@ public final class FakeKms {
     return obj;
   }
 
-  private String create(JsonObject params) {
+  /** KMS's MediaSet::ref: the session references the object and its pipeline. */
+  private Obj ref(String sessionId, Obj obj) {
+    obj.sessions.add(sessionId);
+    Obj pipeline = objects.get(obj.pipeline);
+    if (pipeline != null) {
+      pipeline.sessions.add(sessionId);
+    }
+    return obj;
+  }
+
+  /** KMS's MediaSet::unrefSession: the session lets go of its objects; those nobody references are released. */
+  private void unrefSession(String sessionId) {
+    List<String> orphans = new ArrayList<>();
+    for (Obj obj : objects.values()) {
+      if (obj.sessions.remove(sessionId) && obj.sessions.isEmpty()) {
+        orphans.add(obj.id);
+      }
+    }
+    orphans.forEach(this::release);
+    subscriptions.values().removeIf(s -> s.sessionId.equals(sessionId));
+  }
+
+  /**
+   * KMS's garbage collector (every {@code garbageCollectorPeriod}, 240 s by default) has run twice since the sessions
+   * without an open connection last sent anything: those sessions expire, and their objects are released unless another
+   * session references them. A session with an open connection is kept alive by KMS's transport. Returns how many
+   * sessions expired.
+   */
+  public int collectGarbage() {
+    List<String> expired = sessions.entrySet().stream().filter(e -> e.getValue() == null || e.getValue().isClosed())
+        .map(Map.Entry::getKey).toList();
+    expired.forEach(id -> {
+      sessions.remove(id);
+      unrefSession(id);
+    });
+    return expired.size();
+  }
+
+  private String create(JsonObject params, String sessionId) {
     String type = params.getString("type");
     if (type == null) {
       throw new RpcError(-32000, "'type' parameter is required", null);
@@ -385,6 +438,7 @@ public final class FakeKms {
       obj.uri = ctor.getValue("uri") == null ? null : String.valueOf(ctor.getValue("uri"));
     }
     objects.put(obj.id, obj);
+    ref(sessionId, obj);
     emit(MANAGER, "ObjectCreated", new JsonObject().put("object", obj.id));
     return obj.id;
   }
@@ -401,16 +455,16 @@ public final class FakeKms {
     emit(MANAGER, "ObjectDestroyed", new JsonObject().put("objectId", id));
   }
 
-  private void describe(JsonObject params, JsonObject result) {
+  private void describe(JsonObject params, JsonObject result, String sessionId) {
     String id = params.getString("object", "");
-    String type = id.equals(MANAGER) ? "ServerManager" : find(id).type;
+    String type = id.equals(MANAGER) ? "ServerManager" : ref(sessionId, find(id)).type;
     result.put("hierarchy", new JsonArray(HIERARCHY.get(type))).put("qualifiedType", "kurento." + type).put("type", type);
   }
 
   private String subscribe(JsonObject params, String sessionId) {
     String id = params.getString("object", "");
     String event = params.getString("type", "");
-    String type = id.equals(MANAGER) ? "ServerManager" : find(id).type;
+    String type = id.equals(MANAGER) ? "ServerManager" : ref(sessionId, find(id)).type;
     boolean supported = EVENTS.getOrDefault(type, Set.of()).contains(event)
         || (!type.equals("ServerManager") && !type.equals("MediaPipeline") && COMMON_EVENTS.contains(event));
     if (!supported) {
@@ -443,7 +497,7 @@ public final class FakeKms {
         default -> throw unknownOperation(operation, args);
       };
     }
-    Obj obj = find(id);
+    Obj obj = ref(sessionId, find(id));
     switch (operation) {
       case "getName":
         return obj.name;
@@ -487,6 +541,8 @@ public final class FakeKms {
         if (!sink.pipeline.equals(obj.pipeline)) {
           throw new RpcError(40004, "Media elements do not share pipeline", "CONNECT_ERROR");
         }
+        // A sink has one source (per media type): connecting a new one disconnects the previous one.
+        objects.values().forEach(o -> o.sinks.remove(sink.id));
         obj.sinks.add(sink.id);
         return null;
       case "disconnect":
@@ -564,14 +620,19 @@ public final class FakeKms {
         case "record":
           obj.recording = true;
           obj.everRecorded = true;
+          obj.uriState = "START";
           return null;
         case "pause":
           obj.recording = false;
+          obj.uriState = "PAUSE";
           return null;
+        case "getState":
+          return obj.uriState;
         case "stop":
         case "stopAndWait":
           boolean was = obj.everRecorded;
           obj.recording = false;
+          obj.uriState = "STOP";
           if (was) {
             writeRecording(obj);
             emit(obj.id, "UriEndpointStateChanged", new JsonObject().put("state", "STOP"));

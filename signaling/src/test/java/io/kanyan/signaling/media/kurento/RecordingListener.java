@@ -29,6 +29,8 @@ final class RecordingListener implements MediaListener {
   private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
   private final Context context;
   volatile boolean wrongContext;
+  /** The last handover the media reported (what a node taking the call over would adopt). */
+  volatile JsonObject handover = new JsonObject();
 
   RecordingListener(Context context) {
     this.context = context;
@@ -48,6 +50,12 @@ final class RecordingListener implements MediaListener {
     Event e = new Event(kind, details.copy());
     events.add(e);
     fire(e);
+  }
+
+  @Override
+  public void handover(JsonObject state) {
+    check();
+    handover = state.copy();
   }
 
   @Override
