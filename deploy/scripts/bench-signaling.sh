@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Signaling benchmark: Kanyan's /ws relay beside a bare Vert.x WebSocket relay, same run, same JVM.
+# Signaling benchmark: Kanyan's /ws relay beside a bare Vert.x WebSocket relay, same run, same JVM; Kanyan both with
+# its call loops (the default) and with every call on the server's own loop (KANYAN_CALL_LOOPS=0), with the CPU each
+# server's event loops used.
 # Usage: deploy/scripts/bench-signaling.sh [pairs=1000] [msgs per second per pair=5] [seconds=10]
-# CLUSTER=1 adds a third fleet: the pairs split across three Kanyan nodes on one Redis (signaling/CLUSTER.md).
+# CLUSTER=1 adds a fleet: the pairs split across three Kanyan nodes on one Redis (signaling/CLUSTER.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mvn -q -B -DskipTests install
 ulimit -n 65536 2>/dev/null || true
-mvn -q -B -pl signaling exec:java -Dexec.classpathScope=test ${CLUSTER:+-Dcluster=true} \
-  -Dexec.mainClass=io.kanyan.signaling.bench.SignalingBenchmark -Dexec.args="${*:-1000 5 10}"
+# Compiled in the reactor and run from the build directories: nothing is installed into ~/.m2.
+cp_file="$(mktemp)"
+trap 'rm -f "$cp_file"' EXIT
+mvn -q -B -pl signaling -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$cp_file"
+java ${CLUSTER:+-Dcluster=true} -cp "signaling/target/test-classes:signaling/target/classes:$(cat "$cp_file")" \
+  io.kanyan.signaling.bench.SignalingBenchmark ${*:-1000 5 10}

@@ -103,8 +103,11 @@ public record Config(
    * @param enabled  calls are owned through leases in Redis and bridged between nodes ({@code KANYAN_CLUSTER})
    * @param lease    how long a call's ownership lease lasts unrenewed ({@code KANYAN_CALL_LEASE}); renewed every
    *                 third of it; a dead node's calls move after at most this long
+   * @param callLoops how many event loops of their own the live calls of this node are spread over
+   *                 ({@code KANYAN_CALL_LOOPS}; default one fewer than the cores, at least 1); 0 keeps them on the
+   *                 server's own event loop. Always 0 with {@code KANYAN_CLUSTER}: there a node is one member
    */
-  public record ClusterSettings(String nodeName, boolean enabled, Duration lease) {
+  public record ClusterSettings(String nodeName, boolean enabled, Duration lease, int callLoops) {
 
     private static ClusterSettings from(Settings s, Duration grace) {
       String name = s.str("KANYAN_NODE_NAME", defaultNodeName());
@@ -118,7 +121,13 @@ public record Config(
         throw new IllegalArgumentException("KANYAN_CALL_LEASE must be at least 1s and shorter than "
             + "KANYAN_GRACE_PERIOD (" + grace.toSeconds() + "s): a dead node's calls must move within the grace period");
       }
-      return new ClusterSettings(name, enabled, lease);
+      int cores = Runtime.getRuntime().availableProcessors();
+      int loops = s.integer("KANYAN_CALL_LOOPS", Math.max(1, cores - 1));
+      if (loops < 0 || loops > 64) {
+        throw new IllegalArgumentException("KANYAN_CALL_LOOPS must be 0 (the calls on the server's own event loop) "
+            + "to 64, not " + loops);
+      }
+      return new ClusterSettings(name, enabled, lease, enabled ? 0 : loops);
     }
 
     private static String defaultNodeName() {
@@ -133,7 +142,7 @@ public record Config(
     }
 
     String describe() {
-      return "node=" + nodeName + (enabled ? " cluster(lease=" + lease.toSeconds() + "s)" : "");
+      return "node=" + nodeName + (enabled ? " cluster(lease=" + lease.toSeconds() + "s)" : " callLoops=" + callLoops);
     }
   }
 

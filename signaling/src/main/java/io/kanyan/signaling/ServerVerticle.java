@@ -70,6 +70,7 @@ import io.kanyan.signaling.inspection.Role;
 import io.kanyan.signaling.media.Media;
 import io.kanyan.signaling.metrics.KanyanMetrics;
 import io.kanyan.signaling.metrics.MetricsEndpoint;
+import io.kanyan.signaling.shard.CallShards;
 import io.kanyan.signaling.tls.Certificates;
 import io.kanyan.signaling.ws.Protocol;
 import io.kanyan.signaling.ws.SignalingEndpoint;
@@ -87,9 +88,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP(S) and WebSocket server. Deployed as a single instance on purpose: every live call's state then
- * belongs to this one event loop, with no locks (the work per message is small; Redis, password hashing and
- * media run elsewhere).
+ * The HTTP(S) and WebSocket server. Deployed as a single instance: every socket, HTTP request and per-node job
+ * belongs to this one event loop, with no locks. The live calls run on call loops of their own ({@link CallShards},
+ * {@code KANYAN_CALL_LOOPS}), each call on one of them, the sockets bridged to it; with {@code KANYAN_CALL_LOOPS=0},
+ * or with several nodes ({@code KANYAN_CLUSTER}), on this loop.
  */
 public final class ServerVerticle extends VerticleBase {
 
@@ -122,6 +124,7 @@ public final class ServerVerticle extends VerticleBase {
   private Reminders reminders;
   private io.kanyan.signaling.cluster.NodeBus bus;
   private io.kanyan.signaling.cluster.CallLeases leases;
+  private CallShards shards;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this(config, storage, media, passwords, clock, KanyanMetrics.NONE);
@@ -158,6 +161,10 @@ public final class ServerVerticle extends VerticleBase {
       bus = new io.kanyan.signaling.cluster.NodeBus(vertx, storage.redis(), config.cluster().nodeName());
       leases = new io.kanyan.signaling.cluster.CallLeases(vertx, storage.redis(), bus, config.cluster().lease());
       owners = leases;
+    } else if (config.cluster().callLoops() > 0 && !config.readOnlyInvestigation()) {
+      // One node, several cores: the calls run on call loops of their own, routed by inspection id (shard/).
+      shards = new CallShards(vertx, config.cluster().callLoops());
+      owners = shards.owners();
     }
     calls = new Calls(vertx, media, trail, config.gracePeriod(), clock, owners);
     Catalogue catalogue = new Catalogue(storage.redis());
@@ -196,7 +203,7 @@ public final class ServerVerticle extends VerticleBase {
     trail.onAppended(webhooks::onTrailEvent);
     signaling = new SignalingEndpoint(vertx, config, accounts, invites, inspections, calls, revocations, clock);
     metrics.watchTrail(trail);
-    metrics.watchCalls(calls);
+    metrics.watchCalls(shards != null ? shards::live : calls::size);
     metrics.watchMedia(media);
     metrics.watchCheckpoints(() -> audit == null ? null : audit.checkpoints(), clock);
     signaling.timeRelays(metrics.relayTimer());
@@ -206,9 +213,16 @@ public final class ServerVerticle extends VerticleBase {
       trail.onAppended(deskStore::onTrailEvent);
     }
     deskEvents = new DeskEvents(vertx, storage.redis(), revocations);
-    WaitingRoom waitingRoom = new WaitingRoom(deskStore, calls);
-    deskEvents.onChange(waitingRoom::changed);
-    deskEvents.onResync(waitingRoom::resync);
+    if (shards != null) {
+      // Each call loop tells the waiting applicants of its own calls.
+      deskEvents.onChange(shards::deskChanged);
+      deskEvents.onResync(shards::deskResync);
+      signaling.bridge(shards.bus(), java.time.Duration.ofSeconds(1));
+    } else {
+      WaitingRoom waitingRoom = new WaitingRoom(deskStore, calls);
+      deskEvents.onChange(waitingRoom::changed);
+      deskEvents.onResync(waitingRoom::resync);
+    }
     if (bus != null) {
       signaling.bridge(bus, config.cluster().lease());
     }
@@ -216,6 +230,10 @@ public final class ServerVerticle extends VerticleBase {
       leases.start();
       io.kanyan.signaling.cluster.RevocationRelay.start(vertx, bus);
     });
+    if (shards != null) {
+      clustered = shards.deploy(vertx, new CallShards.Services(config, accounts, invites, inspections, revocations,
+          media, trail, deskStore, metrics.relayTimer(), clock, inspections::markStarted));
+    }
 
     return clustered.compose(x -> AuditServices.start(vertx, storage.redis(), trail, cases, config.dataDir(),
             checkpointSettings(), config.trust(), clock))
@@ -454,6 +472,9 @@ public final class ServerVerticle extends VerticleBase {
       leases.stop();
       bus.close();
     }
+    if (shards != null) {
+      shards.close();
+    }
     return Future.all(https == null ? Future.succeededFuture() : https.close(),
         metricsServer == null ? Future.succeededFuture() : metricsServer.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),
@@ -492,6 +513,12 @@ public final class ServerVerticle extends VerticleBase {
 
   public Calls calls() {
     return calls;
+  }
+
+  /** True while a live call of the inspection is held on this node, on whichever event loop it runs (tests). */
+  public Future<Boolean> callLive(String inspectionId) {
+    return shards != null ? shards.runs(inspectionId)
+        : Future.succeededFuture(calls.get(inspectionId) != null);
   }
 
   /** The invite notices (tests wait on a delivery through them). */

@@ -6,7 +6,10 @@ import io.kanyan.recorder.redis.RedisUnavailableException;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Instant;
@@ -144,6 +147,7 @@ public final class Trail {
     String json = (payload == null ? new JsonObject() : payload).encode();
     Instant time = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     long started = System.nanoTime();
+    Context caller = Vertx.currentContext();
     Future<TrailEvent>[] slot = newSlot();
     queues.compute(inspectionId, (id, previous) -> {
       Future<TrailEvent> run = previous == null
@@ -153,8 +157,28 @@ public final class Trail {
       return run;
     });
     Future<TrailEvent> mine = slot[0];
-    return mine.andThen(done -> queues.remove(inspectionId, mine))
-        .andThen(done -> timer.appended(System.nanoTime() - started, done.failed()));
+    return onCallers(caller, mine.andThen(done -> queues.remove(inspectionId, mine))
+        .andThen(done -> timer.appended(System.nanoTime() - started, done.failed())));
+  }
+
+  /**
+   * The append completes on the context that asked for it. Appends of one inspection run one after the other, and
+   * the one before may have been asked for on another event loop (the server's HTTP loop and a call loop both append
+   * to a live call's trail): without this, the caller's callbacks could run on that other loop's thread.
+   */
+  private static <T> Future<T> onCallers(Context caller, Future<T> done) {
+    if (caller == null) {
+      return done;
+    }
+    Promise<T> answer = Promise.promise();
+    done.onComplete(result -> {
+      if (Vertx.currentContext() == caller) {
+        answer.handle(result);
+      } else {
+        caller.runOnContext(v -> answer.handle(result));
+      }
+    });
+    return answer.future();
   }
 
   private static boolean validId(String id) {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * while its subscriber connection is (Redis drops a dead process's connection at once), so {@link #send} answering
  * 0 receivers means the node is gone. Used on the server verticle's context.
  */
-public final class NodeBus implements AutoCloseable {
+public final class NodeBus implements io.kanyan.signaling.ws.BridgeBus, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(NodeBus.class);
   private static final String REPLY = "reply";
@@ -46,6 +46,7 @@ public final class NodeBus implements AutoCloseable {
   /** The channel every node listens to. */
   static final String ALL = "kanyan:nodes";
 
+  @Override
   public String self() {
     return self;
   }
@@ -65,11 +66,13 @@ public final class NodeBus implements AutoCloseable {
   }
 
   /** Handles messages of type {@code t}. A handler that answers a {@link #request} calls {@link #answer}. */
+  @Override
   public void on(String t, Handler<JsonObject> handler) {
     handlers.put(t, handler);
   }
 
   /** Sends {@code message} (with its {@code t}) to {@code node}; completes with false when the node is not there. */
+  @Override
   public Future<Boolean> send(String node, JsonObject message) {
     if (pubSub == null) {
       return Future.failedFuture(new IllegalStateException("the node bus is not started"));
@@ -86,6 +89,7 @@ public final class NodeBus implements AutoCloseable {
   }
 
   /** Sends and waits for the answer ({@link #answer}); fails when the node is gone or does not answer in time. */
+  @Override
   public Future<JsonObject> request(String node, JsonObject message, Duration timeout) {
     String rid = UUID.randomUUID().toString();
     Promise<JsonObject> answer = Promise.promise();
@@ -106,12 +110,14 @@ public final class NodeBus implements AutoCloseable {
   }
 
   /** Answers a {@link #request} message. */
+  @Override
   public void answer(JsonObject request, JsonObject answer) {
     send(request.getString("from"), answer.put("t", REPLY).put("rid", request.getString("rid")))
         .onFailure(err -> log.warn("node bus: answer to {} not sent: {}", request.getString("from"), err.getMessage()));
   }
 
   /** True while {@code node} is subscribed to its channel (alive and connected to Redis). */
+  @Override
   public Future<Boolean> alive(String node) {
     return pubSub.subscribers(channel(node)).map(n -> n > 0);
   }

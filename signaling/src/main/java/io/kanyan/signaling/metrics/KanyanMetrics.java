@@ -6,7 +6,6 @@ import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.recorder.trail.TrailEvent;
 import io.kanyan.signaling.Config;
-import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.integration.Webhooks;
 import io.kanyan.signaling.media.Media;
 import io.kanyan.signaling.ws.Protocol;
@@ -187,9 +186,9 @@ public final class KanyanMetrics {
   }
 
   /** {@code kanyan_calls_live}: the calls this node holds. Read on scrape. */
-  public void watchCalls(Calls calls) {
+  public void watchCalls(java.util.function.IntSupplier live) {
     if (registry != null) {
-      watching.add(Gauge.builder("kanyan.calls.live", calls, Calls::size).strongReference(true)
+      watching.add(Gauge.builder("kanyan.calls.live", live, java.util.function.IntSupplier::getAsInt).strongReference(true)
           .description("Live calls on this node").register(registry));
     }
   }

@@ -1,7 +1,6 @@
 package io.kanyan.signaling.ws;
 
 import io.kanyan.signaling.Problem;
-import io.kanyan.signaling.cluster.NodeBus;
 import io.kanyan.signaling.inspection.CallOwners;
 import io.kanyan.signaling.inspection.Calls;
 import io.vertx.core.Future;
@@ -19,11 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bridges a signaling socket to the node that runs its call (signaling/CLUSTER.md). On the socket's node, a
+ * Bridges a signaling socket to the member that runs its call: another node (signaling/CLUSTER.md) or another
+ * event loop of this node (README, "Architecture"); "node" below means either. On the socket's node, a
  * {@link Connection} whose call runs elsewhere becomes a pipe: each message it receives goes to the owner as it is,
  * and what the owner sends comes back to the socket. On the owner, a {@link Connection} stands for the remote
  * socket, authenticated again from the credential, and takes the seat as if the socket had come in there: nothing
- * of the browser protocol changes. Both sides watch the other through the {@link NodeBus}: a socket whose owner
+ * of the browser protocol changes. Both sides watch the other through the {@link BridgeBus}: a socket whose owner
  * is gone (or lost the call) is closed with 1012 so that the browser reconnects and resumes its seat on whichever
  * node has the call now; a bridged connection whose socket's node is gone counts as a dropped socket (1006).
  */
@@ -53,7 +53,7 @@ final class Bridge {
   }
 
   private final Vertx vertx;
-  private final NodeBus bus;
+  private final BridgeBus bus;
   private final Calls calls;
   private final Clock clock;
   private final Host host;
@@ -67,7 +67,7 @@ final class Bridge {
   /** The previous beat's {@link #withdrawn}: a marker lives one to two beats. */
   private Set<String> withdrawnBefore = new HashSet<>();
 
-  Bridge(Vertx vertx, NodeBus bus, Calls calls, Clock clock, Host host, Duration lease) {
+  Bridge(Vertx vertx, BridgeBus bus, Calls calls, Clock clock, Host host, Duration lease) {
     this.lease = lease;
     this.vertx = vertx;
     this.bus = bus;

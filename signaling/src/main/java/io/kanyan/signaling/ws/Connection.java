@@ -108,8 +108,14 @@ final class Connection implements Link {
 
   /** One whole text message (assembled and size- and UTF-8-checked by {@link FrameAssembler}). */
   void onText(String text, long now) {
+    if (closed) {
+      // Frames already read when the socket was closed (a flood) are not handled, nor logged once each.
+      return;
+    }
     lastSeen = now;
-    switch (rateLimit.take(now)) {
+    // A bridged connection's socket node has applied the rate limit already, to the messages as they arrived;
+    // counted again here, after a hop that may deliver them in a bunch, they would look like a flood.
+    switch (bridged ? RateLimit.Verdict.ACCEPT : rateLimit.take(now)) {
       case CLOSE -> {
         log.warn("ws {}: flooding, closing", address);
         close((short) 1008, "too many messages");

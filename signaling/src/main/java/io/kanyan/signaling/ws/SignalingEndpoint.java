@@ -68,10 +68,11 @@ public final class SignalingEndpoint implements Bridge.Host {
   }
 
   /**
-   * Several nodes: sockets whose call runs on another node are bridged there over {@code bus} (see {@link Bridge}).
-   * Call before {@link #mount}, on the server verticle's context.
+   * Calls that run elsewhere (another node, or another event loop of this node): sockets are bridged there over
+   * {@code bus}, and calls of this endpoint's own take sockets bridged from there (see {@link Bridge}). Call before
+   * {@link #mount}, on the context the endpoint's calls live on.
    */
-  public void bridge(io.kanyan.signaling.cluster.NodeBus bus, java.time.Duration lease) {
+  public void bridge(BridgeBus bus, java.time.Duration lease) {
     this.bridge = new Bridge(vertx, bus, calls, clock, this, lease);
   }
 

@@ -42,13 +42,21 @@ public final class SignalingBenchmark {
 
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
     Path data = Files.createTempDirectory("kanyan-bench");
+    // Each Kanyan server on a Vert.x of its own, so the CPU its event loops use is told apart from the generator's:
+    // one with the default call loops (KANYAN_CALL_LOOPS: one fewer than the cores), one with every call on the
+    // server's own loop (KANYAN_CALL_LOOPS=0), the way Kanyan ran before the call loops.
     RedisServerProcess redis = RedisServerProcess.start(data.resolve("redis"), 0);
-    Main.Running kanyan = Main.start(vertx, Config.from(Map.of("REDIS_URL", redis.url(),
-        "KANYAN_DATA_DIR", data.toString(), "KANYAN_TLS", "false", "KANYAN_DEV_HTTP_PORT", "0",
-        "KANYAN_ADMIN_PASSWORD", "bench-admin-password", "KANYAN_WS_IDLE", "300s",
-        // Every socket comes from this one address.
-        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0", "KANYAN_HTTP_IDLE_TIMEOUT", "600s")), new Passwords(1000),
-        Clock.systemUTC()).await();
+    RedisServerProcess redisOne = RedisServerProcess.start(data.resolve("redis-one"), 0);
+    Vertx kanyanVertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
+    Vertx oneLoopVertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
+    Main.Running kanyan = Main.start(kanyanVertx, Config.from(server(redis.url(), data.resolve("kanyan"), null)),
+        new Passwords(1000), Clock.systemUTC()).await();
+    Main.Running oneLoop = Main.start(oneLoopVertx, Config.from(server(redisOne.url(), data.resolve("one-loop"), "0")),
+        new Passwords(1000), Clock.systemUTC()).await();
+    LoopCpu kanyanCpu = new LoopCpu(kanyanVertx);
+    LoopCpu oneLoopCpu = new LoopCpu(oneLoopVertx);
+    System.out.printf("kanyan: %d call loop(s) beside the server loop; kanyan one loop: KANYAN_CALL_LOOPS=0%n",
+        Config.from(server(redis.url(), data.resolve("kanyan"), null)).cluster().callLoops());
     BareRelay bare = new BareRelay();
     vertx.deployVerticle(bare).await();
     boolean cluster = Boolean.getBoolean("cluster");
@@ -68,6 +76,8 @@ public final class SignalingBenchmark {
       List<Load.Pair> bareFleet = bareFleet(load, bare.port(), pairs);
       int port = kanyan.server().devHttpPort();
       List<Load.Pair> ourFleet = kanyanFleet(vertx, load, port, pairs, i -> port, i -> port);
+      int onePort = oneLoop.server().devHttpPort();
+      List<Load.Pair> oneLoopFleet = kanyanFleet(vertx, load, onePort, pairs, i -> onePort, i -> onePort);
       List<Load.Pair> clusterFleet = cluster ? kanyanFleet(vertx, load, nodes.get(0).port(), pairs,
           i -> nodes.get(i % 3).port(), i -> nodes.get((i + 1) % 3).port()) : null;
       // Two rounds, alternating, so neither side is measured on a cold JVM; the ratio is from the last.
@@ -77,9 +87,15 @@ public final class SignalingBenchmark {
         base = load.run("bare vert.x relay #" + round, bareFleet, rate, seconds, SignalingBenchmark::iceMessage,
             SignalingBenchmark::sentAt);
         System.out.println(base);
+        kanyanCpu.start();
         ours = load.run("kanyan /ws #" + round, ourFleet, rate, seconds, SignalingBenchmark::iceMessage,
             SignalingBenchmark::sentAt);
         System.out.println(ours);
+        System.out.println(kanyanCpu.report());
+        oneLoopCpu.start();
+        System.out.println(load.run("kanyan one loop #" + round, oneLoopFleet, rate, seconds,
+            SignalingBenchmark::iceMessage, SignalingBenchmark::sentAt));
+        System.out.println(oneLoopCpu.report());
         if (clusterFleet != null) {
           System.out.println(load.run("kanyan 3 nodes #" + round, clusterFleet, rate, seconds,
               SignalingBenchmark::iceMessage, SignalingBenchmark::sentAt));
@@ -97,8 +113,22 @@ public final class SignalingBenchmark {
       }
       load.close();
       kanyan.close().await();
+      oneLoop.close().await();
       redis.close();
+      redisOne.close();
     }
+  }
+
+  private static Map<String, String> server(String redisUrl, Path data, String callLoops) {
+    Map<String, String> env = new java.util.HashMap<>(Map.of("REDIS_URL", redisUrl,
+        "KANYAN_DATA_DIR", data.toString(), "KANYAN_TLS", "false", "KANYAN_DEV_HTTP_PORT", "0",
+        "KANYAN_ADMIN_PASSWORD", "bench-admin-password", "KANYAN_WS_IDLE", "300s",
+        // Every socket comes from this one address.
+        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0", "KANYAN_HTTP_IDLE_TIMEOUT", "600s"));
+    if (callLoops != null) {
+      env.put("KANYAN_CALL_LOOPS", callLoops);
+    }
+    return env;
   }
 
   static String iceMessage(long sentNanos) {

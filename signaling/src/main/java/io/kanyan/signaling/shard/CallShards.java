@@ -1,0 +1,120 @@
+package io.kanyan.signaling.shard;
+
+import io.kanyan.recorder.trail.Trail;
+import io.kanyan.signaling.Config;
+import io.kanyan.signaling.auth.Accounts;
+import io.kanyan.signaling.auth.Invites;
+import io.kanyan.signaling.auth.Revocations;
+import io.kanyan.signaling.desk.DeskStore;
+import io.kanyan.signaling.inspection.CallOwners;
+import io.kanyan.signaling.inspection.Inspections;
+import io.kanyan.signaling.media.Media;
+import io.kanyan.signaling.ws.BridgeBus;
+import io.kanyan.signaling.ws.RelayTimer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BiFunction;
+
+/**
+ * The live calls of one node spread over several event loops (README, "Architecture"; {@code KANYAN_CALL_LOOPS}):
+ * N {@link CallShard} verticles, each on an event loop of its own, each running the calls whose inspection id hashes
+ * to it. The server verticle keeps every socket and every HTTP request; its {@code Calls} routes by hash
+ * ({@link #owners()}) and its signaling endpoint bridges each socket to its call's loop ({@link #bus()}), exactly
+ * as a socket is bridged to another node, only in memory. Made on the server verticle's context.
+ */
+public final class CallShards {
+
+  /** What every call loop shares with the server loop: services that keep no state of their own in memory. */
+  public record Services(Config config, Accounts accounts, Invites invites, Inspections inspections,
+      Revocations revocations, Media media, Trail trail, DeskStore deskStore, RelayTimer relays, Clock clock,
+      BiFunction<String, Instant, Future<Void>> onConnected) {
+  }
+
+  private static final String SERVER = "server";
+
+  private final List<CallShard> loops = new ArrayList<>();
+  private final ShardBus bus;
+  private final ShardRouting routing;
+
+  private final String prefix;
+  private final Set<String> members;
+
+  /**
+   * The routing to {@code count} call loops, not deployed yet ({@link #deploy}). Make it on the server verticle's
+   * context: the server's member of the bus between the loops answers there.
+   */
+  public CallShards(Vertx vertx, int count) {
+    this.prefix = "kanyan.calls." + UUID.randomUUID() + ".";
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      names.add("loop-" + i);
+    }
+    this.members = new HashSet<>(names);
+    members.add(SERVER);
+    this.bus = new ShardBus(vertx, prefix, SERVER, members);
+    this.routing = new ShardRouting(bus, names);
+  }
+
+  /** Deploys the call loops, each a verticle on an event loop of its own; call before the endpoint mounts. */
+  public Future<Void> deploy(Vertx vertx, Services services) {
+    Future<?> all = Future.succeededFuture();
+    for (String name : routing.loops()) {
+      CallShard loop = new CallShard(services, prefix, name, members);
+      loops.add(loop);
+      all = all.compose(x -> vertx.deployVerticle(loop));
+    }
+    return all.mapEmpty();
+  }
+
+  /** The server loop's calls are owned so: by the loop their id hashes to. */
+  public CallOwners owners() {
+    return routing;
+  }
+
+  /** The server loop's member of the bus between the loops, for its signaling endpoint's bridge. */
+  public BridgeBus bus() {
+    return bus;
+  }
+
+  /** How many call loops there are. */
+  public int count() {
+    return loops.size();
+  }
+
+  /** Live calls on all loops (for the metrics; each loop's count read as it is at the moment). */
+  public int live() {
+    int n = 0;
+    for (CallShard loop : loops) {
+      n += loop.size();
+    }
+    return n;
+  }
+
+  /** True when a loop runs a live call of the inspection. */
+  public Future<Boolean> runs(String inspectionId) {
+    String name = routing.loopOf(inspectionId);
+    return loops.stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow().runs(inspectionId);
+  }
+
+  /** The inspector's queue may have moved: each loop tells its waiting applicants (desk/WaitingRoom). */
+  public void deskChanged(String inspector) {
+    loops.forEach(l -> l.deskChanged(inspector));
+  }
+
+  /** Desk changes may have been missed: each loop reads its waiting applicants' queues again. */
+  public void deskResync() {
+    loops.forEach(CallShard::deskResync);
+  }
+
+  /** Stops the loops' buses (the verticles go with the Vert.x instance). */
+  public Future<Void> close() {
+    return bus.close();
+  }
+}
