@@ -41,6 +41,7 @@ final class CallShard extends VerticleBase {
     calls = new Calls(vertx, services.media(), services.trail(), services.config().gracePeriod(), services.clock(),
         new ShardOwnership(bus));
     calls.onConnected(services.onConnected());
+    calls.locationTrail(services.config().locationTrail());
     SignalingEndpoint endpoint = new SignalingEndpoint(vertx, services.config(), services.accounts(),
         services.invites(), services.inspections(), calls, services.revocations(), services.clock());
     endpoint.timeRelays(services.relays());
