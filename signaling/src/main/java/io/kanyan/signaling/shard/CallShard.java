@@ -22,12 +22,17 @@ final class CallShard extends VerticleBase {
   private final String prefix;
   private final String name;
   private final Set<String> members;
+  private final java.util.Map<String, io.kanyan.signaling.ws.Wire> lent;
+  private final String codec;
   private ShardBus bus;
   private Calls calls;
   private WaitingRoom waitingRoom;
   private Context home;
 
-  CallShard(CallShards.Services services, String prefix, String name, Set<String> members) {
+  CallShard(CallShards.Services services, String prefix, String name, Set<String> members,
+      java.util.Map<String, io.kanyan.signaling.ws.Wire> lent, String codec) {
+    this.lent = lent;
+    this.codec = codec;
     this.services = services;
     this.prefix = prefix;
     this.name = name;
@@ -37,7 +42,7 @@ final class CallShard extends VerticleBase {
   @Override
   public Future<?> start() {
     home = context;
-    bus = new ShardBus(vertx, prefix, name, members);
+    bus = new ShardBus(vertx, prefix, name, members, lent, codec);
     calls = new Calls(vertx, services.media(), services.trail(), services.config().gracePeriod(), services.clock(),
         new ShardOwnership(bus));
     calls.onConnected(services.onConnected());

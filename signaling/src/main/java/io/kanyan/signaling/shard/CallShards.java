@@ -45,20 +45,26 @@ public final class CallShards {
 
   private final String prefix;
   private final Set<String> members;
+  private final java.util.Map<String, io.kanyan.signaling.ws.Wire> lent = new java.util.concurrent.ConcurrentHashMap<>();
+  private final String codec;
+  private final Vertx vertx;
 
   /**
    * The routing to {@code count} call loops, not deployed yet ({@link #deploy}). Make it on the server verticle's
    * context: the server's member of the bus between the loops answers there.
    */
   public CallShards(Vertx vertx, int count) {
+    this.vertx = vertx;
     this.prefix = "kanyan.calls." + UUID.randomUUID() + ".";
+    this.codec = prefix + "hand-over";
+    vertx.eventBus().registerCodec(new ShardBus.HandOver(codec));
     List<String> names = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
       names.add("loop-" + i);
     }
     this.members = new HashSet<>(names);
     members.add(SERVER);
-    this.bus = new ShardBus(vertx, prefix, SERVER, members);
+    this.bus = new ShardBus(vertx, prefix, SERVER, members, lent, codec);
     this.routing = new ShardRouting(bus, names);
   }
 
@@ -66,7 +72,7 @@ public final class CallShards {
   public Future<Void> deploy(Vertx vertx, Services services) {
     Future<?> all = Future.succeededFuture();
     for (String name : routing.loops()) {
-      CallShard loop = new CallShard(services, prefix, name, members);
+      CallShard loop = new CallShard(services, prefix, name, members, lent, codec);
       loops.add(loop);
       all = all.compose(x -> vertx.deployVerticle(loop));
     }
@@ -115,6 +121,6 @@ public final class CallShards {
 
   /** Stops the loops' buses (the verticles go with the Vert.x instance). */
   public Future<Void> close() {
-    return bus.close();
+    return bus.close().andThen(x -> vertx.eventBus().unregisterCodec(codec));
   }
 }

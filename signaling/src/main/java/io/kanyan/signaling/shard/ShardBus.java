@@ -1,6 +1,7 @@
 package io.kanyan.signaling.shard;
 
 import io.kanyan.signaling.ws.BridgeBus;
+import io.kanyan.signaling.ws.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -21,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * and the call loops ({@link CallShard}). Each member has a local address on the Vert.x event bus; nothing leaves
  * the process. The event bus delivers one sender's messages in the order sent, on the receiver's context, so each
  * member's handlers run on its own event loop. Create a member on the context whose handlers it runs.
+ *
+ * <p>Two things make the hop cheap, as it is taken twice for every relayed message: messages are handed over, not
+ * copied ({@link HandOver}; a sender never touches a message again), and a call loop writes to a bridged socket
+ * itself, through the wire the server loop lent it ({@link #lend}), rather than sending each message back.
  */
 public final class ShardBus implements BridgeBus {
 
@@ -34,17 +39,22 @@ public final class ShardBus implements BridgeBus {
   /** Requests this member received and has not answered yet, by request id. */
   private final Map<String, Message<JsonObject>> asked = new ConcurrentHashMap<>();
   private final MessageConsumer<JsonObject> consumer;
+  /** Wires the members lent, by "member/connection id": shared by every member of one server. */
+  private final Map<String, Wire> lent;
+  private final DeliveryOptions delivery;
 
   /**
    * @param prefix  this server's address prefix (several servers may share one Vert.x in tests)
    * @param self    this member's name
    * @param members every member's name
    */
-  ShardBus(Vertx vertx, String prefix, String self, Set<String> members) {
+  ShardBus(Vertx vertx, String prefix, String self, Set<String> members, Map<String, Wire> lent, String codec) {
     this.vertx = vertx;
     this.prefix = prefix;
     this.self = self;
     this.members = Set.copyOf(members);
+    this.lent = lent;
+    this.delivery = new DeliveryOptions().setCodecName(codec);
     this.consumer = vertx.eventBus().localConsumer(address(self), this::received);
   }
 
@@ -67,7 +77,7 @@ public final class ShardBus implements BridgeBus {
     if (!members.contains(member)) {
       return Future.succeededFuture(false);
     }
-    vertx.eventBus().send(address(member), message.put("from", self));
+    vertx.eventBus().send(address(member), message.put("from", self), delivery);
     return Future.succeededFuture(true);
   }
 
@@ -77,7 +87,7 @@ public final class ShardBus implements BridgeBus {
       return Future.failedFuture("no event loop called " + member);
     }
     return vertx.eventBus().<JsonObject>request(address(member), message.put("from", self),
-        new DeliveryOptions().setSendTimeout(timeout.toMillis())).map(Message::body);
+        new DeliveryOptions(delivery).setSendTimeout(timeout.toMillis())).map(Message::body);
   }
 
   @Override
@@ -88,6 +98,21 @@ public final class ShardBus implements BridgeBus {
       return;
     }
     m.reply(answer);
+  }
+
+  @Override
+  public void lend(String conn, Wire wire) {
+    lent.put(self + "/" + conn, wire);
+  }
+
+  @Override
+  public void unlend(String conn) {
+    lent.remove(self + "/" + conn);
+  }
+
+  @Override
+  public Wire borrow(String member, String conn) {
+    return lent.get(member + "/" + conn);
   }
 
   @Override
@@ -126,5 +151,40 @@ public final class ShardBus implements BridgeBus {
   /** Stops taking messages. */
   Future<Void> close() {
     return consumer.unregister();
+  }
+
+  /** The event bus codec that hands a JSON message over as it is, in this process only. */
+  static final class HandOver implements io.vertx.core.eventbus.MessageCodec<JsonObject, JsonObject> {
+
+    private final String name;
+
+    HandOver(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public void encodeToWire(io.vertx.core.buffer.Buffer buffer, JsonObject o) {
+      throw new UnsupportedOperationException("call loop messages never leave the process");
+    }
+
+    @Override
+    public JsonObject decodeFromWire(int pos, io.vertx.core.buffer.Buffer buffer) {
+      throw new UnsupportedOperationException("call loop messages never leave the process");
+    }
+
+    @Override
+    public JsonObject transform(JsonObject o) {
+      return o;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public byte systemCodecID() {
+      return -1;
+    }
   }
 }

@@ -97,12 +97,14 @@ final class Bridge {
   Future<Pipe> attach(Connection conn, String node, String inspectionId, JsonObject join) {
     String id = UUID.randomUUID().toString();
     piped.put(id, new Piped(conn, node, inspectionId));
+    bus.lend(id, conn.wire());
     JsonObject attach = new JsonObject().put("t", "ws-attach").put("conn", id).put("id", inspectionId)
         .put("credential", conn.credential().attachment()).put("address", conn.address())
         .put("agent", conn.userAgent()).put("join", join.encode());
     return bus.request(node, attach, Duration.ofSeconds(5)).compose(answer -> {
       if (!answer.getBoolean("ok", false)) {
         piped.remove(id);
+        bus.unlend(id);
         return Future.failedFuture(moved());
       }
       log.info("inspection {}: socket {} bridged to node {}", inspectionId, conn.address(), node);
@@ -120,12 +122,14 @@ final class Bridge {
         @Override
         public void closed(int code, String revokedCode) {
           piped.remove(id);
+          bus.unlend(id);
           bus.send(node, new JsonObject().put("t", "ws-closed").put("conn", id).put("code", code)
               .put("revoked", revokedCode));
         }
       });
     }, err -> {
       piped.remove(id);
+      bus.unlend(id);
       // The owner may still take it after the answer timed out: tell it the socket is not coming.
       bus.send(node, new JsonObject().put("t", "ws-closed").put("conn", id).put("code", 1006));
       log.info("inspection {}: node {} did not take a bridged socket: {}", inspectionId, node, err.getMessage());
@@ -140,6 +144,7 @@ final class Bridge {
 
   /** The socket's call is no longer reachable where it was: the browser reconnects and resumes its seat. */
   private void lost(String id, String why) {
+    bus.unlend(id);
     Piped p = piped.remove(id);
     if (p != null) {
       log.warn("inspection {}: bridged socket {} closed, {}", p.inspectionId(), p.conn().address(), why);
@@ -175,9 +180,15 @@ final class Bridge {
   }
 
   private Wire wire(String node, String conn) {
+    Wire lent = bus.borrow(node, conn);
     return new Wire() {
       @Override
       public void write(String text) {
+        if (lent != null) {
+          // The socket is in this process: written directly, without a hop through its member's loop.
+          lent.write(text);
+          return;
+        }
         bus.send(node, new JsonObject().put("t", "ws-send").put("conn", conn).put("text", text));
       }
 
@@ -221,6 +232,7 @@ final class Bridge {
   }
 
   private void close(JsonObject m) {
+    bus.unlend(m.getString("conn"));
     Piped p = piped.remove(m.getString("conn"));
     if (p != null) {
       p.conn().close(m.getInteger("code", 1000).shortValue(), m.getString("reason", ""));

@@ -30,4 +30,21 @@ public interface BridgeBus {
 
   /** True while {@code member} is there to take messages. */
   Future<Boolean> alive(String member);
+
+  /**
+   * Lends the wire of a bridged socket of this member's, under the connection id it is bridged with: a member in the
+   * same process may then write to the socket itself ({@link #borrow}) rather than send each message back over the
+   * bus. Between nodes nothing is lent.
+   */
+  default void lend(String conn, Wire wire) {
+  }
+
+  /** The socket is gone: its wire is no longer lent. */
+  default void unlend(String conn) {
+  }
+
+  /** The wire {@code member} lent for {@code conn}, or null: then the owner writes over the bus. */
+  default Wire borrow(String member, String conn) {
+    return null;
+  }
 }

@@ -102,6 +102,11 @@ final class Connection implements Link {
     return credential;
   }
 
+  /** Where this connection writes (its socket, on the socket's member). */
+  Wire wire() {
+    return socket;
+  }
+
   String address() {
     return address;
   }

@@ -4,9 +4,10 @@ import io.vertx.core.http.ServerWebSocket;
 
 /**
  * Where a {@link Connection} writes: the participant's WebSocket on this node, or, when the socket is on another
- * node and the call runs here, the bridge to that node ({@link Bridge}).
+ * node and the call runs here, the bridge to that node ({@link Bridge}). A WebSocket's wire may be written from any
+ * event loop (Vert.x queues the write on the socket's own).
  */
-interface Wire {
+public interface Wire {
 
   void write(String text);
 

@@ -1,11 +1,8 @@
 package io.kanyan.signaling.bench;
 
-import io.vertx.core.Context;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +10,8 @@ import java.util.stream.Collectors;
 
 /**
  * The CPU time each event-loop thread of one Vert.x instance used during a run: shows whether a server's work is
- * spread over several cores or sits on one. Found by running a task on as many new contexts as there are event
- * loops, twice over (contexts are handed out round-robin), so every loop thread is seen.
+ * spread over several cores or sits on one. Found by deploying a verticle as many times as there are event
+ * loops, twice over (event loops are handed out in turn), so every loop thread is seen.
  */
 final class LoopCpu {
 
@@ -23,16 +20,17 @@ final class LoopCpu {
   private Map<Thread, Long> before = Map.of();
 
   LoopCpu(Vertx vertx) {
-    List<io.vertx.core.Future<Thread>> seen = new ArrayList<>();
+    // Verticle instances are given the event loops in turn: twice as many as there are loops meet every one.
+    java.util.Set<Thread> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     int pool = 2 * Runtime.getRuntime().availableProcessors();
-    for (int i = 0; i < 2 * pool; i++) {
-      Context context = vertx.getOrCreateContext();
-      Promise<Thread> thread = Promise.promise();
-      context.runOnContext(v -> thread.complete(Thread.currentThread()));
-      seen.add(thread.future());
-    }
-    this.loops = io.vertx.core.Future.all(seen).await().list().stream().map(t -> (Thread) t).distinct()
-        .sorted(java.util.Comparator.comparing(Thread::getName)).toList();
+    vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
+      @Override
+      public io.vertx.core.Future<?> start() {
+        seen.add(Thread.currentThread());
+        return io.vertx.core.Future.succeededFuture();
+      }
+    }, new io.vertx.core.DeploymentOptions().setInstances(2 * pool)).await();
+    this.loops = seen.stream().sorted(java.util.Comparator.comparing(Thread::getName)).toList();
   }
 
   void start() {
