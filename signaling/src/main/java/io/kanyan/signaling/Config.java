@@ -104,8 +104,8 @@ public record Config(
    * @param lease    how long a call's ownership lease lasts unrenewed ({@code KANYAN_CALL_LEASE}); renewed every
    *                 third of it; a dead node's calls move after at most this long
    * @param callLoops how many event loops of their own the live calls of this node are spread over
-   *                 ({@code KANYAN_CALL_LOOPS}; default one fewer than the cores, at least 1); 0 keeps them on the
-   *                 server's own event loop. Always 0 with {@code KANYAN_CLUSTER}: there a node is one member
+   *                 ({@code KANYAN_CALL_LOOPS}; default 0: on the server's own event loop). Always 0 with
+   *                 {@code KANYAN_CLUSTER}: there a node is one member
    */
   public record ClusterSettings(String nodeName, boolean enabled, Duration lease, int callLoops) {
 
@@ -121,8 +121,9 @@ public record Config(
         throw new IllegalArgumentException("KANYAN_CALL_LEASE must be at least 1s and shorter than "
             + "KANYAN_GRACE_PERIOD (" + grace.toSeconds() + "s): a dead node's calls must move within the grace period");
       }
-      int cores = Runtime.getRuntime().availableProcessors();
-      int loops = s.integer("KANYAN_CALL_LOOPS", Math.max(1, cores - 1));
+      // Off by default: measured, the hop to a call loop costs the server loop more than it takes off it (README,
+      // "Event loops").
+      int loops = s.integer("KANYAN_CALL_LOOPS", 0);
       if (loops < 0 || loops > 64) {
         throw new IllegalArgumentException("KANYAN_CALL_LOOPS must be 0 (the calls on the server's own event loop) "
             + "to 64, not " + loops);

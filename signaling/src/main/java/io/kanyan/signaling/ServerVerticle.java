@@ -515,6 +515,11 @@ public final class ServerVerticle extends VerticleBase {
     return calls;
   }
 
+  /** The call loop an inspection's call runs on; empty when the calls run on the server loop. */
+  public Optional<String> callLoopOf(String inspectionId) {
+    return shards == null ? Optional.empty() : Optional.of(shards.loopOf(inspectionId));
+  }
+
   /** True while a live call of the inspection is held on this node, on whichever event loop it runs (tests). */
   public Future<Boolean> callLive(String inspectionId) {
     return shards != null ? shards.runs(inspectionId)

@@ -103,6 +103,11 @@ public final class CallShards {
     return n;
   }
 
+  /** The call loop that runs (or would run) the call of an inspection. */
+  public String loopOf(String inspectionId) {
+    return routing.loopOf(inspectionId);
+  }
+
   /** True when a loop runs a live call of the inspection. */
   public Future<Boolean> runs(String inspectionId) {
     String name = routing.loopOf(inspectionId);

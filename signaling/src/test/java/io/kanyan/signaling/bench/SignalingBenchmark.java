@@ -43,20 +43,22 @@ public final class SignalingBenchmark {
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
     Path data = Files.createTempDirectory("kanyan-bench");
     // Each Kanyan server on a Vert.x of its own, so the CPU its event loops use is told apart from the generator's:
-    // one with the default call loops (KANYAN_CALL_LOOPS: one fewer than the cores), one with every call on the
-    // server's own loop (KANYAN_CALL_LOOPS=0), the way Kanyan ran before the call loops.
+    // one as configured by default (every call on the server's own loop), one with call loops (KANYAN_CALL_LOOPS one
+    // fewer than the cores, at least one; README "Event loops").
     RedisServerProcess redis = RedisServerProcess.start(data.resolve("redis"), 0);
     RedisServerProcess redisOne = RedisServerProcess.start(data.resolve("redis-one"), 0);
     Vertx kanyanVertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
-    Vertx oneLoopVertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
+    Vertx loopsVertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
+    String callLoops = Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
     Main.Running kanyan = Main.start(kanyanVertx, Config.from(server(redis.url(), data.resolve("kanyan"), null)),
         new Passwords(1000), Clock.systemUTC()).await();
-    Main.Running oneLoop = Main.start(oneLoopVertx, Config.from(server(redisOne.url(), data.resolve("one-loop"), "0")),
-        new Passwords(1000), Clock.systemUTC()).await();
+    Main.Running loops = Main.start(loopsVertx, Config.from(server(redisOne.url(), data.resolve("loops"),
+        callLoops)), new Passwords(1000), Clock.systemUTC()).await();
     LoopCpu kanyanCpu = new LoopCpu(kanyanVertx);
-    LoopCpu oneLoopCpu = new LoopCpu(oneLoopVertx);
-    System.out.printf("kanyan: %d call loop(s) beside the server loop; kanyan one loop: KANYAN_CALL_LOOPS=0%n",
-        Config.from(server(redis.url(), data.resolve("kanyan"), null)).cluster().callLoops());
+    LoopCpu loopsCpu = new LoopCpu(loopsVertx);
+    System.out.printf("kanyan: as configured by default (KANYAN_CALL_LOOPS=%d); kanyan call loops: "
+        + "KANYAN_CALL_LOOPS=%s%n", Config.from(server(redis.url(), data.resolve("kanyan"), null)).cluster().callLoops(),
+        callLoops);
     BareRelay bare = new BareRelay();
     vertx.deployVerticle(bare).await();
     boolean cluster = Boolean.getBoolean("cluster");
@@ -76,8 +78,8 @@ public final class SignalingBenchmark {
       List<Load.Pair> bareFleet = bareFleet(load, bare.port(), pairs);
       int port = kanyan.server().devHttpPort();
       List<Load.Pair> ourFleet = kanyanFleet(vertx, load, port, pairs, i -> port, i -> port);
-      int onePort = oneLoop.server().devHttpPort();
-      List<Load.Pair> oneLoopFleet = kanyanFleet(vertx, load, onePort, pairs, i -> onePort, i -> onePort);
+      int loopsPort = loops.server().devHttpPort();
+      List<Load.Pair> loopsFleet = kanyanFleet(vertx, load, loopsPort, pairs, i -> loopsPort, i -> loopsPort);
       List<Load.Pair> clusterFleet = cluster ? kanyanFleet(vertx, load, nodes.get(0).port(), pairs,
           i -> nodes.get(i % 3).port(), i -> nodes.get((i + 1) % 3).port()) : null;
       // Two rounds, alternating, so neither side is measured on a cold JVM; the ratio is from the last.
@@ -92,10 +94,10 @@ public final class SignalingBenchmark {
             SignalingBenchmark::sentAt);
         System.out.println(ours);
         System.out.println(kanyanCpu.report());
-        oneLoopCpu.start();
-        System.out.println(load.run("kanyan one loop #" + round, oneLoopFleet, rate, seconds,
+        loopsCpu.start();
+        System.out.println(load.run("kanyan call loops #" + round, loopsFleet, rate, seconds,
             SignalingBenchmark::iceMessage, SignalingBenchmark::sentAt));
-        System.out.println(oneLoopCpu.report());
+        System.out.println(loopsCpu.report());
         if (clusterFleet != null) {
           System.out.println(load.run("kanyan 3 nodes #" + round, clusterFleet, rate, seconds,
               SignalingBenchmark::iceMessage, SignalingBenchmark::sentAt));
@@ -113,7 +115,7 @@ public final class SignalingBenchmark {
       }
       load.close();
       kanyan.close().await();
-      oneLoop.close().await();
+      loops.close().await();
       redis.close();
       redisOne.close();
     }

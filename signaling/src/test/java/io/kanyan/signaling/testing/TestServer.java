@@ -51,6 +51,10 @@ public final class TestServer implements AutoCloseable {
       env.put("KANYAN_HTTPS_PORT", "0");
       env.put("KANYAN_DEV_HTTP_PORT", "0");
       env.put("KANYAN_ADMIN_PASSWORD", ADMIN_PASSWORD);
+      // -Dkanyan.callLoops=N runs the suites with the calls on call loops (README "Event loops").
+      if (System.getProperty("kanyan.callLoops") != null) {
+        env.put("KANYAN_CALL_LOOPS", System.getProperty("kanyan.callLoops"));
+      }
       env.putAll(overrides);
       // With KANYAN_METRICS_PORT set, Vert.x reports into the server's registry, as in production.
       KanyanMetrics metrics = KanyanMetrics.create(Config.from(env).metrics());
