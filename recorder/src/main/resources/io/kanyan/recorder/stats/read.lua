@@ -37,6 +37,7 @@ end
 
 -- Adds KEYS[from..to] into state (slot -> scope -> {n = {}, duration = {}, wait = {}}); only into the slots in
 -- only, when given.
+local split = {}
 local function add(state, from, to, only)
   for i = from, to do
     local flat
@@ -49,19 +50,32 @@ local function add(state, from, to, only)
           scopes = {}
           state[slot] = scopes
         end
-        local grouped = slot == 'groups'
-        for j = 1, #flat, 2 do
-          local scope, field = '', flat[j]
-          if grouped then
-            scope, field = string.match(field, '^(.*)|([^|]*)$')
+        if slot == 'groups' then
+          for j = 1, #flat, 2 do
+            -- The same fields recur in every bucket: each is split once.
+            local parts = split[flat[j]]
+            if not parts then
+              parts = { string.match(flat[j], '^(.*)|([^|]*)$') }
+              split[flat[j]] = parts
+            end
+            local s = scopes[parts[1]]
+            if not s then
+              s = { n = {}, duration = {}, wait = {} }
+              scopes[parts[1]] = s
+            end
+            local t, field = s[kind], parts[2]
+            t[field] = (t[field] or 0) + tonumber(flat[j + 1])
           end
-          local s = scopes[scope]
+        else
+          local s = scopes['']
           if not s then
             s = { n = {}, duration = {}, wait = {} }
-            scopes[scope] = s
+            scopes[''] = s
           end
           local t = s[kind]
-          t[field] = (t[field] or 0) + tonumber(flat[j + 1])
+          for j = 1, #flat, 2 do
+            t[flat[j]] = (t[flat[j]] or 0) + tonumber(flat[j + 1])
+          end
         end
       end
     end
@@ -71,7 +85,7 @@ end
 -- The histogram buckets record.lua counts into, in order, named by their lower edge in seconds (its STEPS): walking
 -- them is cheaper than sorting each histogram's fields. A histogram with a field not among them (were the buckets
 -- ever changed) is sorted instead.
-local EDGES = {}
+local EDGES, KNOWN = {}, {}
 do
   local low = 0
   for _, step in ipairs({ { 600, 30 }, { 1800, 60 }, { 3600, 120 }, { 7200, 300 }, { 14400, 600 }, { 86400, 1800 } }) do
@@ -79,23 +93,25 @@ do
     low = step[1]
   end
   EDGES[#EDGES + 1] = tostring(low)
+  for _, e in ipairs(EDGES) do KNOWN[e] = true end
 end
 
 -- Appends to out the histogram's total and the buckets of its nearest-rank percentiles qs, ascending (as
 -- Tally.edge: rank max(1, ceil(q * n)), the first bucket in edge order whose running count reaches it; -1 when
 -- the histogram is empty).
 local function percentiles(h, qs, out)
-  local n = 0
-  for _, c in pairs(h) do n = n + c end
+  local n, unknown = 0, false
+  for e, c in pairs(h) do
+    n = n + c
+    if not KNOWN[e] then unknown = true end
+  end
   out[#out + 1] = n
   if n == 0 then
     for _ = 1, #qs do out[#out + 1] = -1 end
     return
   end
   local edges = EDGES
-  local known = 0
-  for _, e in ipairs(EDGES) do known = known + (h[e] or 0) end
-  if known ~= n then
+  if unknown then
     edges = {}
     for e in pairs(h) do edges[#edges + 1] = tonumber(e) end
     table.sort(edges)
@@ -104,12 +120,15 @@ local function percentiles(h, qs, out)
   local q, seen = 1, 0
   local rank = math.max(1, math.ceil(qs[1] * n))
   for _, e in ipairs(edges) do
-    seen = seen + (h[e] or 0)
-    while seen >= rank do
-      out[#out + 1] = tonumber(e)
-      q = q + 1
-      if q > #qs then return end
-      rank = math.max(1, math.ceil(qs[q] * n))
+    local c = h[e]
+    if c then
+      seen = seen + c
+      while seen >= rank do
+        out[#out + 1] = tonumber(e)
+        q = q + 1
+        if q > #qs then return end
+        rank = math.max(1, math.ceil(qs[q] * n))
+      end
     end
   end
 end
