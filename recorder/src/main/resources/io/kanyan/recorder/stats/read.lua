@@ -36,47 +36,49 @@ for i = 1, #KEYS do
 end
 
 -- Adds KEYS[from..to] into state (slot -> scope -> {n = {}, duration = {}, wait = {}}); only into the slots in
--- only, when given.
-local split = {}
+-- only, when given. The groups' fields are summed as they are first, then split once each ('<scope>|<field>'):
+-- the same fields recur in every bucket.
 local function add(state, from, to, only)
+  local raw = {}
   for i = from, to do
     local flat
     for _, spec in ipairs(specs[i]) do
       local kind, slot = spec[1], spec[2]
       if not only or only[slot] then
         flat = flat or redis.call('HGETALL', KEYS[i])
-        local scopes = state[slot]
-        if not scopes then
-          scopes = {}
-          state[slot] = scopes
+        local kinds = raw[slot]
+        if not kinds then
+          kinds = { n = {}, duration = {}, wait = {} }
+          raw[slot] = kinds
         end
-        if slot == 'groups' then
-          for j = 1, #flat, 2 do
-            -- The same fields recur in every bucket: each is split once.
-            local parts = split[flat[j]]
-            if not parts then
-              parts = { string.match(flat[j], '^(.*)|([^|]*)$') }
-              split[flat[j]] = parts
-            end
-            local s = scopes[parts[1]]
-            if not s then
-              s = { n = {}, duration = {}, wait = {} }
-              scopes[parts[1]] = s
-            end
-            local t, field = s[kind], parts[2]
-            t[field] = (t[field] or 0) + tonumber(flat[j + 1])
-          end
-        else
-          local s = scopes['']
-          if not s then
-            s = { n = {}, duration = {}, wait = {} }
-            scopes[''] = s
-          end
-          local t = s[kind]
-          for j = 1, #flat, 2 do
-            t[flat[j]] = (t[flat[j]] or 0) + tonumber(flat[j + 1])
-          end
+        local t = kinds[kind]
+        for j = 1, #flat, 2 do
+          local f = flat[j]
+          t[f] = (t[f] or 0) + tonumber(flat[j + 1])
         end
+      end
+    end
+  end
+  for slot, kinds in pairs(raw) do
+    local scopes = state[slot]
+    if not scopes then
+      scopes = {}
+      state[slot] = scopes
+    end
+    local grouped = slot == 'groups'
+    for kind, t in pairs(kinds) do
+      for f, v in pairs(t) do
+        local scope, field = '', f
+        if grouped then
+          scope, field = string.match(f, '^(.*)|([^|]*)$')
+        end
+        local s = scopes[scope]
+        if not s then
+          s = { n = {}, duration = {}, wait = {} }
+          scopes[scope] = s
+        end
+        local h = s[kind]
+        h[field] = (h[field] or 0) + v
       end
     end
   end

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * Where a statistics read's time goes: for each of {@link StatsBenchmark}'s queries, over a period that ends
  * today (a live part) and one that ended 40 days ago (all settled), {@code -Dn=20} warm reads one at a time,
  * the whole call ({@link StatsQuery#figures}: script, transfer, decoding, JSON) against Redis' own time in the
- * script ({@code INFO commandstats}, {@code usec_per_call} of {@code EVALSHA}). Needs a Redis that
+ * script ({@code INFO commandstats}, {@code usec_per_call} of {@code EVALSHA}); with {@code -Dcold=true}, every read
+ * cold (the statistics' cache entries deleted before each, not timed). Needs a Redis that
  * {@link StatsBenchmark} loaded and left running ({@code -Dredis=redis://127.0.0.1:<port>} for both).
  *
  * <pre>mvn -q -pl recorder test-compile exec:java -Dexec.classpathScope=test \
@@ -25,6 +26,7 @@ public final class StatsProfileBenchmark {
     StatsQuery query = new StatsQuery(redis, StatsBenchmark.ZONE, Clock.fixed(
         StatsBenchmark.LAST_DAY.atTime(12, 0).atZone(StatsBenchmark.ZONE).toInstant(), StatsBenchmark.ZONE));
     int n = Integer.getInteger("n", 20);
+    boolean cold = Boolean.getBoolean("cold");
     for (String end : new String[] {"today", "past"}) {
       LocalDate to = end.equals("today") ? StatsBenchmark.LAST_DAY : StatsBenchmark.LAST_DAY.minusDays(40);
       for (StatsBenchmark.Kind kind : StatsBenchmark.Kind.values()) {
@@ -33,6 +35,10 @@ public final class StatsProfileBenchmark {
         redis.call(c -> c.configResetstat()).await();
         long[] took = new long[n];
         for (int i = 0; i < n; i++) {
+          if (cold) {
+            redis.call(c -> c.eval("for _, k in ipairs(redis.call('KEYS', 'kanyan:stats:cache:*')) do"
+                + " redis.call('DEL', k) end return 0", io.lettuce.core.ScriptOutputType.INTEGER)).await();
+          }
           long t0 = System.nanoTime();
           query.figures(from, to, kind.by, kind.group).await();
           took[i] = System.nanoTime() - t0;
