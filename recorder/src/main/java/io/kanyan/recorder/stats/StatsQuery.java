@@ -26,6 +26,10 @@ import java.util.TreeMap;
  * period is read from month buckets where it covers whole months, week buckets where it covers whole weeks
  * and day buckets for the rest, so a year is at most about 12 + 8 + 24 reads per kind of bucket, whatever the
  * number of inspections.
+ *
+ * <p>One call of {@code read.lua} sums the buckets and reduces them inside Redis to what the figures need (see
+ * {@link Tally}: 16 numbers a scope rather than its histograms), keeping the settled part (periods that are over)
+ * in a cache that a late event can never leave stale.
  */
 public final class StatsQuery {
 
