@@ -112,6 +112,20 @@ class StatsExactTest {
   }
 
   @Test
+  void randomPeriodsAgreeWithTheFullComputation() {
+    // Periods anywhere from before the data to after today, of any length the unit allows, some empty.
+    for (int i = 0; i < 40; i++) {
+      LocalDate to = TODAY.plusDays(15 - random.nextInt(DAYS + 30));
+      StatsQuery.Unit by = StatsQuery.Unit.values()[random.nextInt(3)];
+      View v = new View(to.minusDays(random.nextInt(by == StatsQuery.Unit.DAY ? 100 : 200)), to, by,
+          StatsQuery.Group.values()[random.nextInt(3)]);
+      JsonObject expected = reference(v);
+      assertThat(figures(v)).as("first read of %s", v).isEqualTo(expected);
+      assertThat(figures(v)).as("cached read of %s", v).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void aHistogramBucketTheScriptDoesNotKnowIsStillCountedInOrder() {
     // Were the histogram buckets ever changed, old buckets would hold fields off today's grid: 45 s, 1000 s.
     String day = "d:" + TODAY.minusDays(3);
