@@ -102,7 +102,8 @@ public final class StatsQuery {
     Request request = request(slots, LocalDate.now(clock.withZone(zone)));
     Future<Map<String, String>> labels = dim == null ? Future.succeededFuture(Map.of())
         : redis.call(c -> c.hgetall(StatsRecorder.PREFIX + "labels:" + dim));
-    Future<JsonObject> reduced = read.run(request.keys(), request.args()).map(reply -> new JsonObject((String) reply.get(0)));
+    Future<JsonObject> reduced = read.run(request.keys(), request.args())
+        .map(reply -> new JsonObject((String) reply.get(0)));
     return Future.all(reduced, labels).map(done -> {
       JsonObject read = reduced.result();
       JsonArray series = new JsonArray();

@@ -15,7 +15,7 @@
 --   reduced: the settled part's figures, as this script returns them (JSON).
 --   full:<slot>: the settled part's summed counters and histograms of one slot (JSON), read only when a live
 --     bucket adds to that slot (today's point, the period's total, the groups).
--- Returns { JSON {slot: {scope: [the reduced figures, see FIGURES]}}, 'hit' | 'miss' | 'none' }.
+-- Returns { JSON {slot: {scope: [its reduced figures, see METRICS below]}}, 'hit' | 'miss' | 'none' (the cache) }.
 local cacheKey, settled, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 
 -- The reduced figures of a scope, in this order: the counters of METRICS, then the number of durations, the
