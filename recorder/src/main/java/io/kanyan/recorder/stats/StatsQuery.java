@@ -13,7 +13,6 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,6 +26,10 @@ import java.util.TreeMap;
  * period is read from month buckets where it covers whole months, week buckets where it covers whole weeks
  * and day buckets for the rest, so a year is at most about 12 + 8 + 24 reads per kind of bucket, whatever the
  * number of inspections.
+ *
+ * <p>One call of {@code read.lua} sums the buckets and reduces them inside Redis to what the figures need (see
+ * {@link Tally}: 16 numbers a scope rather than its histograms), keeping the settled part (periods that are over)
+ * in a cache that a late event can never leave stale.
  */
 public final class StatsQuery {
 
@@ -38,6 +41,9 @@ public final class StatsQuery {
 
   /** The longest period for each unit, in days: a series of at most a few hundred points. */
   static final Map<Unit, Integer> MAX_DAYS = Map.of(Unit.DAY, 366, Unit.WEEK, 3 * 366, Unit.MONTH, 10 * 366);
+
+  /** The layout of a cache entry (read.lua), named in its key. */
+  static final String CACHE_LAYOUT = "reduced-1";
 
   /** How long a cached sum of settled buckets is kept after its last use. */
   static final Duration CACHE_KEEP = Duration.ofDays(2);
@@ -84,48 +90,70 @@ public final class StatsQuery {
     List<LocalDate[]> points = points(from, to, by);
     List<String> cover = cover(from, to);
     String dim = group == Group.INSPECTOR ? "i" : group == Group.MATTER ? "m" : null;
-    // Each bucket hash read once, summed by the script into every slot it counts towards. The points cut the
-    // period into parts, so the period's total is their sum.
+    // Each bucket hash read once, summed by the script into every slot it counts towards and reduced there to the
+    // figures. The points cut the period into parts, so the period's total is read from their buckets too.
     Map<String, Set<String>> slots = new LinkedHashMap<>();
     for (int i = 0; i < points.size(); i++) {
-      addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i);
+      addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i, TOTAL);
     }
     if (dim != null) {
-      addSlots(slots, dim, cover, "groups");
+      addSlots(slots, dim, cover, GROUPS);
     }
     Request request = request(slots, LocalDate.now(clock.withZone(zone)));
     Future<Map<String, String>> labels = dim == null ? Future.succeededFuture(Map.of())
         : redis.call(c -> c.hgetall(StatsRecorder.PREFIX + "labels:" + dim));
-    Future<Map<String, Map<String, String>>> sums = read.run(request.keys(), request.args()).map(StatsQuery::sums);
-    return Future.all(sums, labels).map(done -> {
-      Map<String, Map<String, String>> read = sums.result();
+    Future<JsonObject> reduced = read.run(request.keys(), request.args())
+        .map(reply -> new JsonObject((String) reply.get(0)));
+    return Future.all(reduced, labels).map(done -> {
+      JsonObject read = reduced.result();
       JsonArray series = new JsonArray();
-      Tally total = new Tally();
       for (int i = 0; i < points.size(); i++) {
         LocalDate[] p = points.get(i);
-        Tally point = total(read, "p" + i);
-        total.add(point);
         series.add(new JsonObject().put("from", p[0].toString()).put("to", p[1].toString())
-            .mergeIn(point.figures()));
+            .mergeIn(Tally.figures(scope(read, "p" + i, ""))));
       }
       JsonArray rows = new JsonArray();
       if (dim != null) {
         Map<String, String> names = labels.result();
-        grouped(read).forEach((key, tally) -> rows.add(new JsonObject().put("key", key)
-            .put("label", names.getOrDefault(key, key)).mergeIn(tally.figures())));
+        JsonObject groups = read.getJsonObject(GROUPS, new JsonObject());
+        new TreeMap<>(groups.getMap()).keySet().forEach(key -> rows.add(new JsonObject().put("key", key)
+            .put("label", names.getOrDefault(key, key)).mergeIn(Tally.figures(scope(read, GROUPS, key)))));
       }
       return new JsonObject().put("from", from.toString()).put("to", to.toString())
           .put("by", by.name().toLowerCase()).put("group", group.name().toLowerCase())
           .put("timeZone", zone.getId()).put("waitFrom", "booking")
-          .put("total", total.figures()).put("series", series).put("groups", rows);
+          .put("total", Tally.figures(scope(read, TOTAL, ""))).put("series", series).put("groups", rows);
     });
   }
 
-  private static void addSlots(Map<String, Set<String>> slots, String dim, List<String> periods, String slot) {
+  /** The script's slots: a series point is {@code p<index>}. */
+  private static final String TOTAL = "total";
+  private static final String GROUPS = "groups";
+
+  /** One scope's reduced figures as the script gives them (see read.lua), or none counted. */
+  private static long[] scope(JsonObject read, String slot, String scope) {
+    JsonArray v = read.getJsonObject(slot, new JsonObject()).getJsonArray(scope);
+    long[] out = new long[Tally.REDUCED];
+    if (v == null) {
+      for (int i = Tally.METRICS.size(); i < out.length; i++) {
+        out[i] = i == Tally.CASES || i == Tally.WAITS ? 0 : -1;
+      }
+      return out;
+    }
+    for (int i = 0; i < out.length; i++) {
+      out[i] = v.getLong(i);
+    }
+    return out;
+  }
+
+  private static void addSlots(Map<String, Set<String>> slots, String dim, List<String> periods, String... into) {
     for (String p : periods) {
       for (String kind : KINDS) {
-        slots.computeIfAbsent(StatsRecorder.PREFIX + kind + ":" + dim + ":" + p, k -> new LinkedHashSet<>())
-            .add(kind + "|" + slot);
+        Set<String> specs = slots.computeIfAbsent(StatsRecorder.PREFIX + kind + ":" + dim + ":" + p,
+            k -> new LinkedHashSet<>());
+        for (String slot : into) {
+          specs.add(kind + "|" + slot);
+        }
       }
     }
   }
@@ -140,7 +168,8 @@ public final class StatsQuery {
     List<String> keys = new ArrayList<>(settled);
     keys.addAll(live);
     List<String> args = new ArrayList<>();
-    StringBuilder spec = new StringBuilder();
+    // The entry's layout is part of its name: an entry of an earlier layout is never read.
+    StringBuilder spec = new StringBuilder(CACHE_LAYOUT).append('\n');
     for (String key : settled) {
       spec.append(key).append('=').append(String.join(",", slots.get(key))).append('\n');
     }
@@ -161,24 +190,6 @@ public final class StatsQuery {
       default -> java.time.YearMonth.parse(at).atEndOfMonth();
     };
     return last.isBefore(today);
-  }
-
-  /** The script's reply as slot → field → sum (its last pair says whether the cache served it). */
-  @SuppressWarnings("unchecked")
-  private static Map<String, Map<String, String>> sums(List<Object> reply) {
-    Map<String, Map<String, String>> out = new HashMap<>();
-    for (int i = 0; i + 1 < reply.size(); i += 2) {
-      if (!(reply.get(i + 1) instanceof List)) {
-        continue;
-      }
-      List<Object> flat = (List<Object>) reply.get(i + 1);
-      Map<String, String> fields = new HashMap<>(flat.size());
-      for (int j = 0; j + 1 < flat.size(); j += 2) {
-        fields.put(String.valueOf(flat.get(j)), String.valueOf(flat.get(j + 1)));
-      }
-      out.put(String.valueOf(reply.get(i)), fields);
-    }
-    return out;
   }
 
   /** The series points: each day, each ISO week (Monday to Sunday) or each month, cut to the period. */
@@ -234,31 +245,4 @@ public final class StatsQuery {
   }
 
   private static final List<String> KINDS = List.of("n", "duration", "wait");
-
-  private static Tally total(Map<String, Map<String, String>> read, String slot) {
-    Tally t = new Tally();
-    read.getOrDefault("n|" + slot, Map.of()).forEach((metric, n) -> t.count(metric, Long.parseLong(n)));
-    read.getOrDefault("duration|" + slot, Map.of()).forEach((b, n) -> t.duration(Integer.parseInt(b), Long.parseLong(n)));
-    read.getOrDefault("wait|" + slot, Map.of()).forEach((b, n) -> t.wait(Integer.parseInt(b), Long.parseLong(n)));
-    return t;
-  }
-
-  /** One tally per inspector or matter; the hash fields are {@code <key>|<metric or bucket>}. */
-  private static Map<String, Tally> grouped(Map<String, Map<String, String>> read) {
-    Map<String, Tally> out = new TreeMap<>();
-    for (String kind : KINDS) {
-      read.getOrDefault(kind + "|groups", Map.of()).forEach((field, n) -> {
-        int bar = field.lastIndexOf('|');
-        Tally t = out.computeIfAbsent(field.substring(0, bar), k -> new Tally());
-        String rest = field.substring(bar + 1);
-        long count = Long.parseLong(n);
-        switch (kind) {
-          case "n" -> t.count(rest, count);
-          case "duration" -> t.duration(Integer.parseInt(rest), count);
-          default -> t.wait(Integer.parseInt(rest), count);
-        }
-      });
-    }
-    return out;
-  }
 }

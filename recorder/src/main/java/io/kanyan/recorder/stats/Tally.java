@@ -2,14 +2,27 @@ package io.kanyan.recorder.stats;
 
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The counters and histograms of one scope (everything, one inspector, one matter type) summed over some
- * buckets, and the figures the bureau reports computed from them.
+ * buckets, their reduction to what the figures need, and the figures the bureau reports.
+ *
+ * <p>{@code read.lua} does the same reduction inside Redis (only the reduced figures cross the network); this class
+ * is its definition in Java, which the tests compute from the raw buckets and compare with the script's answer.
+ * A reduced scope is {@link #REDUCED} numbers: the counters of {@link #METRICS} in that order, then the number of
+ * durations and the histogram buckets (lower edge, seconds) of their median and p90, then the number of waits and
+ * the bucket of their median; -1 for the bucket of an empty histogram.
  */
 final class Tally {
+
+  static final List<String> METRICS = List.of("created", "connected", "concluded", "cancelled", "pass", "fail",
+      "rectify", "firstConcluded", "firstPass", "reinspections", "reinspectionPass");
+  static final int CASES = METRICS.size();
+  static final int WAITS = CASES + 3;
+  static final int REDUCED = WAITS + 2;
 
   private final Map<String, Long> counts = new HashMap<>();
   private final TreeMap<Integer, Long> durations = new TreeMap<>();
@@ -38,33 +51,54 @@ final class Tally {
     return counts.getOrDefault(metric, 0L);
   }
 
-  /**
-   * The figures, as the API and the CSV give them. Minutes are the lower edge of the histogram bucket that holds
-   * the nearest-rank percentile (buckets are named by that edge in seconds); shares are fractions (0-1, four places); null where nothing was counted.
-   */
+  /** This scope reduced (see the class comment), as read.lua reduces it. */
+  long[] reduced() {
+    long[] v = new long[REDUCED];
+    for (int i = 0; i < METRICS.size(); i++) {
+      v[i] = get(METRICS.get(i));
+    }
+    v[CASES] = total(durations);
+    v[CASES + 1] = edge(durations, 0.5);
+    v[CASES + 2] = edge(durations, 0.9);
+    v[WAITS] = total(waits);
+    v[WAITS + 1] = edge(waits, 0.5);
+    return v;
+  }
+
+  /** The figures of this scope. */
   JsonObject figures() {
-    long concluded = get("concluded");
-    long cancelled = get("cancelled");
-    long firstConcluded = get("firstConcluded");
-    return new JsonObject()
-        .put("created", get("created"))
-        .put("connected", get("connected"))
-        .put("concluded", concluded)
-        .put("cancelled", cancelled)
-        .put("pass", get("pass"))
-        .put("fail", get("fail"))
-        .put("rectify", get("rectify"))
+    return figures(reduced());
+  }
+
+  /**
+   * The figures of a reduced scope, as the API and the CSV give them. Minutes are the lower edge of the histogram
+   * bucket that holds the nearest-rank percentile (buckets are named by that edge in seconds); shares are fractions
+   * (0-1, four places); null where nothing was counted.
+   */
+  static JsonObject figures(long[] v) {
+    long concluded = v[METRICS.indexOf("concluded")];
+    long cancelled = v[METRICS.indexOf("cancelled")];
+    long firstConcluded = v[METRICS.indexOf("firstConcluded")];
+    JsonObject out = new JsonObject();
+    for (String metric : List.of("created", "connected", "concluded", "cancelled", "pass", "fail", "rectify")) {
+      out.put(metric, v[METRICS.indexOf(metric)]);
+    }
+    return out
         .put("remoteShare", share(concluded, concluded + cancelled))
-        .put("cases", total(durations))
-        .put("medianMinutes", minutes(durations, 0.5))
-        .put("p90Minutes", minutes(durations, 0.9))
-        .put("waits", total(waits))
-        .put("medianWaitMinutes", minutes(waits, 0.5))
+        .put("cases", v[CASES])
+        .put("medianMinutes", minutes(v[CASES + 1]))
+        .put("p90Minutes", minutes(v[CASES + 2]))
+        .put("waits", v[WAITS])
+        .put("medianWaitMinutes", minutes(v[WAITS + 1]))
         .put("firstConcluded", firstConcluded)
-        .put("firstPass", get("firstPass"))
-        .put("firstPassRate", share(get("firstPass"), firstConcluded))
-        .put("reinspections", get("reinspections"))
-        .put("reinspectionPass", get("reinspectionPass"));
+        .put("firstPass", v[METRICS.indexOf("firstPass")])
+        .put("firstPassRate", share(v[METRICS.indexOf("firstPass")], firstConcluded))
+        .put("reinspections", v[METRICS.indexOf("reinspections")])
+        .put("reinspectionPass", v[METRICS.indexOf("reinspectionPass")]);
+  }
+
+  private static Double minutes(long edge) {
+    return edge < 0 ? null : edge / 60.0;
   }
 
   private static Double share(long part, long whole) {
@@ -77,16 +111,21 @@ final class Tally {
 
   /** The nearest-rank percentile {@code q} of a histogram, in minutes, or null for an empty one. */
   static Double minutes(TreeMap<Integer, Long> histogram, double q) {
+    return minutes(edge(histogram, q));
+  }
+
+  /** The bucket (its lower edge) that holds the nearest-rank percentile {@code q}, or -1 for an empty histogram. */
+  static long edge(TreeMap<Integer, Long> histogram, double q) {
     long n = total(histogram);
     if (n == 0) {
-      return null;
+      return -1;
     }
     long rank = Math.max(1, (long) Math.ceil(q * n));
     long seen = 0;
     for (Map.Entry<Integer, Long> e : histogram.entrySet()) {
       seen += e.getValue();
       if (seen >= rank) {
-        return e.getKey() / 60.0;
+        return e.getKey();
       }
     }
     throw new IllegalStateException("unreachable: rank " + rank + " beyond " + n);

@@ -1,37 +1,160 @@
--- Reads and sums statistics buckets in one round trip, with a cache of the sums of the buckets that no longer
--- change (past days, weeks and months).
+-- Reads a query's statistics buckets in one round trip and reduces them, in Redis, to what the page shows: per
+-- slot and scope the counters, the histograms' totals and the histogram buckets that hold their percentiles.
+-- A cache keeps the settled part (buckets of past days, weeks and months) summed and reduced.
 -- KEYS: the bucket hashes to read; the first ARGV[2] of them are the settled ones (the period they count is
 --   over), the rest are live (today, this week, this month).
 -- ARGV[1]: the cache key for the settled part ('' for no cache); ARGV[2]: how many keys are settled;
---   ARGV[3]: seconds a cache entry is kept; ARGV[3 + i]: the comma-separated slots KEYS[i] is added into (a month
---   bucket can count towards the period's total and towards one series point).
--- The cache entry holds the settled part's sums and a fingerprint: the generation counters
--- (kanyan:stats:gen, bumped by record.lua for every period it counts into) of the settled periods. An event that
--- arrives late for a past day bumps that day's generation, so the entry no longer matches and is rebuilt: the
--- cache can be stale only for as long as it takes to notice, which is never.
--- Returns slot, {field, sum, field, sum, ...}, slot, {...}, ... for every slot that was named, then 'cache',
--- 'hit' | 'miss' | 'none'.
+--   ARGV[3]: seconds a cache entry is kept; ARGV[3 + i]: the comma-separated '<kind>|<slot>' that KEYS[i] is added
+--   into (kind n, duration or wait; a bucket can count towards a series point, the period's total and the groups).
+--   In the slot 'groups' a field is '<inspector or matter>|<metric or edge>', and each of them is a scope of its own;
+--   every other slot has one scope, ''.
+-- The cache entry (a hash) holds:
+--   fingerprint: the generation counters (kanyan:stats:gen, bumped by record.lua for every period it counts into)
+--     of the settled periods. An event that arrives late for a past day bumps that day's generation, so the entry
+--     no longer matches and is rebuilt: the cache is never stale.
+--   reduced: the settled part's figures, as this script returns them (JSON).
+--   full:<slot>: the settled part's summed counters and histograms of one slot (JSON), read only when a live
+--     bucket adds to that slot (today's point, the period's total, the groups).
+-- Returns { JSON {slot: {scope: [its reduced figures, see METRICS below]}}, 'hit' | 'miss' | 'none' (the cache) }.
 local cacheKey, settled, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 
-local function add(acc, order, from, to)
+-- The reduced figures of a scope, in this order: the counters of METRICS, then the number of durations, the
+-- buckets (lower edge, seconds) of their nearest-rank median and p90, the number of waits and the bucket of their
+-- median; -1 for the bucket of an empty histogram.
+local METRICS = { 'created', 'connected', 'concluded', 'cancelled', 'pass', 'fail', 'rectify', 'firstConcluded',
+  'firstPass', 'reinspections', 'reinspectionPass' }
+
+-- The specs of each key, parsed once: { {kind, slot}, ... }.
+local specs = {}
+for i = 1, #KEYS do
+  local list = {}
+  for spec in string.gmatch(ARGV[3 + i], '[^,]+') do
+    local kind, slot = string.match(spec, '^([^|]+)|(.*)$')
+    list[#list + 1] = { kind, slot }
+  end
+  specs[i] = list
+end
+
+-- Adds KEYS[from..to] into state (slot -> scope -> {n = {}, duration = {}, wait = {}}); only into the slots in
+-- only, when given. The groups' fields are summed as they are first, then split once each ('<scope>|<field>'):
+-- the same fields recur in every bucket.
+local function add(state, from, to, only)
+  local raw = {}
   for i = from, to do
-    local flat = redis.call('HGETALL', KEYS[i])
-    for slot in string.gmatch(ARGV[3 + i], '[^,]+') do
-      local t = acc[slot]
-      if not t then
-        t = {}
-        acc[slot] = t
-        order[#order + 1] = slot
+    local flat
+    for _, spec in ipairs(specs[i]) do
+      local kind, slot = spec[1], spec[2]
+      if not only or only[slot] then
+        flat = flat or redis.call('HGETALL', KEYS[i])
+        local kinds = raw[slot]
+        if not kinds then
+          kinds = { n = {}, duration = {}, wait = {} }
+          raw[slot] = kinds
+        end
+        local t = kinds[kind]
+        for j = 1, #flat, 2 do
+          local f = flat[j]
+          t[f] = (t[f] or 0) + tonumber(flat[j + 1])
+        end
       end
-      for j = 1, #flat, 2 do
-        local f = flat[j]
-        t[f] = (t[f] or 0) + tonumber(flat[j + 1])
+    end
+  end
+  for slot, kinds in pairs(raw) do
+    local scopes = state[slot]
+    if not scopes then
+      scopes = {}
+      state[slot] = scopes
+    end
+    local grouped = slot == 'groups'
+    for kind, t in pairs(kinds) do
+      for f, v in pairs(t) do
+        local scope, field = '', f
+        if grouped then
+          scope, field = string.match(f, '^(.*)|([^|]*)$')
+        end
+        local s = scopes[scope]
+        if not s then
+          s = { n = {}, duration = {}, wait = {} }
+          scopes[scope] = s
+        end
+        local h = s[kind]
+        h[field] = (h[field] or 0) + v
       end
     end
   end
 end
 
-local acc, order, state = {}, {}, 'none'
+-- The histogram buckets record.lua counts into, in order, named by their lower edge in seconds (its STEPS): walking
+-- them is cheaper than sorting each histogram's fields. A histogram with a field not among them (were the buckets
+-- ever changed) is sorted instead.
+local EDGES, KNOWN = {}, {}
+do
+  local low = 0
+  for _, step in ipairs({ { 600, 30 }, { 1800, 60 }, { 3600, 120 }, { 7200, 300 }, { 14400, 600 }, { 86400, 1800 } }) do
+    for e = low, step[1] - 1, step[2] do EDGES[#EDGES + 1] = tostring(e) end
+    low = step[1]
+  end
+  EDGES[#EDGES + 1] = tostring(low)
+  for _, e in ipairs(EDGES) do KNOWN[e] = true end
+end
+
+-- Appends to out the histogram's total and the buckets of its nearest-rank percentiles qs, ascending (as
+-- Tally.edge: rank max(1, ceil(q * n)), the first bucket in edge order whose running count reaches it; -1 when
+-- the histogram is empty).
+local function percentiles(h, qs, out)
+  local n, unknown = 0, false
+  for e, c in pairs(h) do
+    n = n + c
+    if not KNOWN[e] then unknown = true end
+  end
+  out[#out + 1] = n
+  if n == 0 then
+    for _ = 1, #qs do out[#out + 1] = -1 end
+    return
+  end
+  local edges = EDGES
+  if unknown then
+    edges = {}
+    for e in pairs(h) do edges[#edges + 1] = tonumber(e) end
+    table.sort(edges)
+    for k = 1, #edges do edges[k] = tostring(edges[k]) end
+  end
+  local q, seen = 1, 0
+  local rank = math.max(1, math.ceil(qs[1] * n))
+  for _, e in ipairs(edges) do
+    local c = h[e]
+    if c then
+      seen = seen + c
+      while seen >= rank do
+        out[#out + 1] = tonumber(e)
+        q = q + 1
+        if q > #qs then return end
+        rank = math.max(1, math.ceil(qs[q] * n))
+      end
+    end
+  end
+end
+
+local function reduce(scopes)
+  local out = {}
+  for scope, s in pairs(scopes) do
+    local v = {}
+    for k, metric in ipairs(METRICS) do v[k] = s.n[metric] or 0 end
+    percentiles(s.duration, { 0.5, 0.9 }, v)
+    percentiles(s.wait, { 0.5 }, v)
+    out[scope] = v
+  end
+  return out
+end
+
+-- The slots a live bucket adds to.
+local liveSlots, anyLive = {}, settled < #KEYS
+for i = settled + 1, #KEYS do
+  for _, spec in ipairs(specs[i]) do liveSlots[spec[2]] = true end
+end
+
+local reduced, state = nil, 'none'
+local full = {}
 if cacheKey ~= '' and settled > 0 then
   -- The fingerprint: each settled period's generation, in key order.
   local periods, seen = {}, {}
@@ -45,33 +168,45 @@ if cacheKey ~= '' and settled > 0 then
   local gens = redis.call('HMGET', 'kanyan:stats:gen', unpack(periods))
   for k = 1, #gens do gens[k] = gens[k] or '0' end
   local fingerprint = table.concat(gens, ',')
-  local cached = redis.call('HMGET', cacheKey, 'fingerprint', 'sums')
+  local cached = redis.call('HMGET', cacheKey, 'fingerprint', 'reduced')
   if cached[1] == fingerprint and cached[2] then
-    local saved = cjson.decode(cached[2])
-    order = saved.order
-    acc = saved.acc
     state = 'hit'
+    redis.call('EXPIRE', cacheKey, keep)
+    if not anyLive then
+      return { cached[2], state }
+    end
+    reduced = cjson.decode(cached[2])
+    for slot in pairs(liveSlots) do
+      local saved = redis.call('HGET', cacheKey, 'full:' .. slot)
+      full[slot] = saved and cjson.decode(saved) or {}
+    end
   else
-    add(acc, order, 1, settled)
-    redis.call('HSET', cacheKey, 'fingerprint', fingerprint, 'sums', cjson.encode({ order = order, acc = acc }))
     state = 'miss'
+    add(full, 1, settled)
+    reduced = {}
+    local entry = { 'fingerprint', fingerprint }
+    for slot, scopes in pairs(full) do
+      reduced[slot] = reduce(scopes)
+      entry[#entry + 1] = 'full:' .. slot
+      entry[#entry + 1] = cjson.encode(scopes)
+    end
+    entry[#entry + 1] = 'reduced'
+    entry[#entry + 1] = cjson.encode(reduced)
+    redis.call('DEL', cacheKey)
+    redis.call('HSET', cacheKey, unpack(entry))
+    redis.call('EXPIRE', cacheKey, keep)
   end
-  redis.call('EXPIRE', cacheKey, keep)
 else
-  add(acc, order, 1, settled)
+  add(full, 1, settled)
+  reduced = {}
+  for slot, scopes in pairs(full) do reduced[slot] = reduce(scopes) end
 end
-add(acc, order, settled + 1, #KEYS)
 
-local out = {}
-for _, slot in ipairs(order) do
-  local flat = {}
-  for f, v in pairs(acc[slot]) do
-    flat[#flat + 1] = f
-    flat[#flat + 1] = tostring(v)
+-- The live buckets on top of the settled sums of the slots they add to.
+if anyLive then
+  add(full, settled + 1, #KEYS, liveSlots)
+  for slot in pairs(liveSlots) do
+    reduced[slot] = reduce(full[slot] or {})
   end
-  out[#out + 1] = slot
-  out[#out + 1] = flat
 end
-out[#out + 1] = 'cache'
-out[#out + 1] = state
-return out
+return { cjson.encode(reduced), state }

@@ -64,12 +64,35 @@ class StatsCacheTest {
 
     List<String> cached = cacheKeys();
     assertThat(cached).hasSize(1);
-    // Prove the second read is served from the entry: plant a figure in it that no bucket holds.
-    String sums = redis.<String>call(c -> c.hget(cached.get(0), "sums")).await();
-    String planted = sums.replace("\"concluded\":1", "\"concluded\":41");
+    // Prove the second read is served from the entry: plant a figure in it that no bucket holds. The period ends
+    // today, so its total is the settled part's sums (the entry's full:total) with today's buckets added.
+    String sums = redis.<String>call(c -> c.hget(cached.get(0), "full:total")).await();
+    String planted = sums.replace("\"concluded\":2", "\"concluded\":41");
     assertThat(planted).isNotEqualTo(sums);
-    redis.call(c -> c.hset(cached.get(0), "sums", planted)).await();
-    assertThat(figures(StatsQuery.Group.INSPECTOR).getJsonObject("total").getLong("concluded")).isGreaterThan(2);
+    redis.call(c -> c.hset(cached.get(0), "full:total", planted)).await();
+    assertThat(figures(StatsQuery.Group.INSPECTOR).getJsonObject("total").getLong("concluded")).isEqualTo(41);
+  }
+
+  @Test
+  void aPeriodThatIsOverIsServedFromTheReducedFiguresAlone() {
+    inspect(TODAY.minusDays(10), "ian", "pass");
+    inspect(TODAY.minusDays(3), "ivy", "fail");
+    LocalDate yesterday = TODAY.minusDays(1);
+    JsonObject first = query.figures(yesterday.minusDays(29), yesterday, StatsQuery.Unit.DAY,
+        StatsQuery.Group.INSPECTOR).await();
+    assertThat(first.getJsonObject("total").getLong("concluded")).isEqualTo(2);
+    String key = cacheKeys().get(0);
+    // Nothing in it is live: the answer is the entry's reduced figures, whatever its full sums say.
+    JsonObject reduced = new JsonObject(redis.<String>call(c -> c.hget(key, "reduced")).await());
+    reduced.getJsonObject("total").getJsonArray("").set(Tally.METRICS.indexOf("concluded"), 41);
+    reduced.getJsonObject("groups").getJsonArray("ivy").set(Tally.METRICS.indexOf("fail"), 7);
+    redis.call(c -> c.hset(key, "reduced", reduced.encode())).await();
+    redis.call(c -> c.hset(key, "full:total", "not read")).await();
+    JsonObject again = query.figures(yesterday.minusDays(29), yesterday, StatsQuery.Unit.DAY,
+        StatsQuery.Group.INSPECTOR).await();
+    assertThat(again.getJsonObject("total").getLong("concluded")).isEqualTo(41);
+    assertThat(again.getJsonArray("groups").getJsonObject(1).getString("key")).isEqualTo("ivy");
+    assertThat(again.getJsonArray("groups").getJsonObject(1).getLong("fail")).isEqualTo(7);
   }
 
   @Test

@@ -1,0 +1,60 @@
+package io.kanyan.recorder.bench;
+
+import io.kanyan.recorder.redis.RedisStore;
+import io.kanyan.recorder.stats.StatsQuery;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.Arrays;
+
+/**
+ * Where a statistics read's time goes: for each of {@link StatsBenchmark}'s queries, over a period that ends
+ * today (a live part) and one that ended 40 days ago (all settled), {@code -Dn=20} warm reads one at a time,
+ * the whole call ({@link StatsQuery#figures}: script, transfer, decoding, JSON) against Redis' own time in the
+ * script ({@code INFO commandstats}, {@code usec_per_call} of {@code EVALSHA}); with {@code -Dcold=true}, every read
+ * cold (the statistics' cache entries deleted before each, not timed). Needs a Redis that
+ * {@link StatsBenchmark} loaded and left running ({@code -Dredis=redis://127.0.0.1:<port>} for both).
+ *
+ * <pre>mvn -q -pl recorder test-compile exec:java -Dexec.classpathScope=test \
+ *   -Dexec.mainClass=io.kanyan.recorder.bench.StatsProfileBenchmark -Dredis=redis://127.0.0.1:6391 [-Dn=20]</pre>
+ */
+public final class StatsProfileBenchmark {
+
+  public static void main(String[] args) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    RedisStore redis = RedisStore.connect(vertx, System.getProperty("redis", "redis://127.0.0.1:6379")).await();
+    StatsQuery query = new StatsQuery(redis, StatsBenchmark.ZONE, Clock.fixed(
+        StatsBenchmark.LAST_DAY.atTime(12, 0).atZone(StatsBenchmark.ZONE).toInstant(), StatsBenchmark.ZONE));
+    int n = Integer.getInteger("n", 20);
+    boolean cold = Boolean.getBoolean("cold");
+    for (String end : new String[] {"today", "past"}) {
+      LocalDate to = end.equals("today") ? StatsBenchmark.LAST_DAY : StatsBenchmark.LAST_DAY.minusDays(40);
+      for (StatsBenchmark.Kind kind : StatsBenchmark.Kind.values()) {
+        LocalDate from = to.minusDays(kind.days - 1);
+        query.figures(from, to, kind.by, kind.group).await();
+        redis.call(c -> c.configResetstat()).await();
+        long[] took = new long[n];
+        for (int i = 0; i < n; i++) {
+          if (cold) {
+            redis.call(c -> c.eval("for _, k in ipairs(redis.call('KEYS', 'kanyan:stats:cache:*')) do"
+                + " redis.call('DEL', k) end return 0", io.lettuce.core.ScriptOutputType.INTEGER)).await();
+          }
+          long t0 = System.nanoTime();
+          query.figures(from, to, kind.by, kind.group).await();
+          took[i] = System.nanoTime() - t0;
+        }
+        double script = 0;
+        for (String line : redis.<String>call(c -> c.info("commandstats")).await().split("\r?\n")) {
+          if (line.startsWith("cmdstat_evalsha:")) {
+            script = Double.parseDouble(line.replaceAll(".*usec_per_call=([0-9.]+).*", "$1")) / 1000;
+          }
+        }
+        Arrays.sort(took);
+        System.out.printf("%-5s %-30s whole call p50 %6.1f ms, max %6.1f ms; in the script %6.1f ms a call%n", end,
+            kind, took[n / 2] / 1e6, took[n - 1] / 1e6, script);
+      }
+    }
+    redis.close();
+    vertx.close().await();
+  }
+}
