@@ -47,21 +47,32 @@ public interface CallOwners {
   /** The node that holds the call's lease now, or null when none does. */
   Future<String> owner(String inspectionId);
 
-  /** The fence for the trail appends of a call this node owns; null when none is needed (a single node). */
-  Trail.Fence fence(String inspectionId);
+  /**
+   * The fence for the trail appends of a call this node owns; null when none is needed (no lease: one node, or one
+   * node's call loops).
+   */
+  default Trail.Fence fence(String inspectionId) {
+    return null;
+  }
 
-  /** The call's state as its last owner saved it (seats, seat key digests), or null. */
-  Future<JsonObject> state(String inspectionId);
+  /** The call's state as its last owner saved it (seats, seat key digests), or null (nothing is saved without leases). */
+  default Future<JsonObject> state(String inspectionId) {
+    return Future.succeededFuture();
+  }
 
-  /** Saves the call's state, only while this node holds its lease. */
-  Future<Void> save(String inspectionId, JsonObject state);
+  /** Saves the call's state, only while this node holds its lease (without leases: nothing to save). */
+  default Future<Void> save(String inspectionId, JsonObject state) {
+    return Future.succeededFuture();
+  }
 
   /** An append of this node's for the call was refused by its fence: the lease is gone, the call must be dropped. */
   default void refused(String inspectionId) {
   }
 
-  /** The call is over on this node: its lease and state go. */
-  Future<Void> release(String inspectionId);
+  /** The call is over on this node: its lease and state go (without leases: nothing to release). */
+  default Future<Void> release(String inspectionId) {
+    return Future.succeededFuture();
+  }
 
   /** Asks {@code owner} to do {@code op} for a call it runs. */
   Future<Void> forward(String inspectionId, String owner, JsonObject op);
@@ -91,26 +102,6 @@ public interface CallOwners {
       @Override
       public Future<String> owner(String inspectionId) {
         return Future.succeededFuture(nodeName);
-      }
-
-      @Override
-      public Trail.Fence fence(String inspectionId) {
-        return null;
-      }
-
-      @Override
-      public Future<JsonObject> state(String inspectionId) {
-        return Future.succeededFuture();
-      }
-
-      @Override
-      public Future<Void> save(String inspectionId, JsonObject state) {
-        return Future.succeededFuture();
-      }
-
-      @Override
-      public Future<Void> release(String inspectionId) {
-        return Future.succeededFuture();
       }
 
       @Override

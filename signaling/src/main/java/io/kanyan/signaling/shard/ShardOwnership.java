@@ -1,6 +1,5 @@
 package io.kanyan.signaling.shard;
 
-import io.kanyan.recorder.trail.Trail;
 import io.kanyan.signaling.inspection.CallOwners;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -43,26 +42,6 @@ final class ShardOwnership implements CallOwners {
   @Override
   public Future<String> owner(String inspectionId) {
     return Future.succeededFuture(bus.self());
-  }
-
-  @Override
-  public Trail.Fence fence(String inspectionId) {
-    return null;
-  }
-
-  @Override
-  public Future<JsonObject> state(String inspectionId) {
-    return Future.succeededFuture();
-  }
-
-  @Override
-  public Future<Void> save(String inspectionId, JsonObject state) {
-    return Future.succeededFuture();
-  }
-
-  @Override
-  public Future<Void> release(String inspectionId) {
-    return Future.succeededFuture();
   }
 
   @Override
