@@ -230,6 +230,8 @@ public final class SignalingEndpoint implements Bridge.Host {
     return who.map(id -> {
       Connection conn = new Connection(wire, id.staff(), id.inspectionId(), id.credential(), inspections, calls, photos,
           config.wsRate(), address, userAgent, clock.millis(), bridge, true);
+      // The messages of a bridged socket are handled (and timed) here, where its call runs.
+      conn.timeRelays(relays);
       register(conn);
       return conn;
     });

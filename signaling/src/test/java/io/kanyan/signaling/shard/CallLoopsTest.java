@@ -37,7 +37,8 @@ class CallLoopsTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start(Map.of("KANYAN_CALL_LOOPS", "2", "KANYAN_GRACE_PERIOD", "2s"));
+    server = TestServer.start(Map.of("KANYAN_CALL_LOOPS", "2", "KANYAN_GRACE_PERIOD", "2s",
+        "KANYAN_METRICS_PORT", "0"));
     alice = Staff.as(server, "alice", "inspector");
   }
 
@@ -76,6 +77,13 @@ class CallLoopsTest {
     return new Ws[] {i, a};
   }
 
+  private static final String ICE = "kanyan_relay_seconds_count{type=\"ice\"}";
+  private static final String ANSWER = "kanyan_relay_seconds_count{type=\"answer\"}";
+
+  private static Map<String, Double> metrics() {
+    return io.kanyan.signaling.testing.Scrape.of(server, io.vertx.ext.web.client.WebClient.create(server.vertx()));
+  }
+
   private static boolean live(String id) throws Exception {
     return server.running().server().callLive(id).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
   }
@@ -88,6 +96,7 @@ class CallLoopsTest {
       pairs.add(pair(c));
       assertThat(live(c.id())).isTrue();
     }
+    Map<String, Double> before = metrics();
     // Both inspectors send at once; each applicant gets its own inspector's candidates, all and in order.
     int n = 15;
     for (int k = 0; k < n; k++) {
@@ -108,6 +117,12 @@ class CallLoopsTest {
       assertThat(p[0].next("answer").getString("sdp")).contains("o=- 3 4");
       p[0].send(new JsonObject().put("type", "note").put("text", "fire exit clear"));
     }
+    // The node's metrics count the calls on every loop and time what the loops relay (other tests' calls may still
+    // be in their grace period: at least these two).
+    Map<String, Double> after = metrics();
+    assertThat(after.get("kanyan_calls_live")).isGreaterThanOrEqualTo(pairs.size());
+    assertThat(after.get(ICE) - before.getOrDefault(ICE, 0.0)).isEqualTo((double) n * pairs.size());
+    assertThat(after.get(ANSWER) - before.getOrDefault(ANSWER, 0.0)).isEqualTo((double) pairs.size());
     // Ending over HTTP (the server loop) reaches each call on its loop: both seats hear it.
     for (Map.Entry<String, Case> e : cases.entrySet()) {
       Ws[] p = pairs.get(new ArrayList<>(cases.keySet()).indexOf(e.getKey()));
