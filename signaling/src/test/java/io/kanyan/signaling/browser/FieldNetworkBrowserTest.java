@@ -194,7 +194,9 @@ class FieldNetworkBrowserTest {
         FieldCall.millisSince(dip)));
     ns.shape(NetworkProfile.WEAK);
     assertThat(visible(inspector, "video-fallback", 10).getText()).isNotBlank();
-    assertThat(visible(phone, "video-fallback", 10).getText()).isNotBlank();
+    // The phone hears of it over the link that was just dipped: its TCP may still be backing off from the drops
+    // (seconds on a loaded machine, where the userspace shaper is scheduled late too).
+    assertThat(visible(phone, "video-fallback", 30).getText()).isNotBlank();
     assertThat(js(phone, "return document.getElementById('call').dataset.videoFallback")).isEqualTo("engaged");
     assertThat(call.mediaEvents("video.fallback.engaged")).hasSize(1);
     String[] recordingAtFallback = recording();
