@@ -180,24 +180,29 @@ public final class EvidenceExport {
 
   /**
    * Recordings and snapshots are compressed already: they are stored as they are (no deflate), which
-   * needs their CRC before the entry starts, hence one quick pass ahead.
+   * needs their CRC before the entry starts, hence one quick pass ahead. Both passes read the one file opened once:
+   * a file replaced meanwhile (a timestamp token another node shares is renamed over the old one) cannot give the
+   * second pass other bytes than the first.
    */
   private static void putStored(ZipOutputStream zip, String name, Path source, JsonArray manifest)
       throws IOException {
-    CRC32 crc = new CRC32();
-    byte[] buffer = new byte[256 * 1024];
-    try (InputStream in = Files.newInputStream(source)) {
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        crc.update(buffer, 0, n);
+    try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(source,
+        java.nio.file.StandardOpenOption.READ)) {
+      CRC32 crc = new CRC32();
+      long size = 0;
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(256 * 1024);
+      for (int n = file.read(buffer); n >= 0; n = file.read(buffer)) {
+        crc.update(buffer.flip());
+        size += n;
+        buffer.clear();
       }
-    }
-    ZipEntry entry = new ZipEntry(name);
-    entry.setMethod(ZipEntry.STORED);
-    entry.setSize(Files.size(source));
-    entry.setCompressedSize(Files.size(source));
-    entry.setCrc(crc.getValue());
-    try (InputStream in = Files.newInputStream(source)) {
-      putStream(zip, entry, in, manifest);
+      ZipEntry entry = new ZipEntry(name);
+      entry.setMethod(ZipEntry.STORED);
+      entry.setSize(size);
+      entry.setCompressedSize(size);
+      entry.setCrc(crc.getValue());
+      file.position(0);
+      putStream(zip, entry, java.nio.channels.Channels.newInputStream(file), manifest);
     }
   }
 
