@@ -31,6 +31,10 @@ class LogFormatTest {
       JoranConfigurator configurator = new JoranConfigurator();
       configurator.setContext(context);
       configurator.doConfigure(LogFormatTest.class.getResource("/logback.xml"));
+      // A warning in the configuration makes logback print its whole status to the console at every start.
+      assertThat(new ch.qos.logback.core.status.StatusUtil(context).getHighestLevel(0))
+          .as("logback configuration status: %s", context.getStatusManager().getCopyOfStatusList())
+          .isLessThan(ch.qos.logback.core.status.Status.WARN);
       Logger log = context.getLogger("io.kanyan.signaling.notify.LogNotifier");
       log.info("inspection {}: invite sent to {}", "0b7e1d6c-7c51-4a55-9b1e-2f4c1e0d9a11", Masks.phone("13800138000"));
       context.stop();
