@@ -168,7 +168,17 @@ public final class FakeKms {
   /** A fresh KMS process on the same port: new serverId, no sessions, no objects. */
   public Future<FakeKms> restart() {
     serverId = UUID.randomUUID().toString();
-    return start(port);
+    return rebind(50);
+  }
+
+  /**
+   * Listens again on the same port. The port came from the ephemeral range, so while it was free another socket on
+   * this machine may have been given it as its local port (a busy full suite): then wait, as a restarting media
+   * server would, and try again.
+   */
+  private Future<FakeKms> rebind(int tries) {
+    return start(port).recover(err -> tries > 1 && err instanceof java.net.BindException
+        ? vertx.timer(200).compose(t -> rebind(tries - 1)) : Future.failedFuture(err));
   }
 
   /**
@@ -183,7 +193,7 @@ public final class FakeKms {
 
   /** Ends {@link #unreachable()}: listens again on the same port, same serverId and state. */
   Future<FakeKms> reachable() {
-    return start(port);
+    return rebind(50);
   }
 
   /**
