@@ -66,7 +66,8 @@ class FieldNetworkBrowserTest {
     phone = phoneBrowser.driver();
     inspector = launching.get();
     Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
-    visible(inspector, "create-form", 10);
+    // The server in its own process and two browsers start beside the rest of the suite: the first page may be slow.
+    visible(inspector, "create-form", 30);
   }
 
   @BeforeEach
