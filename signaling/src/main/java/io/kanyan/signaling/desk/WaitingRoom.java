@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells each waiting applicant whose call is on this node their place in the inspector's queue (the signaling
- * message {@code queue}, PROTOCOL.md "The waiting room"), again whenever it changes. Runs on the server verticle's
- * context, where the calls live.
+ * message {@code queue}, PROTOCOL.md "The waiting room"), again whenever it changes. Runs on the context its
+ * calls live on (the server verticle's, or each call loop's for its own calls).
  */
 public final class WaitingRoom {
 

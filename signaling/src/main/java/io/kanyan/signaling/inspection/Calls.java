@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live calls this node runs, by inspection id. Used only from the server verticle's event loop, so a
- * plain map is enough: every call's state belongs to that one context. Which node runs a call is decided by
+ * The live calls of one event loop, by inspection id: the server verticle's, or one call loop's
+ * ({@code shard.CallShard}). Used only from that loop, so a plain map is enough: every call's state belongs to that
+ * one context. Which node runs a call is decided by
  * {@link CallOwners}: on a single node, always this one.
  */
 public final class Calls implements CallOwners.Listener {

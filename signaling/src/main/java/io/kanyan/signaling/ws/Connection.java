@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One signaling WebSocket: its identity (a staff principal or an applicant's inspection), its rate limit,
- * and one method per message type. Lives on the server verticle's event loop.
+ * and one method per message type. Lives on the event loop its calls run on (the server verticle's, or a call
+ * loop's for a socket bridged there).
  */
 final class Connection implements Link {
 
