@@ -188,12 +188,12 @@ public final class ServerVerticle extends VerticleBase {
         config.notifications().longestDelivery());
     // Noted before inspection.ended is appended: a restart before the rendering still renders it (sweep below).
     inspections.beforeConclusion(records::expect);
+    io.kanyan.signaling.booking.ClosedInspections closedInspections =
+        new io.kanyan.signaling.booking.ClosedInspections(bookings, cases, notices);
     inspections.onClosed(id -> {
       // The record is rendered from the trail once the conclusion is on it; a failure is on the trail (record.failed).
       records.renderIfConcluded(id);
-      notices.closed(id).onFailure(err -> log.warn("inspection {}: contact not deleted: {}", id, err.getMessage()));
-      bookings.inspectionClosed(id).onFailure(err -> log.warn("inspection {}: booking not released: {}", id,
-          err.getMessage()));
+      closedInspections.closed(id); // the appointment ahead released (and told of, if cancelled), the contact deleted
       return recordings.finalise(id, "system").onComplete(x -> recordings.forget(id));
     });
     IntegrationKeys integrationKeys = new IntegrationKeys(storage.redis(), trail, sealed, clock);

@@ -236,11 +236,13 @@ public final class Bookings {
   /**
    * The inspection ended or was cancelled: an appointment still ahead is cancelled ({@code booking.cancelled} by
    * {@code system}), so its slot is free for someone else; a past one stays as it was. No reminder is sent.
+   *
+   * @return the appointment ahead that was cancelled (empty when there was none, or it had begun)
    */
-  public Future<Void> inspectionClosed(String inspectionId) {
+  public Future<Optional<Booking>> inspectionClosed(String inspectionId) {
     return of(inspectionId).compose(b -> b.isPresent() && b.get().start().isAfter(clock.instant())
-        ? cancel(inspectionId, Booker.system()).<Void>mapEmpty()
-        : redis.call(c -> c.zrem(Reminders.DUE, inspectionId)).<Void>mapEmpty());
+        ? cancel(inspectionId, Booker.system()).map(change -> Optional.ofNullable(change.before()))
+        : redis.call(c -> c.zrem(Reminders.DUE, inspectionId)).map(x -> Optional.<Booking>empty()));
   }
 
   private static JsonObject facts(Booking b, Booker who) {

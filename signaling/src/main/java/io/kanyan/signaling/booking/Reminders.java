@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@code claimFor} (longer than one delivery can take with all its retries) any node's next look finds it stale
  * and sends it again. A reminder is therefore never lost, and may be sent twice only when a sender died; both
  * sends carry the same notice id, which is the reminder's own ({@link Bookings#reminderId}, new with each booking
- * or move): the SMS gateway gets it as {@code Idempotency-Key} and drops the second, and the trail shows both
+ * or move): the SMS gateway gets it as {@code Idempotency-Key} and drops the second, a mail carries it in its
+ * Message-ID (a mail service that drops duplicates by Message-ID shows it once), and the trail shows both
  * {@code notification.sent} events with that id. Reminders never hold up a booking, and a slow gateway holds up no
  * other reminder: the look hands notices over and goes on.
  */

@@ -121,6 +121,27 @@ public final class InviteNotices {
     return told(file, Notice.Kind.BOOKING_CANCELLED, from, null);
   }
 
+  /**
+   * The inspection was cancelled while its appointment at {@code from} was still ahead: the applicant is told that
+   * the time is off and the link will not open. The contact and the link are read first, then deleted (as for any
+   * closed inspection), and the notice is delivered from memory with its retries: the contact is gone from Redis
+   * at once, not once delivery is over. Completes when delivery is over; never fails.
+   */
+  public Future<Void> inspectionCancelled(CaseFile file, Instant from) {
+    return keptLink(file).compose(link -> contacts.find(file.id()).map(c -> notice(UUID.randomUUID().toString(),
+            file, Notice.Kind.INSPECTION_CANCELLED, c, link, null, null, from)))
+        .eventually(() -> closed(file.id()).recover(err -> {
+          log.warn("inspection {}: contact not deleted: {}", file.id(), err.getMessage());
+          return Future.succeededFuture();
+        }))
+        .compose(notifications::send)
+        .recover(err -> {
+          log.error("inspection {}: cancellation notice not sent (contact unreadable): {}", file.id(),
+              err.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
   private Future<Void> told(CaseFile file, Notice.Kind kind, Instant from, Instant at) {
     return keptLink(file).compose(link -> contacts.find(file.id())
         .compose(c -> notifications.send(notice(UUID.randomUUID().toString(), file, kind, c, link, null, at, from))));

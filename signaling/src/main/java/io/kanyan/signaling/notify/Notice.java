@@ -7,7 +7,7 @@ import java.util.Map;
  * only in memory while the notice is delivered; logs and the trail see them masked ({@link Masks}).
  *
  * @param id           unique per notice (a reminder sent again after its sender died keeps its id); the SMS gateway
- *                     gets it as its idempotency key, the mail as {@code X-Kanyan-Notice}
+ *                     gets it as its idempotency key, the mail as {@code X-Kanyan-Notice} and in its Message-ID
  * @param inspectionId the inspection it is about (its trail gets the deliveries and failures)
  * @param kind         what it says
  * @param phone        the applicant's phone, or null
@@ -29,7 +29,9 @@ public record Notice(String id, String inspectionId, Kind kind, String phone, St
     /** staff or the approval system moved the booking: the old and the new time, and what to do if it does not suit */
     BOOKING_MOVED("booking_moved"),
     /** staff or the approval system cancelled the booking: which time, and how to pick another */
-    BOOKING_CANCELLED("booking_cancelled");
+    BOOKING_CANCELLED("booking_cancelled"),
+    /** the inspection was cancelled while its appointment was still ahead: the time is off, the link will not open */
+    INSPECTION_CANCELLED("inspection_cancelled");
 
     private final String wire;
 

@@ -14,6 +14,8 @@ import java.util.List;
  * @param smsBooking        the SMS text sent when the inspection is booked or moved, same placeholders plus {@code {at}}
  * @param smsMoved          the SMS text sent when staff or the approval system moved the booking: plus {@code {from}}
  * @param smsCancelled      the SMS text sent when staff or the approval system cancelled the booking: {@code {from}}
+ * @param smsInspectionCancelled the SMS text sent when the inspection itself was cancelled while its appointment was
+ *                          still ahead: {@code {from}} is that appointment; the link no longer opens
  * @param smtpHost          the SMTP server ({@code KANYAN_SMTP_HOST})
  * @param smtpPort          its port
  * @param smtpUser          login (none: no authentication)
@@ -26,16 +28,19 @@ import java.util.List;
  * @param mailAppointment   the text of a booking or reminder mail (same placeholders plus {@code {at}})
  * @param mailMoved         the text of a mail telling of a move by staff (plus {@code {from}})
  * @param mailCancelled     the text of a mail telling of a cancellation by staff ({@code {from}})
+ * @param mailInspectionCancelled the text of a mail telling that the inspection was cancelled with its appointment
+ *                          ({@code {from}})
  * @param attempts          tries per notice and channel before it is given up (each failure on the trail)
  * @param backoff           the wait after the first failure; doubled after each further one
  * @param timeout           one try's limit
  * @param contactKey        base64 AES-256 key sealing the applicant's phone/e-mail until the inspection closes
  */
 public record NotifySettings(List<String> channels, String smsUrl, String smsSecret, String smsInvite,
-    String smsReminder, String smsBooking, String smsMoved, String smsCancelled, String smtpHost, int smtpPort,
-    String smtpUser, String smtpPassword, String smtpStartTls, boolean smtpSsl, String mailFrom, String mailSubject,
-    String mailInvite, String mailAppointment, String mailMoved, String mailCancelled, int attempts, Duration backoff,
-    Duration timeout, String contactKey) {
+    String smsReminder, String smsBooking, String smsMoved, String smsCancelled, String smsInspectionCancelled,
+    String smtpHost, int smtpPort, String smtpUser, String smtpPassword, String smtpStartTls, boolean smtpSsl,
+    String mailFrom, String mailSubject, String mailInvite, String mailAppointment, String mailMoved,
+    String mailCancelled, String mailInspectionCancelled, int attempts, Duration backoff, Duration timeout,
+    String contactKey) {
 
   public static final String SMS_INVITE = "【勘验】您的远程核查（案件 {caseNumber}，{matter}）请在 {expiresAt} 前打开：{link}";
   public static final String SMS_REMINDER = "【勘验】提醒：您的远程核查（案件 {caseNumber}）将于 {at} 开始：{link}";
@@ -44,6 +49,8 @@ public record NotifySettings(List<String> channels, String smsUrl, String smsSec
       + "届时请用手机打开：{link} 如不便，请打开该链接另选时间，或联系承办人员。";
   public static final String SMS_CANCELLED = "【勘验】您的远程核查（案件 {caseNumber}）原定 {from} 的预约已取消。"
       + "请打开链接另选时间：{link} 如链接已无法打开，请联系承办人员。";
+  public static final String SMS_INSPECTION_CANCELLED = "【勘验】您的远程核查（案件 {caseNumber}）已撤销，原定 {from} "
+      + "的预约随之取消，届时无需再打开链接。如有疑问，请联系承办人员。";
   public static final String MAIL_SUBJECT = "远程核查邀请 / Remote inspection invitation: {caseNumber}";
   public static final String MAIL_INVITE = "您好！\n\n案件 {caseNumber}（{matter}，{siteAddress}）的远程视频核查已安排。"
       + "请在 {expiresAt} 前用手机浏览器打开以下链接：\n{link}\n\n"
@@ -65,6 +72,11 @@ public record NotifySettings(List<String> channels, String smsUrl, String smsSec
       + "Hello,\n\nthe appointment for the remote video inspection of case {caseNumber} ({matter}, {siteAddress}) "
       + "at {from} has been cancelled. Open this link on your phone to pick another time:\n{link}\n"
       + "If the link no longer opens, contact the bureau.\n";
+  public static final String MAIL_INSPECTION_CANCELLED = "您好！\n\n案件 {caseNumber}（{matter}，{siteAddress}）的远程视频核查"
+      + "已撤销，原定 {from} 的预约随之取消，届时无需再打开核查链接。如有疑问，请联系承办人员。\n\n"
+      + "Hello,\n\nthe remote video inspection of case {caseNumber} ({matter}, {siteAddress}) has been called off, "
+      + "and its appointment at {from} with it. You need not open the inspection link at that time. "
+      + "If you have any questions, contact the bureau.\n";
 
   public NotifySettings {
     channels = channels.isEmpty() ? List.of("log") : List.copyOf(channels);

@@ -44,6 +44,7 @@ public final class SmsWebhookNotifier implements Notifier {
       case BOOKING -> settings.smsBooking();
       case BOOKING_MOVED -> settings.smsMoved();
       case BOOKING_CANCELLED -> settings.smsCancelled();
+      case INSPECTION_CANCELLED -> settings.smsInspectionCancelled();
       case INVITE -> settings.smsInvite();
     };
     byte[] body = new JsonObject().put("id", notice.id()).put("to", notice.phone())
