@@ -60,7 +60,9 @@ public final class Bookings {
 
     /**
      * The approval system, with its API key ({@code integration:<id>}): bound by the cutoff, as the applicant is,
-     * since it books the times the applicant picked in the approval system.
+     * since it books the times the applicant picked in the approval system. Staff's rights would let a late change
+     * made on the applicant's behalf (in the bureau's portal, say) past the cutoff that keeps the inspector's day
+     * from shifting at the last minute; inside it, the problem tells it to ask the inspector or the desk, who can.
      */
     public static Booker integration(String actor) {
       return new Booker(actor, actor, true);
@@ -68,6 +70,11 @@ public final class Bookings {
 
     public boolean isApplicant() {
       return "applicant".equals(actor);
+    }
+
+    /** The approval system, with its API key. */
+    public boolean isIntegration() {
+      return actor.startsWith("integration:");
     }
 
     public boolean isSystem() {
@@ -170,7 +177,7 @@ public final class Bookings {
   private Future<Change> change(String inspectionId, String inspector, String slotId, Booker who, String mode) {
     if (!Slots.isId(slotId)) {
       return Future.failedFuture(slotId == null ? Problem.badRequest("missing_field", "slotId is required: pick a slot")
-          : problem("no_slot"));
+          : problem("no_slot", who));
     }
     Instant now = clock.instant();
     String[] keys = {Slots.key(slotId), key(inspectionId), Reminders.DUE};
@@ -183,7 +190,7 @@ public final class Bookings {
         return of(inspectionId).map(b -> new Change(b.orElse(null), b.orElse(null)));
       }
       if (!"ok".equals(status)) {
-        return Future.failedFuture(problem(status));
+        return Future.failedFuture(problem(status, who));
       }
       Booking made = new Booking(inspectionId, slotId, inspector, millis(r.get(1)), millis(r.get(2)), millis(r.get(3)));
       Booking previous = ((String) r.get(4)).isEmpty() ? null
@@ -224,7 +231,7 @@ public final class Bookings {
         Long.toString(now.toEpochMilli()), Long.toString(who.boundByCutoff() ? settings.cutoff().toMillis() : -1)})
         .compose(r -> {
           if (!"ok".equals(r.get(0))) {
-            return Future.failedFuture(problem((String) r.get(0)));
+            return Future.failedFuture(problem((String) r.get(0), who));
           }
           Booking gone = new Booking(inspectionId, (String) r.get(1), (String) r.get(2), millis(r.get(3)),
               millis(r.get(4)), now);
@@ -269,9 +276,23 @@ public final class Bookings {
         Instant.ofEpochMilli(Long.parseLong(h.get("bookedAt"))));
   }
 
-  /** The problem a script's answer names, in words a person can act on. */
-  Problem problem(String code) {
+  /**
+   * The problem a script's answer names, in words {@code who} can act on. The cutoff's problems tell the approval
+   * system what it can do: book a later slot, or have staff (who have no cutoff) change it in Kanyan.
+   */
+  Problem problem(String code, Booker who) {
     String cutoff = words(settings.cutoff());
+    if (who.isIntegration() && "past_cutoff".equals(code)) {
+      return Problem.conflict("past_cutoff", "the approval system books as the applicant does: an appointment can be "
+          + "booked or moved through the API only until " + cutoff + " before it starts. Pick a slot that starts "
+          + "later (GET /api/integration/slots lists only those), or ask the inspection's inspector or the bureau's "
+          + "remote-inspection desk to book this time in Kanyan (staff have no cutoff)");
+    }
+    if (who.isIntegration() && "booking_locked".equals(code)) {
+      return Problem.conflict("booking_locked", "the appointment starts in less than " + cutoff + ": the approval "
+          + "system, like the applicant, can no longer move or cancel it. Ask the inspection's inspector or the "
+          + "bureau's remote-inspection desk to change it in Kanyan (staff have no cutoff)");
+    }
     return switch (code) {
       case "no_slot" -> new Problem(Problem.Kind.NOT_FOUND, "no_slot",
           "there is no such availability slot (it may have been removed); pick one of the free slots shown");

@@ -38,7 +38,7 @@ class IntegrationBookingTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start(Map.of("KANYAN_BOOKING_CUTOFF", "2h"));
+    server = TestServer.start(Map.of("KANYAN_BOOKING_CUTOFF", "2h", "KANYAN_SESSION_IDLE", "7d"));
     admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
     ivan = Staff.as(server, "ivan", "inspector");
     raw = WebClient.create(server.vertx());
@@ -111,6 +111,36 @@ class IntegrationBookingTest {
           .map(e -> e.getJsonObject("payload").getString("kind")).toList();
     }
     assertThat(kinds).contains("booking", "booking_moved", "booking_cancelled");
+  }
+
+  @Test
+  void insideTheCutoffTheApprovalSystemIsRefusedAsTheApplicantIsAndToldWhoCanStillChangeIt() {
+    String key = integration("预约三", "inspections:create", "inspections:book").getString("apiKey");
+    Instant now = server.clock().instant().truncatedTo(ChronoUnit.MINUTES);
+    String soon = slot(now.plus(Duration.ofMinutes(90)));
+    String later = slot(now.plus(Duration.ofHours(3)));
+    String other = slot(now.plus(Duration.ofHours(5)));
+    String id = create(key, "IB-4");
+    String base = "/api/integration/inspections/" + id + "/booking";
+
+    HttpResponse<Buffer> tooSoon = call(HttpMethod.POST, base, key, new JsonObject().put("slotId", soon));
+    assertThat(tooSoon.statusCode()).isEqualTo(409);
+    assertThat(tooSoon.bodyAsJsonObject().getString("code")).isEqualTo("past_cutoff");
+    assertThat(tooSoon.bodyAsJsonObject().getString("message")).contains("approval system", "2 h",
+        "/api/integration/slots", "inspector", "desk").doesNotContain("from the link");
+
+    assertThat(call(HttpMethod.POST, base, key, new JsonObject().put("slotId", later)).statusCode()).isEqualTo(201);
+    server.clock().advance(Duration.ofMinutes(61));
+    for (HttpResponse<Buffer> locked : List.of(call(HttpMethod.PUT, base, key, new JsonObject().put("slotId", other)),
+        call(HttpMethod.DELETE, base, key, null))) {
+      assertThat(locked.statusCode()).isEqualTo(409);
+      assertThat(locked.bodyAsJsonObject().getString("code")).isEqualTo("booking_locked");
+      assertThat(locked.bodyAsJsonObject().getString("message")).contains("approval system", "inspector", "desk")
+          .doesNotContain("from the link");
+    }
+    // Whom it names can: the inspection's inspector moves it inside the cutoff.
+    assertThat(ivan.put("/api/inspections/" + id + "/booking", new JsonObject().put("slotId", other)).statusCode())
+        .isEqualTo(200);
   }
 
   @Test
