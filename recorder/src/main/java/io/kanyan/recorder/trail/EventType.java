@@ -63,6 +63,8 @@ public enum EventType {
   INTEGRATION_KEY_USED("integration.key_used"),
   /** On the integrations chain: an API key was revoked. */
   INTEGRATION_KEY_REVOKED("integration.key_revoked"),
+  /** On the integrations chain: an admin changed an integration's scopes (its key stays the same). */
+  INTEGRATION_SCOPES_CHANGED("integration.scopes_changed"),
   /** On the integrations chain: a webhook reached its receiver. */
   WEBHOOK_DELIVERED("webhook.delivered"),
   /** On the integrations chain: one try of a webhook failed (retried later). */

@@ -225,7 +225,9 @@ public final class Api {
           : "this API key is unknown or was revoked; ask the bureau's administrator for a new one");
     }
     if (!i.scopes().contains(scope)) {
-      throw Problem.forbidden("this API key lacks the scope " + scope);
+      throw Problem.forbidden("this API key lacks the scope " + scope + "; the bureau's administrator can add it to "
+          + "integration " + i.name() + " on the admin page (与审批系统对接, 修改权限) or with PUT /api/integrations/"
+          + i.id() + "/scopes, and this key then works for it (no new key is needed)");
     }
     return i;
   }

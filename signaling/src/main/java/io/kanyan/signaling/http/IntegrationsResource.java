@@ -51,6 +51,7 @@ public final class IntegrationsResource implements Api.Resource {
     api.get("/integrations").handler(respond(this::list));
     api.post("/integrations").handler(Api.jsonBody()).handler(respond(201, this::create));
     api.post("/integrations/:id/revoke").handler(respond(this::revoke));
+    api.put("/integrations/:id/scopes").handler(Api.jsonBody()).handler(respond(this::changeScopes));
     api.get("/integrations/trail").handler(respond(this::chain));
     api.get("/webhooks/dead-letters").handler(respond(this::deadLetters));
     api.post("/webhooks/dead-letters/:delivery/replay").handler(respond(this::replay));
@@ -73,6 +74,12 @@ public final class IntegrationsResource implements Api.Resource {
 
   private Future<JsonObject> revoke(RoutingContext ctx) {
     return keys.revoke(principal(ctx, Principal.Role.ADMIN), ctx.pathParam("id")).map(Integration::toJson);
+  }
+
+  /** {@code {scopes: [...]}}: the integration's new scopes; its key stays the same. */
+  private Future<JsonObject> changeScopes(RoutingContext ctx) {
+    Principal admin = principal(ctx, Principal.Role.ADMIN);
+    return keys.changeScopes(admin, ctx.pathParam("id"), body(ctx)).map(Integration::toJson);
   }
 
   private Future<JsonObject> chain(RoutingContext ctx) {

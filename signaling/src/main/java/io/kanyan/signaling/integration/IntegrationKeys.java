@@ -76,17 +76,11 @@ public final class IntegrationKeys {
     if (name.isEmpty() || name.length() > 64) {
       return Future.failedFuture(Problem.badRequest("bad_field", "name is required (at most 64 characters)"));
     }
-    Set<String> scopes = new TreeSet<>();
-    if (!(in.getValue("scopes") instanceof JsonArray list) || list.isEmpty()) {
-      return Future.failedFuture(Problem.badRequest("bad_field", "scopes must be a list of " + Integration.SCOPES));
-    } else {
-      for (Object s : list) {
-        if (!Integration.SCOPES.contains(s)) {
-          return Future.failedFuture(Problem.badRequest("bad_field", "unknown scope '" + s + "'; use "
-              + Integration.SCOPES));
-        }
-        scopes.add((String) s);
-      }
+    Set<String> scopes;
+    try {
+      scopes = scopes(in);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
     }
     String inspector = in.getValue("inspector") instanceof String s ? s.trim() : null;
     if (inspector == null || inspector.isEmpty()) {
@@ -130,6 +124,58 @@ public final class IntegrationKeys {
             log.info("integration {}: created by {} ({}, scopes {})", id, admin.username(), name, scopes);
             return new Created(made, apiKey, secret);
           });
+    });
+  }
+
+  /** The {@code scopes} of a request body: a non-empty list of known scopes. */
+  private static Set<String> scopes(JsonObject in) {
+    if (!(in.getValue("scopes") instanceof JsonArray list) || list.isEmpty()) {
+      throw Problem.badRequest("bad_field", "scopes must be a list of " + new TreeSet<>(Integration.SCOPES)
+          + " (to stop an integration, revoke its key)");
+    }
+    Set<String> scopes = new TreeSet<>();
+    for (Object s : list) {
+      if (!Integration.SCOPES.contains(s)) {
+        throw Problem.badRequest("bad_field", "unknown scope '" + s + "'; use " + new TreeSet<>(Integration.SCOPES));
+      }
+      scopes.add((String) s);
+    }
+    return scopes;
+  }
+
+  /**
+   * Sets an integration's scopes to {@code {scopes: [...]}}, with the same key: an approval system whose key was made
+   * before a scope existed (or with too few) gets it without a new key to install, and one that should do less loses
+   * the rest, from its next request. The change goes on the integrations chain ({@code integration.scopes_changed},
+   * the scopes before and after); the same scopes again change nothing and add nothing to the chain. A revoked
+   * integration cannot be changed (409 {@code integration_revoked}): create a new one.
+   */
+  public Future<Integration> changeScopes(Principal admin, String id, JsonObject in) {
+    Set<String> scopes;
+    try {
+      scopes = scopes(in);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
+    }
+    return find(id).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.failedFuture(Problem.notFound("there is no integration " + id));
+      }
+      Integration before = found.get();
+      if (before.revoked()) {
+        return Future.failedFuture(Problem.conflict("integration_revoked", "the key of integration " + before.name()
+            + " was revoked, so its scopes cannot change; create a new integration instead"));
+      }
+      if (before.scopes().equals(scopes)) {
+        return Future.succeededFuture(before);
+      }
+      return redis.call(c -> c.hset(key(id), "scopes", String.join(",", scopes)))
+          .compose(x -> trail.append(CHAIN, EventType.INTEGRATION_SCOPES_CHANGED, admin.actor(),
+              new JsonObject().put("integration", id).put("name", before.name())
+                  .put("from", new JsonArray(List.copyOf(before.scopes()))).put("to", new JsonArray(List.copyOf(scopes)))))
+          .compose(x -> find(id)).map(Optional::orElseThrow)
+          .onSuccess(i -> log.info("integration {}: scopes changed by {} from {} to {}", id, admin.username(),
+              before.scopes(), scopes));
     });
   }
 

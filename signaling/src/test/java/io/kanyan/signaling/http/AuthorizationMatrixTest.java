@@ -153,6 +153,8 @@ class AuthorizationMatrixTest {
       row(HttpMethod.POST, "/api/integrations", Target.DONE, Body.JSON,        401, 401, 403, 403, 403, 400, 401),
       // :id is an inspection id here, which names no integration (404 for the admin).
       row(HttpMethod.POST, "/api/integrations/:id/revoke", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 404, 401),
+      // An empty body gets past the role check only to be refused as incomplete (400: no scopes).
+      row(HttpMethod.PUT, "/api/integrations/:id/scopes", Target.DONE, Body.JSON, 401, 401, 403, 403, 403, 400, 401),
       row(HttpMethod.GET, "/api/integrations/trail", Target.DONE, Body.NONE,   401, 401, 403, 403, 403, 200, 401),
       row(HttpMethod.GET, "/api/webhooks/dead-letters", Target.DONE, Body.NONE, 401, 401, 403, 403, 403, 200, 401),
       row(HttpMethod.POST, "/api/webhooks/dead-letters/:delivery/replay", Target.DONE, Body.NONE,

@@ -138,9 +138,19 @@ class OpenApiConformanceTest {
     check(problems, "POST", "/api/integration/inspections", anonymous.post("/api/integration/inspections", body));
     check(problems, "GET", "/api/integrations/trail", admin.get("/api/integrations/trail"));
     check(problems, "GET", "/api/webhooks/dead-letters", admin.get("/api/webhooks/dead-letters"));
+    String scopes = "/api/integrations/" + integration.bodyAsJsonObject().getJsonObject("integration").getString("id")
+        + "/scopes";
+    expect(problems, 200, "PUT", scopes, admin.put(scopes, new JsonObject().put("scopes",
+        new JsonArray().add("inspections:create").add("inspections:read").add("inspections:book"))));
+    expect(problems, 400, "PUT", scopes, admin.put(scopes, new JsonObject()));
+    expect(problems, 404, "PUT", "/api/integrations/00000000-0000-0000-0000-000000000000/scopes", admin.put(
+        "/api/integrations/00000000-0000-0000-0000-000000000000/scopes", new JsonObject().put("scopes",
+            new JsonArray().add("inspections:read"))));
     check(problems, "POST", "/api/integrations/" + integration.bodyAsJsonObject().getJsonObject("integration")
         .getString("id") + "/revoke", admin.post("/api/integrations/" + integration.bodyAsJsonObject()
         .getJsonObject("integration").getString("id") + "/revoke"));
+    expect(problems, 409, "PUT", scopes, admin.put(scopes, new JsonObject().put("scopes",
+        new JsonArray().add("inspections:read"))));
     assertThat(problems).isEmpty();
   }
 

@@ -171,6 +171,61 @@ class IntegrationBookingTest {
     assertThat(closed.bodyAsJsonObject().getString("code")).isEqualTo("inspection_closed");
   }
 
+  @Test
+  void anAdminGivesAKeyMadeBeforeTheBookScopeExistedThatScopeWithoutANewKey() {
+    JsonObject made = integration("旧审批系统", "inspections:create", "inspections:read");
+    String key = made.getString("apiKey");
+    String integrationId = made.getJsonObject("integration").getString("id");
+    String path = "/api/integrations/" + integrationId + "/scopes";
+    String id = create(key, "IB-5");
+    String base = "/api/integration/inspections/" + id + "/booking";
+    JsonObject body = new JsonObject().put("slotId", slot(server.clock().instant().plus(Duration.ofDays(4))
+        .truncatedTo(ChronoUnit.MINUTES)));
+    HttpResponse<Buffer> refused = call(HttpMethod.POST, base, key, body);
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.bodyAsJsonObject().getString("message")).contains("inspections:book", "admin", path);
+
+    // Only an admin may, with known scopes, and not on a revoked integration.
+    JsonObject all = new JsonObject().put("scopes", new JsonArray().add("inspections:create").add("inspections:read")
+        .add("inspections:book"));
+    assertThat(ivan.put(path, all).statusCode()).isEqualTo(403);
+    assertThat(admin.put(path, new JsonObject().put("scopes", new JsonArray())).statusCode()).isEqualTo(400);
+    assertThat(admin.put(path, new JsonObject().put("scopes", new JsonArray().add("inspections:everything")))
+        .statusCode()).isEqualTo(400);
+    assertThat(admin.put("/api/integrations/" + java.util.UUID.randomUUID() + "/scopes", all).statusCode())
+        .isEqualTo(404);
+
+    HttpResponse<Buffer> changed = admin.put(path, all);
+    assertThat(changed.statusCode()).as(changed.bodyAsString()).isEqualTo(200);
+    assertThat(changed.bodyAsJsonObject().getJsonArray("scopes"))
+        .containsExactlyInAnyOrder("inspections:create", "inspections:read", "inspections:book");
+    // The same key books from its next request.
+    assertThat(call(HttpMethod.POST, base, key, body).statusCode()).isEqualTo(201);
+    // The same scopes again change nothing; a narrower set takes effect at once.
+    assertThat(admin.put(path, all).statusCode()).isEqualTo(200);
+    assertThat(admin.put(path, new JsonObject().put("scopes", new JsonArray().add("inspections:book"))).statusCode())
+        .isEqualTo(200);
+    assertThat(call(HttpMethod.POST, "/api/integration/inspections", key, server.inspectionBody("IB-6")).statusCode())
+        .isEqualTo(403);
+    assertThat(call(HttpMethod.GET, base, key, null).statusCode()).isEqualTo(200);
+
+    // Each change is on the integrations chain, by the admin, with the scopes before and after.
+    List<JsonObject> changes = admin.get("/api/integrations/trail").bodyAsJsonObject().getJsonArray("events")
+        .stream().map(JsonObject.class::cast).filter(e -> "integration.scopes_changed".equals(e.getString("type"))
+            && integrationId.equals(e.getJsonObject("payload").getString("integration"))).toList();
+    assertThat(changes).hasSize(2).allSatisfy(e -> assertThat(e.getString("actor")).isEqualTo("user:admin"));
+    assertThat(changes.get(0).getJsonObject("payload").getJsonArray("from"))
+        .containsExactly("inspections:create", "inspections:read");
+    assertThat(changes.get(0).getJsonObject("payload").getJsonArray("to"))
+        .containsExactly("inspections:book", "inspections:create", "inspections:read");
+    assertThat(changes.get(1).getJsonObject("payload").getJsonArray("to")).containsExactly("inspections:book");
+
+    assertThat(admin.post("/api/integrations/" + integrationId + "/revoke").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> revoked = admin.put(path, all);
+    assertThat(revoked.statusCode()).isEqualTo(409);
+    assertThat(revoked.bodyAsJsonObject().getString("code")).isEqualTo("integration_revoked");
+  }
+
   static JsonObject integration(String name, String... scopes) {
     HttpResponse<Buffer> r = admin.post("/api/integrations", new JsonObject().put("name", name)
         .put("scopes", new JsonArray(List.of((Object[]) scopes))).put("inspector", "ivan"));
