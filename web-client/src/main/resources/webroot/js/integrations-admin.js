@@ -1,6 +1,7 @@
 /**
  * The admin page's hand-off section (API.md "Hand-off to the approval system"): integrations with their scoped
- * API keys (created here, shown once, revoked at once) and the webhook dead-letter list with "send again".
+ * API keys (created here, shown once, their scopes changed with the same key, revoked at once) and the webhook
+ * dead-letter list with "send again".
  * @module integrations-admin
  */
 import { api } from './api.js';
@@ -11,6 +12,13 @@ import { byId, errorText, h, showMessage } from './ui.js';
  * @param {import('./i18n.js').I18n} i18n
  * @returns {{refresh: () => Promise<void>, render: () => void}}
  */
+/** The scopes an integration can hold, with their labels (as on the creation form). */
+const SCOPES = [
+  ['inspections:create', 'admin.integrations.scopeCreate'],
+  ['inspections:read', 'admin.integrations.scopeRead'],
+  ['inspections:book', 'admin.integrations.scopeBook'],
+];
+
 export function createIntegrationsAdmin(i18n) {
   const { t } = i18n;
   const message = byId('integrations-message');
@@ -18,6 +26,8 @@ export function createIntegrationsAdmin(i18n) {
   let deadLetters = [];
   /** The last outcome, made again after a language switch. */
   let outcome = null;
+  /** The id of the integration whose scopes are being changed, if any. */
+  let editing = null;
 
   const say = (text, kind = 'info') => {
     outcome = { text, kind };
@@ -29,16 +39,30 @@ export function createIntegrationsAdmin(i18n) {
     render();
   };
 
+  /** The row that changes an integration's scopes: one box per scope, as on the form below. */
+  const scopesEditor = (i) => h('tr', { 'data-scopes-editor': i.id },
+    h('td', { colspan: '6' }, h('fieldset', {},
+      h('legend', {}, t('admin.integrations.editScopesOf', { name: i.name })),
+      SCOPES.map(([scope, label]) => h('label', {},
+        h('input', { type: 'checkbox', name: 'edit-scope', value: scope, checked: i.scopes.includes(scope) }),
+        ' ', t(label))),
+      h('p', { class: 'help muted' }, t('admin.integrations.editScopesHelp')),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', 'data-save-scopes': i.id }, t('admin.integrations.saveScopes')),
+        h('button', { type: 'button', 'data-cancel-scopes': i.id }, t('app.cancel'))))));
+
   const render = () => {
-    byId('integrations').replaceChildren(...integrations.map((i) => h('tr', { 'data-integration': i.id },
+    byId('integrations').replaceChildren(...integrations.flatMap((i) => [h('tr', { 'data-integration': i.id },
       h('td', {}, i.name),
       h('td', { class: 'mono' }, i.scopes.join(', ')),
       h('td', { class: 'mono' }, i.inspector),
       h('td', { class: 'mono' }, i.webhookUrl || '—'),
       h('td', {}, h('span', { class: 'badge', 'data-status': i.status }, t(`admin.integrations.status.${i.status}`))),
-      h('td', {}, i.status === 'active'
-        ? h('button', { type: 'button', class: 'danger', 'data-revoke': i.id }, t('admin.integrations.revoke'))
-        : null))));
+      h('td', {}, i.status === 'active' ? [
+        h('button', { type: 'button', 'data-edit-scopes': i.id }, t('admin.integrations.editScopes')), ' ',
+        h('button', { type: 'button', class: 'danger', 'data-revoke': i.id }, t('admin.integrations.revoke'))]
+        : null)),
+    editing === i.id && i.status === 'active' ? scopesEditor(i) : null].filter(Boolean)));
     byId('integrations-empty').hidden = integrations.length > 0;
     byId('dead-letters').replaceChildren(...deadLetters.map((d) => h('tr', { 'data-delivery': d.id },
       h('td', { class: 'mono' }, d.type),
@@ -88,13 +112,38 @@ export function createIntegrationsAdmin(i18n) {
     }
   };
 
+  /** Saves the scopes ticked in the editor row; the key stays the same. */
+  const saveScopes = async (id) => {
+    const row = document.querySelector(`tr[data-scopes-editor="${CSS.escape(id)}"]`);
+    const scopes = [...row.querySelectorAll('input[name="edit-scope"]:checked')].map((box) => box.value);
+    if (!scopes.length) {
+      say(() => t('admin.integrations.scopesMissing'), 'error');
+      return;
+    }
+    try {
+      const changed = await api(`/api/integrations/${encodeURIComponent(id)}/scopes`, { method: 'PUT', json: { scopes } });
+      editing = null;
+      await refresh();
+      say(() => t('admin.integrations.scopesChanged', { name: changed.name }), 'ok');
+    } catch (err) {
+      say(() => errorText(i18n, err), 'error');
+    }
+  };
+
   byId('integration-form').addEventListener('submit', (event) => {
     event.preventDefault();
     create();
   });
   byId('integrations').addEventListener('click', (event) => {
-    const id = event.target.closest('button[data-revoke]')?.dataset.revoke;
-    if (id) act(`/api/integrations/${encodeURIComponent(id)}/revoke`, () => t('admin.integrations.revoked'));
+    const button = event.target.closest('button');
+    if (!button) return;
+    const { revoke, editScopes, saveScopes: save, cancelScopes } = button.dataset;
+    if (revoke) act(`/api/integrations/${encodeURIComponent(revoke)}/revoke`, () => t('admin.integrations.revoked'));
+    if (editScopes || cancelScopes) {
+      editing = editScopes || null;
+      render();
+    }
+    if (save) saveScopes(save);
   });
   byId('dead-letters').addEventListener('click', (event) => {
     const id = event.target.closest('button[data-replay]')?.dataset.replay;

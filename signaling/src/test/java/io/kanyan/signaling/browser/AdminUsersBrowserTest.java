@@ -155,6 +155,19 @@ class AdminUsersBrowserTest {
       assertThat(listed.getText()).contains("审批系统", KanyanServer.INSPECTOR, "有效")
           .doesNotContain(admin.findElement(By.id("integration-key")).getText());
 
+      step("Its scopes change with the same key: booking is added.");
+      assertThat(listed.getText()).doesNotContain("inspections:book");
+      listed.findElement(By.cssSelector("button[data-edit-scopes]")).click();
+      WebElement editor = waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("tr[data-scopes-editor]")));
+      assertThat(editor.findElement(By.cssSelector("input[value='inspections:read']")).isSelected()).isTrue();
+      editor.findElement(By.cssSelector("input[value='inspections:book']")).click();
+      editor.findElement(By.cssSelector("button[data-save-scopes]")).click();
+      waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("#integrations tr[data-integration]")).getText()
+          .contains("inspections:book"));
+      assertThat(admin.findElement(By.id("integrations-message")).getText()).contains("已修改", "审批系统");
+      assertThat(admin.findElements(By.cssSelector("tr[data-scopes-editor]"))).isEmpty();
+      listed = admin.findElement(By.cssSelector("#integrations tr[data-integration]"));
+
       step("Revoking it marks it revoked.");
       listed.findElement(By.cssSelector("button[data-revoke]")).click();
       waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("#integrations tr[data-integration]")).getText()
