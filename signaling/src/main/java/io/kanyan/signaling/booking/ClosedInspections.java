@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  *       ({@code inspection_cancelled}: the time is off, the link will not open) from the contact read just before it
  *       is deleted, with the notices' retries, on the trail as every notice;</li>
  *   <li>an inspection concluded before its appointment, one cancelled with no appointment ahead (none booked, or it
- *       has begun) sends nothing new: the applicant either took part, or holds only the invite link, whose page says
- *       the inspection was cancelled;</li>
+ *       has begun) sends nothing new: the inspection took place, or the applicant holds only the invite link, whose
+ *       page says the inspection was cancelled;</li>
  *   <li>in every case the sealed contact is deleted.</li>
  * </ul>
  * Nothing here holds up the close: it runs after the answer, and a failure is logged.
@@ -45,8 +45,11 @@ public final class ClosedInspections {
     return released(inspectionId)
         .compose(ahead -> ahead.isEmpty() ? notices.closed(inspectionId) : toldIfCancelled(inspectionId, ahead.get()))
         .recover(err -> {
-          log.warn("inspection {}: contact not deleted: {}", inspectionId, err.getMessage());
-          return Future.succeededFuture();
+          log.warn("inspection {}: after closing, its appointment or contact: {}", inspectionId, err.getMessage());
+          return notices.closed(inspectionId).recover(again -> {
+            log.warn("inspection {}: contact not deleted: {}", inspectionId, again.getMessage());
+            return Future.succeededFuture();
+          });
         });
   }
 
