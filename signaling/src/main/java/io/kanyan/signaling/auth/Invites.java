@@ -6,9 +6,9 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import io.lettuce.core.KeyValue;
+import io.kanyan.recorder.redis.LuaScript;
+import io.lettuce.core.ScriptOutputType;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Applicant invites: a random 256-bit token bound to one inspection, valid for a configured time.
@@ -29,12 +29,16 @@ public final class Invites {
   private final Revocations revocations;
   private final Duration ttl;
   private final Clock clock;
+  private final LuaScript issue;
+  private final LuaScript revoke;
 
   public Invites(RedisStore redis, Revocations revocations, Duration ttl, Clock clock) {
     this.redis = redis;
     this.revocations = revocations;
     this.ttl = ttl;
     this.clock = clock;
+    this.issue = new LuaScript(redis, Invites.class, "invite_issue.lua");
+    this.revoke = new LuaScript(redis, Invites.class, "invite_revoke.lua");
   }
 
   static String inviteKey(String digest) {
@@ -50,16 +54,20 @@ public final class Invites {
     return "kanyan:case:" + inspectionId + ":invite";
   }
 
-  /** Issues a new invite for the inspection, revoking the previous one. */
+  /**
+   * Issues a new invite for the inspection, revoking the previous one, in one script: two issued at once (two
+   * requests, on two event loops or nodes) leave exactly one that works, the one the inspection's pointer names.
+   */
   public Future<Issued> issue(String inspectionId) {
     String token = Tokens.random();
     String digest = Tokens.digest(token);
     Instant expires = clock.instant().plus(ttl);
-    return revoke(inspectionId).compose(x -> redis.call(c -> {
-      c.hset(inviteKey(digest), Map.of("inspectionId", inspectionId, "expiresAt", expires.toString()));
-      c.expireat(inviteKey(digest), expires.plus(Duration.ofDays(30)).getEpochSecond());
-      return c.set(currentKey(inspectionId), digest);
-    })).map(ok -> new Issued(token, expires));
+    return issue.<List<Object>>run(ScriptOutputType.MULTI,
+            new String[] {currentKey(inspectionId), legacyCurrentKey(inspectionId), inviteKey(digest)},
+            new String[] {inspectionId, expires.toString(),
+                Long.toString(expires.plus(Duration.ofDays(30)).getEpochSecond()), digest})
+        .onSuccess(this::announce)
+        .map(revoked -> new Issued(token, expires));
   }
 
   /**
@@ -86,18 +94,22 @@ public final class Invites {
         }));
   }
 
-  /** Makes the inspection's current invite stop working, and closes the connections opened with it. */
+  /**
+   * Makes the inspection's current invite stop working, and closes the connections opened with it. One script: the
+   * invite current when it runs is the one revoked, whatever is issued at the same moment.
+   */
   public Future<Void> revoke(String inspectionId) {
-    return redis.call(c -> c.mget(currentKey(inspectionId), legacyCurrentKey(inspectionId))).compose(pointers -> {
-      List<String> digests = pointers.stream().filter(KeyValue::hasValue).map(KeyValue::getValue).toList();
-      return digests.isEmpty()
-          ? Future.succeededFuture()
-          : redis.call(c -> {
-            digests.forEach(digest -> c.del(inviteKey(digest)));
-            return c.del(currentKey(inspectionId), legacyCurrentKey(inspectionId));
-          }).onSuccess(x -> digests.forEach(digest -> revocations.publish(Revocations.Kind.INVITE, digest,
-              "invite_revoked"))).mapEmpty();
-    });
+    return revoke.<List<Object>>run(ScriptOutputType.MULTI,
+            new String[] {currentKey(inspectionId), legacyCurrentKey(inspectionId)}, new String[0])
+        .onSuccess(this::announce)
+        .mapEmpty();
+  }
+
+  /** Closes the connections opened with the invites a script revoked. */
+  private void announce(List<Object> revoked) {
+    for (Object digest : revoked) {
+      revocations.publish(Revocations.Kind.INVITE, String.valueOf(digest), "invite_revoked");
+    }
   }
 
   /** A known invite: the inspection it belongs to, until when it is valid, and whether that is past. */
