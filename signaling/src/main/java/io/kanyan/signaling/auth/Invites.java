@@ -31,6 +31,9 @@ public final class Invites {
   private final Clock clock;
   private final LuaScript issue;
   private final LuaScript revoke;
+  private final LuaScript cover;
+  /** Reads again this often when the invite changed between the read and the write of {@link #coverUntil}. */
+  private static final int COVER_ATTEMPTS = 20;
 
   public Invites(RedisStore redis, Revocations revocations, Duration ttl, Clock clock) {
     this.redis = redis;
@@ -39,6 +42,7 @@ public final class Invites {
     this.clock = clock;
     this.issue = new LuaScript(redis, Invites.class, "invite_issue.lua");
     this.revoke = new LuaScript(redis, Invites.class, "invite_revoke.lua");
+    this.cover = new LuaScript(redis, Invites.class, "invite_cover.lua");
   }
 
   static String inviteKey(String digest) {
@@ -74,9 +78,16 @@ public final class Invites {
    * Keeps the inspection's current invite valid at least until {@code until} (an appointment booked beyond its
    * expiry): the link the applicant holds then still opens the call. An invite already valid longer is left alone.
    *
+   * <p>The expiry is moved by compare-and-set (read, then set only if unchanged, else read again): two bookings at
+   * once keep the later time, and an invite revoked or replaced meanwhile is not brought back (the new one is covered).
+   *
    * @return when the invite is now valid until, or empty when the inspection has no current invite
    */
   public Future<java.util.Optional<Instant>> coverUntil(String inspectionId, Instant until) {
+    return coverUntil(inspectionId, until, 1);
+  }
+
+  private Future<java.util.Optional<Instant>> coverUntil(String inspectionId, Instant until, int attempt) {
     return redis.call(c -> c.get(currentKey(inspectionId))).compose(digest -> digest == null
         ? Future.succeededFuture(java.util.Optional.<Instant>empty())
         : redis.call(c -> c.hget(inviteKey(digest), "expiresAt")).compose(at -> {
@@ -87,10 +98,15 @@ public final class Invites {
           if (!current.isBefore(until)) {
             return Future.succeededFuture(java.util.Optional.of(current));
           }
-          return redis.call(c -> {
-            c.hset(inviteKey(digest), "expiresAt", until.toString());
-            return c.expireat(inviteKey(digest), until.plus(Duration.ofDays(30)).getEpochSecond());
-          }).map(java.util.Optional.of(until));
+          return cover.<Long>run(ScriptOutputType.INTEGER,
+                  new String[] {currentKey(inspectionId), inviteKey(digest)},
+                  new String[] {digest, at, until.toString(),
+                      Long.toString(until.plus(Duration.ofDays(30)).getEpochSecond())})
+              .compose(moved -> moved == 1 ? Future.succeededFuture(java.util.Optional.of(until))
+                  : attempt >= COVER_ATTEMPTS
+                      ? Future.failedFuture(new IllegalStateException("inspection " + inspectionId
+                          + ": the invite kept changing while its expiry was moved; try again"))
+                      : coverUntil(inspectionId, until, attempt + 1));
         }));
   }
 

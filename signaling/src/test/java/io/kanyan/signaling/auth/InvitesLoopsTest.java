@@ -8,6 +8,7 @@ import io.kanyan.recorder.testing.TestRedis;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -78,6 +79,49 @@ class InvitesLoopsTest {
       }
       invites.revoke(inspection).await();
       assertThat(working(tokens)).isEmpty();
+    }
+  }
+
+  @Test
+  void bookingsCoveringTheInviteAtOnceKeepTheLatestTime() {
+    for (int round = 0; round < 5; round++) {
+      String inspection = UUID.randomUUID().toString();
+      Invites.Issued invite = invites.issue(inspection).await();
+      Instant base = invite.expiresAt();
+
+      // 100 appointments booked at once, each needing the link a different number of minutes (1..100) past its expiry.
+      loops.on(loop -> {
+        List<Future<?>> all = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+          all.add(invites.coverUntil(inspection, base.plus(Duration.ofMinutes(1 + (i * 4L + loop) * 7 % 100))));
+        }
+        return Future.all(new ArrayList<>(all)).mapEmpty();
+      });
+
+      assertThat(invites.find(invite.token()).await().expiresAt()).isEqualTo(base.plus(Duration.ofMinutes(100)));
+    }
+  }
+
+  @Test
+  void anInviteRevokedWhileBookingsCoverItStaysRevoked() {
+    for (int round = 0; round < 5; round++) {
+      String inspection = UUID.randomUUID().toString();
+      Invites.Issued invite = invites.issue(inspection).await();
+      Instant base = invite.expiresAt();
+
+      loops.on(loop -> {
+        List<Future<?>> all = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+          // The revoke lands while covers are between their read and their write (two round trips in).
+          all.add(i == 12 ? redis.call(c -> c.ping()).compose(x -> redis.call(c -> c.ping()))
+              .compose(x -> invites.revoke(inspection))
+              : invites.coverUntil(inspection, base.plus(Duration.ofMinutes(1 + i * 4L + loop))));
+        }
+        return Future.all(new ArrayList<>(all)).mapEmpty();
+      });
+
+      assertThat(invites.find(invite.token()).transform(ar -> Future.succeededFuture(ar.succeeded())).await())
+          .as("the revoked invite answers").isFalse();
     }
   }
 
