@@ -36,8 +36,11 @@ public final class KeyedQueue {
     });
     if (previous == null) {
       start.run();
+    } else if (caller == null) {
+      previous.onComplete(x -> start.run());
     } else {
-      previous.onComplete(x -> on(caller, start));
+      // Always as a task of its own, even on the same loop: a long queue of steps that finish at once never nests.
+      previous.onComplete(x -> caller.runOnContext(v -> start.run()));
     }
     return answer.future();
   }

@@ -94,4 +94,33 @@ class KeyedQueueTest {
     }
     assertThat(queue.keys()).isZero();
   }
+
+  @Test
+  void aLongQueueOfStepsThatFinishAtOnceRunsInOrderWithoutNesting() {
+    KeyedQueue queue = new KeyedQueue();
+    List<Integer> ran = loops.on(loop -> {
+      if (loop != 0) {
+        return Future.succeededFuture(0);
+      }
+      Promise<Void> first = Promise.promise();
+      queue.run("inspection-2", () -> first.future());
+      AtomicInteger next = new AtomicInteger();
+      AtomicInteger outOfOrder = new AtomicInteger();
+      List<Future<Integer>> all = new ArrayList<>();
+      for (int i = 0; i < 20_000; i++) {
+        int n = i;
+        // Each finishes as soon as it starts: released together, they must not run inside one another.
+        all.add(queue.run("inspection-2", () -> {
+          if (next.getAndIncrement() != n) {
+            outOfOrder.incrementAndGet();
+          }
+          return Future.succeededFuture(n);
+        }));
+      }
+      first.complete();
+      return Future.all(new ArrayList<>(all)).map(x -> outOfOrder.get() == 0 ? next.get() : -1);
+    });
+    assertThat(ran.get(0)).isEqualTo(20_000);
+    assertThat(queue.keys()).isZero();
+  }
 }
