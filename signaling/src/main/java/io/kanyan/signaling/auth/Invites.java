@@ -25,6 +25,9 @@ public final class Invites {
   public record Issued(String token, Instant expiresAt) {
   }
 
+  /** Reads again this often when the invite changed between the read and the write of {@link #coverUntil}. */
+  private static final int COVER_ATTEMPTS = 20;
+
   private final RedisStore redis;
   private final Revocations revocations;
   private final Duration ttl;
@@ -32,8 +35,6 @@ public final class Invites {
   private final LuaScript issue;
   private final LuaScript revoke;
   private final LuaScript cover;
-  /** Reads again this often when the invite changed between the read and the write of {@link #coverUntil}. */
-  private static final int COVER_ATTEMPTS = 20;
 
   public Invites(RedisStore redis, Revocations revocations, Duration ttl, Clock clock) {
     this.redis = redis;
