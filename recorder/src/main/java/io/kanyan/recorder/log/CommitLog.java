@@ -56,6 +56,15 @@ public final class CommitLog {
   private int latestKey;
   private Object stamp;
 
+  /**
+   * The latest entry, the number of entries and of leaves, as last published under the lock: read without it, so an
+   * event loop asking for the latest tree head never waits behind an append's fsync (the lock is held across it).
+   */
+  private record View(LogEntry latest, int entries, long size) {
+  }
+
+  private volatile View view = new View(null, 0, 0);
+
   private CommitLog(Path file, LogKeys keys) {
     this.file = file;
     this.keys = keys;
@@ -76,7 +85,10 @@ public final class CommitLog {
   public static CommitLog open(Path file, LogKeys keys) {
     CommitLog commitLog = new CommitLog(file, keys);
     try {
-      commitLog.load();
+      synchronized (commitLog) {
+        commitLog.load();
+        commitLog.publish();
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the commitment log " + file, e);
     }
@@ -280,8 +292,14 @@ public final class CommitLog {
     lineHashes.add(sha256(line));
     latest = entry;
     latestKey = keyNumber;
+    publish();
     stamp = stampOf(file);
     return entry;
+  }
+
+  /** Publishes the state for the readers that do not take the lock; called under it after every change. */
+  private void publish() {
+    view = new View(latest, lineHashes.size(), tree.size());
   }
 
   /**
@@ -300,9 +318,11 @@ public final class CommitLog {
       if (tree.size() != sizeBefore) {
         problems.add(problem);
       }
+      publish();
       return problem;
     }
     write(line);
+    publish();
     stamp = stampOf(file);
     return null;
   }
@@ -393,17 +413,20 @@ public final class CommitLog {
     return List.copyOf(problems);
   }
 
-  /** The latest entry, if any. */
-  public synchronized Optional<LogEntry> latest() {
-    return Optional.ofNullable(latest);
+  /** The latest entry, if any. Never waits for the lock (an append in progress is seen once it is done). */
+  public Optional<LogEntry> latest() {
+    return Optional.ofNullable(view.latest());
   }
 
-  public synchronized Optional<SignedTreeHead> latestHead() {
-    return latest == null ? Optional.empty() : Optional.of(latest.sth());
+  /** The latest signed tree head, if any. Never waits for the lock. */
+  public Optional<SignedTreeHead> latestHead() {
+    LogEntry entry = view.latest();
+    return entry == null ? Optional.empty() : Optional.of(entry.sth());
   }
 
-  public synchronized long size() {
-    return tree.size();
+  /** The number of leaves. Never waits for the lock. */
+  public long size() {
+    return view.size();
   }
 
   /** Every head ever committed for the inspection, oldest first. */
@@ -449,9 +472,9 @@ public final class CommitLog {
     return tree.root(size);
   }
 
-  /** The number of lines this log holds as valid entries. */
-  public synchronized int entries() {
-    return lineHashes.size();
+  /** The number of lines this log holds as valid entries. Never waits for the lock. */
+  public int entries() {
+    return view.entries();
   }
 
   public Path file() {

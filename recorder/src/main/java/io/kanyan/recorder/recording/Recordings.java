@@ -1,5 +1,6 @@
 package io.kanyan.recorder.recording;
 
+import io.kanyan.recorder.loops.KeyedQueue;
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
 import io.kanyan.recorder.trail.TrailEvent;
@@ -61,7 +62,7 @@ public final class Recordings {
   private final Trail trail;
   private final Path dataDir;
   private final Map<String, State> states = new ConcurrentHashMap<>();
-  private final Map<String, Future<?>> queues = new ConcurrentHashMap<>();
+  private final KeyedQueue queue = new KeyedQueue();
 
   public Recordings(Vertx vertx, Trail trail, Path dataDir) {
     this.vertx = vertx;
@@ -257,16 +258,12 @@ public final class Recordings {
     states.remove(inspectionId);
   }
 
-  @SuppressWarnings("unchecked")
+  /**
+   * Runs {@code work} once the inspection's earlier operations finished, on the caller's event loop (uploads of one
+   * inspection may come in on connections of different loops), answering there.
+   */
   private <T> Future<T> serial(String inspectionId, Supplier<Future<T>> work) {
-    Future<?>[] slot = new Future<?>[1];
-    queues.compute(inspectionId, (id, previous) -> {
-      Future<T> run = previous == null ? work.get() : previous.transform(ignored -> work.get());
-      slot[0] = run;
-      return run;
-    });
-    Future<T> mine = (Future<T>) slot[0];
-    return mine.andThen(done -> queues.remove(inspectionId, mine));
+    return queue.run(inspectionId, work);
   }
 
   private Path dir(String inspectionId) {

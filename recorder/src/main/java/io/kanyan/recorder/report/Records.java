@@ -1,5 +1,6 @@
 package io.kanyan.recorder.report;
 
+import io.kanyan.recorder.loops.KeyedQueue;
 import io.kanyan.recorder.recording.Sha256;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.trail.EventType;
@@ -12,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pdfbox.Loader;
@@ -61,7 +60,7 @@ public final class Records {
   private final Supplier<SigningCertificate> certificate;
   private final Function<String, String> verifyUrl;
   private final Clock clock;
-  private final Map<String, Future<?>> queues = new ConcurrentHashMap<>();
+  private final KeyedQueue queue = new KeyedQueue();
   private volatile SigningCertificate loaded;
   private volatile Future<?> hold = Future.succeededFuture();
 
@@ -342,24 +341,11 @@ public final class Records {
     return loaded;
   }
 
-  /** Runs {@code step} after every earlier step of the same inspection has finished. */
+  /**
+   * Runs {@code step} after every earlier step of the same inspection has finished, on the caller's event loop (a
+   * signature and a retry may come in on different loops), answering there.
+   */
   private <T> Future<T> serial(String inspectionId, Supplier<Future<T>> step) {
-    @SuppressWarnings("unchecked")
-    Future<T>[] slot = (Future<T>[]) new Future[1];
-    queues.compute(inspectionId, (id, previous) -> {
-      Future<T> run = previous == null ? safely(step) : previous.transform(x -> safely(step));
-      slot[0] = run;
-      return run;
-    });
-    Future<T> mine = slot[0];
-    return mine.andThen(done -> queues.remove(inspectionId, mine));
-  }
-
-  private static <T> Future<T> safely(Supplier<Future<T>> step) {
-    try {
-      return step.get();
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
+    return queue.run(inspectionId, step);
   }
 }

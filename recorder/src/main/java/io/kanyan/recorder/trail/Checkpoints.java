@@ -437,7 +437,8 @@ public final class Checkpoints {
     Promise<SignedTreeHead> mine = Promise.promise();
     Future<SignedTreeHead> current = running.compareAndExchange(null, mine.future());
     if (current != null) {
-      return current;
+      // Joining a run another event loop started (an export while the periodic checkpoint runs): answer here.
+      return io.kanyan.recorder.loops.KeyedQueue.onCaller(Vertx.currentContext(), current);
     }
     election.becomeWriter()
         .compose(writer -> writer ? writeCheckpoint(election.held().orElse(null)) : awaitWriter())

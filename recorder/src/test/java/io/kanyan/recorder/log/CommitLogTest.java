@@ -42,6 +42,25 @@ class CommitLogTest {
     assertThat(log.size()).isEqualTo(10);
   }
 
+  /**
+   * The latest tree head, the entries and the size are read by event loops (metrics, the copy's follower, the
+   * auditor's checks); an append holds the log's lock across its fsync, so those reads must not take the lock.
+   */
+  @Test
+  void theLatestHeadIsReadWhileAnAppendHoldsTheLog() throws Exception {
+    CommitLog log = CommitLog.open(file, key);
+    java.util.concurrent.CompletableFuture<String> read = new java.util.concurrent.CompletableFuture<>();
+    synchronized (log) {
+      // Another thread (an event loop) reads while this one holds the lock, as an append in its fsync does.
+      Thread reader = new Thread(() -> read.complete(log.latestHead().orElseThrow().number() + "/" + log.entries()
+          + "/" + log.size() + "/" + log.latest().orElseThrow().number()));
+      reader.setDaemon(true);
+      reader.start();
+      // Generous: it only fails when the reader is stuck behind the lock (it would wait forever here).
+      assertThat(read.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("4/4/10/4");
+    }
+  }
+
   List<String> reopen(List<String> edited) throws Exception {
     Files.write(file, edited);
     return CommitLog.open(file, key).problems();

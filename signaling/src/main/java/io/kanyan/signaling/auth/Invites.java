@@ -6,9 +6,9 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import io.lettuce.core.KeyValue;
+import io.kanyan.recorder.redis.LuaScript;
+import io.lettuce.core.ScriptOutputType;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Applicant invites: a random 256-bit token bound to one inspection, valid for a configured time.
@@ -25,16 +25,25 @@ public final class Invites {
   public record Issued(String token, Instant expiresAt) {
   }
 
+  /** Reads again this often when the invite changed between the read and the write of {@link #coverUntil}. */
+  private static final int COVER_ATTEMPTS = 20;
+
   private final RedisStore redis;
   private final Revocations revocations;
   private final Duration ttl;
   private final Clock clock;
+  private final LuaScript issue;
+  private final LuaScript revoke;
+  private final LuaScript cover;
 
   public Invites(RedisStore redis, Revocations revocations, Duration ttl, Clock clock) {
     this.redis = redis;
     this.revocations = revocations;
     this.ttl = ttl;
     this.clock = clock;
+    this.issue = new LuaScript(redis, Invites.class, "invite_issue.lua");
+    this.revoke = new LuaScript(redis, Invites.class, "invite_revoke.lua");
+    this.cover = new LuaScript(redis, Invites.class, "invite_cover.lua");
   }
 
   static String inviteKey(String digest) {
@@ -50,25 +59,36 @@ public final class Invites {
     return "kanyan:case:" + inspectionId + ":invite";
   }
 
-  /** Issues a new invite for the inspection, revoking the previous one. */
+  /**
+   * Issues a new invite for the inspection, revoking the previous one, in one script: two issued at once (two
+   * requests, on two event loops or nodes) leave exactly one that works, the one the inspection's pointer names.
+   */
   public Future<Issued> issue(String inspectionId) {
     String token = Tokens.random();
     String digest = Tokens.digest(token);
     Instant expires = clock.instant().plus(ttl);
-    return revoke(inspectionId).compose(x -> redis.call(c -> {
-      c.hset(inviteKey(digest), Map.of("inspectionId", inspectionId, "expiresAt", expires.toString()));
-      c.expireat(inviteKey(digest), expires.plus(Duration.ofDays(30)).getEpochSecond());
-      return c.set(currentKey(inspectionId), digest);
-    })).map(ok -> new Issued(token, expires));
+    return issue.<List<Object>>run(ScriptOutputType.MULTI,
+            new String[] {currentKey(inspectionId), legacyCurrentKey(inspectionId), inviteKey(digest)},
+            new String[] {inspectionId, expires.toString(),
+                Long.toString(expires.plus(Duration.ofDays(30)).getEpochSecond()), digest})
+        .onSuccess(this::announce)
+        .map(revoked -> new Issued(token, expires));
   }
 
   /**
    * Keeps the inspection's current invite valid at least until {@code until} (an appointment booked beyond its
    * expiry): the link the applicant holds then still opens the call. An invite already valid longer is left alone.
    *
+   * <p>The expiry is moved by compare-and-set (read, then set only if unchanged, else read again): two bookings at
+   * once keep the later time, and an invite revoked or replaced meanwhile is not brought back (the new one is covered).
+   *
    * @return when the invite is now valid until, or empty when the inspection has no current invite
    */
   public Future<java.util.Optional<Instant>> coverUntil(String inspectionId, Instant until) {
+    return coverUntil(inspectionId, until, 1);
+  }
+
+  private Future<java.util.Optional<Instant>> coverUntil(String inspectionId, Instant until, int attempt) {
     return redis.call(c -> c.get(currentKey(inspectionId))).compose(digest -> digest == null
         ? Future.succeededFuture(java.util.Optional.<Instant>empty())
         : redis.call(c -> c.hget(inviteKey(digest), "expiresAt")).compose(at -> {
@@ -79,25 +99,34 @@ public final class Invites {
           if (!current.isBefore(until)) {
             return Future.succeededFuture(java.util.Optional.of(current));
           }
-          return redis.call(c -> {
-            c.hset(inviteKey(digest), "expiresAt", until.toString());
-            return c.expireat(inviteKey(digest), until.plus(Duration.ofDays(30)).getEpochSecond());
-          }).map(java.util.Optional.of(until));
+          return cover.<Long>run(ScriptOutputType.INTEGER,
+                  new String[] {currentKey(inspectionId), inviteKey(digest)},
+                  new String[] {digest, at, until.toString(),
+                      Long.toString(until.plus(Duration.ofDays(30)).getEpochSecond())})
+              .compose(moved -> moved == 1 ? Future.succeededFuture(java.util.Optional.of(until))
+                  : attempt >= COVER_ATTEMPTS
+                      ? Future.failedFuture(new IllegalStateException("inspection " + inspectionId
+                          + ": the invite kept changing while its expiry was moved; try again"))
+                      : coverUntil(inspectionId, until, attempt + 1));
         }));
   }
 
-  /** Makes the inspection's current invite stop working, and closes the connections opened with it. */
+  /**
+   * Makes the inspection's current invite stop working, and closes the connections opened with it. One script: the
+   * invite current when it runs is the one revoked, whatever is issued at the same moment.
+   */
   public Future<Void> revoke(String inspectionId) {
-    return redis.call(c -> c.mget(currentKey(inspectionId), legacyCurrentKey(inspectionId))).compose(pointers -> {
-      List<String> digests = pointers.stream().filter(KeyValue::hasValue).map(KeyValue::getValue).toList();
-      return digests.isEmpty()
-          ? Future.succeededFuture()
-          : redis.call(c -> {
-            digests.forEach(digest -> c.del(inviteKey(digest)));
-            return c.del(currentKey(inspectionId), legacyCurrentKey(inspectionId));
-          }).onSuccess(x -> digests.forEach(digest -> revocations.publish(Revocations.Kind.INVITE, digest,
-              "invite_revoked"))).mapEmpty();
-    });
+    return revoke.<List<Object>>run(ScriptOutputType.MULTI,
+            new String[] {currentKey(inspectionId), legacyCurrentKey(inspectionId)}, new String[0])
+        .onSuccess(this::announce)
+        .mapEmpty();
+  }
+
+  /** Closes the connections opened with the invites a script revoked. */
+  private void announce(List<Object> revoked) {
+    for (Object digest : revoked) {
+      revocations.publish(Revocations.Kind.INVITE, String.valueOf(digest), "invite_revoked");
+    }
   }
 
   /** A known invite: the inspection it belongs to, until when it is valid, and whether that is past. */

@@ -35,7 +35,8 @@ public final class Checklists {
   private final Trail trail;
   private final Clock clock;
   private final ZoneId zone;
-  private BiConsumer<String, JsonObject> toApplicant = (id, msg) -> { };
+  /** Set while the server is wired; volatile, as requests on every event loop read it. */
+  private volatile BiConsumer<String, JsonObject> toApplicant = (id, msg) -> { };
 
   public Checklists(Catalogue catalogue, Trail trail, Clock clock, ZoneId zone) {
     this.catalogue = catalogue;

@@ -9,11 +9,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,11 @@ import org.slf4j.LoggerFactory;
  * publishes, and hands each change only to the desks of the inspector it belongs to (an inspector sees only their
  * own desk). A desk is closed when the login it was opened with ends (logout, disabled account; {@link Revocations}).
  *
- * <p>Everything here runs on the context that called {@link #start} (the server verticle's), so plain maps do.
+ * <p>The subscription and the revocations are heard on the context that called {@link #start} (the server
+ * verticle's); desks connect from the contexts of their requests, which may be any of the server's event loops. The
+ * desks are therefore kept in concurrent maps (a key's set is changed only inside {@code compute}, so a set emptied
+ * by one loop is never dropped while another adds to it), and each desk is called on the context it connected from,
+ * so a desk's own state (its stream, timers, "closed") stays on that one loop.
  */
 public final class DeskEvents {
 
@@ -42,18 +45,28 @@ public final class DeskEvents {
     void resync();
   }
 
-  private record Entry(String inspector, List<String> keys, Desk desk) {
+  /** A connected desk and the context it connected from, where it is called. */
+  private record Entry(String inspector, List<String> keys, Desk desk, Context context) {
+
+    void tell(Consumer<Desk> what) {
+      if (context == null || Vertx.currentContext() == context) {
+        what.accept(desk);
+      } else {
+        context.runOnContext(v -> what.accept(desk));
+      }
+    }
   }
 
   private final Vertx vertx;
   private final RedisStore redis;
   private final Revocations revocations;
-  private final Map<String, Set<Entry>> byInspector = new HashMap<>();
-  private final Map<String, Set<Entry>> byCredential = new HashMap<>();
-  private Consumer<String> onChange = inspector -> { };
-  private Runnable onResync = () -> { };
-  private StatefulRedisPubSubConnection<String, String> connection;
-  private Context context;
+  private final Map<String, Set<Entry>> byInspector = new ConcurrentHashMap<>();
+  private final Map<String, Set<Entry>> byCredential = new ConcurrentHashMap<>();
+  private volatile Consumer<String> onChange = inspector -> { };
+  private volatile Runnable onResync = () -> { };
+  private volatile StatefulRedisPubSubConnection<String, String> connection;
+  private volatile Context context;
+  /** Touched on the start context only. */
   private boolean subscribedOnce;
 
   public DeskEvents(Vertx vertx, RedisStore redis, Revocations revocations) {
@@ -101,15 +114,17 @@ public final class DeskEvents {
   }
 
   /**
-   * Connects a desk of {@code inspector}, opened with the session {@code sessionToken}.
+   * Connects a desk of {@code inspector}, opened with the session {@code sessionToken}. The desk is called on the
+   * caller's context from then on, whichever context hears the change.
    *
    * @return what disconnects it
    */
   public Runnable connect(String inspector, String sessionToken, Desk desk) {
-    Entry entry = new Entry(inspector, List.of("session:" + Tokens.digest(sessionToken), "user:" + inspector), desk);
-    byInspector.computeIfAbsent(inspector, k -> new HashSet<>()).add(entry);
+    Entry entry = new Entry(inspector, List.of("session:" + Tokens.digest(sessionToken), "user:" + inspector), desk,
+        Vertx.currentContext());
+    add(byInspector, inspector, entry);
     for (String key : entry.keys()) {
-      byCredential.computeIfAbsent(key, k -> new HashSet<>()).add(entry);
+      add(byCredential, key, entry);
     }
     return () -> {
       remove(byInspector, inspector, entry);
@@ -122,11 +137,19 @@ public final class DeskEvents {
     return byInspector.values().stream().mapToInt(Set::size).sum();
   }
 
+  private static void add(Map<String, Set<Entry>> map, String key, Entry entry) {
+    map.compute(key, (k, set) -> {
+      Set<Entry> desks = set != null ? set : ConcurrentHashMap.newKeySet();
+      desks.add(entry);
+      return desks;
+    });
+  }
+
   private static void remove(Map<String, Set<Entry>> map, String key, Entry entry) {
-    Set<Entry> set = map.get(key);
-    if (set != null && set.remove(entry) && set.isEmpty()) {
-      map.remove(key);
-    }
+    map.computeIfPresent(key, (k, set) -> {
+      set.remove(entry);
+      return set.isEmpty() ? null : set;
+    });
   }
 
   private void resubscribed() {
@@ -135,9 +158,9 @@ public final class DeskEvents {
       return;
     }
     log.info("desk: subscribed again after a lost Redis connection; {} desk(s) here read their day again", connected());
-    for (Set<Entry> desks : List.copyOf(byInspector.values())) {
-      for (Entry e : List.copyOf(desks)) {
-        e.desk().resync();
+    for (Set<Entry> desks : byInspector.values()) {
+      for (Entry e : desks) {
+        e.tell(Desk::resync);
       }
     }
     onResync.run();
@@ -154,8 +177,11 @@ public final class DeskEvents {
     }
     Set<Entry> desks = byInspector.get(inspector);
     if (desks != null) {
-      for (Entry e : List.copyOf(desks)) {
-        e.desk().status(change.getJsonObject("state"));
+      JsonObject state = change.getJsonObject("state");
+      for (Entry e : desks) {
+        // Each desk gets its own copy: a JsonObject is not safe to share between threads.
+        JsonObject copy = state == null ? null : state.copy();
+        e.tell(d -> d.status(copy));
       }
     }
     onChange.accept(inspector);
@@ -169,8 +195,8 @@ public final class DeskEvents {
     };
     Set<Entry> affected = key == null ? null : byCredential.get(key);
     if (affected != null) {
-      for (Entry e : List.copyOf(affected)) {
-        e.desk().revoked(r.code());
+      for (Entry e : affected) {
+        e.tell(d -> d.revoked(r.code()));
       }
     }
   }

@@ -34,7 +34,8 @@ public final class InspectionsResource implements Api.Resource {
   private final ZoneId zone;
   private final InviteNotices notices;
   private final PerMinute openRate = new PerMinute(OPENS_PER_MINUTE);
-  private Bookings bookings;
+  /** Set while the server is wired ({@link #bookingWith}); volatile, as requests on every event loop read it. */
+  private volatile Bookings bookings;
 
   /**
    * @param publicUrl the base of invite links; null to use the origin the inspector's browser used

@@ -11,8 +11,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -38,8 +38,11 @@ public final class PhotosResource implements Api.Resource {
   private final Photos photos;
   private final PhotoRequests requests;
   private final StreamedUploads uploads;
-  /** Photos being received now (inspection/photo), so two copies of one upload are never stored at once. */
-  private final Set<String> arriving = new HashSet<>();
+  /**
+   * Photos being received now (inspection/photo), so two copies of one upload are never stored at once: a concurrent
+   * set, as the two copies may arrive on connections of different event loops ({@code add} is atomic).
+   */
+  private final Set<String> arriving = ConcurrentHashMap.newKeySet();
 
   public PhotosResource(Inspections inspections, Photos photos, PhotoRequests requests, UploadGate gate,
       java.nio.file.Path dataDir) {

@@ -48,10 +48,11 @@ public final class Inspections {
   private final InviteOpens inviteOpens;
   private final Checklists checklists;
   private final RedisStore redis;
-  private Function<String, Future<?>> onClosed = id -> Future.succeededFuture();
-  private Function<String, Future<?>> beforeConclusion = id -> Future.succeededFuture();
-  private CaseBinding binding;
-  private CommittedInspections committed = CommittedInspections.none();
+  // Set while the server is wired, before it listens; volatile, as requests on every event loop read them.
+  private volatile Function<String, Future<?>> onClosed = id -> Future.succeededFuture();
+  private volatile Function<String, Future<?>> beforeConclusion = id -> Future.succeededFuture();
+  private volatile CaseBinding binding;
+  private volatile CommittedInspections committed = CommittedInspections.none();
 
   /** @param redis where opens of an invite are counted between {@code invite.opened} events */
   public Inspections(CaseFiles cases, Invites invites, Trail trail, Calls calls, RedisStore redis, Clock clock,

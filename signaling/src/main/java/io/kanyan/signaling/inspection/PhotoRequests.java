@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * The inspector's requests for a full-resolution photo from the applicant's phone. A request goes on the trail
  * ({@code photo.requested}: who asked, for which checklist item) before the phone hears of it, so every photo
  * the phone uploads answers a request on the record; the phone's progress and the arrived photo are relayed
- * to the inspector. Used on the server verticle's event loop.
+ * to the inspector. Keeps nothing itself: used from requests on any event loop, and from the call's own loop.
  */
 public final class PhotoRequests {
 

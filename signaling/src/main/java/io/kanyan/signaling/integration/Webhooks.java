@@ -53,6 +53,14 @@ public final class Webhooks {
   private static final String CLAIM = "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])\n"
       + "for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id) end\n"
       + "return ids";
+  /**
+   * Moves a dead letter back to the outbox with a fresh set of tries, if it is still dead-lettered: one step, so of
+   * two replays at once (a double click, two admins, two event loops) one moves it and the other finds it gone.
+   */
+  private static final String REPLAY = "if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end\n"
+      + "redis.call('HSET', KEYS[3], 'attempts', '0', 'state', 'pending')\n"
+      + "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
+      + "return 1";
 
   /** Retry policy and polling. */
   public record Settings(int attempts, Duration backoff, Duration timeout, Duration poll) {
@@ -306,18 +314,14 @@ public final class Webhooks {
     });
   }
 
-  /** Sends a dead-lettered delivery again (with a fresh set of tries), at once. */
+  /** Sends a dead-lettered delivery again (with a fresh set of tries), at once; replayed once however often asked. */
   public Future<JsonObject> replay(Principal admin, String id) {
-    return redis.call(c -> c.zscore(DEAD, id)).compose(score -> {
-      if (score == null) {
-        return Future.failedFuture(Problem.notFound("there is no dead-lettered webhook " + id));
-      }
-      return redis.call(c -> c.hgetall(key(id))).compose(f -> redis.call(c -> {
-        c.hset(key(id), Map.of("attempts", "0", "state", "pending"));
-        c.zrem(DEAD, id);
-        return c.zadd(DUE, clock.millis(), id);
-      }).compose(x -> onChain(EventType.WEBHOOK_REPLAYED, admin.actor(), facts(id, f, 0)))
-          .map(x -> new JsonObject().put("id", id).put("state", "pending")));
-    });
+    return redis.<Long>call(c -> c.eval(REPLAY, ScriptOutputType.INTEGER, new String[] {DEAD, DUE, key(id)}, id,
+            Long.toString(clock.millis())))
+        .compose(moved -> moved == 0
+            ? Future.failedFuture(Problem.notFound("there is no dead-lettered webhook " + id))
+            : redis.call(c -> c.hgetall(key(id)))
+                .compose(f -> onChain(EventType.WEBHOOK_REPLAYED, admin.actor(), facts(id, f, 0)))
+                .map(x -> new JsonObject().put("id", id).put("state", "pending")));
   }
 }
