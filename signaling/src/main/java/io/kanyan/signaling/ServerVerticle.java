@@ -212,7 +212,7 @@ public final class ServerVerticle extends VerticleBase {
     if (!config.readOnlyInvestigation()) {
       trail.onAppended(deskStore::onTrailEvent);
     }
-    deskEvents = new DeskEvents(vertx, storage.redis(), revocations);
+    deskEvents = new DeskEvents(storage.redis(), revocations);
     if (shards != null) {
       // Each call loop tells the waiting applicants of its own calls.
       deskEvents.onChange(shards::deskChanged);

@@ -68,7 +68,10 @@ public record AuditServices(Checkpoints checkpoints, Verifier verifier, Evidence
         .compose(checkpoints -> checkpoints.start().map(v -> {
           CaseBinding binding = new CaseBinding(redis, cases, trail, clock);
           CommittedInspections committed = CommittedInspections.commitLog(vertx, checkpoints);
-          Sweep sweep = new Sweep(vertx, redis, checkpoints.alarms(), binding, committed, SWEEP_INTERVAL);
+          // Every node sweeps; one raises the alarms: the checkpoint writer (in a read-only investigation, with no
+          // writer, each node).
+          Sweep sweep = new Sweep(vertx, redis, checkpoints.alarms(), binding, committed, SWEEP_INTERVAL,
+              () -> settings.readOnlyInvestigation() ? Future.succeededFuture(true) : checkpoints.stillWriter());
           sweep.start();
           return new AuditServices(checkpoints,
               new Verifier(vertx, trail, checkpoints, dataDir, binding),

@@ -8,20 +8,29 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A periodic comparison of the committed inspections ({@link CommittedInspections}) with Redis: each one's
  * trail and case record exist, its case record agrees with its trail ({@link CaseBinding}), and it is in
- * every search index its facts (as the trail states them) put it in. Whatever is missing or altered raises
- * a tamper alarm through the commitment log's {@link TamperAlarms} (an ERROR log line, a {@code tamper.alarm}
- * event on the alarm chain {@value TamperAlarms#CHAIN}, the alarm count), once per finding and process. The latest findings are kept, so search answers
- * can say which committed inspections they cannot show.
+ * every search index its facts (as the trail states them) put it in. The latest findings are kept, so search
+ * answers can say which committed inspections they cannot show.
+ *
+ * <p>Whatever is missing or altered raises a tamper alarm through the commitment log's {@link TamperAlarms} (an
+ * ERROR log line, a {@code tamper.alarm} event on the alarm chain {@value TamperAlarms#CHAIN}, the alarm count),
+ * but only on the node that raises alarms (the checkpoint writer; recorder/TRAIL.md 5.5): every node sweeps for
+ * its own answers, one raises. That node raises a finding once while it lasts: not again while later sweeps still
+ * find it, not when the alarm chain already has it (raised by the writer before it), and again once it went away
+ * and came back.
  */
 public final class Sweep {
 
@@ -44,12 +53,22 @@ public final class Sweep {
   private final CaseBinding binding;
   private final CommittedInspections committed;
   private final Duration interval;
+  private final Supplier<Future<Boolean>> raisesAlarms;
+  /** The findings this node raised or found on the alarm chain, and still finds ({@link TamperAlarms#key}). */
+  private final Set<String> raised = ConcurrentHashMap.newKeySet();
+  /** Whether {@link #raised} holds the alarm chain's alarms: read when this node starts raising alarms. */
+  private volatile boolean seeded;
   private final AtomicReference<List<Finding>> latest = new AtomicReference<>(List.of());
   private long timer = -1;
   private Future<List<Finding>> running;
 
+  /**
+   * @param raisesAlarms whether this node raises the alarms now (the checkpoint writer, checked in Redis), asked
+   *                     after each sweep
+   */
   public Sweep(Vertx vertx, RedisStore redis, TamperAlarms alarms, CaseBinding binding,
-      CommittedInspections committed, Duration interval) {
+      CommittedInspections committed, Duration interval, Supplier<Future<Boolean>> raisesAlarms) {
+    this.raisesAlarms = raisesAlarms;
     this.vertx = vertx;
     this.redis = redis;
     this.alarms = alarms;
@@ -81,7 +100,7 @@ public final class Sweep {
     return latest.get();
   }
 
-  /** Sweeps once now; raises an alarm for each new finding and answers all findings. */
+  /** Sweeps once now; raises an alarm for each new finding when this node raises them, and answers all findings. */
   public Future<List<Finding>> runOnce() {
     return committed.ids().compose(ids -> {
       List<String> all = new ArrayList<>(ids);
@@ -95,10 +114,11 @@ public final class Sweep {
         }));
       }
       return chain;
-    }).compose(found -> raise(found).map(found)).onSuccess(found -> {
-      latest.set(List.copyOf(found));
-      log.info("sweep: {} committed inspection(s) with something missing or altered", found.size());
-    });
+    }).compose(found -> raisesAlarms.get().compose(raises -> raises ? raise(found) : notRaising()).map(found))
+        .onSuccess(found -> {
+          latest.set(List.copyOf(found));
+          log.info("sweep: {} committed inspection(s) with something missing or altered", found.size());
+        });
   }
 
   /**
@@ -194,15 +214,37 @@ public final class Sweep {
     return problems.isEmpty() ? null : new Finding(id, List.copyOf(problems));
   }
 
-  /** One alarm per finding, in order (the alarm chain is appended to one event at a time). */
+  /**
+   * One alarm per finding not raised yet, in order (the alarm chain is appended to one event at a time). The first
+   * time after this node became the one that raises, the alarm chain tells what was raised before.
+   */
   private Future<Void> raise(List<Finding> found) {
-    Future<Void> chain = Future.succeededFuture();
-    for (Finding f : found) {
-      for (String problem : f.problems()) {
-        chain = chain.compose(x -> alarms.raise(f.inspectionId(), "committed, but " + problem));
+    Set<String> now = new HashSet<>();
+    found.forEach(f -> f.problems().forEach(p -> now.add(TamperAlarms.key(f.inspectionId(), "committed, but " + p))));
+    Future<Void> known = seeded ? Future.succeededFuture() : alarms.onChain().map(onChain -> {
+      raised.addAll(onChain);
+      seeded = true;
+      return null;
+    });
+    return known.compose(x -> {
+      raised.retainAll(now); // a finding that went away is raised again if it comes back
+      Future<Void> chain = Future.succeededFuture();
+      for (Finding f : found) {
+        for (String problem : f.problems()) {
+          String finding = "committed, but " + problem;
+          if (raised.add(TamperAlarms.key(f.inspectionId(), finding))) {
+            chain = chain.compose(y -> alarms.raiseAgain(f.inspectionId(), finding));
+          }
+        }
       }
-    }
-    return chain;
+      return chain;
+    });
+  }
+
+  /** Another node raises the alarms: when this one raises them again, it first reads what was raised meanwhile. */
+  private Future<Void> notRaising() {
+    seeded = false;
+    return Future.succeededFuture();
   }
 
   /** The latest findings by inspection, for answers that must not hide a committed inspection. */

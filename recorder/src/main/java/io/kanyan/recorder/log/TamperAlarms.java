@@ -2,9 +2,12 @@ package io.kanyan.recorder.log;
 
 import io.kanyan.recorder.trail.EventType;
 import io.kanyan.recorder.trail.Trail;
+import io.kanyan.recorder.trail.TrailEvent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -37,12 +40,46 @@ public final class TamperAlarms {
    * alarm that cannot be put on the alarm chain is still logged and counted.
    */
   public Future<Void> raise(String subject, String finding) {
-    if (!raised.add(subject + "\n" + finding)) {
+    if (!raised.add(key(subject, finding))) {
       return Future.succeededFuture();
     }
+    return append(UUID.randomUUID().toString(), subject, finding);
+  }
+
+  /**
+   * Raises an alarm without this process's once-per-finding memory, for a caller that keeps its own (the sweep,
+   * which raises a finding again once it went away and came back). Never fails, like {@link #raise}.
+   */
+  public Future<Void> raiseAgain(String subject, String finding) {
+    return append(UUID.randomUUID().toString(), subject, finding);
+  }
+
+  /**
+   * The alarms on the alarm chain, each as {@link #key}: what any node raised so far. The chain's head is committed
+   * like any other, so an alarm cannot be taken off it unnoticed; one can only be added.
+   */
+  public Future<Set<String>> onChain() {
+    return trail.read(CHAIN).map(events -> {
+      Set<String> keys = new HashSet<>();
+      for (TrailEvent e : events) {
+        if (e.type() == EventType.TAMPER_ALARM) {
+          JsonObject p = e.payloadJson();
+          keys.add(key(p.getString("subject"), p.getString("finding")));
+        }
+      }
+      return keys;
+    });
+  }
+
+  /** One alarm's subject and finding as one string. */
+  public static String key(String subject, String finding) {
+    return subject + "\n" + finding;
+  }
+
+  private Future<Void> append(String eventId, String subject, String finding) {
     count.incrementAndGet();
     log.error("TAMPER ALARM {}: {}", subject, finding);
-    return trail.append(CHAIN, EventType.TAMPER_ALARM, "system",
+    return trail.append(eventId, CHAIN, EventType.TAMPER_ALARM, "system",
             new JsonObject().put("subject", subject).put("finding", finding))
         .<Void>mapEmpty()
         .recover(err -> {

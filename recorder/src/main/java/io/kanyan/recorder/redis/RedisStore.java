@@ -154,6 +154,8 @@ public final class RedisStore implements AutoCloseable {
 
   private volatile String primary = "";
   private volatile boolean closed;
+  /** The shared subscriber connection ({@link #subscriber()}), once asked for. */
+  private Future<RedisPubSub> subscriber;
 
   private volatile long lastRediscovery;
 
@@ -306,6 +308,34 @@ public final class RedisStore implements AutoCloseable {
         .compose(stage -> Future.fromCompletionStage(stage, vertx.getOrCreateContext()))
         .recover(err -> Future.failedFuture(new RedisUnavailableException(
             "cannot open a publish/subscribe connection to Redis at " + where(uri), err)));
+  }
+
+  /**
+   * This store's one subscriber connection, opened at the first call and shared by every caller (each subscribes
+   * to its own channels or patterns; none closes it): a process needs no more than one. Closed with the store.
+   */
+  public Future<RedisPubSub> subscriber() {
+    Future<RedisPubSub> shared;
+    synchronized (this) {
+      if (subscriber == null) {
+        Future<RedisPubSub> opening = RedisPubSub.open(this);
+        subscriber = opening;
+        // A failed opening is not kept: the next caller tries again.
+        opening.onFailure(err -> forgetSubscriber(opening));
+      }
+      shared = subscriber;
+    }
+    // Answered on the caller's context, whoever opened it: a subscription made in the callback delivers there.
+    io.vertx.core.Context caller = vertx.getOrCreateContext();
+    io.vertx.core.Promise<RedisPubSub> answer = io.vertx.core.Promise.promise();
+    shared.onComplete(done -> caller.runOnContext(v -> answer.handle(done)));
+    return answer.future();
+  }
+
+  private synchronized void forgetSubscriber(Future<RedisPubSub> failed) {
+    if (subscriber == failed) {
+      subscriber = null;
+    }
   }
 
   /** The raw async command set, for callers that pipeline many commands themselves (benchmarks). */

@@ -416,6 +416,14 @@ public final class Checkpoints {
     return election.held().isPresent();
   }
 
+  /**
+   * Whether this instance holds the checkpoint writer's lease, checked in Redis (a writer that was paused past its
+   * lease learns here that it is not the writer any more).
+   */
+  public Future<Boolean> stillWriter() {
+    return election.stillWriter();
+  }
+
   /** The writer's lease (tests, and the holder's name for operators). */
   public WriterLease lease() {
     return election.lease();

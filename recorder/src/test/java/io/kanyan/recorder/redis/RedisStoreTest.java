@@ -122,6 +122,34 @@ class RedisStoreTest {
   }
 
   @Test
+  void oneSharedSubscriberConnectionCarriesChannelsAndPatternsEachUnsubscribedAlone() throws Exception {
+    RedisStore store = RedisStore.connect(vertx, redis.url()).await();
+    try {
+      RedisPubSub shared = store.subscriber().await();
+      assertThat(store.subscriber().await()).as("the same connection for every caller").isSameAs(shared);
+      java.util.concurrent.BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+      java.util.concurrent.atomic.AtomicInteger confirmed = new java.util.concurrent.atomic.AtomicInteger();
+      shared.subscribe("kanyan:node:a", m -> heard.add("channel " + m)).await();
+      shared.psubscribe("kanyan:desk:*", (channel, m) -> heard.add(channel + " " + m), confirmed::incrementAndGet)
+          .await();
+      assertThat(store.call(c -> c.clientList()).await().lines().filter(l -> l.contains(" sub=1 psub=1 ")).count())
+          .as("one connection holds both subscriptions").isEqualTo(1);
+      store.call(c -> c.publish("kanyan:node:a", "hello")).await();
+      store.call(c -> c.publish("kanyan:desk:wang", "{}")).await();
+      assertThat(List.of(heard.poll(10, TimeUnit.SECONDS), heard.poll(10, TimeUnit.SECONDS)))
+          .containsExactlyInAnyOrder("channel hello", "kanyan:desk:wang {}");
+      assertThat(confirmed.get()).as("the pattern's subscription was confirmed").isEqualTo(1);
+
+      shared.unsubscribe("kanyan:node:a").await();
+      assertThat(store.call(c -> c.publish("kanyan:node:a", "gone")).await()).isZero();
+      store.call(c -> c.publish("kanyan:desk:li", "still")).await();
+      assertThat(heard.poll(10, TimeUnit.SECONDS)).as("the pattern goes on").isEqualTo("kanyan:desk:li still");
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
   void aSentinelUrlIsDescribedWithoutItsPassword() {
     RedisURI uri = RedisURI.create("redis-sentinel://:secret@10.0.0.1:26379,10.0.0.2:26380/0#kanyan");
     assertThat(RedisStore.where(uri)).isEqualTo("master 'kanyan' through the sentinels 10.0.0.1:26379,10.0.0.2:26380")

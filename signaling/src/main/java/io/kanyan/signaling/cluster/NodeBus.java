@@ -52,11 +52,12 @@ public final class NodeBus implements io.kanyan.signaling.ws.BridgeBus, AutoClos
   }
 
   /**
-   * Subscribes to this node's channel; call on the context that handles the messages. Fails when a live node
-   * already listens under this name: two nodes with one name would take each other's messages and leases.
+   * Subscribes to this node's channel, on the store's one subscriber connection ({@link RedisStore#subscriber()},
+   * shared with the desks' events); call on the context that handles the messages. Fails when a live node already
+   * listens under this name: two nodes with one name would take each other's messages and leases.
    */
   public Future<Void> start() {
-    return RedisPubSub.open(redis).compose(p -> {
+    return redis.subscriber().compose(p -> {
       pubSub = p;
       return p.subscribers(channel(self)).compose(n -> n > 0
           ? Future.failedFuture(new IllegalStateException("another running node is already called '" + self
@@ -153,10 +154,12 @@ public final class NodeBus implements io.kanyan.signaling.ws.BridgeBus, AutoClos
     }
   }
 
+  /** Unsubscribes (the shared connection stays open for its other subscriptions; the store closes it). */
   @Override
   public void close() {
     if (pubSub != null) {
-      pubSub.close();
+      pubSub.unsubscribe(channel(self));
+      pubSub.unsubscribe(ALL);
     }
   }
 }

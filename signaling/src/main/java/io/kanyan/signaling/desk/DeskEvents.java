@@ -1,10 +1,9 @@
 package io.kanyan.signaling.desk;
 
+import io.kanyan.recorder.redis.RedisPubSub;
 import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.signaling.auth.Revocations;
 import io.kanyan.signaling.auth.Tokens;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers desk status changes to the desks connected to this node, whichever node appended the event: every
- * node subscribes (one dedicated Redis pub/sub connection, pattern {@code kanyan:desk:*}) to what {@link DeskStore}
+ * node subscribes (pattern {@code kanyan:desk:*}, on the store's one subscriber connection,
+ * {@link RedisStore#subscriber()}, which the node bus shares) to what {@link DeskStore}
  * publishes, and hands each change only to the desks of the inspector it belongs to (an inspector sees only their
  * own desk). A desk is closed when the login it was opened with ends (logout, disabled account; {@link Revocations}).
  *
@@ -57,20 +57,17 @@ public final class DeskEvents {
     }
   }
 
-  private final Vertx vertx;
   private final RedisStore redis;
   private final Revocations revocations;
   private final Map<String, Set<Entry>> byInspector = new ConcurrentHashMap<>();
   private final Map<String, Set<Entry>> byCredential = new ConcurrentHashMap<>();
   private volatile Consumer<String> onChange = inspector -> { };
   private volatile Runnable onResync = () -> { };
-  private volatile StatefulRedisPubSubConnection<String, String> connection;
-  private volatile Context context;
+  private volatile RedisPubSub pubSub;
   /** Touched on the start context only. */
   private boolean subscribedOnce;
 
-  public DeskEvents(Vertx vertx, RedisStore redis, Revocations revocations) {
-    this.vertx = vertx;
+  public DeskEvents(RedisStore redis, Revocations revocations) {
     this.redis = redis;
     this.revocations = revocations;
   }
@@ -85,31 +82,19 @@ public final class DeskEvents {
     this.onResync = action;
   }
 
-  /** Opens the pub/sub connection and subscribes; call on the server verticle's context. */
+  /** Subscribes; call on the server verticle's context (where the changes are then delivered). */
   public Future<Void> start() {
-    context = vertx.getOrCreateContext();
     revocations.subscribe(this::revoked);
-    return redis.pubSub().compose(conn -> {
-      connection = conn;
-      conn.addListener(new RedisPubSubAdapter<>() {
-        @Override
-        public void message(String pattern, String channel, String message) {
-          context.runOnContext(v -> delivered(channel, message));
-        }
-
-        // Lettuce subscribes again after a reconnect: what was published meanwhile is lost, so desks read afresh.
-        @Override
-        public void psubscribed(String pattern, long count) {
-          context.runOnContext(v -> resubscribed());
-        }
-      });
-      return Future.fromCompletionStage(conn.async().psubscribe(DeskStore.CHANNEL + "*"), context);
-    }).mapEmpty();
+    // Lettuce subscribes again after a reconnect: what was published meanwhile is lost, so desks read afresh.
+    return redis.subscriber().compose(p -> {
+      pubSub = p;
+      return p.psubscribe(DeskStore.CHANNEL + "*", this::delivered, this::resubscribed);
+    });
   }
 
   public void stop() {
-    if (connection != null) {
-      connection.closeAsync();
+    if (pubSub != null) {
+      pubSub.punsubscribe(DeskStore.CHANNEL + "*");
     }
   }
 

@@ -82,7 +82,7 @@ class DeskEventsLoopsTest {
 
   @Test
   void desksConnectingAndLeavingOnEveryLoopAtOnceAreCountedExactly() {
-    DeskEvents events = new DeskEvents(loops.vertx(), redis, new Revocations(loops.vertx()));
+    DeskEvents events = new DeskEvents(redis, new Revocations(loops.vertx()));
     List<List<Runnable>> kept = new ArrayList<>();
     for (int i = 0; i < loops.size(); i++) {
       kept.add(new ArrayList<>());
@@ -108,7 +108,7 @@ class DeskEventsLoopsTest {
   @Test
   void eachDeskHearsItsChangesInOrderAndItsRevocationOnItsOwnLoop() throws Exception {
     Revocations revocations = new Revocations(loops.vertx());
-    DeskEvents events = new DeskEvents(loops.vertx(), redis, revocations);
+    DeskEvents events = new DeskEvents(redis, revocations);
     // The server's loop: where the subscription and the revocations are heard.
     onServerLoop(events::start).await(10, TimeUnit.SECONDS);
     String session = Tokens.random();
