@@ -554,6 +554,17 @@ public final class ServerVerticle extends VerticleBase {
     return shards == null ? Optional.empty() : Optional.of(shards.loopOf(inspectionId));
   }
 
+  /**
+   * The sockets open on each event loop that takes connections, by loop name (tests, operators): only {@code server}
+   * without call loops. Ask from the server loop's context or outside Vert.x.
+   */
+  public Future<java.util.Map<String, Integer>> socketsPerLoop() {
+    io.vertx.core.Promise<Integer> own = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> own.complete(signaling.openConnections()));
+    return own.future().compose(n -> shards == null ? Future.succeededFuture(java.util.Map.of("server", n))
+        : shards.socketsPerLoop(n));
+  }
+
   /** True while a live call of the inspection is held on this node, on whichever event loop it runs (tests). */
   public Future<Boolean> callLive(String inspectionId) {
     return shards != null ? shards.runs(inspectionId)

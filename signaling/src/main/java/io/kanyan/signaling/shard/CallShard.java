@@ -27,6 +27,7 @@ final class CallShard extends VerticleBase {
   private ShardBus bus;
   private Calls calls;
   private WaitingRoom waitingRoom;
+  private SignalingEndpoint endpoint;
   private Context home;
 
   CallShard(CallShards.Services services, ShardBus.Shared shared, String name, List<String> loops) {
@@ -44,7 +45,7 @@ final class CallShard extends VerticleBase {
         new ShardRouting(bus, loops));
     calls.onConnected(services.onConnected());
     calls.locationTrail(services.config().locationTrail());
-    SignalingEndpoint endpoint = new SignalingEndpoint(vertx, services.config(), services.accounts(),
+    endpoint = new SignalingEndpoint(vertx, services.config(), services.accounts(),
         services.invites(), services.inspections(), calls, services.revocations(), services.clock());
     endpoint.timeRelays(services.relays());
     // The bridge's join window: a call loop never changes, so a join that failed to reach it is not retried long.
@@ -74,6 +75,11 @@ final class CallShard extends VerticleBase {
   /** Live calls on this loop (read from elsewhere for the metrics: a plain read, possibly a moment old). */
   int size() {
     return calls == null ? 0 : calls.size();
+  }
+
+  /** The sockets that came in on this loop and are open, counted on it. */
+  Future<Integer> sockets() {
+    return onLoop(() -> Future.succeededFuture(endpoint.openConnections()));
   }
 
   /** True when this loop runs a live call of the inspection; asked on the loop's own context. */

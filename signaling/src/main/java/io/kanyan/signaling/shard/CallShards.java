@@ -89,6 +89,25 @@ public final class CallShards {
     return Future.all(all).map(done -> done.<T>list());
   }
 
+  /**
+   * The sockets open on each loop that takes connections, by loop name ({@code server} and the call loops), each
+   * counted on its own loop; {@code server} is the server loop's endpoint's count, given by the caller.
+   */
+  public Future<java.util.Map<String, Integer>> socketsPerLoop(int onServerLoop) {
+    List<Future<Integer>> counts = new ArrayList<>();
+    for (CallShard loop : loops) {
+      counts.add(loop.sockets());
+    }
+    return Future.all(counts).map(all -> {
+      java.util.Map<String, Integer> by = new java.util.TreeMap<>();
+      by.put(SERVER, onServerLoop);
+      for (int i = 0; i < loops.size(); i++) {
+        by.put(loops.get(i).name(), counts.get(i).result());
+      }
+      return by;
+    });
+  }
+
   /** The key under which each loop's signaling endpoint takes the handshakes of its connections. */
   public String endpointKey() {
     return shared.prefix + "endpoint";
