@@ -267,6 +267,10 @@ public final class ServerVerticle extends VerticleBase {
               new StatsResource(new StatsQuery(storage.redis(), config.zone(), clock), trail, clock));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
+          } else if (shards != null) {
+            // Several loops take connections: each handshake goes to the endpoint of the loop it came in on.
+            SignalingEndpoint.mountPerLoop(router, shards.endpointKey());
+            signaling.serveHere(shards.endpointKey());
           } else {
             signaling.mount(router);
           }
@@ -389,32 +393,64 @@ public final class ServerVerticle extends VerticleBase {
 
   private Future<?> listen(Router router) {
     guard = new ConnectionGuard(vertx, config.http());
+    Future<Certificates.PemPair> certificate = !config.tls() ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> Certificates.resolve(config.tlsCert(), config.tlsKey(), config.dataDir()));
+    int securePort = shared(config.httpsPort());
+    int plainPort = shared(config.devHttpPort());
+    return certificate.compose(pair -> serveHere(router, pair, securePort, plainPort)
+        .compose(servers -> {
+          https = servers.https();
+          devHttp = servers.plain();
+          if (shards == null) {
+            return Future.succeededFuture();
+          }
+          // The call loops take connections on the same ports: Vert.x hands each new one to one of the loops.
+          return shards.listen(() -> serveHere(router, pair, securePort, plainPort));
+        }))
+        .compose(x -> MetricsEndpoint.listen(vertx, metrics)).onSuccess(server -> metricsServer = server);
+  }
+
+  /**
+   * The port to listen on from every loop. A configured port is shared as it is; port 0 (any free port, as in tests)
+   * would give each loop a port of its own, so it becomes a negative number unique to this server: Vert.x binds the
+   * first such server to a free port and lets the others with the same number share it.
+   */
+  private static int shared(int port) {
+    return port != 0 ? port : -1 - java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 30);
+  }
+
+  /** The servers one event loop listens with. */
+  private record Servers(HttpServer https, HttpServer plain) {
+  }
+
+  /**
+   * Starts this node's servers on the event loop this is called on: HTTPS (unless TLS is off) and the loopback HTTP
+   * port (if on). Each loop that calls it takes a share of the connections on those ports, watched by the loop's own
+   * {@link ConnectionGuard.Loop}.
+   */
+  private Future<Servers> serveHere(Router router, Certificates.PemPair pair, int securePort, int plainPort) {
+    ConnectionGuard.Loop watch = guard.forThisLoop();
     Future<HttpServer> secure = Future.succeededFuture();
-    if (config.tls()) {
-      secure = vertx.executeBlocking(() -> Certificates.resolve(config.tlsCert(), config.tlsKey(), config.dataDir()))
-          .compose(pair -> vertx.createHttpServer(options()
-                  .setSsl(true)
-                  .setKeyCertOptions(new PemKeyCertOptions().setCertPath(pair.cert().toString())
-                      .setKeyPath(pair.key().toString()))
-                  .setHost(config.httpHost())
-                  .setPort(config.httpsPort()))
-              .connectionHandler(guard::onConnection)
-              .requestHandler(guard.watching(router))
-              .listen());
+    if (pair != null) {
+      secure = vertx.createHttpServer(options()
+              .setSsl(true)
+              .setKeyCertOptions(new PemKeyCertOptions().setCertPath(pair.cert().toString())
+                  .setKeyPath(pair.key().toString()))
+              .setHost(config.httpHost())
+              .setPort(securePort))
+          .connectionHandler(watch::onConnection)
+          .requestHandler(watch.watching(router))
+          .listen();
     }
     Future<HttpServer> plain = Future.succeededFuture();
     if (config.devHttp()) {
       // Plain HTTP only on loopback: a browser treats http://localhost as a secure context.
-      plain = vertx.createHttpServer(options().setHost("127.0.0.1").setPort(config.devHttpPort()))
-          .connectionHandler(guard::onConnection)
-          .requestHandler(guard.watching(router))
+      plain = vertx.createHttpServer(options().setHost("127.0.0.1").setPort(plainPort))
+          .connectionHandler(watch::onConnection)
+          .requestHandler(watch.watching(router))
           .listen();
     }
-    return Future.all(secure, plain, MetricsEndpoint.listen(vertx, metrics)).onSuccess(all -> {
-      https = all.resultAt(0);
-      devHttp = all.resultAt(1);
-      metricsServer = all.resultAt(2);
-    });
+    return Future.all(secure, plain).map(all -> new Servers(all.resultAt(0), all.resultAt(1)));
   }
 
   private HttpServerOptions options() {
@@ -472,10 +508,8 @@ public final class ServerVerticle extends VerticleBase {
       leases.stop();
       bus.close();
     }
-    if (shards != null) {
-      shards.close();
-    }
-    return Future.all(https == null ? Future.succeededFuture() : https.close(),
+    return Future.all(shards == null ? Future.succeededFuture() : shards.close(),
+        https == null ? Future.succeededFuture() : https.close(),
         metricsServer == null ? Future.succeededFuture() : metricsServer.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),
         audit == null ? Future.succeededFuture() : audit.stop());
@@ -518,6 +552,17 @@ public final class ServerVerticle extends VerticleBase {
   /** The call loop an inspection's call runs on; empty when the calls run on the server loop. */
   public Optional<String> callLoopOf(String inspectionId) {
     return shards == null ? Optional.empty() : Optional.of(shards.loopOf(inspectionId));
+  }
+
+  /**
+   * The sockets open on each event loop that takes connections, by loop name (tests, operators): only {@code server}
+   * without call loops. Ask from the server loop's context or outside Vert.x.
+   */
+  public Future<java.util.Map<String, Integer>> socketsPerLoop() {
+    io.vertx.core.Promise<Integer> own = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> own.complete(signaling.openConnections()));
+    return own.future().compose(n -> shards == null ? Future.succeededFuture(java.util.Map.of("server", n))
+        : shards.socketsPerLoop(n));
   }
 
   /** True while a live call of the inspection is held on this node, on whichever event loop it runs (tests). */

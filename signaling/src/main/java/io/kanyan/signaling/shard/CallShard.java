@@ -5,53 +5,53 @@ import io.kanyan.signaling.inspection.Calls;
 import io.kanyan.signaling.ws.SignalingEndpoint;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
-import java.util.Set;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * One call loop: a verticle on an event loop of its own that runs the live calls the server loop routes to it
- * ({@link ShardRouting}). Everything of those calls (seats, grace timers, media, the waiting room's notices) lives
- * here and is touched only from here, so a call needs no locks however many loops there are. The sockets stay on
- * the server loop, which does their I/O and passes each message on unparsed, through the same bridge as between
- * nodes ({@code ws.Bridge}): this loop parses, handles and answers.
+ * One call loop: a verticle on an event loop of its own that runs the live calls whose inspection id hashes to it
+ * ({@link ShardRouting}) and takes connections on the node's ports beside the server loop ({@link #onLoop}).
+ * Everything of its calls (seats, grace timers, media, the waiting room's notices) lives here and is touched only
+ * from here, so a call needs no locks however many loops there are. A socket that came in here for a call of
+ * another loop is bridged to it over the {@link ShardBus}, as a socket is bridged to another node ({@code ws.Bridge}).
  */
 final class CallShard extends VerticleBase {
 
   private final CallShards.Services services;
-  private final String prefix;
+  private final ShardBus.Shared shared;
   private final String name;
-  private final Set<String> members;
-  private final java.util.Map<String, io.kanyan.signaling.ws.Wire> lent;
-  private final String codec;
+  private final List<String> loops;
   private ShardBus bus;
   private Calls calls;
   private WaitingRoom waitingRoom;
+  private SignalingEndpoint endpoint;
   private Context home;
 
-  CallShard(CallShards.Services services, String prefix, String name, Set<String> members,
-      java.util.Map<String, io.kanyan.signaling.ws.Wire> lent, String codec) {
-    this.lent = lent;
-    this.codec = codec;
+  CallShard(CallShards.Services services, ShardBus.Shared shared, String name, List<String> loops) {
     this.services = services;
-    this.prefix = prefix;
+    this.shared = shared;
     this.name = name;
-    this.members = members;
+    this.loops = loops;
   }
 
   @Override
   public Future<?> start() {
     home = context;
-    bus = new ShardBus(vertx, prefix, name, members, lent, codec);
+    bus = new ShardBus(vertx, shared, name);
     calls = new Calls(vertx, services.media(), services.trail(), services.config().gracePeriod(), services.clock(),
-        new ShardOwnership(bus));
+        new ShardRouting(bus, loops));
     calls.onConnected(services.onConnected());
     calls.locationTrail(services.config().locationTrail());
-    SignalingEndpoint endpoint = new SignalingEndpoint(vertx, services.config(), services.accounts(),
+    endpoint = new SignalingEndpoint(vertx, services.config(), services.accounts(),
         services.invites(), services.inspections(), calls, services.revocations(), services.clock());
     endpoint.timeRelays(services.relays());
     // The bridge's join window: a call loop never changes, so a join that failed to reach it is not retried long.
     endpoint.bridge(bus, Duration.ofSeconds(1));
+    // The handshakes that come in on this loop are this endpoint's.
+    endpoint.serveHere(shared.prefix + "endpoint");
     waitingRoom = new WaitingRoom(services.deskStore(), calls);
     return Future.succeededFuture();
   }
@@ -65,16 +65,26 @@ final class CallShard extends VerticleBase {
     return name;
   }
 
+  /** Runs {@code work} on this loop's context (e.g. to listen on the node's ports from here). */
+  <T> Future<T> onLoop(Supplier<Future<T>> work) {
+    Promise<T> done = Promise.promise();
+    home.runOnContext(v -> work.get().onComplete(done));
+    return done.future();
+  }
+
   /** Live calls on this loop (read from elsewhere for the metrics: a plain read, possibly a moment old). */
   int size() {
     return calls == null ? 0 : calls.size();
   }
 
+  /** The sockets that came in on this loop and are open, counted on it. */
+  Future<Integer> sockets() {
+    return onLoop(() -> Future.succeededFuture(endpoint.openConnections()));
+  }
+
   /** True when this loop runs a live call of the inspection; asked on the loop's own context. */
   Future<Boolean> runs(String inspectionId) {
-    io.vertx.core.Promise<Boolean> answer = io.vertx.core.Promise.promise();
-    home.runOnContext(v -> answer.complete(calls.get(inspectionId) != null));
-    return answer.future();
+    return onLoop(() -> Future.succeededFuture(calls.get(inspectionId) != null));
   }
 
   /** The inspector's queue may have moved (the desk's events): this loop tells its waiting applicants. */

@@ -43,10 +43,7 @@ public final class CallShards {
   private final ShardBus bus;
   private final ShardRouting routing;
 
-  private final String prefix;
-  private final Set<String> members;
-  private final java.util.Map<String, io.kanyan.signaling.ws.Wire> lent = new java.util.concurrent.ConcurrentHashMap<>();
-  private final String codec;
+  private final ShardBus.Shared shared;
   private final Vertx vertx;
 
   /**
@@ -55,16 +52,16 @@ public final class CallShards {
    */
   public CallShards(Vertx vertx, int count) {
     this.vertx = vertx;
-    this.prefix = "kanyan.calls." + UUID.randomUUID() + ".";
-    this.codec = prefix + "hand-over";
-    vertx.eventBus().registerCodec(new ShardBus.HandOver(codec));
+    String prefix = "kanyan.calls." + UUID.randomUUID() + ".";
     List<String> names = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
       names.add("loop-" + i);
     }
-    this.members = new HashSet<>(names);
+    Set<String> members = new HashSet<>(names);
     members.add(SERVER);
-    this.bus = new ShardBus(vertx, prefix, SERVER, members, lent, codec);
+    this.shared = new ShardBus.Shared(prefix, members, prefix + "hand-over");
+    vertx.eventBus().registerCodec(new ShardBus.HandOver(shared.codec));
+    this.bus = new ShardBus(vertx, shared, SERVER);
     this.routing = new ShardRouting(bus, names);
   }
 
@@ -72,11 +69,48 @@ public final class CallShards {
   public Future<Void> deploy(Vertx vertx, Services services) {
     Future<?> all = Future.succeededFuture();
     for (String name : routing.loops()) {
-      CallShard loop = new CallShard(services, prefix, name, members, lent, codec);
+      CallShard loop = new CallShard(services, shared, name, routing.loops());
       loops.add(loop);
       all = all.compose(x -> vertx.deployVerticle(loop));
     }
     return all.mapEmpty();
+  }
+
+  /**
+   * Makes every call loop take connections too: {@code listen} runs on each loop's context and starts its servers
+   * there (on the ports the server loop bound), so Vert.x hands each new connection to one of the loops and its
+   * socket's I/O is done there. Call after the server loop listens.
+   */
+  public <T> Future<List<T>> listen(java.util.function.Supplier<Future<T>> listen) {
+    List<Future<T>> all = new ArrayList<>();
+    for (CallShard loop : loops) {
+      all.add(loop.onLoop(listen));
+    }
+    return Future.all(all).map(done -> done.<T>list());
+  }
+
+  /**
+   * The sockets open on each loop that takes connections, by loop name ({@code server} and the call loops), each
+   * counted on its own loop; {@code server} is the server loop's endpoint's count, given by the caller.
+   */
+  public Future<java.util.Map<String, Integer>> socketsPerLoop(int onServerLoop) {
+    List<Future<Integer>> counts = new ArrayList<>();
+    for (CallShard loop : loops) {
+      counts.add(loop.sockets());
+    }
+    return Future.all(counts).map(all -> {
+      java.util.Map<String, Integer> by = new java.util.TreeMap<>();
+      by.put(SERVER, onServerLoop);
+      for (int i = 0; i < loops.size(); i++) {
+        by.put(loops.get(i).name(), counts.get(i).result());
+      }
+      return by;
+    });
+  }
+
+  /** The key under which each loop's signaling endpoint takes the handshakes of its connections. */
+  public String endpointKey() {
+    return shared.prefix + "endpoint";
   }
 
   /** The server loop's calls are owned so: by the loop their id hashes to. */
@@ -124,8 +158,15 @@ public final class CallShards {
     loops.forEach(CallShard::deskResync);
   }
 
-  /** Stops the loops' buses (the verticles go with the Vert.x instance). */
+  /** Stops the loops: their servers, calls' timers and buses go with their verticles. */
   public Future<Void> close() {
-    return bus.close().andThen(x -> vertx.eventBus().unregisterCodec(codec));
+    List<Future<Void>> undeployed = new ArrayList<>();
+    for (CallShard loop : loops) {
+      if (loop.deploymentID() != null && vertx.deploymentIDs().contains(loop.deploymentID())) {
+        undeployed.add(vertx.undeploy(loop.deploymentID()));
+      }
+    }
+    return Future.join(undeployed).otherwiseEmpty().compose(x -> bus.close())
+        .andThen(x -> vertx.eventBus().unregisterCodec(shared.codec));
   }
 }

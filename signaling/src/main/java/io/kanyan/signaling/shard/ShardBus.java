@@ -13,53 +13,120 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.vertx.core.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Messages between the event loops of one node that run calls: the server's own loop (which holds every socket)
- * and the call loops ({@link CallShard}). Each member has a local address on the Vert.x event bus; nothing leaves
- * the process. The event bus delivers one sender's messages in the order sent, on the receiver's context, so each
- * member's handlers run on its own event loop. Create a member on the context whose handlers it runs.
+ * Messages between the event loops of one node that run calls and take connections: the server's own loop and the
+ * call loops ({@link CallShard}). Nothing leaves the process. Plain messages ({@link #send}) go through the
+ * receiver's {@link Mailbox}: handed over as they are (a sender never touches a message again), run on the
+ * receiver's event loop in the order each sender sent them, many in one task, so a busy relay does not pay a task
+ * and a wake-up of the other loop per message. Requests, which are few (a socket's attach, an HTTP request's
+ * operation on a call), go over the Vert.x event bus for its reply and timeout. Create a member on the context whose
+ * handlers it runs.
  *
- * <p>Two things make the hop cheap, as it is taken twice for every relayed message: messages are handed over, not
- * copied ({@link HandOver}; a sender never touches a message again), and a call loop writes to a bridged socket
- * itself, through the wire the server loop lent it ({@link #lend}), rather than sending each message back.
+ * <p>A member that runs a call writes to a bridged socket of another member itself, through the wire that member
+ * lent ({@link #lend}); the write is posted to the lender's mailbox, so the socket is written on its own loop, again
+ * many writes in one task.
  */
 public final class ShardBus implements BridgeBus {
 
   private static final Logger log = LoggerFactory.getLogger(ShardBus.class);
 
+  /** What every member of one server's bus shares. */
+  static final class Shared {
+    final String prefix;
+    final Set<String> members;
+    final String codec;
+    /** Each member, by name, registered as it is made. */
+    final Map<String, ShardBus> buses = new ConcurrentHashMap<>();
+    /** Wires the members lent, by "member/connection id". */
+    final Map<String, Wire> lent = new ConcurrentHashMap<>();
+
+    /**
+     * @param prefix  this server's address prefix (several servers may share one Vert.x in tests)
+     * @param members every member's name
+     * @param codec   the name the {@link HandOver} codec is registered under
+     */
+    Shared(String prefix, Set<String> members, String codec) {
+      this.prefix = prefix;
+      this.members = Set.copyOf(members);
+      this.codec = codec;
+    }
+  }
+
+  /**
+   * Work handed to one member's event loop from any thread: run there in the order it was posted, as many items as
+   * are waiting in one task.
+   */
+  static final class Mailbox {
+
+    private static final int MOST_PER_TASK = 4096;
+
+    private final Context context;
+    private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    Mailbox(Context context) {
+      this.context = context;
+    }
+
+    void post(Runnable work) {
+      queue.add(work);
+      if (scheduled.compareAndSet(false, true)) {
+        context.runOnContext(v -> drain());
+      }
+    }
+
+    private void drain() {
+      // Cleared first: work posted from now on either is run below or schedules a task of its own.
+      scheduled.set(false);
+      for (int n = 0; n < MOST_PER_TASK; n++) {
+        Runnable work = queue.poll();
+        if (work == null) {
+          return;
+        }
+        try {
+          work.run();
+        } catch (RuntimeException e) {
+          log.error("call loops: a message could not be handled", e);
+        }
+      }
+      // More is waiting: the rest in another task, so that this loop's sockets are served meanwhile.
+      if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) {
+        context.runOnContext(v -> drain());
+      }
+    }
+  }
+
   private final Vertx vertx;
-  private final String prefix;
+  private final Shared shared;
   private final String self;
-  private final Set<String> members;
+  private final Mailbox mailbox;
   private final Map<String, Handler<JsonObject>> handlers = new ConcurrentHashMap<>();
   /** Requests this member received and has not answered yet, by request id. */
   private final Map<String, Message<JsonObject>> asked = new ConcurrentHashMap<>();
   private final MessageConsumer<JsonObject> consumer;
-  /** Wires the members lent, by "member/connection id": shared by every member of one server. */
-  private final Map<String, Wire> lent;
   private final DeliveryOptions delivery;
 
-  /**
-   * @param prefix  this server's address prefix (several servers may share one Vert.x in tests)
-   * @param self    this member's name
-   * @param members every member's name
-   */
-  ShardBus(Vertx vertx, String prefix, String self, Set<String> members, Map<String, Wire> lent, String codec) {
+  /** A member called {@code self}, whose handlers run on the context this is made on. */
+  ShardBus(Vertx vertx, Shared shared, String self) {
     this.vertx = vertx;
-    this.prefix = prefix;
+    this.shared = shared;
     this.self = self;
-    this.members = Set.copyOf(members);
-    this.lent = lent;
-    this.delivery = new DeliveryOptions().setCodecName(codec);
-    this.consumer = vertx.eventBus().localConsumer(address(self), this::received);
+    this.delivery = new DeliveryOptions().setCodecName(shared.codec);
+    this.mailbox = new Mailbox(vertx.getOrCreateContext());
+    this.consumer = vertx.eventBus().localConsumer(address(self), m -> received(m, m.body()));
+    shared.buses.put(self, this);
   }
 
   private String address(String member) {
-    return prefix + member;
+    return shared.prefix + member;
   }
 
   @Override
@@ -74,16 +141,18 @@ public final class ShardBus implements BridgeBus {
 
   @Override
   public Future<Boolean> send(String member, JsonObject message) {
-    if (!members.contains(member)) {
+    ShardBus to = shared.buses.get(member);
+    if (to == null) {
       return Future.succeededFuture(false);
     }
-    vertx.eventBus().send(address(member), message.put("from", self), delivery);
+    message.put("from", self);
+    to.mailbox.post(() -> to.received(null, message));
     return Future.succeededFuture(true);
   }
 
   @Override
   public Future<JsonObject> request(String member, JsonObject message, Duration timeout) {
-    if (!members.contains(member)) {
+    if (!shared.members.contains(member)) {
       return Future.failedFuture("no event loop called " + member);
     }
     return vertx.eventBus().<JsonObject>request(address(member), message.put("from", self),
@@ -102,39 +171,52 @@ public final class ShardBus implements BridgeBus {
 
   @Override
   public void lend(String conn, Wire wire) {
-    lent.put(self + "/" + conn, wire);
+    // Whoever writes to it from another loop posts the write here, to the socket's own loop.
+    shared.lent.put(self + "/" + conn, new Wire() {
+      @Override
+      public void write(String text) {
+        mailbox.post(() -> wire.write(text));
+      }
+
+      @Override
+      public void close(short code, String reason) {
+        mailbox.post(() -> wire.close(code, reason));
+      }
+    });
   }
 
   @Override
   public void unlend(String conn) {
-    lent.remove(self + "/" + conn);
+    shared.lent.remove(self + "/" + conn);
   }
 
   @Override
   public Wire borrow(String member, String conn) {
-    return lent.get(member + "/" + conn);
+    return shared.lent.get(member + "/" + conn);
   }
 
   @Override
   public Future<Boolean> alive(String member) {
     // The loops live and die with the process.
-    return Future.succeededFuture(members.contains(member));
+    return Future.succeededFuture(shared.members.contains(member));
   }
 
-  private void received(Message<JsonObject> m) {
-    JsonObject message = m.body();
-    if (m.replyAddress() != null) {
+  /** A message for this member, on its loop: {@code request} is the event bus message to answer, if any. */
+  private void received(Message<JsonObject> request, JsonObject message) {
+    if (request != null && request.replyAddress() != null) {
       String rid = UUID.randomUUID().toString();
       message.put("rid", rid);
-      asked.put(rid, m);
+      asked.put(rid, request);
+    } else {
+      request = null;
     }
     Handler<JsonObject> handler = handlers.get(message.getString("t", ""));
     if (handler == null) {
       log.warn("call loops: message of unknown type '{}' from {} ignored", message.getString("t"),
           message.getString("from"));
-      if (m.replyAddress() != null) {
+      if (request != null) {
         asked.remove(message.getString("rid"));
-        m.fail(404, "unknown message type");
+        request.fail(404, "unknown message type");
       }
       return;
     }
@@ -142,14 +224,15 @@ public final class ShardBus implements BridgeBus {
       handler.handle(message);
     } catch (RuntimeException e) {
       log.error("call loops: handling '{}' from {} failed", message.getString("t"), message.getString("from"), e);
-      if (m.replyAddress() != null && asked.remove(message.getString("rid")) != null) {
-        m.fail(500, "the call loop could not handle it");
+      if (request != null && asked.remove(message.getString("rid")) != null) {
+        request.fail(500, "the call loop could not handle it");
       }
     }
   }
 
   /** Stops taking messages. */
   Future<Void> close() {
+    shared.buses.remove(self, this);
     return consumer.unregister();
   }
 

@@ -7,9 +7,11 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The server loop's view of who runs each call: always one of the call loops, chosen by the inspection id's hash,
- * so a call has the same loop for its whole life and no two loops ever hold it. Nothing is asked of Redis: unlike
- * the leases between nodes, this ownership cannot be lost while the process lives.
+ * Who runs each call, as every member of a node's {@link ShardBus} sees it (the server loop and each call loop):
+ * always one of the call loops, chosen by the inspection id's hash, so a call has the same loop for its whole life
+ * and no two loops ever hold it. A socket that came in on another loop is bridged to it; what an HTTP request asks
+ * of a call (send to a seat, end it) is forwarded to it ({@link #forward}) and handled there ({@link #listen}).
+ * Nothing is asked of Redis: unlike the leases between nodes, this ownership cannot be lost while the process lives.
  */
 final class ShardRouting implements CallOwners {
 
@@ -39,12 +41,15 @@ final class ShardRouting implements CallOwners {
 
   @Override
   public boolean clustered() {
-    // Calls are never this loop's own: every join and every operation goes to the call's loop.
+    // A call is this loop's own only when its id hashes here: every other join and operation goes to its loop.
     return true;
   }
 
   @Override
   public void listen(Listener listener) {
+    bus.on(OP, m -> listener.forwarded(m.getString("id"), m.getJsonObject("op"))
+        .onComplete(done -> bus.answer(m, new JsonObject().put("ok", done.succeeded())
+            .put("error", done.failed() ? done.cause().getMessage() : null))));
   }
 
   @Override

@@ -76,14 +76,44 @@ public final class SignalingEndpoint implements Bridge.Host {
     this.bridge = new Bridge(vertx, bus, calls, clock, this, lease);
   }
 
-  /** Mounts {@code /ws}, listens for revocations and starts the idle sweep. Call on the server verticle's context. */
   /** Times the handling of every message of the connections opened from now on (the metrics). */
   public void timeRelays(RelayTimer relays) {
     this.relays = relays;
   }
 
+  /**
+   * Mounts {@code /ws} for this endpoint alone, listens for revocations and starts the idle sweep: the node takes
+   * connections on one event loop. Call on that loop's context.
+   */
   public void mount(Router router) {
     router.get("/ws").handler(this::handshake);
+    start();
+  }
+
+  /**
+   * Mounts {@code /ws} for a node that takes connections on several event loops: each handshake is taken by the
+   * endpoint of the loop its connection came in on ({@link #serveHere} with the same {@code key}), so that a socket
+   * and its {@link Connection} live on one loop.
+   */
+  public static void mountPerLoop(Router router, String key) {
+    router.get("/ws").handler(ctx -> {
+      SignalingEndpoint here = io.vertx.core.Vertx.currentContext().get(key);
+      if (here == null) {
+        Api.fail(ctx, new Problem(Problem.Kind.UNAVAILABLE, "unavailable", "the server is starting; try again"));
+        return;
+      }
+      here.handshake(ctx);
+    });
+  }
+
+  /** Takes the handshakes that come in on this event loop ({@link #mountPerLoop}); call on the loop's context. */
+  public void serveHere(String key) {
+    vertx.getOrCreateContext().put(key, this);
+    start();
+  }
+
+  /** Listens for revocations and sweeps idle sockets, on the context this is called on. */
+  private void start() {
     revocations.subscribe(this::revoked);
     long every = Math.max(1000, Math.min(5000, config.wsIdle().toMillis() / 3));
     vertx.setPeriodic(every, t -> sweepIdle());

@@ -96,6 +96,12 @@ class CallLoopsTest {
       pairs.add(pair(c));
       assertThat(live(c.id())).isTrue();
     }
+    // Every loop takes connections (Vert.x hands them out in turn): the four sockets are not all on one loop, so
+    // some are bridged to their call's loop and some are not, and both kinds relay below.
+    Map<String, Integer> sockets = server.running().server().socketsPerLoop().toCompletionStage()
+        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertThat(sockets).containsOnlyKeys("server", "loop-1", "loop-2");
+    assertThat(sockets.values().stream().filter(n -> n > 0).count()).isGreaterThanOrEqualTo(2);
     Map<String, Double> before = metrics();
     // Both inspectors send at once; each applicant gets its own inspector's candidates, all and in order.
     int n = 15;
