@@ -1,11 +1,16 @@
 -- Reads a query's statistics buckets in one round trip and reduces them, in Redis, to what the page shows: per
 -- slot and scope the counters, the histograms' totals and the histogram buckets that hold their percentiles.
 -- A cache keeps the settled part (buckets of past days, weeks and months) summed and reduced.
--- KEYS: the bucket hashes to read; the first ARGV[2] of them are the settled ones (the period they count is
---   over), the rest are live (today, this week, this month).
--- ARGV[1]: the cache key for the settled part ('' for no cache); ARGV[2]: how many keys are settled;
---   ARGV[3]: seconds a cache entry is kept; ARGV[3 + i]: the comma-separated '<kind>|<slot>' that KEYS[i] is added
---   into (kind n, duration or wait; a bucket can count towards a series point, the period's total and the groups).
+-- KEYS: the bucket hashes to read, then ARGV[4] nodes (upto.lua's running sums per group). The first ARGV[2]
+--   buckets are the settled ones (the period they count is over), the other buckets are live (today, this week,
+--   this month).
+-- ARGV[1]: the cache key for the settled part ('' for no cache); ARGV[2]: how many keys are settled buckets;
+--   ARGV[3]: seconds a cache entry is kept; ARGV[4]: how many nodes end KEYS; ARGV[5]: the settled periods the
+--   answer depends on, comma-separated (those of the settled buckets, and those of the days the nodes give);
+--   ARGV[5 + i]: for a bucket, the comma-separated '<kind>|<slot>' that KEYS[i] is added into (kind n, duration or
+--   wait; a bucket can count towards a series point, the period's total and the groups); for a node, '+' or '-':
+--   the settled part of the slot 'groups' is the nodes added and taken away (a later day's running sum minus that
+--   of the day before the period; one pair per calendar year).
 --   In the slot 'groups' a field is '<inspector or matter>|<metric or edge>', and each of them is a scope of its own;
 --   every other slot has one scope, ''.
 -- The cache entry (a hash) holds:
@@ -15,8 +20,12 @@
 --   reduced: the settled part's figures, as this script returns them (JSON).
 --   full:<slot>: the settled part's summed counters and histograms of one slot (JSON), read only when a live
 --     bucket adds to that slot (today's point, the period's total, the groups).
--- Returns { JSON {slot: {scope: [its reduced figures, see METRICS below]}}, 'hit' | 'miss' | 'none' (the cache) }.
+-- Returns { JSON {slot: {scope: [its reduced figures, see METRICS below]}}, 'hit' | 'miss' | 'none' (the cache) },
+-- or { '', 'stale' } when the entry must be built and a node is missing or not current (nothing was written:
+-- StatsQuery builds the nodes with upto.lua, a short call each, and asks again).
 local cacheKey, settled, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local nodes = tonumber(ARGV[4])
+local buckets = #KEYS - nodes
 
 -- The reduced figures of a scope, in this order: the counters of METRICS, then the number of durations, the
 -- buckets (lower edge, seconds) of their nearest-rank median and p90, the number of waits and the bucket of their
@@ -26,9 +35,9 @@ local METRICS = { 'created', 'connected', 'concluded', 'cancelled', 'pass', 'fai
 
 -- The specs of each key, parsed once: { {kind, slot}, ... }.
 local specs = {}
-for i = 1, #KEYS do
+for i = 1, buckets do
   local list = {}
-  for spec in string.gmatch(ARGV[3 + i], '[^,]+') do
+  for spec in string.gmatch(ARGV[5 + i], '[^,]+') do
     local kind, slot = string.match(spec, '^([^|]+)|(.*)$')
     list[#list + 1] = { kind, slot }
   end
@@ -147,24 +156,96 @@ local function reduce(scopes)
   return out
 end
 
+-- True when every generation in a node's fingerprint ('<period>=<generation>,…', see upto.lua) is the current one.
+local function current(fingerprint)
+  local periods, gens = {}, {}
+  for p, g in string.gmatch(fingerprint, '([^,=]+)=([^,]*)') do
+    periods[#periods + 1] = p
+    gens[#gens + 1] = g
+  end
+  if #periods == 0 then return false end
+  local now = redis.call('HMGET', 'kanyan:stats:gen', unpack(periods))
+  for k = 1, #periods do
+    if (now[k] or '0') ~= gens[k] then return false end
+  end
+  return true
+end
+
+-- The groups' settled sums from the nodes: those marked '+' added, those marked '-' taken away, groups and fields
+-- that come to nothing left out (as if summed from the buckets). Nil when a node is missing or not current.
+local function fromNodes()
+  local plus, minus = {}, {}
+  for k = 1, nodes do
+    local key = KEYS[buckets + k]
+    local v = redis.call('HMGET', key, 'fingerprint', 'sums')
+    if not v[1] or not v[2] or not current(v[1]) then return nil end
+    redis.call('EXPIRE', key, keep)
+    local list = ARGV[5 + buckets + k] == '-' and minus or plus
+    list[#list + 1] = cjson.decode(v[2])
+  end
+  local scopes = {}
+  for _, sums in ipairs(plus) do
+    for scope, s in pairs(sums) do
+      local t = scopes[scope]
+      if not t then
+        t = { n = {}, duration = {}, wait = {} }
+        scopes[scope] = t
+      end
+      for kind, h in pairs(s) do
+        local into = t[kind]
+        for f, c in pairs(h) do into[f] = (into[f] or 0) + c end
+      end
+    end
+  end
+  for _, sums in ipairs(minus) do
+    for scope, s in pairs(sums) do
+      local t = scopes[scope]
+      if not t then
+        t = { n = {}, duration = {}, wait = {} }
+        scopes[scope] = t
+      end
+      for kind, h in pairs(s) do
+        local into = t[kind]
+        for f, c in pairs(h) do into[f] = (into[f] or 0) - c end
+      end
+    end
+  end
+  for scope, t in pairs(scopes) do
+    local any = false
+    for _, h in pairs(t) do
+      for f, c in pairs(h) do
+        if c == 0 then h[f] = nil else any = true end
+      end
+    end
+    if not any then scopes[scope] = nil end
+  end
+  return scopes
+end
+
+-- The settled part summed into full: the settled buckets, and the groups from the nodes. False when a node is
+-- missing or not current.
+local function settle(full)
+  add(full, 1, settled)
+  if nodes > 0 then
+    local groups = fromNodes()
+    if not groups then return false end
+    full.groups = groups
+  end
+  return true
+end
+
 -- The slots a live bucket adds to.
-local liveSlots, anyLive = {}, settled < #KEYS
-for i = settled + 1, #KEYS do
+local liveSlots, anyLive = {}, settled < buckets
+for i = settled + 1, buckets do
   for _, spec in ipairs(specs[i]) do liveSlots[spec[2]] = true end
 end
 
 local reduced, state = nil, 'none'
 local full = {}
-if cacheKey ~= '' and settled > 0 then
-  -- The fingerprint: each settled period's generation, in key order.
-  local periods, seen = {}, {}
-  for i = 1, settled do
-    local p = string.match(KEYS[i], '^kanyan:stats:[^:]+:[^:]+:(.*)$')
-    if p and not seen[p] then
-      seen[p] = true
-      periods[#periods + 1] = p
-    end
-  end
+if cacheKey ~= '' and ARGV[5] ~= '' then
+  -- The fingerprint: each settled period's generation, in order.
+  local periods = {}
+  for p in string.gmatch(ARGV[5], '[^,]+') do periods[#periods + 1] = p end
   local gens = redis.call('HMGET', 'kanyan:stats:gen', unpack(periods))
   for k = 1, #gens do gens[k] = gens[k] or '0' end
   local fingerprint = table.concat(gens, ',')
@@ -181,8 +262,8 @@ if cacheKey ~= '' and settled > 0 then
       full[slot] = saved and cjson.decode(saved) or {}
     end
   else
+    if not settle(full) then return { '', 'stale' } end
     state = 'miss'
-    add(full, 1, settled)
     reduced = {}
     local entry = { 'fingerprint', fingerprint }
     for slot, scopes in pairs(full) do
@@ -197,14 +278,14 @@ if cacheKey ~= '' and settled > 0 then
     redis.call('EXPIRE', cacheKey, keep)
   end
 else
-  add(full, 1, settled)
+  if not settle(full) then return { '', 'stale' } end
   reduced = {}
   for slot, scopes in pairs(full) do reduced[slot] = reduce(scopes) end
 end
 
 -- The live buckets on top of the settled sums of the slots they add to.
 if anyLive then
-  add(full, settled + 1, #KEYS, liveSlots)
+  add(full, settled + 1, buckets, liveSlots)
   for slot in pairs(liveSlots) do
     reduced[slot] = reduce(full[slot] or {})
   end

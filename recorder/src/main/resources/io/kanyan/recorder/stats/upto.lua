@@ -1,0 +1,67 @@
+-- Keeps one running sum of the statistics per inspector or per matter type: a year's buckets from 1 January up to
+-- a day, summed per group (a "node", kanyan:stats:upto:<i|m>:<yyyy-mm-dd>). A node is its base node (the running
+-- sum up to the day before its last bucket; none for the first bucket of the year) plus one bucket (a month, an
+-- ISO week or a day), so each call reads one bucket's three hashes and at most one node: Redis is never held for
+-- the whole year at once. read.lua takes a period's groups as the difference of two nodes (StatsQuery).
+-- KEYS[1]: the node; KEYS[2]: its base node (KEYS[1] again when it has none); KEYS[3..5]: the bucket's n, duration
+--   and wait hashes of the node's dimension.
+-- ARGV[1]: the bucket's period (d:…, w:…, m:…); ARGV[2]: seconds a node is kept after its last use; ARGV[3]: '1'
+--   when the node has a base.
+-- A node (a hash) holds:
+--   fingerprint: '<period>=<generation>,…' for every bucket summed in it, in order (kanyan:stats:gen, bumped by
+--     record.lua for every period it counts into). A node whose generations moved (an event that arrived late) is
+--     rebuilt; one used by read.lua is checked the same way, so a node is never read stale.
+--   sums: JSON, group -> { n = {metric: count}, duration = {edge: count}, wait = {edge: count} }.
+-- Returns 'hit' (the node is current), 'built', or 'stale' (the base node is missing or not current: build it
+-- first).
+local node, base, period, keep, hasBase = KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+
+-- True when every generation in a fingerprint is still the current one.
+local function current(fingerprint)
+  local periods, gens = {}, {}
+  for p, g in string.gmatch(fingerprint, '([^,=]+)=([^,]*)') do
+    periods[#periods + 1] = p
+    gens[#gens + 1] = g
+  end
+  if #periods == 0 then return false end
+  local now = redis.call('HMGET', 'kanyan:stats:gen', unpack(periods))
+  for k = 1, #periods do
+    if (now[k] or '0') ~= gens[k] then return false end
+  end
+  return true
+end
+
+local existing = redis.call('HGET', node, 'fingerprint')
+if existing and current(existing) then
+  redis.call('EXPIRE', node, keep)
+  return 'hit'
+end
+
+local sums, prefix = {}, ''
+if hasBase then
+  local b = redis.call('HMGET', base, 'fingerprint', 'sums')
+  if not b[1] or not b[2] or not current(b[1]) then return 'stale' end
+  sums = cjson.decode(b[2])
+  prefix = b[1] .. ','
+  redis.call('EXPIRE', base, keep)
+end
+
+for k, kind in ipairs({ 'n', 'duration', 'wait' }) do
+  local flat = redis.call('HGETALL', KEYS[2 + k])
+  for j = 1, #flat, 2 do
+    local scope, field = string.match(flat[j], '^(.*)|([^|]*)$')
+    local s = sums[scope]
+    if not s then
+      s = { n = {}, duration = {}, wait = {} }
+      sums[scope] = s
+    end
+    local h = s[kind]
+    h[field] = (h[field] or 0) + tonumber(flat[j + 1])
+  end
+end
+
+local gen = redis.call('HGET', 'kanyan:stats:gen', period) or '0'
+redis.call('DEL', node)
+redis.call('HSET', node, 'fingerprint', prefix .. period .. '=' .. gen, 'sums', cjson.encode(sums))
+redis.call('EXPIRE', node, keep)
+return 'built'
