@@ -171,53 +171,35 @@ local function current(fingerprint)
   return true
 end
 
--- The groups' settled sums from the nodes: those marked '+' added, those marked '-' taken away, groups and fields
--- that come to nothing left out (as if summed from the buckets). Nil when a node is missing or not current.
+-- The groups' settled sums from the nodes: those marked '+' added, those marked '-' taken away, fields that come to
+-- nothing left out (as if summed from the buckets), then each field split once into its group and its metric or
+-- edge. Nil when a node is missing or not current.
 local function fromNodes()
-  local plus, minus = {}, {}
+  local flat = { n = {}, duration = {}, wait = {} }
   for k = 1, nodes do
     local key = KEYS[buckets + k]
     local v = redis.call('HMGET', key, 'fingerprint', 'sums')
     if not v[1] or not v[2] or not current(v[1]) then return nil end
     redis.call('EXPIRE', key, keep)
-    local list = ARGV[5 + buckets + k] == '-' and minus or plus
-    list[#list + 1] = cjson.decode(v[2])
+    local sign = ARGV[5 + buckets + k] == '-' and -1 or 1
+    for kind, h in pairs(cmsgpack.unpack(v[2])) do
+      local into = flat[kind]
+      for f, c in pairs(h) do into[f] = (into[f] or 0) + sign * c end
+    end
   end
   local scopes = {}
-  for _, sums in ipairs(plus) do
-    for scope, s in pairs(sums) do
-      local t = scopes[scope]
-      if not t then
-        t = { n = {}, duration = {}, wait = {} }
-        scopes[scope] = t
-      end
-      for kind, h in pairs(s) do
-        local into = t[kind]
-        for f, c in pairs(h) do into[f] = (into[f] or 0) + c end
-      end
-    end
-  end
-  for _, sums in ipairs(minus) do
-    for scope, s in pairs(sums) do
-      local t = scopes[scope]
-      if not t then
-        t = { n = {}, duration = {}, wait = {} }
-        scopes[scope] = t
-      end
-      for kind, h in pairs(s) do
-        local into = t[kind]
-        for f, c in pairs(h) do into[f] = (into[f] or 0) - c end
+  for kind, h in pairs(flat) do
+    for f, c in pairs(h) do
+      if c ~= 0 then
+        local scope, field = string.match(f, '^(.*)|([^|]*)$')
+        local s = scopes[scope]
+        if not s then
+          s = { n = {}, duration = {}, wait = {} }
+          scopes[scope] = s
+        end
+        s[kind][field] = c
       end
     end
-  end
-  for scope, t in pairs(scopes) do
-    local any = false
-    for _, h in pairs(t) do
-      for f, c in pairs(h) do
-        if c == 0 then h[f] = nil else any = true end
-      end
-    end
-    if not any then scopes[scope] = nil end
   end
   return scopes
 end
