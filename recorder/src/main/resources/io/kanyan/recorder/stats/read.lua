@@ -18,8 +18,9 @@
 --     of the settled periods. An event that arrives late for a past day bumps that day's generation, so the entry
 --     no longer matches and is rebuilt: the cache is never stale.
 --   reduced: the settled part's figures, as this script returns them (JSON).
---   full:<slot>: the settled part's summed counters and histograms of one slot (JSON), read only when a live
---     bucket adds to that slot (today's point, the period's total, the groups).
+--   full:<slot>: the settled part's summed counters and histograms of one slot (MessagePack), kept only for the
+--     slots a live bucket adds to (today's point, the period's total, the groups) and read only then; an entry
+--     that lacks one a read needs is built again.
 -- Returns { JSON {slot: {scope: [its reduced figures, see METRICS below]}}, 'hit' | 'miss' | 'none' (the cache) },
 -- or { '', 'stale' } when the entry must be built and a node is missing or not current (nothing was written:
 -- StatsQuery builds the nodes with upto.lua, a short call each, and asks again).
@@ -233,28 +234,38 @@ if cacheKey ~= '' and ARGV[5] ~= '' then
   local fingerprint = table.concat(gens, ',')
   local cached = redis.call('HMGET', cacheKey, 'fingerprint', 'reduced')
   if cached[1] == fingerprint and cached[2] then
-    state = 'hit'
-    redis.call('EXPIRE', cacheKey, keep)
     if not anyLive then
-      return { cached[2], state }
+      redis.call('EXPIRE', cacheKey, keep)
+      return { cached[2], 'hit' }
     end
-    reduced = cjson.decode(cached[2])
+    -- The sums of the slots a live bucket adds to; an entry built without one of them is built again.
+    local names, order = {}, {}
     for slot in pairs(liveSlots) do
-      local saved = redis.call('HGET', cacheKey, 'full:' .. slot)
-      full[slot] = saved and cjson.decode(saved) or {}
+      names[#names + 1] = 'full:' .. slot
+      order[#order + 1] = slot
     end
-  else
+    local saved = redis.call('HMGET', cacheKey, unpack(names))
+    local complete = true
+    for k = 1, #order do
+      if not saved[k] then complete = false end
+    end
+    if complete then
+      state = 'hit'
+      redis.call('EXPIRE', cacheKey, keep)
+      reduced = cjson.decode(cached[2])
+      for k = 1, #order do full[order[k]] = cmsgpack.unpack(saved[k]) end
+    end
+  end
+  if state ~= 'hit' then
     if not settle(full) then return { '', 'stale' } end
     state = 'miss'
     reduced = {}
-    local entry = { 'fingerprint', fingerprint }
-    for slot, scopes in pairs(full) do
-      reduced[slot] = reduce(scopes)
+    for slot, scopes in pairs(full) do reduced[slot] = reduce(scopes) end
+    local entry = { 'fingerprint', fingerprint, 'reduced', cjson.encode(reduced) }
+    for slot in pairs(liveSlots) do
       entry[#entry + 1] = 'full:' .. slot
-      entry[#entry + 1] = cjson.encode(scopes)
+      entry[#entry + 1] = cmsgpack.pack(full[slot] or {})
     end
-    entry[#entry + 1] = 'reduced'
-    entry[#entry + 1] = cjson.encode(reduced)
     redis.call('DEL', cacheKey)
     redis.call('HSET', cacheKey, unpack(entry))
     redis.call('EXPIRE', cacheKey, keep)
