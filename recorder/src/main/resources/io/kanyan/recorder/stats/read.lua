@@ -208,12 +208,13 @@ end
 -- The settled part summed into full: the settled buckets, and the groups from the nodes. False when a node is
 -- missing or not current.
 local function settle(full)
-  add(full, 1, settled)
+  local groups
   if nodes > 0 then
-    local groups = fromNodes()
+    groups = fromNodes()
     if not groups then return false end
-    full.groups = groups
   end
+  add(full, 1, settled)
+  full.groups = groups or full.groups
   return true
 end
 
