@@ -104,7 +104,21 @@ public final class StatsQuery {
     LocalDate today = LocalDate.now(clock.withZone(zone));
     Future<Map<String, String>> labels = dim == null ? Future.succeededFuture(Map.of())
         : redis.call(c -> c.hgetall(StatsRecorder.PREFIX + "labels:" + dim));
-    Future<JsonObject> reduced = read(request(from, to, points, dim, today, composed, composed), dim, 0);
+    List<Request> parts = new ArrayList<>();
+    List<int[]> chunks = chunks(points);
+    if (chunks.size() == 1) {
+      parts.add(request(from, to, points, 0, points.size(), Part.WHOLE, dim, today, composed, composed));
+    } else {
+      chunks.forEach(c -> parts.add(request(from, to, points, c[0], c[1], Part.SERIES, dim, today, composed,
+          composed)));
+      parts.add(request(from, to, points, 0, 0, Part.REST, dim, today, composed, composed));
+    }
+    List<Future<JsonObject>> reads = parts.stream().map(r -> read(r, dim, 0)).toList();
+    Future<JsonObject> reduced = Future.all(reads).map(all -> {
+      JsonObject merged = new JsonObject();
+      reads.forEach(f -> merged.mergeIn(f.result()));
+      return merged;
+    });
     return Future.all(reduced, labels).map(done -> {
       JsonObject read = reduced.result();
       JsonArray series = new JsonArray();
@@ -186,22 +200,64 @@ public final class StatsQuery {
   private record Request(String[] keys, String[] args, Map<LocalDate, Boolean> nodes,
       java.util.function.Supplier<Request> raw) {}
 
+  /** The most buckets (of each kind) one read of a long series sums; a longer series is read in several calls. */
+  static final int CHUNK_BUCKETS = 62;
+
+  /** Which part of a period's figures a read gives. */
+  private enum Part {
+    /** All of them: the series points (whose buckets are summed into the total too), the total and the groups. */
+    WHOLE,
+    /** Some of the series points only. */
+    SERIES,
+    /** The total (from the period's own buckets: months, weeks, days) and the groups. */
+    REST
+  }
+
   /**
-   * A read of the period. Each bucket hash is read once, summed by the script into every slot it counts towards
-   * and reduced there to the figures; the points cut the period into parts, so the period's total is read from
-   * their buckets too. With {@code composed}, the groups' settled part is not read from its buckets but taken as
-   * the difference of two nodes per calendar year (running sums from 1 January, {@link Nodes}): two reads
-   * however long the period, rather than ~20,000 fields a month per inspector.
+   * The series points cut into runs of at most {@link #CHUNK_BUCKETS} buckets ([first, last) indices): one run for
+   * most periods, several for a long series of days (a year by day is ~1,100 bucket hashes), each read by a
+   * call of its own so that no call holds Redis long.
    */
-  private static Request request(LocalDate from, LocalDate to, List<LocalDate[]> points, String dim,
-      LocalDate today, boolean composed, boolean cached) {
-    Map<String, Set<String>> slots = new LinkedHashMap<>();
+  static List<int[]> chunks(List<LocalDate[]> points) {
+    List<int[]> out = new ArrayList<>();
+    int first = 0;
+    int buckets = 0;
     for (int i = 0; i < points.size(); i++) {
-      addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i, TOTAL);
+      int n = cover(points.get(i)[0], points.get(i)[1]).size();
+      if (i > first && buckets + n > CHUNK_BUCKETS) {
+        out.add(new int[] {first, i});
+        first = i;
+        buckets = 0;
+      }
+      buckets += n;
+    }
+    out.add(new int[] {first, points.size()});
+    return out;
+  }
+
+  /**
+   * A read of (a part of) the period. Each bucket hash is read once, summed by the script into every slot it counts
+   * towards and reduced there to the figures; read whole, the points cut the period into parts, so the period's
+   * total is read from their buckets too. With {@code composed}, the groups' settled part is not read from its
+   * buckets but taken as the difference of two nodes per calendar year (running sums from 1 January,
+   * {@link Nodes}): two reads however long the period, rather than ~20,000 fields a month per inspector.
+   */
+  private static Request request(LocalDate from, LocalDate to, List<LocalDate[]> points, int first, int last,
+      Part part, String dim, LocalDate today, boolean composed, boolean cached) {
+    Map<String, Set<String>> slots = new LinkedHashMap<>();
+    for (int i = first; i < last; i++) {
+      if (part == Part.WHOLE) {
+        addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i, TOTAL);
+      } else {
+        addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i);
+      }
+    }
+    if (part == Part.REST) {
+      addSlots(slots, "all", cover(from, to), TOTAL);
     }
     List<String> groupsSettled = new ArrayList<>();
     Map<LocalDate, Boolean> nodes = new TreeMap<>();
-    if (dim != null) {
+    if (dim != null && part != Part.SERIES) {
       List<String> cover = cover(from, to);
       int settledEnd = 0;
       while (composed && settledEnd < cover.size() && settledPeriod(cover.get(settledEnd), today)) {
@@ -243,13 +299,14 @@ public final class StatsQuery {
       args.add(plus ? "+" : "-");
     });
     return new Request(keys.toArray(String[]::new), args.toArray(String[]::new), signs,
-        () -> request(from, to, points, dim, today, false, cached));
+        () -> request(from, to, points, first, last, part, dim, today, false, cached));
   }
 
   /** The keys a read of the period gives read.lua (buckets, then nodes): what it may read, for the tests. */
   static List<String> keys(LocalDate from, LocalDate to, Unit by, Group group, LocalDate today) {
     String dim = group == Group.INSPECTOR ? "i" : group == Group.MATTER ? "m" : null;
-    return List.of(request(from, to, points(from, to, by), dim, today, true, true).keys());
+    List<LocalDate[]> points = points(from, to, by);
+    return List.of(request(from, to, points, 0, points.size(), Part.WHOLE, dim, today, true, true).keys());
   }
 
   /** The period of a bucket's key ({@code d:…}, {@code w:…} or {@code m:…}). */

@@ -80,7 +80,10 @@ class StatsComposedTest {
       view(LocalDate.of(2026, 10, 17), LocalDate.of(2026, 12, 31), StatsQuery.Unit.WEEK, StatsQuery.Group.INSPECTOR),
       view(LocalDate.of(2026, 12, 20), LocalDate.of(2027, 1, 9), StatsQuery.Unit.DAY, StatsQuery.Group.MATTER),
       view(LocalDate.of(2025, 3, 1), TODAY.plusDays(20), StatsQuery.Unit.MONTH, StatsQuery.Group.INSPECTOR),
-      view(TODAY, TODAY, StatsQuery.Unit.DAY, StatsQuery.Group.INSPECTOR));
+      view(TODAY, TODAY, StatsQuery.Unit.DAY, StatsQuery.Group.INSPECTOR),
+      // A long series by day, read in several calls (see StatsQuery.chunks).
+      view(TODAY.minusDays(365), TODAY, StatsQuery.Unit.DAY, StatsQuery.Group.INSPECTOR),
+      view(TODAY.minusDays(200), TODAY.minusDays(2), StatsQuery.Unit.DAY, StatsQuery.Group.NONE));
 
   static StatsExactTest.View view(LocalDate from, LocalDate to, StatsQuery.Unit by, StatsQuery.Group group) {
     return new StatsExactTest.View(from, to, by, group);
@@ -90,7 +93,9 @@ class StatsComposedTest {
   void composedGroupsAgreeWithTheBucketsFirstAndCached() {
     for (StatsExactTest.View v : VIEWS) {
       JsonObject expected = figures(full, v);
-      assertThat(expected.getJsonArray("groups")).as("%s has groups", v).isNotEmpty();
+      assertThat(expected.getJsonObject("total").getLong("concluded")).as("%s has data", v).isPositive();
+      assertThat(expected.getJsonArray("groups").isEmpty()).as("%s has groups", v)
+          .isEqualTo(v.group() == StatsQuery.Group.NONE);
       assertThat(figures(composed, v)).as("first read of %s", v).isEqualTo(expected);
       assertThat(figures(composed, v)).as("cached read of %s", v).isEqualTo(expected);
     }
@@ -106,6 +111,25 @@ class StatsComposedTest {
     // Of the inspectors' buckets, only today's (live) is read as it is.
     assertThat(keys.stream().filter(k -> k.matches("kanyan:stats:(n|duration|wait):i:.*"))).containsExactlyInAnyOrder(
         "kanyan:stats:n:i:d:2027-02-10", "kanyan:stats:duration:i:d:2027-02-10", "kanyan:stats:wait:i:d:2027-02-10");
+  }
+
+  @Test
+  void aLongSeriesIsReadInSeveralCallsOfAFewBucketsEach() {
+    List<LocalDate[]> points = StatsQuery.points(TODAY.minusDays(365), TODAY, StatsQuery.Unit.DAY);
+    List<int[]> chunks = StatsQuery.chunks(points);
+    assertThat(chunks).hasSizeGreaterThan(5);
+    int next = 0;
+    for (int[] c : chunks) {
+      assertThat(c[0]).isEqualTo(next);
+      int buckets = 0;
+      for (int i = c[0]; i < c[1]; i++) {
+        buckets += StatsQuery.cover(points.get(i)[0], points.get(i)[1]).size();
+      }
+      assertThat(buckets).isBetween(1, StatsQuery.CHUNK_BUCKETS);
+      next = c[1];
+    }
+    assertThat(next).isEqualTo(points.size());
+    assertThat(StatsQuery.chunks(StatsQuery.points(TODAY.minusDays(29), TODAY, StatsQuery.Unit.DAY))).hasSize(1);
   }
 
   @Test
