@@ -157,7 +157,8 @@ public final class StatsQuery {
       if (tries >= NODE_TRIES) {
         return read(request.raw().get(), dim, tries);
       }
-      return nodes.build(dim, request.nodes()).compose(built -> read(request, dim, tries + 1));
+      // A node that could not be built is asked for again, and in the end the groups are summed from buckets.
+      return nodes.build(dim, request.nodes()).transform(built -> read(request, dim, tries + 1));
     });
   }
 
