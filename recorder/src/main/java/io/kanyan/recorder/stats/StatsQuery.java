@@ -29,7 +29,9 @@ import java.util.TreeMap;
  *
  * <p>One call of {@code read.lua} sums the buckets and reduces them inside Redis to what the figures need (see
  * {@link Tally}: 16 numbers a scope rather than its histograms), keeping the settled part (periods that are over)
- * in a cache that a late event can never leave stale.
+ * in a cache that a late event can never leave stale. The groups' settled part is the difference of running sums
+ * ({@link Nodes}), not their buckets, and a long series is read in several calls of at most
+ * {@link #CHUNK_BUCKETS} buckets: no call holds Redis for long, whatever the period.
  */
 public final class StatsQuery {
 
