@@ -16,10 +16,10 @@ import java.util.TreeMap;
  * period are then the difference of two nodes per calendar year it touches, whatever its length: a year per
  * inspector reads two nodes instead of the ~280,000 fields of its twelve months' buckets.
  *
- * <p>A node is built from its base and one bucket: the buckets of a node are those {@link StatsQuery#cover} gives
- * from 1 January to its day (whole months, then weeks and days), and its base is the node of the day before the
- * last of them. Building a node whose base is missing builds the base first, so a year's first node costs one
- * short call per bucket (about 11 months and up to 16 weeks and days), never one long one; nodes are shared by
+ * <p>A node is built from its base and a month, a week or a run of days within a week (see {@link #chain}: the
+ * buckets {@link StatsQuery#cover} gives from 1 January to its day). Building a node whose base is missing builds
+ * the base first, so a year's last node costs one short call per step (11 months and up to six weeks and day
+ * runs), never one long one; nodes are shared by
  * every period that starts or ends on their day, and by the nodes built on them. Each node carries the
  * generations of its buckets' periods (see {@code record.lua}), and is rebuilt (or refused by read.lua) once an
  * event arrives late for one of them: a node is never read stale. Nodes are kept {@link StatsQuery#CACHE_KEEP}
@@ -55,17 +55,31 @@ final class Nodes {
     return out;
   }
 
-  /** A node: the day of its base (null when it has none) and the bucket's period it adds to the base. */
-  record Node(LocalDate base, String period) {}
+  /** A node: the day of its base (null when it has none) and the buckets' periods it adds to the base. */
+  record Node(LocalDate base, List<String> periods) {}
 
-  /** The nodes from 1 January up to {@code day}, each with its base and bucket, in order of their days. */
+  /**
+   * The nodes from 1 January up to {@code day}, each with its base and buckets, in order of their days: the
+   * buckets {@link StatsQuery#cover} gives from 1 January to the day, a node after each month, after each week and
+   * after each run of days (at most six: a run ends before a Monday, and seven days would be a week).
+   * A node's base and buckets depend on its day alone, so every chain through a day agrees on its node.
+   */
   static Map<LocalDate, Node> chain(LocalDate day) {
     Map<LocalDate, Node> out = new TreeMap<>();
     LocalDate base = null;
-    for (String period : StatsQuery.cover(LocalDate.of(day.getYear(), 1, 1), day)) {
-      LocalDate end = StatsQuery.lastDay(period);
-      out.put(end, new Node(base, period));
-      base = end;
+    List<String> run = new ArrayList<>();
+    List<String> cover = StatsQuery.cover(LocalDate.of(day.getYear(), 1, 1), day);
+    for (int i = 0; i < cover.size(); i++) {
+      String period = cover.get(i);
+      run.add(period);
+      String next = i + 1 < cover.size() ? cover.get(i + 1) : null;
+      if (period.charAt(0) != 'd' || next == null || next.charAt(0) != 'd'
+          || StatsQuery.lastDay(next).getDayOfWeek() == java.time.DayOfWeek.MONDAY) {
+        LocalDate end = StatsQuery.lastDay(period);
+        out.put(end, new Node(base, List.copyOf(run)));
+        run.clear();
+        base = end;
+      }
     }
     return out;
   }
@@ -95,11 +109,16 @@ final class Nodes {
   }
 
   private Future<String> ensure(String dim, LocalDate day, Node node) {
-    String bucket = node.period();
-    String[] keys = {key(dim, day), node.base() == null ? key(dim, day) : key(dim, node.base()),
-        StatsRecorder.PREFIX + "n:" + dim + ":" + bucket, StatsRecorder.PREFIX + "duration:" + dim + ":" + bucket,
-        StatsRecorder.PREFIX + "wait:" + dim + ":" + bucket};
-    String[] args = {bucket, Long.toString(StatsQuery.CACHE_KEEP.toSeconds()), node.base() == null ? "0" : "1"};
-    return upto.run(ScriptOutputType.VALUE, keys, args);
+    List<String> keys = new ArrayList<>();
+    keys.add(key(dim, day));
+    keys.add(node.base() == null ? key(dim, day) : key(dim, node.base()));
+    for (String bucket : node.periods()) {
+      for (String kind : List.of("n", "duration", "wait")) {
+        keys.add(StatsRecorder.PREFIX + kind + ":" + dim + ":" + bucket);
+      }
+    }
+    String[] args = {String.join(",", node.periods()), Long.toString(StatsQuery.CACHE_KEEP.toSeconds()),
+        node.base() == null ? "0" : "1"};
+    return upto.run(ScriptOutputType.VALUE, keys.toArray(String[]::new), args);
   }
 }

@@ -1,12 +1,12 @@
 -- Keeps one running sum of the statistics per inspector or per matter type: a year's buckets from 1 January up to
--- a day, summed per group (a "node", kanyan:stats:upto:<i|m>:<yyyy-mm-dd>). A node is its base node (the running
--- sum up to the day before its last bucket; none for the first bucket of the year) plus one bucket (a month, an
--- ISO week or a day), so each call reads one bucket's three hashes and at most one node: Redis is never held for
--- the whole year at once. read.lua takes a period's groups as the difference of two nodes (StatsQuery).
--- KEYS[1]: the node; KEYS[2]: its base node (KEYS[1] again when it has none); KEYS[3..5]: the bucket's n, duration
---   and wait hashes of the node's dimension.
--- ARGV[1]: the bucket's period (d:…, w:…, m:…); ARGV[2]: seconds a node is kept after its last use; ARGV[3]: '1'
---   when the node has a base.
+-- a day, summed per group (a "node", kanyan:stats:upto:<i|m>:<yyyy-mm-dd>). A node is its base node (an earlier
+-- node of the year; none for the year's first) plus a month, an ISO week or a run of days within one (see
+-- Nodes.chain), so each call reads about a month's fields at most and one node: Redis is never held for the whole
+-- year at once. read.lua takes a period's groups as the difference of two nodes (StatsQuery).
+-- KEYS[1]: the node; KEYS[2]: its base node (KEYS[1] again when it has none); then, per bucket added, its n,
+--   duration and wait hashes of the node's dimension.
+-- ARGV[1]: the buckets' periods (d:…, w:…, m:…), comma-separated, in the order of KEYS; ARGV[2]: seconds a node is
+--   kept after its last use; ARGV[3]: '1' when the node has a base.
 -- A node (a hash) holds:
 --   fingerprint: '<period>=<generation>,…' for every bucket summed in it, in order (kanyan:stats:gen, bumped by
 --     record.lua for every period it counts into). A node whose generations moved (an event that arrived late) is
@@ -17,7 +17,7 @@
 --     difference.
 -- Returns 'hit' (the node is current), 'built', or 'stale' (the base node is missing or not current: build it
 -- first).
-local node, base, period, keep, hasBase = KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+local node, base, keep, hasBase = KEYS[1], KEYS[2], tonumber(ARGV[2]), ARGV[3] == '1'
 
 -- True when every generation in a fingerprint is still the current one.
 local function current(fingerprint)
@@ -49,17 +49,22 @@ if hasBase then
   redis.call('EXPIRE', base, keep)
 end
 
-for k, kind in ipairs({ 'n', 'duration', 'wait' }) do
-  local flat = redis.call('HGETALL', KEYS[2 + k])
-  local t = sums[kind]
-  for j = 1, #flat, 2 do
-    local f = flat[j]
-    t[f] = (t[f] or 0) + tonumber(flat[j + 1])
+local added = {}
+local b = 0
+for period in string.gmatch(ARGV[1], '[^,]+') do
+  for k, kind in ipairs({ 'n', 'duration', 'wait' }) do
+    local flat = redis.call('HGETALL', KEYS[2 + 3 * b + k])
+    local t = sums[kind]
+    for j = 1, #flat, 2 do
+      local f = flat[j]
+      t[f] = (t[f] or 0) + tonumber(flat[j + 1])
+    end
   end
+  added[#added + 1] = period .. '=' .. (redis.call('HGET', 'kanyan:stats:gen', period) or '0')
+  b = b + 1
 end
 
-local gen = redis.call('HGET', 'kanyan:stats:gen', period) or '0'
 redis.call('DEL', node)
-redis.call('HSET', node, 'fingerprint', prefix .. period .. '=' .. gen, 'sums', cmsgpack.pack(sums))
+redis.call('HSET', node, 'fingerprint', prefix .. table.concat(added, ','), 'sums', cmsgpack.pack(sums))
 redis.call('EXPIRE', node, keep)
 return 'built'
