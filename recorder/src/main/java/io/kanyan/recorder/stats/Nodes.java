@@ -4,6 +4,7 @@ import io.kanyan.recorder.redis.LuaScript;
 import io.kanyan.recorder.redis.RedisStore;
 import io.lettuce.core.ScriptOutputType;
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +24,15 @@ import java.util.TreeMap;
  * every period that starts or ends on their day, and by the nodes built on them. Each node carries the
  * generations of its buckets' periods (see {@code record.lua}), and is rebuilt (or refused by read.lua) once an
  * event arrives late for one of them: a node is never read stale. Nodes are kept {@link StatsQuery#CACHE_KEEP}
- * after their last use.
+ * after their last use, those of a month's end {@link #MONTH_END_KEEP}.
  */
 final class Nodes {
+
+  /**
+   * How long the node of a month's end is kept after its last use: every later node of its year is built on it, so
+   * after a few quiet days the first read builds only the nodes of the current month, not the year's.
+   */
+  static final Duration MONTH_END_KEEP = Duration.ofDays(40);
 
   private final LuaScript upto;
 
@@ -117,7 +124,8 @@ final class Nodes {
         keys.add(StatsRecorder.PREFIX + kind + ":" + dim + ":" + bucket);
       }
     }
-    String[] args = {String.join(",", node.periods()), Long.toString(StatsQuery.CACHE_KEEP.toSeconds()),
+    Duration keep = node.periods().get(0).startsWith("m:") ? MONTH_END_KEEP : StatsQuery.CACHE_KEEP;
+    String[] args = {String.join(",", node.periods()), Long.toString(keep.toSeconds()),
         node.base() == null ? "0" : "1"};
     return upto.run(ScriptOutputType.VALUE, keys.toArray(String[]::new), args);
   }

@@ -181,7 +181,8 @@ local function fromNodes()
     local key = KEYS[buckets + k]
     local v = redis.call('HMGET', key, 'fingerprint', 'sums')
     if not v[1] or not v[2] or not current(v[1]) then return nil end
-    redis.call('EXPIRE', key, keep)
+    -- Kept at least as long as a cache entry; a month's end node may have longer (upto.lua).
+    if redis.call('TTL', key) < keep then redis.call('EXPIRE', key, keep) end
     local sign = ARGV[5 + buckets + k] == '-' and -1 or 1
     for kind, h in pairs(cmsgpack.unpack(v[2])) do
       local into = flat[kind]

@@ -5,8 +5,9 @@
 -- year at once. read.lua takes a period's groups as the difference of two nodes (StatsQuery).
 -- KEYS[1]: the node; KEYS[2]: its base node (KEYS[1] again when it has none); then, per bucket added, its n,
 --   duration and wait hashes of the node's dimension.
--- ARGV[1]: the buckets' periods (d:…, w:…, m:…), comma-separated, in the order of KEYS; ARGV[2]: seconds a node is
---   kept after its last use; ARGV[3]: '1' when the node has a base.
+-- ARGV[1]: the buckets' periods (d:…, w:…, m:…), comma-separated, in the order of KEYS; ARGV[2]: seconds the node
+--   is kept after its last use (longer for a month's end, which every later node of the year is built on); a use
+--   never shortens a node's time to live; ARGV[3]: '1' when the node has a base.
 -- A node (a hash) holds:
 --   fingerprint: '<period>=<generation>,…' for every bucket summed in it, in order (kanyan:stats:gen, bumped by
 --     record.lua for every period it counts into). A node whose generations moved (an event that arrived late) is
@@ -34,9 +35,14 @@ local function current(fingerprint)
   return true
 end
 
+-- Keeps a key at least `seconds` more (never less than it has).
+local function touch(key, seconds)
+  if redis.call('TTL', key) < seconds then redis.call('EXPIRE', key, seconds) end
+end
+
 local existing = redis.call('HGET', node, 'fingerprint')
 if existing and current(existing) then
-  redis.call('EXPIRE', node, keep)
+  touch(node, keep)
   return 'hit'
 end
 
@@ -46,7 +52,7 @@ if hasBase then
   if not b[1] or not b[2] or not current(b[1]) then return 'stale' end
   sums = cmsgpack.unpack(b[2])
   prefix = b[1] .. ','
-  redis.call('EXPIRE', base, keep)
+  touch(base, keep)
 end
 
 local added = {}

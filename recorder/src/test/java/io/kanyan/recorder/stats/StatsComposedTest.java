@@ -181,6 +181,21 @@ class StatsComposedTest {
   }
 
   @Test
+  void theNodeOfAMonthsEndIsKeptLongerAndNoUseShortensIt() {
+    figures(composed, view(TODAY.minusDays(29), TODAY, StatsQuery.Unit.DAY, StatsQuery.Group.INSPECTOR));
+    long keep = StatsQuery.CACHE_KEEP.toSeconds();
+    assertThat(ttl("kanyan:stats:upto:i:2027-01-31")).isGreaterThan(keep);
+    assertThat(ttl("kanyan:stats:upto:i:" + TODAY.minusDays(1))).isBetween(1L, keep);
+    // A period from 1 February takes the January node away: read.lua uses it, and leaves its time to live.
+    figures(composed, view(LocalDate.of(2027, 2, 1), TODAY, StatsQuery.Unit.DAY, StatsQuery.Group.INSPECTOR));
+    assertThat(ttl("kanyan:stats:upto:i:2027-01-31")).isGreaterThan(keep);
+  }
+
+  private long ttl(String key) {
+    return redis.<Long>call(c -> c.ttl(key)).await();
+  }
+
+  @Test
   void aGroupSeenOnlyBeforeThePeriodHasNoRow() {
     // Counted on 3 January: in the node of every later day of the year, and in the node taken away.
     inspection(LocalDate.of(2027, 1, 3), "inspector-early").await();
