@@ -13,7 +13,7 @@ import java.util.Arrays;
  * the whole call ({@link StatsQuery#figures}: script, transfer, decoding, JSON) against Redis' own time in the
  * script ({@code INFO commandstats}, {@code usec_per_call} of {@code EVALSHA}); with {@code -Dcold=true}, every read
  * cold (the statistics' cache entries deleted before each, not timed), with {@code -Dcold=all} the running sums per
- * group too; and the longest single command of the reads (the slow log: how long a read holds Redis at most, with
+ * group too, with {@code -Dcold=days} those but the nodes of a month's end (as after a few quiet days); and the longest single command of the reads (the slow log: how long a read holds Redis at most, with
  * its first key: a bucket for read.lua, a node for upto.lua). Needs a Redis that
  * {@link StatsBenchmark} loaded and left running ({@code -Dredis=redis://127.0.0.1:<port>} for both).
  *
@@ -44,6 +44,13 @@ public final class StatsProfileBenchmark {
         for (int i = 0; i < n; i++) {
           if (coldMode.equals("all")) {
             StatsBenchmark.forget(redis);
+          } else if (coldMode.equals("days")) {
+            // As after a few quiet days: the entries and nodes gone, but for those of a month's end (kept longer).
+            redis.call(c -> c.eval("for _, k in ipairs(redis.call('KEYS', 'kanyan:stats:cache:*')) do"
+                + " redis.call('DEL', k) end for _, k in ipairs(redis.call('KEYS', 'kanyan:stats:upto:*')) do"
+                + " if redis.call('TTL', k) <= tonumber(ARGV[1]) then redis.call('DEL', k) end end return 0",
+                io.lettuce.core.ScriptOutputType.INTEGER, new String[0],
+                Long.toString(java.time.Duration.ofDays(2).toSeconds()))).await();
           } else if (cold) {
             redis.call(c -> c.eval("for _, k in ipairs(redis.call('KEYS', 'kanyan:stats:cache:*')) do"
                 + " redis.call('DEL', k) end return 0", io.lettuce.core.ScriptOutputType.INTEGER)).await();
