@@ -29,7 +29,9 @@ import java.util.TreeMap;
  *
  * <p>One call of {@code read.lua} sums the buckets and reduces them inside Redis to what the figures need (see
  * {@link Tally}: 16 numbers a scope rather than its histograms), keeping the settled part (periods that are over)
- * in a cache that a late event can never leave stale.
+ * in a cache that a late event can never leave stale. The groups' settled part is the difference of running sums
+ * ({@link Nodes}), not their buckets, and a long series is read in several calls of at most
+ * {@link #CHUNK_BUCKETS} buckets: no call holds Redis for long, whatever the period.
  */
 public final class StatsQuery {
 
@@ -43,7 +45,7 @@ public final class StatsQuery {
   static final Map<Unit, Integer> MAX_DAYS = Map.of(Unit.DAY, 366, Unit.WEEK, 3 * 366, Unit.MONTH, 10 * 366);
 
   /** The layout of a cache entry (read.lua), named in its key. */
-  static final String CACHE_LAYOUT = "reduced-1";
+  static final String CACHE_LAYOUT = "reduced-2";
 
   /** How long a cached sum of settled buckets is kept after its last use. */
   static final Duration CACHE_KEEP = Duration.ofDays(2);
@@ -52,16 +54,28 @@ public final class StatsQuery {
   private final ZoneId zone;
   private final Clock clock;
   private final LuaScript read;
+  private final Nodes nodes;
+  private final boolean composed;
 
   public StatsQuery(RedisStore redis, ZoneId zone) {
     this(redis, zone, Clock.systemUTC());
   }
 
   public StatsQuery(RedisStore redis, ZoneId zone, Clock clock) {
+    this(redis, zone, clock, true);
+  }
+
+  /**
+   * With {@code composed} false, nothing is cached and the groups are always summed from their buckets, never
+   * from {@link Nodes}: the full computation in Redis, which the composed and cached one must agree with (tests).
+   */
+  StatsQuery(RedisStore redis, ZoneId zone, Clock clock, boolean composed) {
     this.redis = redis;
     this.zone = zone;
     this.clock = clock;
     this.read = new LuaScript(redis, StatsQuery.class, "read.lua");
+    this.nodes = new Nodes(redis);
+    this.composed = composed;
   }
 
   public ZoneId zone() {
@@ -88,22 +102,25 @@ public final class StatsQuery {
       return Future.failedFuture(new IllegalArgumentException(problem));
     }
     List<LocalDate[]> points = points(from, to, by);
-    List<String> cover = cover(from, to);
     String dim = group == Group.INSPECTOR ? "i" : group == Group.MATTER ? "m" : null;
-    // Each bucket hash read once, summed by the script into every slot it counts towards and reduced there to the
-    // figures. The points cut the period into parts, so the period's total is read from their buckets too.
-    Map<String, Set<String>> slots = new LinkedHashMap<>();
-    for (int i = 0; i < points.size(); i++) {
-      addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i, TOTAL);
-    }
-    if (dim != null) {
-      addSlots(slots, dim, cover, GROUPS);
-    }
-    Request request = request(slots, LocalDate.now(clock.withZone(zone)));
+    LocalDate today = LocalDate.now(clock.withZone(zone));
     Future<Map<String, String>> labels = dim == null ? Future.succeededFuture(Map.of())
         : redis.call(c -> c.hgetall(StatsRecorder.PREFIX + "labels:" + dim));
-    Future<JsonObject> reduced = read.run(request.keys(), request.args())
-        .map(reply -> new JsonObject((String) reply.get(0)));
+    List<Request> parts = new ArrayList<>();
+    List<int[]> chunks = chunks(points);
+    if (chunks.size() == 1) {
+      parts.add(request(from, to, points, 0, points.size(), Part.WHOLE, dim, today, composed, composed));
+    } else {
+      chunks.forEach(c -> parts.add(request(from, to, points, c[0], c[1], Part.SERIES, dim, today, composed,
+          composed)));
+      parts.add(request(from, to, points, 0, 0, Part.REST, dim, today, composed, composed));
+    }
+    List<Future<JsonObject>> reads = parts.stream().map(r -> read(r, dim, 0)).toList();
+    Future<JsonObject> reduced = Future.all(reads).map(all -> {
+      JsonObject merged = new JsonObject();
+      reads.forEach(f -> merged.mergeIn(f.result()));
+      return merged;
+    });
     return Future.all(reduced, labels).map(done -> {
       JsonObject read = reduced.result();
       JsonArray series = new JsonArray();
@@ -123,6 +140,27 @@ public final class StatsQuery {
           .put("by", by.name().toLowerCase()).put("group", group.name().toLowerCase())
           .put("timeZone", zone.getId()).put("waitFrom", "booking")
           .put("total", Tally.figures(scope(read, TOTAL, ""))).put("series", series).put("groups", rows);
+    });
+  }
+
+  /** How many times a read whose nodes went stale meanwhile (late events) builds them again before it sums buckets. */
+  private static final int NODE_TRIES = 3;
+
+  /**
+   * Runs read.lua. When it needs nodes that are missing or not current, builds them (a short upto.lua call per
+   * bucket, see {@link Nodes}) and asks again; should late events keep moving them, the groups are summed from
+   * the buckets instead.
+   */
+  private Future<JsonObject> read(Request request, String dim, int tries) {
+    return read.run(request.keys(), request.args()).compose(reply -> {
+      if (!"stale".equals(reply.get(1))) {
+        return Future.succeededFuture(new JsonObject((String) reply.get(0)));
+      }
+      if (tries >= NODE_TRIES) {
+        return read(request.raw().get(), dim, tries);
+      }
+      // A node that could not be built is asked for again, and in the end the groups are summed from buckets.
+      return nodes.build(dim, request.nodes()).transform(built -> read(request, dim, tries + 1));
     });
   }
 
@@ -158,38 +196,144 @@ public final class StatsQuery {
     }
   }
 
-  /** The script's keys and arguments: the settled buckets first, cached under a key named for them. */
-  private record Request(String[] keys, String[] args) {}
+  /**
+   * The script's keys and arguments: the settled buckets first, cached under a key named for them; the nodes
+   * ({@code +}/{@code -} per node date) that give the groups' settled part; and how to ask again without nodes.
+   */
+  private record Request(String[] keys, String[] args, Map<LocalDate, Boolean> nodes,
+      java.util.function.Supplier<Request> raw) {}
 
-  private static Request request(Map<String, Set<String>> slots, LocalDate today) {
+  /** The most buckets (of each kind) one read of a long series sums; a longer series is read in several calls. */
+  static final int CHUNK_BUCKETS = 62;
+
+  /** Which part of a period's figures a read gives. */
+  private enum Part {
+    /** All of them: the series points (whose buckets are summed into the total too), the total and the groups. */
+    WHOLE,
+    /** Some of the series points only. */
+    SERIES,
+    /** The total (from the period's own buckets: months, weeks, days) and the groups. */
+    REST
+  }
+
+  /**
+   * The series points cut into runs of at most {@link #CHUNK_BUCKETS} buckets ([first, last) indices): one run for
+   * most periods, several for a long series of days (a year by day is ~1,100 bucket hashes), each read by a
+   * call of its own so that no call holds Redis long.
+   */
+  static List<int[]> chunks(List<LocalDate[]> points) {
+    List<int[]> out = new ArrayList<>();
+    int first = 0;
+    int buckets = 0;
+    for (int i = 0; i < points.size(); i++) {
+      int n = cover(points.get(i)[0], points.get(i)[1]).size();
+      if (i > first && buckets + n > CHUNK_BUCKETS) {
+        out.add(new int[] {first, i});
+        first = i;
+        buckets = 0;
+      }
+      buckets += n;
+    }
+    out.add(new int[] {first, points.size()});
+    return out;
+  }
+
+  /**
+   * A read of (a part of) the period. Each bucket hash is read once, summed by the script into every slot it counts
+   * towards and reduced there to the figures; read whole, the points cut the period into parts, so the period's
+   * total is read from their buckets too. With {@code composed}, the groups' settled part is not read from its
+   * buckets but taken as the difference of two nodes per calendar year (running sums from 1 January,
+   * {@link Nodes}): two reads however long the period, rather than ~20,000 fields a month per inspector.
+   */
+  private static Request request(LocalDate from, LocalDate to, List<LocalDate[]> points, int first, int last,
+      Part part, String dim, LocalDate today, boolean composed, boolean cached) {
+    Map<String, Set<String>> slots = new LinkedHashMap<>();
+    for (int i = first; i < last; i++) {
+      if (part == Part.WHOLE) {
+        addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i, TOTAL);
+      } else {
+        addSlots(slots, "all", cover(points.get(i)[0], points.get(i)[1]), "p" + i);
+      }
+    }
+    if (part == Part.REST) {
+      addSlots(slots, "all", cover(from, to), TOTAL);
+    }
+    List<String> groupsSettled = new ArrayList<>();
+    Map<LocalDate, Boolean> nodes = new TreeMap<>();
+    if (dim != null && part != Part.SERIES) {
+      List<String> cover = cover(from, to);
+      int settledEnd = 0;
+      while (composed && settledEnd < cover.size() && settledPeriod(cover.get(settledEnd), today)) {
+        settledEnd++;
+      }
+      groupsSettled.addAll(cover.subList(0, settledEnd));
+      addSlots(slots, dim, cover.subList(settledEnd, cover.size()), GROUPS);
+      if (settledEnd > 0) {
+        nodes = Nodes.difference(from, lastDay(cover.get(settledEnd - 1)));
+      }
+    }
     List<String> settled = new ArrayList<>();
     List<String> live = new ArrayList<>();
     slots.keySet().forEach(key -> (settled(key, today) ? settled : live).add(key));
     List<String> keys = new ArrayList<>(settled);
     keys.addAll(live);
-    List<String> args = new ArrayList<>();
     // The entry's layout is part of its name: an entry of an earlier layout is never read.
     StringBuilder spec = new StringBuilder(CACHE_LAYOUT).append('\n');
     for (String key : settled) {
       spec.append(key).append('=').append(String.join(",", slots.get(key))).append('\n');
     }
-    args.add(settled.isEmpty() ? "" : StatsRecorder.PREFIX + "cache:" + io.kanyan.recorder.recording.Sha256.of(spec.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    Set<String> periods = new LinkedHashSet<>();
+    settled.forEach(key -> periods.add(period(key)));
+    if (!nodes.isEmpty()) {
+      spec.append("groups:").append(dim).append(':').append(from).append("..")
+          .append(lastDay(groupsSettled.get(groupsSettled.size() - 1))).append('\n');
+      periods.addAll(groupsSettled);
+    }
+    List<String> args = new ArrayList<>();
+    args.add(periods.isEmpty() || !cached ? "" : StatsRecorder.PREFIX + "cache:" + io.kanyan.recorder.recording.Sha256.of(spec.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     args.add(Integer.toString(settled.size()));
     args.add(Long.toString(CACHE_KEEP.toSeconds()));
+    args.add(Integer.toString(nodes.size()));
+    args.add(String.join(",", periods));
     keys.forEach(key -> args.add(String.join(",", slots.get(key))));
-    return new Request(keys.toArray(String[]::new), args.toArray(String[]::new));
+    Map<LocalDate, Boolean> signs = nodes;
+    signs.forEach((day, plus) -> {
+      keys.add(Nodes.key(dim, day));
+      args.add(plus ? "+" : "-");
+    });
+    return new Request(keys.toArray(String[]::new), args.toArray(String[]::new), signs,
+        () -> request(from, to, points, first, last, part, dim, today, false, cached));
+  }
+
+  /** The keys a read of the period gives read.lua (buckets, then nodes): what it may read, for the tests. */
+  static List<String> keys(LocalDate from, LocalDate to, Unit by, Group group, LocalDate today) {
+    String dim = group == Group.INSPECTOR ? "i" : group == Group.MATTER ? "m" : null;
+    List<LocalDate[]> points = points(from, to, by);
+    return List.of(request(from, to, points, 0, points.size(), Part.WHOLE, dim, today, true, true).keys());
+  }
+
+  /** The period of a bucket's key ({@code d:…}, {@code w:…} or {@code m:…}). */
+  static String period(String key) {
+    return key.substring(key.indexOf(':', key.indexOf(':', StatsRecorder.PREFIX.length()) + 1) + 1);
   }
 
   /** True when a bucket's period ended before {@code today}: it changes only if an event arrives late. */
   static boolean settled(String key, LocalDate today) {
-    String period = key.substring(key.indexOf(':', key.indexOf(':', StatsRecorder.PREFIX.length()) + 1) + 1);
+    return settledPeriod(period(key), today);
+  }
+
+  static boolean settledPeriod(String period, LocalDate today) {
+    return lastDay(period).isBefore(today);
+  }
+
+  /** The last day a period ({@code d:…}, {@code w:…}, {@code m:…}) counts. */
+  static LocalDate lastDay(String period) {
     String at = period.substring(2);
-    LocalDate last = switch (period.charAt(0)) {
+    return switch (period.charAt(0)) {
       case 'd' -> LocalDate.parse(at);
       case 'w' -> LocalDate.parse(at).plusDays(6);
       default -> java.time.YearMonth.parse(at).atEndOfMonth();
     };
-    return last.isBefore(today);
   }
 
   /** The series points: each day, each ISO week (Monday to Sunday) or each month, cut to the period. */

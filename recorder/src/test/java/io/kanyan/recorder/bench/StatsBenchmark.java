@@ -30,12 +30,15 @@ import java.util.Random;
  *
  * <p>{@code -Dredis=redis://127.0.0.1:<port>} uses a redis-server started beforehand instead of its own, and loads
  * the inspections only when that server holds no counters yet: a second run over the same data skips the load
- * (several minutes at a million inspections). Its cache entries are deleted before the measured queries.
+ * (several minutes at a million inspections). Its cache entries and running sums are deleted before the measured
+ * queries. For each cold read it also prints the longest single command Redis ran meanwhile (the slow log, every
+ * command logged): how long the read held Redis at most, other clients' commands (trail appends) waiting.
  */
 public final class StatsBenchmark {
 
   static final int INSPECTIONS = Integer.getInteger("inspections", 1_000_000);
   static final int QUERIES = Integer.getInteger("queries", 100);
+  static final int ALL_COLD = Integer.getInteger("allCold", 10);
   static final int INSPECTORS = 200;
   static final int MATTERS = 30;
   static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
@@ -89,11 +92,16 @@ public final class StatsBenchmark {
       for (int i = 0; i < 3 * Kind.values().length; i++) {
         run(query, Kind.values()[i % Kind.values().length], random);
       }
-      redis.call(c -> c.eval("for _, k in ipairs(redis.call('KEYS', 'kanyan:stats:cache:*')) do"
-          + " redis.call('DEL', k) end return 0", io.lettuce.core.ScriptOutputType.INTEGER)).await();
-      // Each query twice: cold, the first read of its period (nothing cached: what a new period costs), then
-      // warm, the same period again (what the page costs when it is opened again, or by a colleague).
+      forget(redis);
+      // Every command's time inside Redis goes to the slow log, so a cold read's longest one (the longest time it
+      // holds Redis, trail appends waiting behind it) can be read back after it.
+      redis.call(c -> c.configSet("slowlog-log-slower-than", "0")).await();
+      redis.call(c -> c.configSet("slowlog-max-len", "100000")).await();
+      // Each query twice: cold, the first read of its period (nothing cached for it; the running sums per group
+      // that earlier reads built stay, as they do on a server whose page is in use), then warm, the same period
+      // again (what the page costs when it is opened again, or by a colleague).
       Map<Kind, Stats> cold = new EnumMap<>(Kind.class);
+      Map<Kind, Stats> coldHold = new EnumMap<>(Kind.class);
       Map<Kind, Stats> warm = new EnumMap<>(Kind.class);
       java.util.Set<String> seen = new java.util.HashSet<>();
       long created = 0;
@@ -102,25 +110,73 @@ public final class StatsBenchmark {
         Kind kind = Kind.values()[i % Kind.values().length];
         LocalDate to = end(kind, random);
         for (int pass = 0; pass < 2; pass++) {
-          long t0 = System.nanoTime();
-          JsonObject figures = query.figures(to.minusDays(kind.days - 1), to, kind.by, kind.group).await();
-          long took = System.nanoTime() - t0;
-          created += figures.getJsonObject("total").getLong("created");
+          boolean first = pass == 0 && seen.add(kind + "@" + to);
+          long[] took = timed(redis, query, kind, to, first);
+          created += took[2];
           queries++;
-          boolean first = seen.add(kind + "@" + to);
-          (pass == 0 && first ? cold : warm).computeIfAbsent(kind, k -> new Stats(QUERIES)).add(took);
+          (first ? cold : warm).computeIfAbsent(kind, k -> new Stats(QUERIES)).add(took[0]);
+          if (first) {
+            coldHold.computeIfAbsent(kind, k -> new Stats(QUERIES)).add(took[1]);
+          }
         }
       }
+      // Then -DallCold=10 reads of each kind with nothing cached at all: no entry and no running sum (the first
+      // read after a start with an empty cache, or after two days unused).
+      Map<Kind, Stats> allCold = new EnumMap<>(Kind.class);
+      Map<Kind, Stats> allColdHold = new EnumMap<>(Kind.class);
+      for (int i = 0; i < ALL_COLD * Kind.values().length; i++) {
+        Kind kind = Kind.values()[i % Kind.values().length];
+        forget(redis);
+        long[] took = timed(redis, query, kind, end(kind, random), true);
+        allCold.computeIfAbsent(kind, k -> new Stats(ALL_COLD)).add(took[0]);
+        allColdHold.computeIfAbsent(kind, k -> new Stats(ALL_COLD)).add(took[1]);
+      }
+      redis.call(c -> c.configSet("slowlog-log-slower-than", "10000")).await();
       System.out.printf("statistics queries over %,d inspections, one at a time (%,d inspections per query on"
           + " average)%n", INSPECTIONS, created / queries);
       for (Kind kind : Kind.values()) {
-        System.out.printf("  %-30s cold %s%n  %-30s warm %s%n", kind, cold.containsKey(kind) ? cold.get(kind).summary()
-            : "-", "", warm.get(kind).summary());
+        System.out.printf("  %-30s cold     %s; longest command %s%n", kind,
+            cold.containsKey(kind) ? cold.get(kind).summary() : "-",
+            coldHold.containsKey(kind) ? coldHold.get(kind).summary() : "-");
+        System.out.printf("  %-30s warm     %s%n", "", warm.get(kind).summary());
+        System.out.printf("  %-30s all cold %s; longest command %s%n", "", allCold.get(kind).summary(),
+            allColdHold.get(kind).summary());
       }
       redis.close();
     } finally {
       vertx.close().await();
     }
+  }
+
+  /** Deletes every cached entry and running sum of the statistics (not the counters). */
+  static void forget(RedisStore redis) {
+    redis.call(c -> c.eval("for _, p in ipairs({'kanyan:stats:cache:*', 'kanyan:stats:upto:*'}) do"
+        + " for _, k in ipairs(redis.call('KEYS', p)) do redis.call('DEL', k) end end return 0",
+        io.lettuce.core.ScriptOutputType.INTEGER)).await();
+  }
+
+  /**
+   * One read: its time (ns), the longest single command in Redis meanwhile (ns, from the slow log, when
+   * {@code hold}; 0 otherwise) and the inspections it counted.
+   */
+  static long[] timed(RedisStore redis, StatsQuery query, Kind kind, LocalDate to, boolean hold) {
+    if (hold) {
+      redis.call(c -> c.slowlogReset()).await();
+    }
+    long t0 = System.nanoTime();
+    JsonObject figures = query.figures(to.minusDays(kind.days - 1), to, kind.by, kind.group).await();
+    long took = System.nanoTime() - t0;
+    long longest = 0;
+    if (hold) {
+      for (Object entry : redis.<java.util.List<Object>>call(c -> c.slowlogGet(100_000)).await()) {
+        java.util.List<?> e = (java.util.List<?>) entry;
+        String command = String.valueOf(((java.util.List<?>) e.get(3)).get(0)).toUpperCase();
+        if (!command.startsWith("SLOWLOG")) {
+          longest = Math.max(longest, ((Number) e.get(2)).longValue() * 1000);
+        }
+      }
+    }
+    return new long[] {took, longest, figures.getJsonObject("total").getLong("created")};
   }
 
   static JsonObject run(StatsQuery query, Kind kind, Random random) {

@@ -65,11 +65,13 @@ class StatsCacheTest {
     List<String> cached = cacheKeys();
     assertThat(cached).hasSize(1);
     // Prove the second read is served from the entry: plant a figure in it that no bucket holds. The period ends
-    // today, so its total is the settled part's sums (the entry's full:total) with today's buckets added.
-    String sums = redis.<String>call(c -> c.hget(cached.get(0), "full:total")).await();
-    String planted = sums.replace("\"concluded\":2", "\"concluded\":41");
-    assertThat(planted).isNotEqualTo(sums);
-    redis.call(c -> c.hset(cached.get(0), "full:total", planted)).await();
+    // today, so its total is the settled part's sums (the entry's full:total, MessagePack) with today's buckets
+    // added.
+    String planted = redis.<String>call(c -> c.eval("local t = cmsgpack.unpack(redis.call('HGET', KEYS[1],"
+        + " 'full:total')) local before = t[''].n.concluded t[''].n.concluded = 41"
+        + " redis.call('HSET', KEYS[1], 'full:total', cmsgpack.pack(t)) return tostring(before)",
+        io.lettuce.core.ScriptOutputType.VALUE, cached.get(0))).await();
+    assertThat(planted).isEqualTo("2");
     assertThat(figures(StatsQuery.Group.INSPECTOR).getJsonObject("total").getLong("concluded")).isEqualTo(41);
   }
 
@@ -123,6 +125,22 @@ class StatsCacheTest {
     assertThat(total.getLong("fail")).isEqualTo(1);
     // Today is live: the settled part's entry was used as it was.
     assertThat(redis.<String>call(c -> c.hget(key, "fingerprint")).await()).isEqualTo(fingerprint);
+  }
+
+  @Test
+  void anEntryWithoutTheSumsALiveBucketNeedsIsBuiltAgain() {
+    inspect(TODAY.minusDays(10), "ian", "pass");
+    inspect(TODAY, "ivy", "fail");
+    // A period that is over keeps only its reduced figures; one with the same settled days that runs on past
+    // today names the same entry, and needs the settled total's sums to add today to.
+    JsonObject over = query.figures(TODAY.minusDays(29), TODAY.minusDays(1), StatsQuery.Unit.DAY,
+        StatsQuery.Group.NONE).await();
+    assertThat(over.getJsonObject("total").getLong("concluded")).isEqualTo(1);
+    JsonObject on = query.figures(TODAY.minusDays(29), TODAY.plusDays(5), StatsQuery.Unit.DAY,
+        StatsQuery.Group.NONE).await();
+    assertThat(cacheKeys()).hasSize(1);
+    assertThat(on.getJsonObject("total").getLong("concluded")).isEqualTo(2);
+    assertThat(on.getJsonObject("total").getLong("fail")).isEqualTo(1);
   }
 
   @Test
