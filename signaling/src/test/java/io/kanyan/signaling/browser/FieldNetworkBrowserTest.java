@@ -65,9 +65,14 @@ class FieldNetworkBrowserTest {
     phoneBrowser = PhoneInNamespace.start(ns);
     phone = phoneBrowser.driver();
     inspector = launching.get();
-    Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
-    // The server in its own process and two browsers start beside the rest of the suite: the first page may be slow.
-    visible(inspector, "create-form", 30);
+    try {
+      Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
+      // The server in its own process and two browsers start beside the rest of the suite: the first page may be slow.
+      visible(inspector, "create-form", 30);
+    } catch (Throwable t) {
+      Browsers.dump(inspector, "field-setup-inspector");
+      throw t;
+    }
   }
 
   @BeforeEach

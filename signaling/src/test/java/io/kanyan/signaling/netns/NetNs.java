@@ -34,6 +34,7 @@ public final class NetNs implements AutoCloseable {
   private final int net;
   private int generation;
   private Process shaper;
+  private Path shaperScript;
   private OutputStream shaperControl;
 
   private NetNs(String name, int net) {
@@ -100,6 +101,7 @@ public final class NetNs implements AutoCloseable {
 
   private void startShaper() throws IOException {
     Path script = Files.createTempFile("kanyan-shaper", ".py");
+    shaperScript = script;
     try (InputStream in = NetNs.class.getResourceAsStream("/netns/shaper.py")) {
       Files.write(script, in.readAllBytes());
     }
@@ -233,6 +235,13 @@ public final class NetNs implements AutoCloseable {
   public void close() {
     if (shaper != null) {
       shaper.destroy();
+    }
+    if (shaperScript != null) {
+      try {
+        Files.deleteIfExists(shaperScript);
+      } catch (IOException e) {
+        System.err.println("could not delete " + shaperScript + ": " + e);
+      }
     }
     quietly("ip", "link", "del", hostIf);
     quietly("ip", "netns", "del", name);

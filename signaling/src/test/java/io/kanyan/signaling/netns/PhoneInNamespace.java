@@ -1,5 +1,6 @@
 package io.kanyan.signaling.netns;
 
+import io.kanyan.recorder.testing.TempDirs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,6 +48,7 @@ public final class PhoneInNamespace implements AutoCloseable {
       "    sys.stdout.buffer.flush()");
 
   private final NetNs ns;
+  private final Path profile;
   private final Process chromium;
   private final ServerSocket relay;
   private final ChromeDriver driver;
@@ -54,6 +56,7 @@ public final class PhoneInNamespace implements AutoCloseable {
 
   private PhoneInNamespace(NetNs ns, Path profile, int port) throws IOException {
     this.ns = ns;
+    this.profile = profile;
     // The same port number on both sides: DevTools answers with URLs naming its own port.
     this.relay = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::accept, "devtools-relay-" + ns.name());
@@ -87,7 +90,13 @@ public final class PhoneInNamespace implements AutoCloseable {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
-    return new PhoneInNamespace(ns, Files.createTempDirectory("kanyan-phone"), port);
+    Path profile = TempDirs.create("kanyan-phone");
+    try {
+      return new PhoneInNamespace(ns, profile, port);
+    } catch (IOException | RuntimeException e) {
+      TempDirs.delete(profile);
+      throw e;
+    }
   }
 
   public ChromeDriver driver() {
@@ -175,5 +184,11 @@ public final class PhoneInNamespace implements AutoCloseable {
     synchronized (pipes) {
       pipes.forEach(Process::destroy);
     }
+    try {
+      chromium.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    TempDirs.delete(profile); // its chromium.log with it: the test's failure dump has the page and its console
   }
 }
