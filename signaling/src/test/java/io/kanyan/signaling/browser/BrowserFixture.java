@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+import org.junit.jupiter.api.function.Executable;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
@@ -39,6 +40,7 @@ final class BrowserFixture implements BeforeAllCallback, AfterAllCallback, After
     TestExecutionExceptionHandler, LifecycleMethodExecutionExceptionHandler {
 
   private final Supplier<KanyanServer> serverStart;
+  private final List<Executable> first = new ArrayList<>();
   private final Map<String, Browsers.Launch> launches = new LinkedHashMap<>();
   private final Map<String, ChromeDriver> browsers = new LinkedHashMap<>();
   private final Map<String, ChromeDriver> watched = new LinkedHashMap<>();
@@ -63,6 +65,16 @@ final class BrowserFixture implements BeforeAllCallback, AfterAllCallback, After
   /** Browsers only: the class starts whatever serves them. */
   static BrowserFixture withoutServer() {
     return new BrowserFixture(null);
+  }
+
+  /**
+   * Runs {@code step} before the server starts and any browser launches: what must exist before a browser runs (the
+   * phone's network namespace, whose making changes this machine's network: a browser already running takes that as a
+   * network change and fails the requests it is opening). The class closes what it made, in its {@code @AfterAll}.
+   */
+  BrowserFixture first(Executable step) {
+    first.add(step);
+    return this;
   }
 
   /** One more browser, launched before the class's tests, quit after them. */
@@ -136,6 +148,15 @@ final class BrowserFixture implements BeforeAllCallback, AfterAllCallback, After
   public void beforeAll(ExtensionContext context) throws Exception {
     prefix = hyphenated(context.getRequiredTestClass().getSimpleName().replaceFirst("BrowserTest$", ""));
     Browsers.requireChromium();
+    for (Executable step : first) {
+      try {
+        step.execute();
+      } catch (Exception | Error e) {
+        throw e;
+      } catch (Throwable t) {
+        throw new IllegalStateException(t);
+      }
+    }
     // Browsers start slowly (seconds on a busy machine): all of them and the server at once.
     Map<String, CompletableFuture<ChromeDriver>> launching = new LinkedHashMap<>();
     launches.forEach((name, launch) -> launching.put(name, Browsers.launchAsync(launch)));

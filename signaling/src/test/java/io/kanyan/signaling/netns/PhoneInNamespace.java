@@ -72,8 +72,11 @@ public final class PhoneInNamespace implements AutoCloseable {
         // Like a phone: one network at a time, its address in the ICE candidates (no mDNS names).
         "--force-webrtc-ip-handling-policy=default_public_interface_only",
         "--disable-features=WebRtcHideLocalIpsWithMdns", "--window-size=390,844", "about:blank"));
-    this.chromium = new ProcessBuilder(ns.wrap(args)).redirectErrorStream(true)
-        .redirectOutput(profile.resolve("chromium.log").toFile()).start();
+    ProcessBuilder browser = new ProcessBuilder(ns.wrap(args)).redirectErrorStream(true)
+        .redirectOutput(profile.resolve("chromium.log").toFile());
+    // Its temporary files (the singleton socket it leaves when it is stopped) go with the profile.
+    browser.environment().put("TMPDIR", Files.createDirectories(profile.resolve("tmp")).toString());
+    this.chromium = browser.start();
     awaitDevTools(port);
     ChromeOptions options = new ChromeOptions();
     options.setExperimentalOption("debuggerAddress", "127.0.0.1:" + port);
@@ -170,6 +173,12 @@ public final class PhoneInNamespace implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      // Closed as a person closes it (a SIGTERM leaves its singleton socket directory behind).
+      driver.executeCdpCommand("Browser.close", Map.of());
+    } catch (RuntimeException ignored) {
+      // gone already, or closing: the signal below makes sure
+    }
     try {
       driver.quit();
     } catch (RuntimeException ignored) {
