@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # After a test run: lists what the tests left in their temporary directories (each module's target/test-tmp, the
-# test JVMs' java.io.tmpdir and TMPDIR; see the root pom) and exits 1 when anything is there.
+# test JVMs' java.io.tmpdir; see the root pom) and exits 1 when anything is there.
 # Every helper and test deletes what it makes when it finishes; a test that fails keeps its @TempDir (node and
 # sentinel logs), so after a failed run this lists those too: deploy/test.sh then only warns.
 # Usage: check-test-tmp.sh [module ...]   (default: every module with a target/test-tmp)

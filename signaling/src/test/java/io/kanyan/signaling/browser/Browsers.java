@@ -78,7 +78,10 @@ public final class Browsers {
     }
   }
 
-  /** Launches on another thread (browsers start slowly; tests start several at once). */
+  /**
+   * Launches on a thread of its own (browsers start slowly; tests start several at once). Not the common pool: on
+   * two cores it has one thread, which ran the launches one after the other, behind anything else queued there.
+   */
   public static java.util.concurrent.CompletableFuture<ChromeDriver> launchAsync(Launch launch) {
     return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
@@ -86,6 +89,10 @@ public final class Browsers {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
+    }, task -> {
+      Thread thread = new Thread(task, "chromium-launch");
+      thread.setDaemon(true);
+      thread.start();
     });
   }
 

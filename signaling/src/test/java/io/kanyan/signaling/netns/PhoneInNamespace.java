@@ -72,12 +72,17 @@ public final class PhoneInNamespace implements AutoCloseable {
         // Like a phone: one network at a time, its address in the ICE candidates (no mDNS names).
         "--force-webrtc-ip-handling-policy=default_public_interface_only",
         "--disable-features=WebRtcHideLocalIpsWithMdns", "--window-size=390,844", "about:blank"));
-    ProcessBuilder browser = new ProcessBuilder(ns.wrap(args)).redirectErrorStream(true)
-        .redirectOutput(profile.resolve("chromium.log").toFile());
-    // Its temporary files (the singleton socket it leaves when it is stopped) go with the profile.
-    browser.environment().put("TMPDIR", Files.createDirectories(profile.resolve("tmp")).toString());
-    this.chromium = browser.start();
-    awaitDevTools(port);
+    this.chromium = new ProcessBuilder(ns.wrap(args)).redirectErrorStream(true)
+        .redirectOutput(profile.resolve("chromium.log").toFile()).start();
+    try {
+      awaitDevTools(port);
+    } catch (IOException e) {
+      // Not left running, and what it printed goes with the failure (its profile is deleted).
+      chromium.destroyForcibly();
+      relay.close();
+      String log = Files.exists(profile.resolve("chromium.log")) ? Files.readString(profile.resolve("chromium.log")) : "";
+      throw new IOException(e.getMessage() + "; its log ends:\n" + log.substring(Math.max(0, log.length() - 3000)), e);
+    }
     ChromeOptions options = new ChromeOptions();
     options.setExperimentalOption("debuggerAddress", "127.0.0.1:" + port);
     ChromeDriverService service = new ChromeDriverService.Builder()
