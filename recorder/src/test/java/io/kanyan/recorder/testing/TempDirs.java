@@ -9,6 +9,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Temporary directories of the test helpers (servers, Redis, browsers): made under {@code java.io.tmpdir}, which a
@@ -17,7 +19,22 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 public final class TempDirs {
 
+  private static final Set<Path> AT_EXIT = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> AT_EXIT.forEach(TempDirs::delete), "temp-dirs-at-exit"));
+  }
+
   private TempDirs() {
+  }
+
+  /**
+   * Deletes {@code dir} now and, should it be back by then, once more when the JVM exits: a closed server's worker may
+   * still be finishing a blocking task (rendering a record) that writes into its data directory.
+   */
+  public static void deleteNowAndAtExit(Path dir) {
+    delete(dir);
+    AT_EXIT.add(dir);
   }
 
   /** A new directory named {@code prefix} + a random suffix under {@code java.io.tmpdir}. */

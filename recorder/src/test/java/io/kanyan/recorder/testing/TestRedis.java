@@ -40,6 +40,11 @@ public final class TestRedis implements AutoCloseable {
     return dir;
   }
 
+  /** Stops redis-server as an outage does: its files stay, and {@link #restart()} brings it back over them. */
+  public void stop() {
+    process.close();
+  }
+
   /** Stops the process and starts a new one on the same port over the same files (AOF recovery). */
   public void restart() {
     process = process.restart();

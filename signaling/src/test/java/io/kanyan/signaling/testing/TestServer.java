@@ -153,7 +153,9 @@ public final class TestServer implements AutoCloseable {
         running.storage().close();
         redis.close();
       } finally {
-        TempDirs.delete(dataDir);
+        // Vert.x's close does not wait for a blocking task under way (a record being rendered), which may write a
+        // last file here after it.
+        TempDirs.deleteNowAndAtExit(dataDir);
       }
     }
   }
