@@ -8,7 +8,6 @@ import io.kanyan.recorder.redis.RedisStore;
 import io.kanyan.recorder.testing.TestRedis;
 import io.kanyan.signaling.auth.Passwords;
 import io.vertx.core.Vertx;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;

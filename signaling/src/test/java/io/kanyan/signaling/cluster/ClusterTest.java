@@ -13,7 +13,6 @@ import io.kanyan.signaling.testing.NodeProcess;
 import io.kanyan.signaling.testing.Ws;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
