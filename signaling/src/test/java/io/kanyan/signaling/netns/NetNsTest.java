@@ -14,12 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The phone's network troubles stay on the phone's side: while a test drops the phone's link and moves it to a new
- * address, this machine's addresses and links do not change. (They did: the drop took this machine's end of the link
- * down and the switch added an address here, and every Chromium on the machine, the desk's among them, then failed
- * the requests it was opening with {@code net::ERR_NETWORK_CHANGED}: the desk of FieldNetworkBrowserTest never showed
- * its form after the login, when such a change, its own or another run's, came at that moment.) Needs root, like
- * {@link NetNs}; skipped otherwise, saying why.
+ * The phone's network troubles stay on the phone's side: once the namespace is made, and while a test drops the
+ * phone's link and moves it to a new address, this machine's addresses and links do not change. They did: the kernel
+ * gave this machine's end of the link an IPv6 address a second or two after it came up, the drop took that end down
+ * and the switch added an address to it; every Chromium on the machine takes such a change as "the network changed"
+ * and fails the requests it is opening ({@code net::ERR_NETWORK_CHANGED}). FieldNetworkBrowserTest's desk, logging
+ * in just then, never showed its form: a module script of the page had failed. Loading the desk again and again
+ * right after making the namespace did that 2 times in 6. Needs root, like {@link NetNs}; skipped otherwise, saying
+ * why.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NetNsTest {
@@ -29,6 +31,7 @@ class NetNsTest {
     String why = NetNs.unavailableReason();
     Assumptions.assumeTrue(why == null, why);
     try (NetNs ns = NetNs.create(7)) {
+      long made = System.nanoTime();
       String link = ns.hostInterface();
       // Every change of a link or an address on this machine, as Chromium's network-change tracker reads them.
       Process monitor = new ProcessBuilder("ip", "-o", "monitor", "link", "address").redirectErrorStream(true).start();
@@ -56,6 +59,8 @@ class NetNsTest {
         ns.down();
         ns.up();
         ns.shape(NetworkProfile.NONE);
+        // Past the second or two in which the kernel would give the link an IPv6 address of its own (DAD).
+        Thread.sleep(Math.max(0, 3000 - (System.nanoTime() - made) / 1_000_000));
         // One more alias change: the monitor prints it after whatever the steps changed.
         NetNs.run("ip", "link", "set", link, "alias", "kanyan-end");
         List<String> printed = new java.util.ArrayList<>();
@@ -63,7 +68,7 @@ class NetNsTest {
         Thread.sleep(1000); // anything else on its way
         seen.drainTo(printed);
         assertThat(printed).as("changes of this machine's network while the phone's link dropped and switched")
-            .filteredOn(line -> line.contains(link + "@") || line.contains("10.207.")).hasSize(1);
+            .filteredOn(line -> line.contains(link) || line.contains("10.207.")).hasSize(1);
       } finally {
         monitor.destroy();
       }
