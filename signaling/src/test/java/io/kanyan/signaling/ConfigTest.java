@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigTest {
 
@@ -26,8 +27,8 @@ class ConfigTest {
   }
 
   @Test
-  void theEnvironmentWinsOverTheFile() throws Exception {
-    Path file = Files.createTempFile("kanyan", ".properties");
+  void theEnvironmentWinsOverTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("kanyan.properties");
     Files.writeString(file, "KANYAN_GRACE_PERIOD=45s\nKANYAN_INVITE_TTL=2d\nKMS_URL=ws://a:8888/kurento, ws://b:8888/kurento\n");
     Config c = Config.from(Map.of("KANYAN_CONFIG", file.toString(), "KANYAN_GRACE_PERIOD", "10s"));
     assertThat(c.gracePeriod()).isEqualTo(Duration.ofSeconds(10));

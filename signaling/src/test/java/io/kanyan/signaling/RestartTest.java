@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Users, inspections and the trail survive a restart of the server and of redis-server (AOF). */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -44,8 +45,7 @@ class RestartTest {
   }
 
   @Test
-  void theEmbeddedDefaultStartsItsOwnRedisWithPersistence() throws Exception {
-    java.nio.file.Path data = java.nio.file.Files.createTempDirectory("kanyan-embedded");
+  void theEmbeddedDefaultStartsItsOwnRedisWithPersistence(@TempDir java.nio.file.Path data) throws Exception {
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     java.util.Map<String, String> env = java.util.Map.of("KANYAN_DATA_DIR", data.toString(), "KANYAN_HTTPS_PORT", "0",
         "KANYAN_DEV_HTTP_PORT", "0", "KANYAN_ADMIN_PASSWORD", "embedded-admin-1");

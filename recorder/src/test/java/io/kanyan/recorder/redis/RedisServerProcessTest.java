@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The embedded redis-server: a password and private files (issue 9, defect 9), one process per directory, and
@@ -26,12 +27,12 @@ import org.junit.jupiter.api.Timeout;
 class RedisServerProcessTest {
 
   Vertx vertx;
+  @TempDir
   Path dir;
 
   @BeforeEach
   void setUp() throws IOException {
     vertx = Vertx.vertx();
-    dir = Files.createTempDirectory("kanyan-redis-process");
   }
 
   @AfterEach

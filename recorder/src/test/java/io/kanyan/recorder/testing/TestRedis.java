@@ -1,14 +1,12 @@
 package io.kanyan.recorder.testing;
 
 import io.kanyan.recorder.redis.RedisServerProcess;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * A real redis-server process for tests (redis-server from PATH, or the one bundled in embedded-redis),
- * with AOF on, in a fresh temporary directory. Shared by the recorder and signaling test suites.
+ * with AOF on, in a fresh temporary directory that {@link #close()} deletes. Shared by the recorder and signaling
+ * test suites.
  */
 public final class TestRedis implements AutoCloseable {
 
@@ -21,11 +19,12 @@ public final class TestRedis implements AutoCloseable {
   }
 
   public static TestRedis start() {
+    Path dir = TempDirs.create("kanyan-test-redis");
     try {
-      Path dir = Files.createTempDirectory("kanyan-test-redis");
       return new TestRedis(dir, RedisServerProcess.start(dir, 0));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      TempDirs.delete(dir);
+      throw e;
     }
   }
 
@@ -41,6 +40,11 @@ public final class TestRedis implements AutoCloseable {
     return dir;
   }
 
+  /** Stops redis-server as an outage does: its files stay, and {@link #restart()} brings it back over them. */
+  public void stop() {
+    process.close();
+  }
+
   /** Stops the process and starts a new one on the same port over the same files (AOF recovery). */
   public void restart() {
     process = process.restart();
@@ -48,6 +52,10 @@ public final class TestRedis implements AutoCloseable {
 
   @Override
   public void close() {
-    process.close();
+    try {
+      process.close();
+    } finally {
+      TempDirs.delete(dir);
+    }
   }
 }

@@ -6,12 +6,11 @@ import static io.kanyan.signaling.browser.Browsers.waitFor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kanyan.signaling.testing.TestServer;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -29,38 +28,25 @@ class AdminUsersBrowserTest {
   static final String NEW_NAME = "周敏";
   static final long T0 = System.currentTimeMillis();
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer()
+      .browser("admin", Browsers.Launch.desktop())
+      .browser("staff", Browsers.Launch.desktop());
+
   static KanyanServer server;
   static ChromeDriver admin;
   static ChromeDriver staff;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
-        Browsers.launchAsync(Browsers.Launch.desktop()));
-    server = KanyanServer.start();
-    admin = launching.get(0).get();
-    staff = launching.get(1).get();
-  }
-
-  @AfterAll
-  static void stop() {
-    Browsers.quit(admin);
-    Browsers.quit(staff);
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    server = fixture.server();
+    admin = fixture.browser("admin");
+    staff = fixture.browser("staff");
   }
 
   @Test
   void adminCreatesAnInspectorWhoLogsInThenDisablesThem() throws Exception {
-    try {
-      journey();
-    } catch (Throwable t) {
-      Browsers.dump(admin, "admin-admin");
-      Browsers.dump(staff, "admin-inspector");
-      throw t;
-    }
+    journey();
   }
 
   private void journey() throws Exception {
@@ -128,55 +114,50 @@ class AdminUsersBrowserTest {
 
   @Test
   void adminCreatesAnApprovalSystemKeyShownOnceThenRevokesIt() {
-    try {
-      step("The admin opens the hand-off section.");
-      admin.get(server.base + "/admin.html");
-      waitFor(admin, 10).until(d -> d.getCurrentUrl().contains("/admin.html") || d.getCurrentUrl().contains("/login.html"));
-      if (admin.getCurrentUrl().contains("/login.html")) {
-        logIn(admin, "admin", TestServer.ADMIN_PASSWORD);
-        waitFor(admin, 10).until(ExpectedConditions.urlContains("/admin.html"));
-      }
-      waitFor(admin, 10).until(d -> d.findElement(By.id("dead-letters-empty")).isDisplayed());
-
-      step("Without an inspector in charge the form says what is missing.");
-      admin.findElement(By.id("i-name")).sendKeys("审批系统");
-      admin.findElement(By.id("integration-submit")).click();
-      waitFor(admin, 10).until(d -> d.findElement(By.id("integrations-message")).isDisplayed());
-      assertThat(admin.findElement(By.id("integrations-message")).getText()).contains("承办检查员");
-
-      step("With one, the key is shown once and the integration is listed as active.");
-      admin.findElement(By.id("i-inspector")).sendKeys(KanyanServer.INSPECTOR);
-      admin.findElement(By.id("i-webhook")).sendKeys("http://127.0.0.1:9/hooks");
-      admin.findElement(By.id("integration-submit")).click();
-      waitFor(admin, 10).until(d -> d.findElement(By.id("integration-secret")).isDisplayed());
-      assertThat(admin.findElement(By.id("integration-key")).getText()).startsWith("kyk_");
-      assertThat(admin.findElement(By.id("integration-whsec")).getText()).startsWith("whsec_");
-      WebElement listed = admin.findElement(By.cssSelector("#integrations tr[data-integration]"));
-      assertThat(listed.getText()).contains("审批系统", KanyanServer.INSPECTOR, "有效")
-          .doesNotContain(admin.findElement(By.id("integration-key")).getText());
-
-      step("Its scopes change with the same key: booking is added.");
-      assertThat(listed.getText()).doesNotContain("inspections:book");
-      listed.findElement(By.cssSelector("button[data-edit-scopes]")).click();
-      WebElement editor = waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("tr[data-scopes-editor]")));
-      assertThat(editor.findElement(By.cssSelector("input[value='inspections:read']")).isSelected()).isTrue();
-      editor.findElement(By.cssSelector("input[value='inspections:book']")).click();
-      editor.findElement(By.cssSelector("button[data-save-scopes]")).click();
-      waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("#integrations tr[data-integration]")).getText()
-          .contains("inspections:book"));
-      assertThat(admin.findElement(By.id("integrations-message")).getText()).contains("已修改", "审批系统");
-      assertThat(admin.findElements(By.cssSelector("tr[data-scopes-editor]"))).isEmpty();
-      listed = admin.findElement(By.cssSelector("#integrations tr[data-integration]"));
-
-      step("Revoking it marks it revoked.");
-      listed.findElement(By.cssSelector("button[data-revoke]")).click();
-      waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("#integrations tr[data-integration]")).getText()
-          .contains("已吊销"));
-      step("Done.");
-    } catch (Throwable t) {
-      Browsers.dump(admin, "admin-integrations");
-      throw t;
+    step("The admin opens the hand-off section.");
+    admin.get(server.base + "/admin.html");
+    waitFor(admin, 10).until(d -> d.getCurrentUrl().contains("/admin.html") || d.getCurrentUrl().contains("/login.html"));
+    if (admin.getCurrentUrl().contains("/login.html")) {
+      logIn(admin, "admin", TestServer.ADMIN_PASSWORD);
+      waitFor(admin, 10).until(ExpectedConditions.urlContains("/admin.html"));
     }
+    waitFor(admin, 10).until(d -> d.findElement(By.id("dead-letters-empty")).isDisplayed());
+
+    step("Without an inspector in charge the form says what is missing.");
+    admin.findElement(By.id("i-name")).sendKeys("审批系统");
+    admin.findElement(By.id("integration-submit")).click();
+    waitFor(admin, 10).until(d -> d.findElement(By.id("integrations-message")).isDisplayed());
+    assertThat(admin.findElement(By.id("integrations-message")).getText()).contains("承办检查员");
+
+    step("With one, the key is shown once and the integration is listed as active.");
+    admin.findElement(By.id("i-inspector")).sendKeys(KanyanServer.INSPECTOR);
+    admin.findElement(By.id("i-webhook")).sendKeys("http://127.0.0.1:9/hooks");
+    admin.findElement(By.id("integration-submit")).click();
+    waitFor(admin, 10).until(d -> d.findElement(By.id("integration-secret")).isDisplayed());
+    assertThat(admin.findElement(By.id("integration-key")).getText()).startsWith("kyk_");
+    assertThat(admin.findElement(By.id("integration-whsec")).getText()).startsWith("whsec_");
+    WebElement listed = admin.findElement(By.cssSelector("#integrations tr[data-integration]"));
+    assertThat(listed.getText()).contains("审批系统", KanyanServer.INSPECTOR, "有效")
+        .doesNotContain(admin.findElement(By.id("integration-key")).getText());
+
+    step("Its scopes change with the same key: booking is added.");
+    assertThat(listed.getText()).doesNotContain("inspections:book");
+    listed.findElement(By.cssSelector("button[data-edit-scopes]")).click();
+    WebElement editor = waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("tr[data-scopes-editor]")));
+    assertThat(editor.findElement(By.cssSelector("input[value='inspections:read']")).isSelected()).isTrue();
+    editor.findElement(By.cssSelector("input[value='inspections:book']")).click();
+    editor.findElement(By.cssSelector("button[data-save-scopes]")).click();
+    waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("#integrations tr[data-integration]")).getText()
+        .contains("inspections:book"));
+    assertThat(admin.findElement(By.id("integrations-message")).getText()).contains("已修改", "审批系统");
+    assertThat(admin.findElements(By.cssSelector("tr[data-scopes-editor]"))).isEmpty();
+    listed = admin.findElement(By.cssSelector("#integrations tr[data-integration]"));
+
+    step("Revoking it marks it revoked.");
+    listed.findElement(By.cssSelector("button[data-revoke]")).click();
+    waitFor(admin, 10).until(d -> d.findElement(By.cssSelector("#integrations tr[data-integration]")).getText()
+        .contains("已吊销"));
+    step("Done.");
   }
 
   private WebElement row(String username) {

@@ -10,13 +10,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 
@@ -24,33 +23,22 @@ import org.openqa.selenium.chrome.ChromeDriver;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ApplicantTroubleBrowserTest {
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer();
+
   static KanyanServer server;
   ChromeDriver inspector;
   ChromeDriver applicant;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    server = KanyanServer.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  @AfterEach
-  void quit(TestInfo test) {
-    Browsers.quit(inspector);
-    Browsers.quit(applicant);
+  static void start() {
+    server = fixture.server();
   }
 
   @Test
   void applicantWhoDeniesTheCameraIsToldHowToAllowIt() throws Exception {
     JsonObject created = server.createInspection("KY-DENY-1");
-    applicant = Browsers.launch(Browsers.Launch.phoneDenyingMedia());
+    applicant = fixture.forTest("applicant", Browsers.Launch.phoneDenyingMedia());
     applicant.get(created.getJsonObject("invite").getString("url"));
     visible(applicant, "start", 10).click();
     String message = waitFor(applicant, 15).until(d -> {
@@ -67,78 +55,72 @@ class ApplicantTroubleBrowserTest {
   void reloadingMidCallResumesTheSeatAndTheRecordingShowsTheGap() throws Exception {
     JsonObject created = server.createInspection("KY-RELOAD-1");
     String id = created.getJsonObject("inspection").getString("id");
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
-        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()));
-    inspector = launching.get(0).get();
-    applicant = launching.get(1).get();
-    try {
-      Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
-      visible(inspector, "create-form", 10);
-      inspector.get(server.base + "/inspector.html#id=" + id);
-      visible(inspector, "enter-call", 10).click();
+    var browsers = fixture.forTest(Map.of("inspector", Browsers.Launch.desktop(),
+        "applicant", Browsers.Launch.phoneWithMedia()));
+    inspector = browsers.get("inspector");
+    applicant = browsers.get("applicant");
+    Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
+    visible(inspector, "create-form", 10);
+    inspector.get(server.base + "/inspector.html#id=" + id);
+    visible(inspector, "enter-call", 10).click();
 
-      Browsers.fakeLocation(applicant, server.base, 31.2306, 121.4741, 20);
-      applicant.get(created.getJsonObject("invite").getString("url"));
-      visible(applicant, "start", 10).click();
-      waitFor(inspector, 30).until(d -> framesDecoded(inspector) > 0);
-      waitFor(inspector, 20).until(d -> uploadedSlices() >= 2);
+    Browsers.fakeLocation(applicant, server.base, 31.2306, 121.4741, 20);
+    applicant.get(created.getJsonObject("invite").getString("url"));
+    visible(applicant, "start", 10).click();
+    waitFor(inspector, 30).until(d -> framesDecoded(inspector) > 0);
+    waitFor(inspector, 20).until(d -> uploadedSlices() >= 2);
 
-      // The applicant's page reloads mid-call: it takes its seat back and the video resumes.
-      js(applicant, "document.getElementById('remote-video').dataset.framesDecoded = '0';");
-      applicant.navigate().refresh();
-      visible(applicant, "call", 15);
-      waitFor(applicant, 30).until(d -> framesDecoded(applicant) > 0);
-      waitFor(inspector, 30).until(d -> segment() == 2 && uploadedSlices() >= 2);
+    // The applicant's page reloads mid-call: it takes its seat back and the video resumes.
+    js(applicant, "document.getElementById('remote-video').dataset.framesDecoded = '0';");
+    applicant.navigate().refresh();
+    visible(applicant, "call", 15);
+    waitFor(applicant, 30).until(d -> framesDecoded(applicant) > 0);
+    waitFor(inspector, 30).until(d -> segment() == 2 && uploadedSlices() >= 2);
 
-      // Then the inspector's page reloads: they rejoin, and the recording goes on in segment 3.
-      inspector.navigate().refresh();
-      visible(inspector, "page-error", 15);
-      assertThat(inspector.findElement(By.id("page-error")).getText()).contains("进入视频勘验");
-      // Meanwhile the phone's video stalls: it says the inspector is reconnecting, not that its own network is bad.
-      waitFor(applicant, 40).until(d -> List.of("disconnected", "failed").contains(
-          d.findElement(By.id("call-state")).getDomAttribute("data-connection")));
-      assertThat(applicant.findElement(By.id("call-state")).getText()).contains("检查员正在重新连接")
-          .doesNotContain("网络不稳定");
-      visible(inspector, "enter-call", 10).click();
-      waitFor(inspector, 30).until(d -> framesDecoded(inspector) > 0);
-      waitFor(inspector, 30).until(d -> segment() == 3 && uploadedSlices() >= 1);
+    // Then the inspector's page reloads: they rejoin, and the recording goes on in segment 3.
+    inspector.navigate().refresh();
+    visible(inspector, "page-error", 15);
+    assertThat(inspector.findElement(By.id("page-error")).getText()).contains("进入视频勘验");
+    // Meanwhile the phone's video stalls: it says the inspector is reconnecting, not that its own network is bad.
+    waitFor(applicant, 40).until(d -> List.of("disconnected", "failed").contains(
+        d.findElement(By.id("call-state")).getDomAttribute("data-connection")));
+    assertThat(applicant.findElement(By.id("call-state")).getText()).contains("检查员正在重新连接")
+        .doesNotContain("网络不稳定");
+    visible(inspector, "enter-call", 10).click();
+    waitFor(inspector, 30).until(d -> framesDecoded(inspector) > 0);
+    waitFor(inspector, 30).until(d -> segment() == 3 && uploadedSlices() >= 1);
 
-      inspector.findElement(By.id("end-open")).click();
-      inspector.findElement(By.cssSelector("#end-form input[value='rectify']")).click();
-      // "Rectify" on a checklist names the items to rectify and a deadline.
-      visible(inspector, "rectify-fields", 10);
-      waitFor(inspector, 10).until(d -> !d.findElements(By.cssSelector("#rectify-items input[type=checkbox]")).isEmpty());
-      inspector.findElement(By.cssSelector("#rectify-items input[type=checkbox]")).click();
-      js(inspector, "const d = document.getElementById('rectify-deadline'); d.value = '2099-12-31';"
-          + " d.dispatchEvent(new Event('input', {bubbles: true})); d.dispatchEvent(new Event('change', {bubbles: true}));");
-      inspector.findElement(By.id("end-confirm")).click();
-      visible(inspector, "ended-panel", 30);
+    inspector.findElement(By.id("end-open")).click();
+    inspector.findElement(By.cssSelector("#end-form input[value='rectify']")).click();
+    // "Rectify" on a checklist names the items to rectify and a deadline.
+    visible(inspector, "rectify-fields", 10);
+    waitFor(inspector, 10).until(d -> !d.findElements(By.cssSelector("#rectify-items input[type=checkbox]")).isEmpty());
+    inspector.findElement(By.cssSelector("#rectify-items input[type=checkbox]")).click();
+    js(inspector, "const d = document.getElementById('rectify-deadline'); d.value = '2099-12-31';"
+        + " d.dispatchEvent(new Event('input', {bubbles: true})); d.dispatchEvent(new Event('change', {bubbles: true}));");
+    inspector.findElement(By.id("end-confirm")).click();
+    visible(inspector, "ended-panel", 30);
 
-      JsonArray events = waitFor(inspector, 30).until(d -> {
-        JsonArray trail = ownTrail(id);
-        long finalised = trail.stream().filter(e -> "recording.finalised".equals(((JsonObject) e).getString("type")))
-            .count();
-        return finalised == 3 ? trail : null;
-      });
-      List<String> types = events.stream().map(e -> ((JsonObject) e).getString("type")).toList();
-      assertThat(types).containsSubsequence("call.connected", "media.event", "recording.slice",
-          "participant.reconnected", "recording.gap", "media.event", "recording.slice",
-          "participant.reconnected", "recording.gap", "media.event", "recording.slice", "inspection.ended",
-          "recording.finalised", "recording.finalised", "recording.finalised");
-      List<JsonObject> gaps = events.stream().map(e -> (JsonObject) e)
-          .filter(e -> "recording.gap".equals(e.getString("type"))).map(e -> e.getJsonObject("payload")).toList();
-      assertThat(gaps).extracting(g -> g.getString("reason")).containsOnly("new-segment");
-      assertThat(gaps).extracting(g -> g.getInteger("segment")).containsExactly(2, 3);
-      JsonObject ended = events.stream().map(e -> (JsonObject) e)
-          .filter(e -> "inspection.ended".equals(e.getString("type"))).findFirst().orElseThrow().getJsonObject("payload");
-      assertThat(ended.getString("conclusion")).isEqualTo("rectify");
-      assertThat(ended.getValue("rectifyItems").toString()).isNotEqualTo("[]");
-      assertThat(ended.getString("rectifyDeadline")).isEqualTo("2099-12-31");
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "reload-inspector");
-      Browsers.dump(applicant, "reload-applicant");
-      throw t;
-    }
+    JsonArray events = waitFor(inspector, 30).until(d -> {
+      JsonArray trail = ownTrail(id);
+      long finalised = trail.stream().filter(e -> "recording.finalised".equals(((JsonObject) e).getString("type")))
+          .count();
+      return finalised == 3 ? trail : null;
+    });
+    List<String> types = events.stream().map(e -> ((JsonObject) e).getString("type")).toList();
+    assertThat(types).containsSubsequence("call.connected", "media.event", "recording.slice",
+        "participant.reconnected", "recording.gap", "media.event", "recording.slice",
+        "participant.reconnected", "recording.gap", "media.event", "recording.slice", "inspection.ended",
+        "recording.finalised", "recording.finalised", "recording.finalised");
+    List<JsonObject> gaps = events.stream().map(e -> (JsonObject) e)
+        .filter(e -> "recording.gap".equals(e.getString("type"))).map(e -> e.getJsonObject("payload")).toList();
+    assertThat(gaps).extracting(g -> g.getString("reason")).containsOnly("new-segment");
+    assertThat(gaps).extracting(g -> g.getInteger("segment")).containsExactly(2, 3);
+    JsonObject ended = events.stream().map(e -> (JsonObject) e)
+        .filter(e -> "inspection.ended".equals(e.getString("type"))).findFirst().orElseThrow().getJsonObject("payload");
+    assertThat(ended.getString("conclusion")).isEqualTo("rectify");
+    assertThat(ended.getValue("rectifyItems").toString()).isNotEqualTo("[]");
+    assertThat(ended.getString("rectifyDeadline")).isEqualTo("2099-12-31");
   }
 
   private long uploadedSlices() {

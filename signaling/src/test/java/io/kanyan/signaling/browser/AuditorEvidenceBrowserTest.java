@@ -24,10 +24,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -44,34 +44,23 @@ class AuditorEvidenceBrowserTest {
   static final String CASE = "KY-AUDIT-7";
   static final Pattern HAN = Pattern.compile("\\p{IsHan}");
 
+  // A checkpoint every second, so the verification has a signed checkpoint to check against.
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer(Map.of("KANYAN_CHECKPOINT_INTERVAL", "1s"))
+      .browser("auditor", Browsers.Launch.desktop());
+
   static KanyanServer server;
   static ChromeDriver auditor;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = Browsers.launchAsync(Browsers.Launch.desktop());
-    // A checkpoint every second, so the verification has a signed checkpoint to check against.
-    server = KanyanServer.start(Map.of("KANYAN_CHECKPOINT_INTERVAL", "1s"));
-    auditor = launching.get();
-  }
-
-  @AfterAll
-  static void stop() {
-    Browsers.quit(auditor);
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    server = fixture.server();
+    auditor = fixture.browser("auditor");
   }
 
   @Test
   void auditorVerifiesDownloadsTheEvidenceAndSeesTamperingNamed() throws Exception {
-    try {
-      audit();
-    } catch (Throwable t) {
-      Browsers.dump(auditor, "audit-evidence");
-      throw t;
-    }
+    audit();
   }
 
   private void audit() throws Exception {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -35,12 +36,14 @@ class AuditorLogBrowserTest {
 
   static final String PASSWORD = "correct-horse-42";
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withoutServer();
+
   TestServer server;
   ChromeDriver auditor;
 
   @BeforeEach
   void start() throws Exception {
-    Browsers.requireChromium();
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
@@ -50,14 +53,11 @@ class AuditorLogBrowserTest {
     Http admin = new Http(server.vertx(), server.httpPort()).login("admin", TestServer.ADMIN_PASSWORD);
     createUser(admin, "ian", "inspector");
     createUser(admin, "ada", "auditor");
-    auditor = Browsers.launch(Browsers.Launch.desktop());
+    auditor = fixture.forTest("auditor", Browsers.Launch.desktop());
   }
 
   @AfterEach
   void stop() {
-    if (auditor != null) {
-      auditor.quit();
-    }
     server.close();
   }
 

@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -32,38 +32,25 @@ class BackToBackBrowserTest {
   static final double SITE_LNG = 121.4737;
   static final Pattern HAN = Pattern.compile("\\p{IsHan}");
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer()
+      .browser("inspector", Browsers.Launch.desktopWithNetworkLog())
+      .browser("applicant", Browsers.Launch.phoneWithMedia());
+
   static KanyanServer server;
   static ChromeDriver inspector;
   static ChromeDriver applicant;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktopWithNetworkLog()),
-        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()));
-    server = KanyanServer.start();
-    inspector = launching.get(0).get();
-    applicant = launching.get(1).get();
-  }
-
-  @AfterAll
-  static void stop() {
-    Browsers.quit(inspector);
-    Browsers.quit(applicant);
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    server = fixture.server();
+    inspector = fixture.browser("inspector");
+    applicant = fixture.browser("applicant");
   }
 
   @Test
   void threeInspectionsInARowOnOneInspectorPage() throws Exception {
-    try {
-      run();
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "b2b-inspector");
-      Browsers.dump(applicant, "b2b-applicant");
-      throw t;
-    }
+    run();
   }
 
   private void run() throws Exception {

@@ -2,6 +2,7 @@ package io.kanyan.signaling.browser;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.kanyan.recorder.testing.TempDirs;
 import java.awt.Image;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -77,7 +78,10 @@ public final class Browsers {
     }
   }
 
-  /** Launches on another thread (browsers start slowly; tests start several at once). */
+  /**
+   * Launches on a thread of its own (browsers start slowly; tests start several at once). Not the common pool: on
+   * two cores it has one thread, which ran the launches one after the other, behind anything else queued there.
+   */
   public static java.util.concurrent.CompletableFuture<ChromeDriver> launchAsync(Launch launch) {
     return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
@@ -85,6 +89,10 @@ public final class Browsers {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
+    }, task -> {
+      Thread thread = new Thread(task, "chromium-launch");
+      thread.setDaemon(true);
+      thread.start();
     });
   }
 
@@ -97,7 +105,7 @@ public final class Browsers {
    *   ChromeDriver's phone emulation sets it again on every page, so a DevTools override would not last)
    */
   static ChromeDriver launch(Launch launch, String userAgent) throws IOException {
-    Path profile = Files.createTempDirectory("kanyan-chromium");
+    Path profile = TempDirs.create("kanyan-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     List<String> args = new ArrayList<>(List.of("--headless=new", "--no-sandbox", "--disable-gpu",
@@ -123,9 +131,34 @@ public final class Browsers {
         .usingDriverExecutable(CHROMEDRIVER.toFile())
         .usingAnyFreePort()
         .build();
-    ChromeDriver driver = new ChromeDriver(service, options);
+    ChromeDriver driver;
+    try {
+      driver = new Chromium(service, options, profile);
+    } catch (RuntimeException e) {
+      TempDirs.delete(profile);
+      throw e;
+    }
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     return driver;
+  }
+
+  /** A ChromeDriver whose {@link #quit()} also deletes the browser's fresh profile directory. */
+  private static final class Chromium extends ChromeDriver {
+    private final Path profile;
+
+    Chromium(ChromeDriverService service, ChromeOptions options, Path profile) {
+      super(service, options);
+      this.profile = profile;
+    }
+
+    @Override
+    public void quit() {
+      try {
+        super.quit();
+      } finally {
+        TempDirs.delete(profile);
+      }
+    }
   }
 
   /** Fakes the phone's position and lets the page read it without a prompt. */

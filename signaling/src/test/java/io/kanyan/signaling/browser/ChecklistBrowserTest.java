@@ -13,10 +13,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -34,18 +34,20 @@ class ChecklistBrowserTest {
   static final String CASE = "KY-2026-BOOK-1";
   static final String TRICKY = "<b id=\"injected\">门头</b> 与地址一致";
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer(Map.of(TestServer.EXAMPLE_CATALOGUE, "yes"))
+      .browser("inspector", Browsers.Launch.desktop())
+      .browser("applicant", Browsers.Launch.phoneWithMedia());
+
   static KanyanServer server;
   static ChromeDriver inspector;
   static ChromeDriver applicant;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
-        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()));
-    server = KanyanServer.start(Map.of(TestServer.EXAMPLE_CATALOGUE, "yes"));
-    inspector = launching.get(0).get();
-    applicant = launching.get(1).get();
+  static void start() {
+    server = fixture.server();
+    inspector = fixture.browser("inspector");
+    applicant = fixture.browser("applicant");
     Http admin = server.login("admin", TestServer.ADMIN_PASSWORD);
     JsonObject matter = new JsonObject().put("code", "book-test").put("name", "<img src=x id=\"pwned\">书面核查")
         .put("description", "browser test").put("items", new JsonArray()
@@ -57,24 +59,9 @@ class ChecklistBrowserTest {
     assertThat(admin.put("/api/catalog/matters/book-test", matter).statusCode()).isEqualTo(200);
   }
 
-  @AfterAll
-  static void stop() throws Exception {
-    Browsers.quit(inspector);
-    Browsers.quit(applicant);
-    if (server != null) {
-      server.close();
-    }
-  }
-
   @Test
   void inspectorChecksItemByItemWithPhotosAndThePhoneFollows() throws Exception {
-    try {
-      journey();
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "checklist-inspector");
-      Browsers.dump(applicant, "checklist-applicant");
-      throw t;
-    }
+    journey();
   }
 
   private void journey() throws Exception {

@@ -16,7 +16,6 @@ import io.kanyan.signaling.testing.Http;
 import io.kanyan.signaling.testing.NodeProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -27,6 +26,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 
@@ -40,6 +42,11 @@ class ClusterBrowserTest {
 
   static final String PASSWORD = "correct-horse-42";
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withoutServer()
+      .browser("inspector", Browsers.Launch.desktop())
+      .browser("applicant", Browsers.Launch.phoneWithMedia());
+
   static TestRedis redis;
   static List<NodeProcess> nodes = new ArrayList<>();
   static HaProxy proxy;
@@ -47,14 +54,13 @@ class ClusterBrowserTest {
   static RedisStore store;
   static ChromeDriver inspector;
   static ChromeDriver applicant;
+  /** The nodes' data and logs, and haproxy's; kept when the test fails. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  static Path dir;
 
   @BeforeAll
   static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
-        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()));
     redis = TestRedis.start();
-    Path dir = Files.createTempDirectory("kanyan-cluster-browser");
     for (String name : List.of("node-a", "node-b", "node-c")) {
       nodes.add(NodeProcess.start(name, redis.url(), dir.resolve(name), Map.of("KANYAN_CLUSTER", "true",
           "KANYAN_CALL_LEASE", "8s", "KANYAN_GRACE_PERIOD", "45s", "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0",
@@ -66,14 +72,12 @@ class ClusterBrowserTest {
     Http admin = new Http(vertx, proxy.port()).login("admin", NodeProcess.ADMIN_PASSWORD);
     assertThat(admin.post("/api/users", new JsonObject().put("username", "ian").put("displayName", "王检查")
         .put("role", "inspector").put("password", PASSWORD)).statusCode()).isEqualTo(201);
-    inspector = launching.get(0).get();
-    applicant = launching.get(1).get();
+    inspector = fixture.browser("inspector");
+    applicant = fixture.browser("applicant");
   }
 
   @AfterAll
   static void stop() throws Exception {
-    Browsers.quit(inspector);
-    Browsers.quit(applicant);
     if (proxy != null) {
       proxy.close();
     }
@@ -91,13 +95,7 @@ class ClusterBrowserTest {
 
   @Test
   void videoKeepsFlowingAndBothPagesComeBackWhenTheCallsNodeIsKilled() throws Exception {
-    try {
-      run();
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "cluster-inspector");
-      Browsers.dump(applicant, "cluster-applicant");
-      throw t;
-    }
+    run();
   }
 
   private void run() throws Exception {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 
@@ -47,6 +48,13 @@ class FieldNetworkBrowserTest {
   /** The weak profile's dip: room for the audio, not for video at 5 frames/s. */
   static final int DIP_KBIT = 48;
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer()
+      // The phone's network before any browser: making it changes this machine's network, and a browser already
+      // running here fails the requests it is opening then (net::ERR_NETWORK_CHANGED; the desk's first page did).
+      .first(FieldNetworkBrowserTest::makePhoneNetwork)
+      .browser("inspector", Browsers.Launch.desktop());
+
   static KanyanServer server;
   static NetNs ns;
   static PhoneInNamespace phoneBrowser;
@@ -54,20 +62,21 @@ class FieldNetworkBrowserTest {
   static ChromeDriver phone;
   static final List<String> figures = new ArrayList<>();
 
-  @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
+  static void makePhoneNetwork() {
     String why = NetNs.unavailableReason();
     Assumptions.assumeTrue(why == null, why);
-    var launching = Browsers.launchAsync(Browsers.Launch.desktop());
     ns = NetNs.create(1);
-    server = KanyanServer.start();
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = fixture.server();
+    inspector = fixture.browser("inspector");
     phoneBrowser = PhoneInNamespace.start(ns);
     phone = phoneBrowser.driver();
-    inspector = launching.get();
+    fixture.watch("phone", phone);
     Browsers.logIn(inspector, server.base, KanyanServer.INSPECTOR, KanyanServer.PASSWORD);
-    // The server in its own process and two browsers start beside the rest of the suite: the first page may be slow.
-    visible(inspector, "create-form", 30);
+    visible(inspector, "create-form", 15);
   }
 
   @BeforeEach
@@ -79,27 +88,17 @@ class FieldNetworkBrowserTest {
   @AfterAll
   static void stop() {
     System.out.println("field network figures:\n  " + String.join("\n  ", figures));
-    Browsers.quit(inspector);
     if (phoneBrowser != null) {
       phoneBrowser.close();
     }
     if (ns != null) {
       ns.close();
     }
-    if (server != null) {
-      server.close();
-    }
   }
 
   @Test
   void theCallComesBackAfterADropAndAnAddressChangeAndAPhotoStillArrives() throws Exception {
-    try {
-      call();
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "field-inspector");
-      Browsers.dump(phone, "field-phone");
-      throw t;
-    }
+    call();
   }
 
   private void call() throws Exception {
@@ -169,13 +168,7 @@ class FieldNetworkBrowserTest {
 
   @Test
   void inTheWeakProfileTheCallFallsBackToAudioAndStillsAPhotoArrivesAndTheVideoComesBack() throws Exception {
-    try {
-      weak();
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "field-weak-inspector");
-      Browsers.dump(phone, "field-weak-phone");
-      throw t;
-    }
+    weak();
   }
 
   private void weak() throws Exception {

@@ -17,10 +17,10 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -39,43 +39,28 @@ class InspectionJourneyBrowserTest {
   static final double LNG = 121.4741;
   static final long CALL_MILLIS = 10_000;
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer()
+      .browser("inspector", Browsers.Launch.desktop())
+      .browser("applicant", Browsers.Launch.phoneWithMedia())
+      .browser("auditor", Browsers.Launch.desktop());
+
   static KanyanServer server;
   static ChromeDriver inspector;
   static ChromeDriver applicant;
   static ChromeDriver auditor;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    // The browsers start while the server does: each takes seconds on a busy machine.
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
-        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()), Browsers.launchAsync(Browsers.Launch.desktop()));
-    server = KanyanServer.start();
-    inspector = launching.get(0).get();
-    applicant = launching.get(1).get();
-    auditor = launching.get(2).get();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    Browsers.quit(inspector);
-    Browsers.quit(applicant);
-    Browsers.quit(auditor);
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    server = fixture.server();
+    inspector = fixture.browser("inspector");
+    applicant = fixture.browser("applicant");
+    auditor = fixture.browser("auditor");
   }
 
   @Test
   void inspectorInspectsApplicantShowsSiteAuditorReplaysTheEvidence() throws Exception {
-    try {
-      journey();
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "journey-inspector");
-      Browsers.dump(applicant, "journey-applicant");
-      Browsers.dump(auditor, "journey-auditor");
-      throw t;
-    }
+    journey();
   }
 
   private void journey() throws Exception {

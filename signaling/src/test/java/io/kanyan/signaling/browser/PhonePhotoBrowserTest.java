@@ -14,10 +14,10 @@ import java.io.ByteArrayInputStream;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -34,38 +34,25 @@ import org.openqa.selenium.support.ui.Select;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class PhonePhotoBrowserTest {
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer()
+      .browser("inspector", Browsers.Launch.desktop())
+      .browser("applicant", Browsers.Launch.phoneWithMedia());
+
   static KanyanServer server;
   static ChromeDriver inspector;
   static ChromeDriver applicant;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
-        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()));
-    server = KanyanServer.start();
-    inspector = launching.get(0).get();
-    applicant = launching.get(1).get();
-  }
-
-  @AfterAll
-  static void stop() {
-    Browsers.quit(inspector);
-    Browsers.quit(applicant);
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    server = fixture.server();
+    inspector = fixture.browser("inspector");
+    applicant = fixture.browser("applicant");
   }
 
   @Test
   void theInspectorAsksAndThePhonesFullResolutionPhotoArrives() throws Exception {
-    try {
-      journey();
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "phone-photo-inspector");
-      Browsers.dump(applicant, "phone-photo-applicant");
-      throw t;
-    }
+    journey();
   }
 
   private void journey() throws Exception {

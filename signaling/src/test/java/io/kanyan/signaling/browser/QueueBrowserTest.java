@@ -14,10 +14,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -31,39 +31,26 @@ import org.openqa.selenium.chrome.ChromeDriver;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class QueueBrowserTest {
 
+  // Applicants may book until 5 minutes before a start (the test's slot starts in 20).
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer(Map.of("KANYAN_BOOKING_CUTOFF", "5m"))
+      .browser("inspector", Browsers.Launch.desktop())
+      .browser("applicant", Browsers.Launch.phoneWithMedia());
+
   static KanyanServer server;
   static ChromeDriver inspector;
   static ChromeDriver applicant;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
-        Browsers.launchAsync(Browsers.Launch.phoneWithMedia()));
-    // Applicants may book until 5 minutes before a start (the test's slot starts in 20).
-    server = KanyanServer.start(Map.of("KANYAN_BOOKING_CUTOFF", "5m"));
-    inspector = launching.get(0).get();
-    applicant = launching.get(1).get();
-  }
-
-  @AfterAll
-  static void stop() {
-    Browsers.quit(inspector);
-    Browsers.quit(applicant);
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    server = fixture.server();
+    inspector = fixture.browser("inspector");
+    applicant = fixture.browser("applicant");
   }
 
   @Test
   void applicantsPassTheCheckWaitAndAreCalledWithNextOneAfterAnother() throws Exception {
-    try {
-      run();
-    } catch (Throwable t) {
-      Browsers.dump(inspector, "queue-inspector");
-      Browsers.dump(applicant, "queue-applicant");
-      throw t;
-    }
+    run();
   }
 
   private void run() throws Exception {

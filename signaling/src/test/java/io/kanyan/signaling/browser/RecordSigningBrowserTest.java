@@ -14,10 +14,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -32,38 +32,25 @@ import org.openqa.selenium.interactions.Sequence;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class RecordSigningBrowserTest {
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer()
+      .browser("desk", Browsers.Launch.desktop())
+      .browser("phone", Browsers.Launch.phoneDenyingMedia());
+
   static KanyanServer server;
   static ChromeDriver desk;
   static ChromeDriver phone;
 
   @BeforeAll
-  static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = List.of(Browsers.launchAsync(Browsers.Launch.desktop()),
-        Browsers.launchAsync(Browsers.Launch.phoneDenyingMedia()));
-    server = KanyanServer.start();
-    desk = launching.get(0).get();
-    phone = launching.get(1).get();
-  }
-
-  @AfterAll
-  static void stop() {
-    Browsers.quit(desk);
-    Browsers.quit(phone);
-    if (server != null) {
-      server.close();
-    }
+  static void start() {
+    server = fixture.server();
+    desk = fixture.browser("desk");
+    phone = fixture.browser("phone");
   }
 
   @Test
   void applicantSignsOnThePhoneInspectorOnTheDeskAndTheApplicantDownloadsTheSignedPdf() throws Exception {
-    try {
-      flow();
-    } catch (Throwable t) {
-      Browsers.dump(desk, "record-desk");
-      Browsers.dump(phone, "record-phone");
-      throw t;
-    }
+    flow();
   }
 
   private void flow() throws Exception {

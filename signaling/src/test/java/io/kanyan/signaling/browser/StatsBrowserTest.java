@@ -15,10 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -36,15 +37,19 @@ import org.openqa.selenium.support.ui.Select;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StatsBrowserTest {
 
+  @RegisterExtension
+  static final BrowserFixture fixture = BrowserFixture.withServer()
+      .browser("auditor", Browsers.Launch.desktop());
+
   static KanyanServer server;
   static ChromeDriver auditor;
+  @TempDir
   static Path downloads;
 
   @BeforeAll
   static void start() throws Exception {
-    Browsers.requireChromium();
-    var launching = Browsers.launchAsync(Browsers.Launch.desktop());
-    server = KanyanServer.start();
+    server = fixture.server();
+    auditor = fixture.browser("auditor");
     // Two inspections: one connected over /ws and concluded "pass", one cancelled.
     JsonObject first = server.createInspection("SB-1");
     String id = first.getJsonObject("inspection").getString("id");
@@ -60,28 +65,13 @@ class StatsBrowserTest {
     }
     String second = server.createInspection("SB-2").getJsonObject("inspection").getString("id");
     assertThat(ian.post("/api/inspections/" + second + "/cancel", new JsonObject()).statusCode()).isEqualTo(200);
-    auditor = launching.get();
-    downloads = Files.createTempDirectory("kanyan-downloads");
     auditor.executeCdpCommand("Browser.setDownloadBehavior",
         Map.of("behavior", "allow", "downloadPath", downloads.toString()));
   }
 
-  @AfterAll
-  static void stop() {
-    Browsers.quit(auditor);
-    if (server != null) {
-      server.close();
-    }
-  }
-
   @Test
   void chartsDrawUnderTheStrictPolicyAndTheCsvDownloads() throws Exception {
-    try {
-      journey();
-    } catch (Throwable t) {
-      Browsers.dump(auditor, "stats-auditor");
-      throw t;
-    }
+    journey();
   }
 
   private void journey() throws Exception {

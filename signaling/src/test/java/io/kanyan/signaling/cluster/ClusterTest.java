@@ -13,7 +13,6 @@ import io.kanyan.signaling.testing.NodeProcess;
 import io.kanyan.signaling.testing.Ws;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three Kanyan nodes in JVMs of their own on one Redis, HAProxy in front (round robin, no stickiness): the two
@@ -40,6 +41,8 @@ class ClusterTest {
       "KANYAN_GRACE_PERIOD", "45s", "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "0", "KANYAN_CHECKPOINT_INTERVAL", "60s");
 
   TestRedis redis;
+  /** The nodes' data and logs, and haproxy's; kept when the test fails. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path dir;
   List<NodeProcess> nodes = new ArrayList<>();
   HaProxy proxy;
@@ -54,7 +57,6 @@ class ClusterTest {
   @BeforeEach
   void start() throws Exception {
     redis = TestRedis.start();
-    dir = Files.createTempDirectory("kanyan-cluster-test");
     for (String name : List.of("node-a", "node-b", "node-c")) {
       nodes.add(NodeProcess.start(name, redis.url(), dir.resolve(name), ENV));
     }

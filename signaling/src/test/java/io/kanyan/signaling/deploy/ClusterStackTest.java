@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -117,8 +118,7 @@ class ClusterStackTest {
   }
 
   @Test
-  void debiansHaproxyAcceptsTheConfiguration() throws Exception {
-    Path dir = Files.createTempDirectory("kanyan-haproxy");
+  void debiansHaproxyAcceptsTheConfiguration(@TempDir Path dir) throws Exception {
     Certificates.PemPair pair = Certificates.resolve(null, null, dir);
     Path pem = dir.resolve("kanyan.pem");
     Files.writeString(pem, Files.readString(pair.cert()) + Files.readString(pair.key()));

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The auditor's API over the whole server: lookup, verification, export, and who may use it. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -92,15 +93,15 @@ class AuditResourceTest {
   }
 
   @Test
-  void anExportedPackageVerifiesOfflineWithThePublishedKey() throws Exception {
+  void anExportedPackageVerifiesOfflineWithThePublishedKey(@TempDir Path work) throws Exception {
     HttpResponse<Buffer> zip = quinn.get("/api/audit/inspections/" + inspectionId + "/export");
     assertThat(zip.statusCode()).isEqualTo(200);
     assertThat(zip.getHeader("Content-Type")).isEqualTo("application/zip");
-    Path file = Files.createTempFile("evidence", ".zip");
+    Path file = work.resolve("evidence.zip");
     Files.write(file, zip.body().getBytes());
     HttpResponse<Buffer> key = new Http(server.vertx(), server.httpPort()).get("/api/audit/public-key");
     assertThat(key.bodyAsString()).startsWith("-----BEGIN PUBLIC KEY-----");
-    Path pem = Files.createTempFile("key", ".pem");
+    Path pem = work.resolve("key.pem");
     Files.writeString(pem, key.bodyAsString());
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -110,7 +111,7 @@ class AuditResourceTest {
 
     // the same package with one byte of the trail changed is refused
     byte[] bytes = Files.readAllBytes(file);
-    Path tampered = Files.createTempFile("tampered", ".zip");
+    Path tampered = work.resolve("tampered.zip");
     try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(bytes));
         var zout = new java.util.zip.ZipOutputStream(Files.newOutputStream(tampered))) {
       for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kanyan.recorder.recording.Sha256;
 import io.kanyan.signaling.testing.EventStream;
 import io.kanyan.signaling.testing.Http;
-import io.kanyan.signaling.testing.RouterRoutes;
 import io.kanyan.signaling.testing.RawHttp;
+import io.kanyan.signaling.testing.RouterRoutes;
 import io.kanyan.signaling.testing.Staff;
 import io.kanyan.signaling.testing.TestServer;
 import io.vertx.core.buffer.Buffer;
@@ -211,6 +211,7 @@ class AuthorizationMatrixTest {
         "testsrc=size=64x48:rate=5", "-t", "1", "-c:v", "libvpx", clip.toString()).inheritIO().start();
     assertThat(ffmpeg.waitFor()).isZero();
     slice = Files.readAllBytes(clip);
+    Files.delete(clip);
 
     JsonObject created = create();
     doneId = created.getJsonObject("inspection").getString("id");

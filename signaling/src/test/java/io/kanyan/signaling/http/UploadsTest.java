@@ -50,6 +50,7 @@ class UploadsTest {
         .inheritIO().start();
     assertThat(ffmpeg.waitFor()).isZero();
     webm = Files.readAllBytes(clip);
+    Files.delete(clip);
   }
 
   @AfterAll

@@ -30,7 +30,7 @@ class RedisOutageTest {
       inspector.next("joined");
       inspector.next("peer-joined");
 
-      server.redis().close(); // redis-server is gone
+      server.redis().stop(); // redis-server is gone (its files stay)
       assertThat(new Http(server.vertx(), server.httpPort()).get("/health").statusCode()).isEqualTo(503);
 
       // the media path (relay) still works, and the trail events wait for Redis

@@ -10,7 +10,6 @@ import io.kanyan.signaling.testing.Ws;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +19,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A node on a {@code redis-sentinel://} URL (a primary, one replica, three sentinels; real processes) with replica
@@ -32,10 +33,12 @@ class SentinelNodeTest {
   static SentinelRedis cluster;
   static TestServer server;
   static Http lee;
+  /** The Redis and sentinel files and logs; kept when the class fails. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  static Path dir;
 
   @BeforeAll
   static void start() throws Exception {
-    Path dir = Files.createTempDirectory("kanyan-sentinel-node");
     cluster = SentinelRedis.start(dir, 1);
     server = TestServer.start(Map.of("REDIS_URL", cluster.url(), "KANYAN_REDIS_REPLICA_ACKS", "1",
         "KANYAN_REDIS_ACK_TIMEOUT_MS", "500"));

@@ -22,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Addresses: this machine {@code 10.<n>.0.1} (where the phone reaches the server, always), the phone
  * {@code 10.<n>.0.2}; after {@link #switchAddress()} the phone is {@code 10.<n>.1.2} with its default route through
  * {@code 10.<n>.1.1}, and its old address is gone.
+ *
+ * <p>This machine's network changes only in {@link #create} and {@link #close}: every Chromium on the machine
+ * (the desk's, other test runs') takes a change of its addresses or links as "the network changed" and fails the
+ * requests it is opening just then ({@code net::ERR_NETWORK_CHANGED}). So the phone's drop happens in the emulator
+ * (it drops every frame), and the gateways of its later addresses are made with the link. Make the namespace before
+ * starting a browser on this machine.
  */
 public final class NetNs implements AutoCloseable {
 
@@ -32,8 +38,12 @@ public final class NetNs implements AutoCloseable {
   private final String midHost;
   private final String midPhone;
   private final int net;
+  /** Gateways made with the link, for this many {@link #switchAddress()} calls. */
+  static final int PREMADE_SWITCHES = 3;
+
   private int generation;
   private Process shaper;
+  private Path shaperScript;
   private OutputStream shaperControl;
 
   private NetNs(String name, int net) {
@@ -79,11 +89,19 @@ public final class NetNs implements AutoCloseable {
       run("ip", "link", "set", ns.phoneIf, "netns", ns.name);
       // Frames cross the emulator one by one: no offloads (no 64 KB segments, no checksums left to the "hardware").
       run("ethtool", "-K", ns.hostIf, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
+      // No IPv6 on this machine's end: its link-local address would change a second after the link came up (DAD),
+      // a network change for every browser on the machine (see above). The phone's link is IPv4.
+      if (Files.isDirectory(Path.of("/proc/sys/net/ipv6/conf", ns.hostIf))) {
+        run("sysctl", "-q", "-w", "net.ipv6.conf." + ns.hostIf + ".disable_ipv6=1");
+      }
       for (String mid : List.of(ns.midHost, ns.midPhone)) {
         ns.inMid("ip", "link", "set", mid, "up", "promisc", "on");
         ns.inMid("ethtool", "-K", mid, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
       }
       run("ip", "addr", "add", ns.hostAddress() + "/24", "dev", ns.hostIf);
+      for (int g = 1; g <= PREMADE_SWITCHES; g++) {
+        run("ip", "addr", "add", "10." + net + "." + g + ".1/24", "dev", ns.hostIf);
+      }
       run("ip", "link", "set", ns.hostIf, "up");
       ns.inside("ip", "link", "set", "lo", "up");
       ns.inside("ethtool", "-K", ns.phoneIf, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
@@ -100,6 +118,7 @@ public final class NetNs implements AutoCloseable {
 
   private void startShaper() throws IOException {
     Path script = Files.createTempFile("kanyan-shaper", ".py");
+    shaperScript = script;
     try (InputStream in = NetNs.class.getResourceAsStream("/netns/shaper.py")) {
       Files.write(script, in.readAllBytes());
     }
@@ -176,6 +195,11 @@ public final class NetNs implements AutoCloseable {
     return name;
   }
 
+  /** This machine's end of the phone's link (a veth), for tests that watch it. */
+  public String hostInterface() {
+    return hostIf;
+  }
+
   /** This machine's address on the phone's link (where the phone reaches the server); it never changes. */
   public String hostAddress() {
     return "10." + net + ".0.1";
@@ -196,13 +220,16 @@ public final class NetNs implements AutoCloseable {
     return all;
   }
 
-  /** The phone's link goes down (no packet either way) until {@link #up()}. */
+  /**
+   * The phone's link goes down (no packet either way) until {@link #up()}: the emulator, which bridges every frame
+   * (with tc netem too), drops them all, as a phone that lost its network looks to the server.
+   */
   public void down() {
-    run("ip", "link", "set", hostIf, "down");
+    control("down");
   }
 
   public void up() {
-    run("ip", "link", "set", hostIf, "up");
+    control("up");
   }
 
   /** Limits the phone's downlink and uplink to {@code kbit} kbit/s, nothing else added. */
@@ -217,7 +244,9 @@ public final class NetNs implements AutoCloseable {
   public void switchAddress() {
     String oldPhone = phoneAddress();
     generation++;
-    run("ip", "addr", "add", gateway() + "/24", "dev", hostIf);
+    if (generation > PREMADE_SWITCHES) {
+      run("ip", "addr", "add", gateway() + "/24", "dev", hostIf); // a change of this machine's network, see above
+    }
     inside("ip", "addr", "add", phoneAddress() + "/24", "dev", phoneIf);
     inside("ip", "addr", "del", oldPhone + "/24", "dev", phoneIf);
     // Deleting the old address took its routes with it: the server is reached through the new gateway.
@@ -233,6 +262,13 @@ public final class NetNs implements AutoCloseable {
   public void close() {
     if (shaper != null) {
       shaper.destroy();
+    }
+    if (shaperScript != null) {
+      try {
+        Files.deleteIfExists(shaperScript);
+      } catch (IOException e) {
+        System.err.println("could not delete " + shaperScript + ": " + e);
+      }
     }
     quietly("ip", "link", "del", hostIf);
     quietly("ip", "netns", "del", name);

@@ -1,5 +1,6 @@
 package io.kanyan.signaling.netns;
 
+import io.kanyan.recorder.testing.TempDirs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,6 +48,7 @@ public final class PhoneInNamespace implements AutoCloseable {
       "    sys.stdout.buffer.flush()");
 
   private final NetNs ns;
+  private final Path profile;
   private final Process chromium;
   private final ServerSocket relay;
   private final ChromeDriver driver;
@@ -54,6 +56,7 @@ public final class PhoneInNamespace implements AutoCloseable {
 
   private PhoneInNamespace(NetNs ns, Path profile, int port) throws IOException {
     this.ns = ns;
+    this.profile = profile;
     // The same port number on both sides: DevTools answers with URLs naming its own port.
     this.relay = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::accept, "devtools-relay-" + ns.name());
@@ -71,7 +74,15 @@ public final class PhoneInNamespace implements AutoCloseable {
         "--disable-features=WebRtcHideLocalIpsWithMdns", "--window-size=390,844", "about:blank"));
     this.chromium = new ProcessBuilder(ns.wrap(args)).redirectErrorStream(true)
         .redirectOutput(profile.resolve("chromium.log").toFile()).start();
-    awaitDevTools(port);
+    try {
+      awaitDevTools(port);
+    } catch (IOException e) {
+      // Not left running, and what it printed goes with the failure (its profile is deleted).
+      chromium.destroyForcibly();
+      relay.close();
+      String log = Files.exists(profile.resolve("chromium.log")) ? Files.readString(profile.resolve("chromium.log")) : "";
+      throw new IOException(e.getMessage() + "; its log ends:\n" + log.substring(Math.max(0, log.length() - 3000)), e);
+    }
     ChromeOptions options = new ChromeOptions();
     options.setExperimentalOption("debuggerAddress", "127.0.0.1:" + port);
     ChromeDriverService service = new ChromeDriverService.Builder()
@@ -87,7 +98,13 @@ public final class PhoneInNamespace implements AutoCloseable {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
-    return new PhoneInNamespace(ns, Files.createTempDirectory("kanyan-phone"), port);
+    Path profile = TempDirs.create("kanyan-phone");
+    try {
+      return new PhoneInNamespace(ns, profile, port);
+    } catch (IOException | RuntimeException e) {
+      TempDirs.delete(profile);
+      throw e;
+    }
   }
 
   public ChromeDriver driver() {
@@ -162,6 +179,12 @@ public final class PhoneInNamespace implements AutoCloseable {
   @Override
   public void close() {
     try {
+      // Closed as a person closes it (a SIGTERM leaves its singleton socket directory behind).
+      driver.executeCdpCommand("Browser.close", Map.of());
+    } catch (RuntimeException ignored) {
+      // gone already, or closing: the signal below makes sure
+    }
+    try {
       driver.quit();
     } catch (RuntimeException ignored) {
       // the browser may be gone already
@@ -175,5 +198,11 @@ public final class PhoneInNamespace implements AutoCloseable {
     synchronized (pipes) {
       pipes.forEach(Process::destroy);
     }
+    try {
+      chromium.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    TempDirs.delete(profile); // its chromium.log with it: the test's failure dump has the page and its console
   }
 }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One Kanyan node in a JVM of its own, started from the test classpath ({@code io.kanyan.signaling.Main}), for
  * tests that must kill a node the way a machine dies ({@code kill -9}) or pause it ({@code SIGSTOP}). Plain HTTP
- * on a free port, the given Redis URL, its own data directory; its output goes to {@code node.log} there.
+ * on a free port, the given Redis URL, its own data directory; its output goes to {@code node.log} there, its
+ * temporary files to {@code tmp} there (the caller owns the directory: a JUnit {@code @TempDir}).
  */
 public final class NodeProcess implements AutoCloseable {
 
@@ -42,9 +43,13 @@ public final class NodeProcess implements AutoCloseable {
   public static NodeProcess start(String name, String redisUrl, Path dataDir, Map<String, String> env)
       throws Exception {
     Files.createDirectories(dataDir);
+    // The node's temporary files (Vert.x's file cache, left behind by a kill -9) live with its data, which the test
+    // deletes.
+    Path tmp = Files.createDirectories(dataDir.resolve("tmp"));
     int port = freePort();
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "io.kanyan.signaling.Main");
+        "-Xmx256m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
+        "io.kanyan.signaling.Main");
     Map<String, String> all = new HashMap<>(Map.of("REDIS_URL", redisUrl, "KANYAN_DATA_DIR", dataDir.toString(),
         "KANYAN_TLS", "false", "KANYAN_DEV_HTTP_PORT", Integer.toString(port),
         "KANYAN_ADMIN_PASSWORD", ADMIN_PASSWORD, "KANYAN_LOG_LEVEL", "INFO", "KANYAN_NODE_NAME", name));

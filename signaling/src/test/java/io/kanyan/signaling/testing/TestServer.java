@@ -1,5 +1,6 @@
 package io.kanyan.signaling.testing;
 
+import io.kanyan.recorder.testing.TempDirs;
 import io.kanyan.recorder.testing.TestRedis;
 import io.kanyan.signaling.Config;
 import io.kanyan.signaling.Main;
@@ -9,16 +10,14 @@ import io.kanyan.signaling.catalog.Matter;
 import io.kanyan.signaling.metrics.KanyanMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The whole server, started as production starts it ({@link Main#start}), against a real redis-server
- * process, on free ports, with a fresh data directory. Passwords use fewer PBKDF2 rounds to keep tests fast.
+ * process, on free ports, with a fresh data directory ({@link #close()} deletes it and the Redis files). Passwords
+ * use fewer PBKDF2 rounds to keep tests fast.
  */
 public final class TestServer implements AutoCloseable {
 
@@ -42,9 +41,10 @@ public final class TestServer implements AutoCloseable {
 
   /** Starts a server with its own Redis; {@code overrides} are extra environment settings. */
   public static TestServer start(Map<String, String> overrides) {
+    TestRedis redis = TestRedis.start();
+    Path dataDir = TempDirs.create("kanyan-test-data");
+    Vertx made = null;
     try {
-      TestRedis redis = TestRedis.start();
-      Path dataDir = Files.createTempDirectory("kanyan-test-data");
       Map<String, String> env = new HashMap<>();
       env.put("REDIS_URL", redis.url());
       env.put("KANYAN_DATA_DIR", dataDir.toString());
@@ -58,11 +58,18 @@ public final class TestServer implements AutoCloseable {
       env.putAll(overrides);
       // With KANYAN_METRICS_PORT set, Vert.x reports into the server's registry, as in production.
       KanyanMetrics metrics = KanyanMetrics.create(Config.from(env).metrics());
-      TestServer server = new TestServer(metrics.vertx(), redis, dataDir, env, metrics);
+      made = metrics.vertx();
+      TestServer server = new TestServer(made, redis, dataDir, env, metrics);
       server.boot();
       return server;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (RuntimeException | Error e) {
+      // A server that did not come up leaves nothing behind either: the JVM goes on with the next test.
+      if (made != null) {
+        made.close();
+      }
+      redis.close();
+      TempDirs.delete(dataDir);
+      throw e;
     }
   }
 
@@ -142,8 +149,14 @@ public final class TestServer implements AutoCloseable {
     try {
       vertx.close().await();
     } finally {
-      running.storage().close();
-      redis.close();
+      try {
+        running.storage().close();
+        redis.close();
+      } finally {
+        // Vert.x's close does not wait for a blocking task under way (a record being rendered), which may write a
+        // last file here after it.
+        TempDirs.deleteNowAndAtExit(dataDir);
+      }
     }
   }
 }

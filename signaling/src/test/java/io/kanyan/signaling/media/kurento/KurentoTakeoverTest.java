@@ -26,6 +26,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 15.2, Kurento mode: two clustered nodes (JVMs of their own) on one Redis and one media server (the KMS
@@ -45,6 +47,9 @@ class KurentoTakeoverTest {
   Vertx vertx;
   RedisStore store;
   final java.util.Set<String> flowing = new java.util.HashSet<>();
+  /** The nodes' data and logs and the shared recordings; kept when the test fails. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
 
   @AfterEach
   void stop() throws Exception {
@@ -187,7 +192,6 @@ class KurentoTakeoverTest {
     redis = TestRedis.start();
     kmsVertx = Vertx.vertx();
     kms = new FakeKms(kmsVertx, KurentoTestSupport.fixture()).start(0).await();
-    Path dir = Files.createTempDirectory("kanyan-kurento-takeover");
     Path shared = Files.createDirectories(dir.resolve("shared-recordings"));
     for (String name : List.of("node-a", "node-b")) {
       Path data = Files.createDirectories(dir.resolve(name));

@@ -27,6 +27,9 @@ final class KurentoTestSupport {
   static synchronized Path fixture() throws Exception {
     if (fixture == null) {
       Path dir = Files.createTempDirectory("kanyan-kms-fixture");
+      // Shared by every test class of the run: gone when the JVM exits (deleteOnExit runs in reverse order).
+      dir.toFile().deleteOnExit();
+      dir.resolve("kms-recording.webm").toFile().deleteOnExit();
       fixture = TestMedia.liveWebm(dir.resolve("kms-recording.webm"), 1);
     }
     return fixture;
