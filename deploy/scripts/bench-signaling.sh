@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Signaling benchmark: Kanyan's /ws relay beside a bare Vert.x WebSocket relay, same run, same JVM; Kanyan both with
-# its call loops (the default) and with every call on the server's own loop (KANYAN_CALL_LOOPS=0), with the CPU each
+# Signaling benchmark: Kanyan's /ws relay beside a bare Vert.x WebSocket relay, same run, same JVM; Kanyan both on
+# one event loop (KANYAN_CALL_LOOPS=0) and with call loops (one per core but one, the default), with the CPU each
 # server's event loops used.
 # Usage: deploy/scripts/bench-signaling.sh [pairs=1000] [msgs per second per pair=5] [seconds=10]
 # CLUSTER=1 adds a fleet: the pairs split across three Kanyan nodes on one Redis (signaling/CLUSTER.md).

@@ -103,8 +103,9 @@ public record Config(
    * @param enabled  calls are owned through leases in Redis and bridged between nodes ({@code KANYAN_CLUSTER})
    * @param lease    how long a call's ownership lease lasts unrenewed ({@code KANYAN_CALL_LEASE}); renewed every
    *                 third of it; a dead node's calls move after at most this long
-   * @param callLoops how many event loops of their own the live calls of this node are spread over
-   *                 ({@code KANYAN_CALL_LOOPS}; default 0: on the server's own event loop). Always 0 with
+   * @param callLoops how many call loops beside the server loop this node runs its live calls on and takes
+   *                 connections with ({@code KANYAN_CALL_LOOPS}; default one per core but one, so that the node's
+   *                 signaling uses every core; 0: everything on the server's own event loop). Always 0 with
    *                 {@code KANYAN_CLUSTER}: there a node is one member
    */
   public record ClusterSettings(String nodeName, boolean enabled, Duration lease, int callLoops) {
@@ -121,9 +122,8 @@ public record Config(
         throw new IllegalArgumentException("KANYAN_CALL_LEASE must be at least 1s and shorter than "
             + "KANYAN_GRACE_PERIOD (" + grace.toSeconds() + "s): a dead node's calls must move within the grace period");
       }
-      // Off by default: measured, the hop to a call loop costs the server loop more than it takes off it (README,
-      // "Event loops").
-      int loops = s.integer("KANYAN_CALL_LOOPS", 0);
+      // One per core but one: with the server loop, one loop per core takes connections (README, "Event loops").
+      int loops = s.integer("KANYAN_CALL_LOOPS", Math.min(64, Runtime.getRuntime().availableProcessors() - 1));
       if (loops < 0 || loops > 64) {
         throw new IllegalArgumentException("KANYAN_CALL_LOOPS must be 0 (the calls on the server's own event loop) "
             + "to 64, not " + loops);

@@ -43,22 +43,22 @@ public final class SignalingBenchmark {
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
     Path data = Files.createTempDirectory("kanyan-bench");
     // Each Kanyan server on a Vert.x of its own, so the CPU its event loops use is told apart from the generator's:
-    // one as configured by default (every call on the server's own loop), one with call loops (KANYAN_CALL_LOOPS one
-    // fewer than the cores, at least one; README "Event loops").
+    // one on a single event loop (KANYAN_CALL_LOOPS=0), one with call loops (KANYAN_CALL_LOOPS one fewer than the
+    // cores, at least one: the default on two cores or more; README "Event loops").
     RedisServerProcess redis = RedisServerProcess.start(data.resolve("redis"), 0);
     RedisServerProcess redisOne = RedisServerProcess.start(data.resolve("redis-one"), 0);
     Vertx kanyanVertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
     Vertx loopsVertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000));
     String callLoops = Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
-    Main.Running kanyan = Main.start(kanyanVertx, Config.from(server(redis.url(), data.resolve("kanyan"), null)),
+    Main.Running kanyan = Main.start(kanyanVertx, Config.from(server(redis.url(), data.resolve("kanyan"), "0")),
         new Passwords(1000), Clock.systemUTC()).await();
     Main.Running loops = Main.start(loopsVertx, Config.from(server(redisOne.url(), data.resolve("loops"),
         callLoops)), new Passwords(1000), Clock.systemUTC()).await();
     LoopCpu kanyanCpu = new LoopCpu(kanyanVertx);
     LoopCpu loopsCpu = new LoopCpu(loopsVertx);
-    System.out.printf("kanyan: as configured by default (KANYAN_CALL_LOOPS=%d); kanyan call loops: "
-        + "KANYAN_CALL_LOOPS=%s%n", Config.from(server(redis.url(), data.resolve("kanyan"), null)).cluster().callLoops(),
-        callLoops);
+    System.out.printf("kanyan /ws: one event loop (KANYAN_CALL_LOOPS=0); kanyan call loops: KANYAN_CALL_LOOPS=%s"
+        + " (the default here: %d)%n", callLoops,
+        Config.from(server(redis.url(), data.resolve("kanyan"), null)).cluster().callLoops());
     BareRelay bare = new BareRelay();
     vertx.deployVerticle(bare).await();
     boolean cluster = Boolean.getBoolean("cluster");
