@@ -29,8 +29,10 @@ class SlowConnectionsTest {
 
   @BeforeAll
   static void start() {
+    // Two loops take connections (the server loop and a call loop), on any machine: the cap per address and the
+    // slow-client rules hold over the connections of both.
     server = TestServer.start(Map.of("KANYAN_HTTP_HEADER_TIMEOUT", "1s", "KANYAN_HTTP_BODY_TIMEOUT", "2s",
-        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "8"));
+        "KANYAN_MAX_CONNECTIONS_PER_ADDRESS", "8", "KANYAN_CALL_LOOPS", "1"));
   }
 
   @AfterAll

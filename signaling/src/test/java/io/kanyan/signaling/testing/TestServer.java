@@ -51,7 +51,8 @@ public final class TestServer implements AutoCloseable {
       env.put("KANYAN_HTTPS_PORT", "0");
       env.put("KANYAN_DEV_HTTP_PORT", "0");
       env.put("KANYAN_ADMIN_PASSWORD", ADMIN_PASSWORD);
-      // -Dkanyan.callLoops=N runs the suites with the calls on call loops (README "Event loops").
+      // -Dkanyan.callLoops=N runs the suites with N call loops (0: everything on one loop; default one per core but
+      // one, README "Event loops").
       if (System.getProperty("kanyan.callLoops") != null) {
         env.put("KANYAN_CALL_LOOPS", System.getProperty("kanyan.callLoops"));
       }
