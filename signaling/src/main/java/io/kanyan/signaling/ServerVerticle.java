@@ -88,10 +88,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP(S) and WebSocket server. Deployed as a single instance: every socket, HTTP request and per-node job
- * belongs to this one event loop, with no locks. The live calls run on call loops of their own ({@link CallShards},
- * {@code KANYAN_CALL_LOOPS}), each call on one of them, the sockets bridged to it; with {@code KANYAN_CALL_LOOPS=0},
- * or with several nodes ({@code KANYAN_CLUSTER}), on this loop.
+ * The HTTP(S) and WebSocket server. Deployed as a single instance: every per-node job belongs to its event loop.
+ * The live calls run on call loops of their own ({@link CallShards}, {@code KANYAN_CALL_LOOPS}), each call on one of
+ * them, and every one of these loops takes connections on the node's ports beside this one (HTTP requests are served
+ * on all of them: signaling/THREADS.md); with {@code KANYAN_CALL_LOOPS=0}, or with several nodes
+ * ({@code KANYAN_CLUSTER}), everything runs on this loop.
  */
 public final class ServerVerticle extends VerticleBase {
 

@@ -23,11 +23,12 @@ import java.util.UUID;
 import java.util.function.BiFunction;
 
 /**
- * The live calls of one node spread over several event loops (README, "Architecture"; {@code KANYAN_CALL_LOOPS}):
- * N {@link CallShard} verticles, each on an event loop of its own, each running the calls whose inspection id hashes
- * to it. The server verticle keeps every socket and every HTTP request; its {@code Calls} routes by hash
- * ({@link #owners()}) and its signaling endpoint bridges each socket to its call's loop ({@link #bus()}), exactly
- * as a socket is bridged to another node, only in memory. Made on the server verticle's context.
+ * The live calls and the connections of one node spread over several event loops (README, "Event loops";
+ * {@code KANYAN_CALL_LOOPS}): N {@link CallShard} verticles, each on an event loop of its own, each running the calls
+ * whose inspection id hashes to it and taking connections on the node's ports beside the server loop
+ * ({@link #listen}). The server loop's {@code Calls} owns no call and routes by hash ({@link #owners()}); every loop's
+ * signaling endpoint bridges a socket whose call runs on another loop to it ({@link #bus()}), exactly as a socket is
+ * bridged to another node, only in memory. Made on the server verticle's context.
  */
 public final class CallShards {
 
