@@ -26,8 +26,12 @@ public final class Main {
   /** A started server, for the process and for tests. */
   public record Running(Vertx vertx, Storage storage, ServerVerticle server, Media media) {
 
+    /** Stops the media, then Vert.x (the server's last writes), then Redis; completes when all is closed. */
     public Future<Void> close() {
-      return media.close().transform(x -> vertx.close()).onComplete(x -> storage.close());
+      return media.close().transform(x -> vertx.close()).transform(x -> {
+        storage.close();
+        return Future.<Void>succeededFuture();
+      });
     }
   }
 
@@ -58,13 +62,16 @@ public final class Main {
     Vertx vertx = metrics.vertx();
     start(vertx, config, new Passwords(), Clock.systemUTC(), metrics)
         .onSuccess(running -> {
+          // One exit hook, in order: the server's last writes, then the embedded Redis (not its own hook, beside ours).
+          running.storage().stopRedisLast();
           Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-              running.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+              running.close().toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
             } catch (Exception e) {
-              // shutting down anyway; the embedded redis-server is stopped by its own hook
+              // Vert.x did not close in time: Redis is stopped anyway (its data is on disk: appendfsync always).
+              running.storage().close();
             }
-          }));
+          }, "kanyan-shutdown"));
           ServerVerticle s = running.server();
           if (s.httpsPort() > 0) {
             log.info("kanyan: up at https://localhost:{} (a phone on the LAN: https://<this machine's LAN address>:{})",

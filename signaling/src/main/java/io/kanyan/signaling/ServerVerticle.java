@@ -499,9 +499,6 @@ public final class ServerVerticle extends VerticleBase {
       webhooks.stop();
     }
     metrics.stop(vertx);
-    if (deskEvents != null) {
-      deskEvents.stop();
-    }
     if (reminders != null) {
       reminders.stop();
     }
@@ -509,11 +506,13 @@ public final class ServerVerticle extends VerticleBase {
       leases.stop();
       bus.close();
     }
-    return Future.all(shards == null ? Future.succeededFuture() : shards.close(),
+    // The desk's subscription is given up before the verticle counts as stopped: the store's connection closes after.
+    return Future.all(List.of(deskEvents == null ? Future.succeededFuture() : deskEvents.stop(),
+        shards == null ? Future.succeededFuture() : shards.close(),
         https == null ? Future.succeededFuture() : https.close(),
         metricsServer == null ? Future.succeededFuture() : metricsServer.close(),
         devHttp == null ? Future.succeededFuture() : devHttp.close(),
-        audit == null ? Future.succeededFuture() : audit.stop());
+        audit == null ? Future.succeededFuture() : audit.stop()));
   }
 
   /** The audit side (checkpoints, verifier, export, archive), once started. */

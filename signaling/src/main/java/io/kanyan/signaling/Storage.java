@@ -26,6 +26,7 @@ public final class Storage implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Storage.class);
 
   private final RedisServerProcess embedded;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private final RedisStore redis;
   private final byte[] phoneIndexKey;
 
@@ -121,8 +122,22 @@ public final class Storage implements AutoCloseable {
     return phoneIndexKey.clone();
   }
 
+  /**
+   * The process stops the embedded redis-server itself, after the server's last command (Main's exit hook), rather
+   * than the redis-server's own hook stopping it while the server still writes.
+   */
+  public void stopRedisLast() {
+    if (embedded != null) {
+      embedded.stopWithOwner();
+    }
+  }
+
+  /** Closes the connection, then stops the embedded redis-server; a second call does nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     redis.close();
     if (embedded != null) {
       embedded.close();

@@ -307,6 +307,18 @@ public final class RedisServerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Its owner stops it on exit, after the owner's last command ({@link #close} from the owner's own exit hook): the
+   * hook that would stop it at the same moment as the owner's, while the owner may still be writing, is removed.
+   */
+  public void stopWithOwner() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is exiting already: the hook runs
+    }
+  }
+
   @Override
   public void close() {
     stopProcess();

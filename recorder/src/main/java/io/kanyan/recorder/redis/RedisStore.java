@@ -354,7 +354,8 @@ public final class RedisStore implements AutoCloseable {
     if (watch != null) {
       watch.close();
     }
-    connection.closeAsync();
-    client.shutdownAsync();
+    // The client's shutdown closes what is still open (the subscriber connection): only once the command connection
+    // has closed, or it would close that one a second time ("Connection is already closed").
+    connection.closeAsync().whenComplete((x, err) -> client.shutdownAsync());
   }
 }

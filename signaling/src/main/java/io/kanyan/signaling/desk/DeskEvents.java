@@ -92,10 +92,12 @@ public final class DeskEvents {
     });
   }
 
-  public void stop() {
-    if (pubSub != null) {
-      pubSub.punsubscribe(DeskStore.CHANNEL + "*");
+  /** Unsubscribes; completes once Redis answered (or could not), so the store may be closed after it. */
+  public Future<Void> stop() {
+    if (pubSub == null) {
+      return Future.succeededFuture();
     }
+    return pubSub.punsubscribe(DeskStore.CHANNEL + "*").otherwiseEmpty();
   }
 
   /**

@@ -37,7 +37,8 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /**
-   * Starts a node on {@code redisUrl} with its data in {@code dataDir} and {@code env} on top of a plain-HTTP
+   * Starts a node on {@code redisUrl} (null: its own embedded redis-server, as {@code run.sh} runs it) with its data
+   * in {@code dataDir} and {@code env} on top of a plain-HTTP
    * configuration, and waits until {@code /health} answers 200.
    */
   public static NodeProcess start(String name, String redisUrl, Path dataDir, Map<String, String> env)
@@ -50,9 +51,12 @@ public final class NodeProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
         "io.kanyan.signaling.Main");
-    Map<String, String> all = new HashMap<>(Map.of("REDIS_URL", redisUrl, "KANYAN_DATA_DIR", dataDir.toString(),
+    Map<String, String> all = new HashMap<>(Map.of("KANYAN_DATA_DIR", dataDir.toString(),
         "KANYAN_TLS", "false", "KANYAN_DEV_HTTP_PORT", Integer.toString(port),
         "KANYAN_ADMIN_PASSWORD", ADMIN_PASSWORD, "KANYAN_LOG_LEVEL", "INFO", "KANYAN_NODE_NAME", name));
+    if (redisUrl != null) {
+      all.put("REDIS_URL", redisUrl);
+    }
     all.putAll(env);
     pb.environment().putAll(all);
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.log").toFile()));
