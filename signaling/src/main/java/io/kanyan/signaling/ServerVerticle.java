@@ -126,6 +126,7 @@ public final class ServerVerticle extends VerticleBase {
   private io.kanyan.signaling.cluster.NodeBus bus;
   private io.kanyan.signaling.cluster.CallLeases leases;
   private CallShards shards;
+  private io.kanyan.recorder.stats.StatsWarmUp statsWarmUp;
 
   public ServerVerticle(Config config, Storage storage, Media media, Passwords passwords, Clock clock) {
     this(config, storage, media, passwords, clock, KanyanMetrics.NONE);
@@ -241,6 +242,9 @@ public final class ServerVerticle extends VerticleBase {
         .compose(started -> {
           audit = started;
           inspections.bind(started.binding(), started.committed());
+          StatsQuery statsQuery = new StatsQuery(storage.redis(), config.zone(), clock);
+          // The statistics page's usual views, read ahead at start and after each midnight (StatsWarmUp).
+          statsWarmUp = new io.kanyan.recorder.stats.StatsWarmUp(vertx, statsQuery, clock);
           Router router = Api.router(vertx, accounts, integrationKeys, new Origins(config.publicUrl(), config.allowedOrigins()),
               new Health(storage.redis(), media),
               new ReadOnlyGuard(config.readOnlyInvestigation()),
@@ -265,7 +269,7 @@ public final class ServerVerticle extends VerticleBase {
               new io.kanyan.signaling.http.IntegrationBookingResource(slots, bookings, inspections, accounts,
                   integrationKeys, notices, storage.redis(), clock, config.zone()),
 
-              new StatsResource(new StatsQuery(storage.redis(), config.zone(), clock), trail, clock));
+              new StatsResource(statsQuery, trail, clock));
           if (config.readOnlyInvestigation()) {
             router.get("/ws").handler(ReadOnlyGuard::refuse);
           } else if (shards != null) {
@@ -295,6 +299,7 @@ public final class ServerVerticle extends VerticleBase {
                 if (!config.readOnlyInvestigation()) {
                   webhooks.start();
                   reminders.start();
+                  statsWarmUp.start();
                   recordLeftovers(trail);
                   sweepRecords(records);
                 }
@@ -501,6 +506,9 @@ public final class ServerVerticle extends VerticleBase {
     metrics.stop(vertx);
     if (reminders != null) {
       reminders.stop();
+    }
+    if (statsWarmUp != null) {
+      statsWarmUp.stop();
     }
     if (leases != null) {
       leases.stop();
