@@ -87,7 +87,8 @@ async function loadCatalog(lang) {
   try {
     response = await fetch(`/i18n/${lang}.json`, { cache: 'no-cache' });
     catalog = response.ok ? await response.json() : null;
-  } catch {
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new Error(`The ${lang} texts could not be loaded (not JSON). Reload the page.`);
     // The network, not the server: code 'network' as api.js gives it (retried, then js/boot.js's message).
     throw Object.assign(new Error(`The ${lang} texts could not be loaded (network). Reload the page.`), { code: 'network' });
   }
