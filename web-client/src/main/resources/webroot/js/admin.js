@@ -1,6 +1,7 @@
 // Admin page wiring: the staff accounts (list, create, disable / enable). Non-admins are sent to their own page.
-import { api, currentUser } from './api.js';
+import { api, currentUser, isNetworkFailure, retryOnNetwork } from './api.js';
 import { initI18n } from './i18n.js';
+import { startPage } from './page-load.js';
 import { byId, errorText, formatTime, h, homePage, showMessage, wireStaffHeader } from './ui.js';
 import { createCatalogAdmin } from './catalog-admin.js';
 import { createIntegrationsAdmin } from './integrations-admin.js';
@@ -40,7 +41,7 @@ async function main() {
   i18n.onChange(integrations.render);
   // The remote-inspection desk publishes inspectors' availability (js/slots.js).
   createSlots({ i18n, container: byId('desk-slots'), prefix: 'desk-slots', pickInspector: true });
-  await Promise.all([admin.refresh(), catalog.refresh(), integrations.refresh()]);
+  await Promise.all([admin.refresh({ first: true }), retryOnNetwork(catalog.refresh), retryOnNetwork(integrations.refresh)]);
 }
 
 function createAdmin(i18n, me) {
@@ -50,11 +51,13 @@ function createAdmin(i18n, me) {
   const createError = byId('create-error');
   let users = [];
 
-  const refresh = async () => {
+  /** @param {{first?: boolean}} [options] the page's first load: retried, and a network failure thrown */
+  const refresh = async ({ first = false } = {}) => {
     try {
-      users = await api('/api/users');
+      users = await (first ? retryOnNetwork(() => api('/api/users')) : api('/api/users'));
       showMessage(pageError, '');
     } catch (err) {
+      if (first && isNetworkFailure(err)) throw err;
       showMessage(pageError, errorText(i18n, err));
       return;
     }
@@ -143,7 +146,4 @@ function createAdmin(i18n, me) {
   return { refresh, render, create, toggle, unlock };
 }
 
-main().catch((err) => {
-  const box = document.getElementById('page-error');
-  if (box) showMessage(box, err.message);
-});
+startPage(main, 'page-error');

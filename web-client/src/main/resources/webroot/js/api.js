@@ -66,10 +66,44 @@ export async function sha256Hex(data) {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** @returns {Promise<{username: string, displayName: string, role: string}|null>} the logged-in staff member, or null */
+/** The pauses before the retries of a page's first requests: about 5 s in all, then the page says so. */
+export const FIRST_LOAD_RETRIES_MS = [500, 1500, 3000];
+
+/**
+ * Whether a failure is the network's (the server was not reached: a network change, Wi-Fi lost), not an answer.
+ * @param {any} err
+ * @returns {boolean}
+ */
+export function isNetworkFailure(err) {
+  return err?.code === 'network';
+}
+
+/**
+ * Runs a request again after a network failure, with growing pauses; any other failure (an answer from the
+ * server) and the last network failure are thrown. Only for requests that may safely run twice (reads).
+ * @template T
+ * @param {() => Promise<T>} call
+ * @param {number[]} [delaysMs] the pause before each retry
+ * @returns {Promise<T>}
+ */
+export async function retryOnNetwork(call, delaysMs = FIRST_LOAD_RETRIES_MS) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isNetworkFailure(err) || attempt >= delaysMs.length) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delaysMs[attempt]));
+    }
+  }
+}
+
+/**
+ * The logged-in staff member; asked again after a network failure (it is every staff page's first request).
+ * @returns {Promise<{username: string, displayName: string, role: string}|null>} the staff member, or null
+ */
 export async function currentUser() {
   try {
-    return await api('/api/me');
+    return await retryOnNetwork(() => api('/api/me'));
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return null;
     throw err;

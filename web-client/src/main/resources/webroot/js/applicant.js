@@ -1,7 +1,8 @@
 // Applicant page wiring: read the invite from the link, explain, ask for camera/microphone/location,
 // join the call (the applicant answers the inspector's offer in p2p mode), share location fixes.
-import { api, ApiError } from './api.js';
+import { api, ApiError, retryOnNetwork } from './api.js';
 import { initI18n } from './i18n.js';
+import { startPage } from './page-load.js';
 import { openCamera, openVideoTrack, setMuted, MediaProblem } from './media.js';
 import { createCallMedia } from './call-media.js';
 import { createPeer } from './peer.js';
@@ -40,7 +41,8 @@ async function main() {
   }
   let invite;
   try {
-    invite = await api('/api/invite', { headers: { 'X-Invite-Token': token } });
+    // The phone's first request, asked again after a network failure (a weak network while the page loads).
+    invite = await retryOnNetwork(() => api('/api/invite', { headers: { 'X-Invite-Token': token } }));
   } catch (err) {
     // After the conclusion the link leads to the inspection record (read, sign, download).
     if (err.code === 'inspection_closed' && await createApplicantRecord({ i18n, token, container: byId('record') }).start()) return;
@@ -449,7 +451,4 @@ function watchLocation({ onFix, onProblem }) {
   return { stop: () => navigator.geolocation.clearWatch(id) };
 }
 
-main().catch((err) => {
-  const box = document.getElementById('error');
-  if (box) showMessage(box, err.message);
-});
+startPage(main, 'error');

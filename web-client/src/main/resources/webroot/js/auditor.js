@@ -1,7 +1,8 @@
 // Auditor page wiring: search, an inspection's facts, its trail as a timeline over the recording
 // (each marker seeks the player), the snapshot gallery and the location fixes against the site.
-import { api, currentUser } from './api.js';
+import { api, currentUser, isNetworkFailure, retryOnNetwork } from './api.js';
 import { initI18n } from './i18n.js';
+import { startPage } from './page-load.js';
 import { createEvidencePanel } from './evidence.js';
 import { checkLog } from './log-watch.js';
 import { snapshotUrl } from './snapshot.js';
@@ -29,7 +30,7 @@ async function main() {
     audit.search();
   });
   watchLog(i18n);
-  await audit.search();
+  await audit.search({ first: true });
   // The verify link printed on every page of an inspection record opens that inspection here: on load, and when
   // the link is followed while this page is already open (only the address's #fragment changes then).
   const openLinked = () => {
@@ -79,7 +80,8 @@ function createAudit(i18n) {
   const evidence = createEvidencePanel(i18n);
 
   let searchRun = 0;
-  const search = async () => {
+  /** @param {{first?: boolean}} [options] the page's first load: retried, and a network failure thrown */
+  const search = async ({ first = false } = {}) => {
     const run = ++searchRun;
     const params = new URLSearchParams();
     for (const [key, value] of new FormData(byId('search-form')).entries()) {
@@ -90,9 +92,10 @@ function createAudit(i18n) {
     }
     let found;
     try {
-      found = await api(`/api/inspections?${params}`);
+      found = await (first ? retryOnNetwork(() => api(`/api/inspections?${params}`)) : api(`/api/inspections?${params}`));
       showMessage(pageError, '');
     } catch (err) {
+      if (first && isNetworkFailure(err)) throw err;
       showMessage(pageError, errorText(i18n, err));
       found = [];
     }
@@ -449,7 +452,4 @@ function parsePayload(payload) {
   try { return JSON.parse(payload || '{}'); } catch { return {}; }
 }
 
-main().catch((err) => {
-  const box = document.getElementById('page-error');
-  if (box) showMessage(box, err.message);
-});
+startPage(main, 'page-error');

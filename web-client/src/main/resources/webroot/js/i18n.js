@@ -5,6 +5,8 @@
  * @module i18n
  */
 
+import { retryOnNetwork } from './api.js';
+
 /** Languages with a catalog under /i18n/. */
 export const LANGUAGES = ['zh-CN', 'en'];
 const STORAGE_KEY = 'kanyan.lang';
@@ -28,7 +30,8 @@ const ATTRIBUTES = ['placeholder', 'title', 'aria-label'];
 export async function initI18n() {
   const listeners = [];
   let lang = preferredLanguage();
-  let catalog = await loadCatalog(lang);
+  // The page's first request: asked again after a network failure (js/page-load.js shows the last one).
+  let catalog = await retryOnNetwork(() => loadCatalog(lang));
 
   const t = (key, params = {}) => {
     const text = catalog[key] ?? key;
@@ -79,7 +82,16 @@ function preferredLanguage() {
 }
 
 async function loadCatalog(lang) {
-  const response = await fetch(`/i18n/${lang}.json`, { cache: 'no-cache' });
-  if (!response.ok) throw new Error(`The ${lang} texts could not be loaded (HTTP ${response.status}). Reload the page.`);
-  return response.json();
+  let response;
+  let catalog;
+  try {
+    response = await fetch(`/i18n/${lang}.json`, { cache: 'no-cache' });
+    catalog = response.ok ? await response.json() : null;
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new Error(`The ${lang} texts could not be loaded (not JSON). Reload the page.`);
+    // The network, not the server: code 'network' as api.js gives it (retried, then js/boot.js's message).
+    throw Object.assign(new Error(`The ${lang} texts could not be loaded (network). Reload the page.`), { code: 'network' });
+  }
+  if (!catalog) throw new Error(`The ${lang} texts could not be loaded (HTTP ${response.status}). Reload the page.`);
+  return catalog;
 }

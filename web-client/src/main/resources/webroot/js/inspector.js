@@ -1,9 +1,10 @@
 // Inspector desk wiring: the day with each inspection's live status (js/desk-day.js), "next", the inspector's
 // inspections, the create form, the invite (link + QR code), the applicant's presence, and entering the live call
 // (js/inspector-call.js).
-import { api, currentUser } from './api.js';
+import { api, currentUser, retryOnNetwork } from './api.js';
 import { initI18n } from './i18n.js';
-import { byId, errorText, formatTime, h, showMessage, translatedMessage, wireStaffHeader } from './ui.js';
+import { startPage } from './page-load.js';
+import { byId, errorText, formatTime, h, translatedMessage, wireStaffHeader } from './ui.js';
 import { qrcode } from './vendor/qrcode-generator/qrcode.mjs';
 import { enterCall } from './inspector-call.js';
 import { createDeskRecord } from './record.js';
@@ -32,7 +33,8 @@ async function main() {
   }
   const desk = createDesk(i18n, pageError);
   i18n.onChange(() => desk.render());
-  await Promise.all([desk.refresh(), desk.loadMatters()]);
+  // The desk's first requests, asked again after a network failure (a laptop switching Wi-Fi while the page loads).
+  await Promise.all([retryOnNetwork(desk.refresh), retryOnNetwork(desk.loadMatters)]);
   desk.live();
   const fromHash = () => new URLSearchParams(location.hash.slice(1)).get('id');
   if (fromHash()) await desk.select(fromHash());
@@ -354,7 +356,4 @@ function createDesk(i18n, pageError) {
   };
 }
 
-main().catch((err) => {
-  const box = document.getElementById('page-error');
-  if (box) showMessage(box, err.message);
-});
+startPage(main, 'page-error');

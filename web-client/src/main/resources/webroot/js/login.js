@@ -1,6 +1,7 @@
 // Login page wiring: sign in, then go to the page for the user's role.
-import { api, currentUser } from './api.js';
+import { api, currentUser, isNetworkFailure } from './api.js';
 import { initI18n } from './i18n.js';
+import { loadFailed } from './page-load.js';
 import { byId, homePage, showMessage } from './ui.js';
 
 const errorBox = byId('login-error');
@@ -36,4 +37,4 @@ byId('login-form').addEventListener('submit', async (event) => {
   }
 });
 
-ready.catch((err) => showMessage(errorBox, err.message));
+ready.catch((err) => (isNetworkFailure(err) ? loadFailed() : showMessage(errorBox, err.message)));

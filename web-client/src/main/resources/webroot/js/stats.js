@@ -1,8 +1,9 @@
 // Statistics page wiring (admins and auditors): the period form, the totals, three ECharts charts and the
 // grouped table, all from GET /api/stats; the CSV link asks /api/stats/export.csv for the same figures.
 import * as echarts from './vendor/echarts/echarts.esm.min.mjs';
-import { api, currentUser } from './api.js';
+import { api, currentUser, isNetworkFailure, retryOnNetwork } from './api.js';
 import { initI18n } from './i18n.js';
+import { startPage } from './page-load.js';
 import { byId, errorText, h, homePage, showMessage, wireStaffHeader } from './ui.js';
 
 /** The totals shown above the charts, in order, and how each is written. */
@@ -39,7 +40,7 @@ async function main() {
   });
   byId('stats-form').addEventListener('change', page.updateCsvLink);
   window.addEventListener('resize', page.resize);
-  await page.load();
+  await page.load({ first: true });
 }
 
 /**
@@ -67,11 +68,13 @@ function createStatsPage(i18n) {
 
   const updateCsvLink = () => { byId('csv').href = `/api/stats/export.csv?${query()}`; };
 
-  const load = async () => {
+  /** @param {{first?: boolean}} [options] the page's first load: retried, and a network failure thrown */
+  const load = async ({ first = false } = {}) => {
     try {
-      figures = await api(`/api/stats?${query()}`);
+      figures = await (first ? retryOnNetwork(() => api(`/api/stats?${query()}`)) : api(`/api/stats?${query()}`));
       showMessage(pageError, '');
     } catch (err) {
+      if (first && isNetworkFailure(err)) throw err;
       showMessage(pageError, errorText(i18n, err));
       return;
     }
@@ -154,4 +157,4 @@ function createStatsPage(i18n) {
   return { load, render, resize, updateCsvLink };
 }
 
-main();
+startPage(main, 'page-error');

@@ -31,6 +31,8 @@ class MessageCatalogTest {
 
   static final Path WEBROOT = Path.of("..", "web-client", "src", "main", "resources", "webroot");
   static final List<String> LANGUAGES = List.of("zh-CN", "en");
+  /** The classic script that says a page did not load: it carries copies of catalogue texts (see below). */
+  static final Path BOOT_SCRIPT = WEBROOT.resolve("js").resolve("boot.js");
   /** Literal keys: t('a.b') / setState('a.b') style calls in scripts. */
   static final Pattern JS_KEY = Pattern.compile("'((?:app|role|actor|status|conclusion|field|login|inspector|call|"
       + "recording|media|ws|applicant|auditor|admin|error|event|index|stats)\\.[A-Za-z0-9_.-]+)'");
@@ -108,11 +110,45 @@ class MessageCatalogTest {
     assertThat(untranslated).as("page text that is not taken from the catalogs").isEmpty();
   }
 
+  /**
+   * js/boot.js keeps its own copy of the {@code app.loadFailed.*} texts: it says that the page did not load,
+   * when js/i18n.js or the catalogue may be what failed. The copy must be the catalogues' texts, in both languages.
+   */
+  @Test
+  void theBootScriptCarriesTheCatalogsLoadFailureTexts() throws IOException {
+    String source = Files.readString(BOOT_SCRIPT, StandardCharsets.UTF_8);
+    int english = source.indexOf("en: {");
+    assertThat(english).as("js/boot.js has its English texts after its Chinese ones").isPositive();
+    Map<String, String> chinese = bootTexts(source.substring(0, english));
+    Map<String, String> inEnglish = bootTexts(source.substring(english));
+    assertThat(chinese).isNotEmpty().containsOnlyKeys(inEnglish.keySet());
+    for (String lang : LANGUAGES) {
+      JsonObject catalog = catalog(lang);
+      Map<String, String> copy = lang.equals("en") ? inEnglish : chinese;
+      Map<String, String> inCatalog = new java.util.TreeMap<>();
+      catalog.fieldNames().stream().filter(k -> k.startsWith("app.loadFailed."))
+          .forEach(k -> inCatalog.put(k, catalog.getString(k)));
+      assertThat(copy).as("js/boot.js's %s texts", lang).isEqualTo(inCatalog);
+    }
+  }
+
+  private static Map<String, String> bootTexts(String source) {
+    Map<String, String> texts = new java.util.TreeMap<>();
+    Matcher m = Pattern.compile("'(app\\.loadFailed\\.[A-Za-z]+)': '([^']*)'").matcher(source);
+    while (m.find()) {
+      texts.put(m.group(1), m.group(2));
+    }
+    return texts;
+  }
+
   @Test
   void scriptsWriteNoUserVisibleTextOfTheirOwn() throws IOException {
     List<String> found = new ArrayList<>();
     for (Path file : files(".js")) {
       String name = file.getFileName().toString();
+      if (file.equals(BOOT_SCRIPT)) {
+        continue; // its texts are the catalogues' own (theBootScriptCarriesTheCatalogsLoadFailureTexts)
+      }
       for (String literal : stringLiterals(Files.readString(file, StandardCharsets.UTF_8))) {
         boolean chinese = HAN.matcher(literal).find();
         boolean english = ENGLISH_PHRASE.matcher(literal.strip()).matches();
