@@ -191,7 +191,8 @@ class ApprovalSystemTest {
     }
     List<Receiver.Received> mine = await(mineSoFar, l -> l.size() >= 3);
     assertThat(mine).allMatch(Receiver.Received::signatureValid);
-    assertThat(mine.stream().map(r -> r.body().getString("type"))).containsExactly("inspection.created",
+    // The signed record's webhook (record.rendered) may follow them already, when its rendering was quick.
+    assertThat(mine.stream().map(r -> r.body().getString("type")).toList()).startsWith("inspection.created",
         "inspection.started", "inspection.ended");
     JsonObject ended = mine.get(2).body();
     assertThat(ended.getJsonObject("data").getString("conclusion")).isEqualTo("pass");
